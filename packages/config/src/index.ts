@@ -1,0 +1,8 @@
+export { ConfigSchema, ProviderSchema, ModelSchema, RateLimitSchema, BoolSchema, LOG_LEVELS } from './schema';
+export type { Config, ConfigInput, ProviderConfig, ModelConfig } from './schema';
+export { DEFAULT_CONFIG } from './defaults';
+export { ENV_BINDINGS } from './env';
+export { loadConfig, configSecrets, ConfigError } from './load-config';
+export type { LoadConfigOptions } from './load-config';
+export { resolveModel, enabledModelKeys, modelsOnQueue, priceFor, costFromUsage, roundUsd } from './models';
+export type { ResolvedModel } from './models';

@@ -1,0 +1,115 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { ConfigSchema, type Config } from './schema';
+import { DEFAULT_CONFIG } from './defaults';
+import { ENV_BINDINGS } from './env';
+
+export class ConfigError extends Error {
+  readonly code = 'invalid_config' as const;
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Explicit file; else `ORCH_CONFIG`; else `config/config.yaml` under `cwd` when it exists. */
+  path?: string;
+  cwd?: string;
+}
+
+type Tree = Record<string, unknown>;
+const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isTree(base) || !isTree(over)) return over === undefined ? base : over;
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  return out;
+}
+
+function setPath(tree: Tree, path: readonly string[], value: unknown): void {
+  let node = tree;
+  for (const key of path.slice(0, -1)) {
+    if (!isTree(node[key])) node[key] = {};
+    node = node[key] as Tree;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+/** Which source a config path came from, to name it in error messages. */
+function describePath(path: PropertyKey[], envByPath: Map<string, string>, file: string | undefined): string {
+  const dotted = path.map(String).join('.');
+  for (let i = path.length; i > 0; i--) {
+    const env = envByPath.get(path.slice(0, i).map(String).join('.'));
+    if (env) return env;
+  }
+  return file ? `${dotted} (in ${file})` : dotted;
+}
+
+function formatIssues(error: z.ZodError, envByPath: Map<string, string>, file: string | undefined): string[] {
+  return error.issues.map((issue) => `${describePath(issue.path, envByPath, file)}: ${issue.message}`);
+}
+
+/**
+ * Builds the one validated Config: built-in defaults, deep-merged with config.yaml, then the
+ * environment. Throws ConfigError listing every invalid setting at once.
+ */
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const problems: string[] = [];
+
+  const explicit = opts.path ?? (env.ORCH_CONFIG || undefined);
+  const candidate = explicit ? resolve(cwd, explicit) : resolve(cwd, 'config/config.yaml');
+  let file: string | undefined;
+  let fromFile: unknown = {};
+  if (existsSync(candidate)) {
+    file = candidate;
+    try {
+      fromFile = parseYaml(readFileSync(candidate, 'utf8')) ?? {};
+      if (!isTree(fromFile)) problems.push(`${candidate}: must be a YAML mapping`);
+    } catch (err) {
+      problems.push(`${candidate}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
+    }
+  } else if (explicit) {
+    problems.push(`ORCH_CONFIG: file ${candidate} does not exist`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  if (isTree(fromFile)) {
+    for (const [key, p] of Object.entries((fromFile.providers as Tree | undefined) ?? {})) {
+      if (isTree(p) && 'apiKey' in p) problems.push(`providers.${key}.apiKey (in ${file}): secrets belong in the environment; use apiKeyEnv`);
+    }
+  }
+
+  const merged = deepMerge(structuredClone(DEFAULT_CONFIG) as unknown, fromFile) as Tree;
+  const envByPath = new Map<string, string>();
+  for (const { env: name, path } of ENV_BINDINGS) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    setPath(merged, path, value);
+    envByPath.set(path.join('.'), name);
+  }
+  // Operator-added providers name the variable that holds their key.
+  for (const [key, p] of Object.entries((merged.providers as Tree | undefined) ?? {})) {
+    if (isTree(p) && typeof p.apiKeyEnv === 'string' && env[p.apiKeyEnv]) {
+      p.apiKey = env[p.apiKeyEnv];
+      envByPath.set(`providers.${key}.apiKey`, p.apiKeyEnv);
+    }
+  }
+
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) problems.push(...formatIssues(parsed.error, envByPath, file));
+  if (problems.length) throw new ConfigError(problems);
+  return (parsed as { data: Config }).data;
+}
+
+/** Every secret value in a config, for the logger's redaction list. */
+export function configSecrets(config: Config): string[] {
+  return Object.values(config.providers)
+    .map((p) => p.apiKey)
+    .filter((k): k is string => typeof k === 'string' && k.length >= 6);
+}

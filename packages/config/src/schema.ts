@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { PricingSchema, QueueKeySchema, ReasoningEffortSchema } from '@orch/contracts';
+
+/** Numbers may come from YAML (numbers) or the environment (strings); both are coerced. */
+const num = () => z.coerce.number({ error: 'must be a number' }).refine(Number.isFinite, 'must be a finite number');
+const port = () => num().pipe(z.number().int('must be an integer').min(0, 'must be 0..65535').max(65535, 'must be 0..65535'));
+const posInt = () => num().pipe(z.number().int('must be an integer').positive('must be > 0'));
+const money = () => num().pipe(z.number().nonnegative('must be >= 0'));
+
+/**
+ * Strict booleans: `z.coerce.boolean()` reads "false" as true (STYLE.md #4), so accept only
+ * true/false/1/0/yes/no.
+ */
+export const BoolSchema = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).transform((v) => ['true', '1', 'yes'].includes(v)),
+]);
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+
+export const RateLimitSchema = z.object({
+  /** Jobs started per `durationMs`, across every worker of the queue (BullMQ limiter is global). */
+  max: posInt(),
+  durationMs: posInt(),
+});
+
+export const ProviderSchema = z.object({
+  /** openrouter and openai get their own wire rules; anything else speaks plain OpenAI chat. */
+  kind: z.enum(['openrouter', 'openai', 'openai_compatible']),
+  baseUrl: z.url({ error: 'must be a URL' }),
+  /** Secret. Comes from the environment (OPENROUTER_API_KEY, OPENAI_API_KEY or `apiKeyEnv`), never YAML. */
+  apiKey: z.string().optional(),
+  /** Environment variable holding the key, for operator-added providers. */
+  apiKeyEnv: z.string().optional(),
+  /** The worker queue that runs this provider's calls. */
+  queue: QueueKeySchema,
+  headers: z.record(z.string(), z.string()).default({}),
+  rateLimit: RateLimitSchema.optional(),
+  /** Wall-clock limit of one attempt. o3 can think for minutes; 10 min like the SDK default. */
+  timeoutMs: posInt().default(600_000),
+  /** Abort a stream that sends nothing (not even a keep-alive) for this long. */
+  idleTimeoutMs: posInt().default(120_000),
+});
+export type ProviderConfig = z.infer<typeof ProviderSchema>;
+
+export const ModelSchema = z.object({
+  provider: z.string().min(1),
+  modelId: z.string().min(1),
+  description: z.string().default(''),
+  enabled: BoolSchema.default(true),
+  /** Always sent as the output cap; the ledger reserves on it. Reasoning tokens count inside it. */
+  maxOutputTokens: posInt().default(8192),
+  contextWindow: posInt().optional(),
+  temperature: num().pipe(z.number().min(0).max(2)).optional(),
+  /**
+   * OpenAI o-series rules: `max_completion_tokens` instead of `max_tokens`, no `temperature`,
+   * `reasoning_effort`. Defaults to true for OpenAI o-series or gpt-5 model ids.
+   */
+  oSeries: BoolSchema.optional(),
+  reasoningEffort: ReasoningEffortSchema.optional(),
+  /** Stream by default; a model that refuses streaming (o3 before org verification) falls back. */
+  streaming: BoolSchema.default(true),
+  pricing: PricingSchema,
+});
+export type ModelConfig = z.infer<typeof ModelSchema>;
+
+export const ConfigSchema = z
+  .object({
+    redis: z.object({
+      url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+    }),
+    logging: z.object({
+      level: z
+        .string()
+        .transform((v) => v.toLowerCase())
+        .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
+        .default('info'),
+    }),
+    limits: z.object({
+      /** USD one tool call may spend: all its model calls, synthesis and retries. */
+      maxCostPerRequest: money().default(5),
+      /** USD all requests together may spend per day. */
+      dailyLimit: money().default(100),
+      /** Fraction of a limit at which a warning is logged and shown in status. */
+      warningThreshold: num().pipe(z.number().gt(0, 'must be > 0').max(1, 'must be <= 1')).default(0.8),
+      /** IANA time zone of the daily window. */
+      timeZone: z.string().default('UTC'),
+    }),
+    server: z.object({
+      host: z.string().default('127.0.0.1'),
+      restPort: port().default(5050),
+      wsPort: port().default(8765),
+      mcpHttpPort: port().default(8080),
+    }),
+    worker: z.object({
+      concurrency: posInt().default(8),
+      metricsPort: port().default(9464),
+      metricsHost: z.string().default('127.0.0.1'),
+      /** Attempts per model call, the first included (BullMQ `attempts`). */
+      attempts: posInt().default(4),
+      /** First retry delay; doubles each attempt (a provider Retry-After wins when longer). */
+      backoffMs: posInt().default(2000),
+      lockDurationMs: posInt().default(30_000),
+      stalledIntervalMs: posInt().default(30_000),
+      maxStalledCount: num().pipe(z.number().int().min(0)).default(1),
+      /** How long SIGTERM waits for active jobs before handing them back to the queue. */
+      shutdownTimeoutMs: posInt().default(30_000),
+      /** Partial text is flushed to the event stream at most this often. */
+      partialFlushMs: posInt().default(250),
+    }),
+    queue: z.object({
+      /** BullMQ key prefix. */
+      prefix: z.string().regex(/^[^:]+$/, 'must not contain ":"').default('bull'),
+      keepCompleted: z.object({ ageSeconds: posInt().default(86_400), count: posInt().default(1000) }),
+      keepFailed: z.object({ ageSeconds: posInt().default(7 * 86_400), count: posInt().default(5000) }),
+      /** Event streams and results of a request stay readable this long. */
+      requestTtlSeconds: posInt().default(86_400),
+      eventsMaxLen: posInt().default(10_000),
+    }),
+    providers: z.record(z.string(), ProviderSchema),
+    models: z.record(z.string().regex(/^[a-z0-9_\-.]+$/i, 'model keys use letters, digits, _ - .'), ModelSchema),
+  })
+  .superRefine((cfg, ctx) => {
+    for (const [key, model] of Object.entries(cfg.models)) {
+      if (!cfg.providers[model.provider]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', key, 'provider'],
+          message: `names provider "${model.provider}", which is not configured (known: ${Object.keys(cfg.providers).join(', ')})`,
+        });
+      }
+    }
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: cfg.limits.timeZone });
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['limits', 'timeZone'], message: 'is not a known IANA time zone' });
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;

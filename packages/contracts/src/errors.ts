@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/**
+ * Stable error codes. Every error that crosses a process boundary (job result, event, front-door
+ * reply) carries one of these. Never rename a code: clients branch on them.
+ */
+export const ERROR_CODES = {
+  invalid_arguments: 'A request field is missing or breaks a rule; `details` names the fields.',
+  invalid_config: 'A configuration value is invalid; the process refuses to start.',
+  invalid_payload: 'A queued job payload does not match its schema (a producer/worker version mismatch).',
+  unknown_tool: 'No tool has that name.',
+  unknown_model: 'No configured model has that key.',
+  not_found: 'No request, job or thread has that id (or it has expired).',
+  budget_exceeded: 'The call would break the per-request or daily spend limit.',
+  unauthorized: 'The caller gave no API key or a wrong one.',
+  rate_limited: 'Too many calls: the caller, or the provider, asked us to slow down.',
+  payload_too_large: 'The request body or a file is over its size limit.',
+  provider_auth: 'The provider rejected our API key (401/403).',
+  provider_quota: 'The provider account is out of credits or quota (402, insufficient_quota).',
+  provider_bad_request: 'The provider rejected the request as invalid (400/404/422).',
+  provider_timeout: 'The provider did not answer within the time limit.',
+  provider_unavailable: 'The provider failed or could not be reached (5xx, connection error).',
+  provider_error: 'The provider reported an error that fits no other code.',
+  cancelled: 'The request was cancelled by its caller.',
+  internal: 'An unexpected failure; details are in the server log only.',
+} as const;
+
+export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES, ...(keyof typeof ERROR_CODES)[]]);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+/** The one error shape every boundary uses (job failure, event, REST body, WS reply). */
+export const ErrorInfoSchema = z.object({
+  code: ErrorCodeSchema,
+  message: z.string(),
+  /** True when the same call may succeed later (the worker retries these itself). */
+  retryable: z.boolean().default(false),
+  /** HTTP status from the provider, when there was one. */
+  status: z.number().int().optional(),
+  /** The provider's own error code (`insufficient_quota`, `unsupported_parameter`, …). */
+  providerCode: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
+
+/** Base class for errors with a stable code. Subclasses add typed fields. */
+export class OrchestratorError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, opts: { retryable?: boolean; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'OrchestratorError';
+    this.code = code;
+    this.retryable = opts.retryable ?? false;
+    this.details = opts.details;
+  }
+
+  toInfo(): ErrorInfo {
+    return {
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+}
+
+/** Turns anything thrown into an ErrorInfo without leaking stacks or unknown internals. */
+export function toErrorInfo(err: unknown): ErrorInfo {
+  if (err instanceof OrchestratorError) return err.toInfo();
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
+    const parsed = ErrorCodeSchema.safeParse((err as { code: string }).code);
+    if (parsed.success) {
+      const e = err as { message?: unknown; retryable?: unknown };
+      return {
+        code: parsed.data,
+        message: typeof e.message === 'string' ? e.message : parsed.data,
+        retryable: e.retryable === true,
+      };
+    }
+  }
+  return { code: 'internal', message: 'Internal error', retryable: false };
+}

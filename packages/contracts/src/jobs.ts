@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { ErrorInfoSchema } from './errors';
+import { UsageSchema } from './usage';
+
+/**
+ * Queue names. NEVER RENAME: queued jobs, dashboards and KEDA triggers use them.
+ * The braces are Redis Cluster hash tags, so each queue's keys live in one slot.
+ */
+export const QUEUE_NAMES = {
+  openrouter: '{openrouter}',
+  openai: '{openai}',
+} as const;
+export const QueueKeySchema = z.enum(['openrouter', 'openai']);
+export type QueueKey = z.infer<typeof QueueKeySchema>;
+
+/** Job names. NEVER RENAME. */
+export const JOB_NAMES = { modelCall: 'model-call' } as const;
+
+export const ChatMessageSchema = z.object({
+  role: z.enum(['system', 'developer', 'user', 'assistant']),
+  content: z.string(),
+});
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
+export const ReasoningEffortSchema = z.enum(['minimal', 'low', 'medium', 'high']);
+export type ReasoningEffort = z.infer<typeof ReasoningEffortSchema>;
+
+/**
+ * One model call, as queued. Workers `safeParse` it first. New fields must be optional so jobs
+ * queued by an older producer still parse after a deploy. Holds no secrets: the worker resolves
+ * the model's endpoint and key from its own configuration.
+ */
+export const ModelCallPayloadSchema = z.object({
+  /** The tool call this belongs to (ULID). All spend of one request is bounded together. */
+  requestId: z.string().min(1),
+  /** Position of this call within its request (0 for single-model tools). */
+  callIndex: z.number().int().nonnegative().default(0),
+  /** Configured model key, e.g. `gemini_pro`. */
+  model: z.string().min(1),
+  messages: z.array(ChatMessageSchema).min(1),
+  /** Output cap; always sent to the provider (the ledger reserves on it). */
+  maxOutputTokens: z.number().int().positive().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  reasoningEffort: ReasoningEffortSchema.optional(),
+  /** Stream when the model allows; the worker falls back to a plain call when it does not. */
+  stream: z.boolean().default(true),
+  /** Per-attempt wall-clock limit for the provider call. */
+  timeoutMs: z.number().int().positive().optional(),
+  /** Free-form labels carried into logs and results (tool name, strategy, caller). */
+  labels: z.record(z.string(), z.string()).optional(),
+});
+export type ModelCallPayload = z.infer<typeof ModelCallPayloadSchema>;
+export type ModelCallPayloadInput = z.input<typeof ModelCallPayloadSchema>;
+
+export const CostSourceSchema = z.enum(['provider', 'computed', 'generation_lookup']);
+
+export const ModelCallResultSchema = z.object({
+  requestId: z.string(),
+  callIndex: z.number().int().nonnegative(),
+  jobId: z.string(),
+  model: z.string(),
+  modelId: z.string(),
+  provider: z.string(),
+  text: z.string(),
+  finishReason: z.string().nullable(),
+  usage: UsageSchema,
+  /** USD. From the provider where it reports cost (OpenRouter `usage.cost`), else tokens × prices. */
+  costUsd: z.number().nonnegative(),
+  costSource: CostSourceSchema,
+  /** Provider generation id (OpenRouter `gen-…`), usable to look the cost up later. */
+  generationId: z.string().optional(),
+  streamed: z.boolean(),
+  latencyMs: z.number().nonnegative(),
+  /** 1-based attempt number that produced this result. */
+  attempt: z.number().int().positive(),
+});
+export type ModelCallResult = z.infer<typeof ModelCallResultSchema>;
+
+/** What a failed job leaves behind (also sent as the `error` event). */
+export const ModelCallFailureSchema = z.object({
+  requestId: z.string(),
+  callIndex: z.number().int().nonnegative(),
+  jobId: z.string(),
+  model: z.string(),
+  error: ErrorInfoSchema,
+  attempt: z.number().int().positive(),
+  /** False when the worker will try again. */
+  final: z.boolean(),
+});
+export type ModelCallFailure = z.infer<typeof ModelCallFailureSchema>;

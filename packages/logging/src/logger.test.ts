@@ -1,0 +1,47 @@
+import { PassThrough } from 'node:stream';
+import { createLogger } from './logger';
+import { REDACTED } from './redact';
+
+function capture(secrets: string[] = []) {
+  const stream = new PassThrough();
+  const lines: Record<string, unknown>[] = [];
+  stream.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+  });
+  const logger = createLogger({ service: 'test', secrets, stream, level: 'debug' });
+  return { logger, lines };
+}
+
+describe('createLogger', () => {
+  it('writes JSON lines with service and metadata', async () => {
+    const { logger, lines } = capture();
+    logger.info('job done', { jobId: 'j1', promptTokens: 12 });
+    await new Promise((r) => setImmediate(r));
+    expect(lines[0]).toMatchObject({ level: 'info', message: 'job done', service: 'test', jobId: 'j1', promptTokens: 12 });
+    expect(typeof lines[0]!.timestamp).toBe('string');
+  });
+
+  it('masks secrets by key, by shape and by literal value, at any depth', async () => {
+    const secret = 'my-ollama-secret-123';
+    const { logger, lines } = capture([secret]);
+    logger.warn(`provider said: bad key ${secret}`, {
+      headers: { Authorization: 'Bearer abcdefghijklmnop', accept: 'json' },
+      apiKey: 'sk-or-v1-0123456789abcdef',
+      nested: { deeper: [{ note: 'key sk-proj-ABCDEFGHIJKLMNOP leaked' }] },
+    });
+    await new Promise((r) => setImmediate(r));
+    const text = JSON.stringify(lines[0]);
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain('abcdefghijklmnop');
+    expect(text).not.toContain('0123456789abcdef');
+    expect(text).not.toContain('ABCDEFGHIJKLMNOP');
+    expect(lines[0]).toMatchObject({ apiKey: REDACTED, headers: { Authorization: REDACTED, accept: 'json' } });
+  });
+
+  it('keeps error messages but redacts secrets inside them', async () => {
+    const { logger, lines } = capture(['supersecretvalue']);
+    logger.error('call failed', { err: new Error('401 for key supersecretvalue') });
+    await new Promise((r) => setImmediate(r));
+    expect(JSON.stringify(lines[0])).toContain(`401 for key ${REDACTED}`);
+  });
+});

@@ -1,0 +1,101 @@
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { ProviderError } from './provider-error';
+
+type HeaderBag = { get(name: string): string | null } | Record<string, string | string[] | undefined> | undefined;
+
+function header(headers: HeaderBag, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (typeof (headers as { get?: unknown }).get === 'function') return (headers as { get(n: string): string | null }).get(name) ?? undefined;
+  const v = (headers as Record<string, string | string[] | undefined>)[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Retry-After in ms from `retry-after-ms`, `retry-after` seconds, or an HTTP date. */
+export function parseRetryAfter(headers: HeaderBag, now = Date.now()): number | undefined {
+  const ms = Number(header(headers, 'retry-after-ms'));
+  if (Number.isFinite(ms) && ms >= 0 && header(headers, 'retry-after-ms') !== undefined) return ms;
+  const raw = header(headers, 'retry-after');
+  if (raw === undefined) return undefined;
+  const secs = Number(raw);
+  if (Number.isFinite(secs) && secs >= 0) return Math.round(secs * 1000);
+  const date = Date.parse(raw);
+  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+}
+
+interface ProviderBody {
+  code?: unknown;
+  type?: unknown;
+  message?: unknown;
+  param?: unknown;
+  metadata?: { limit_source?: unknown; reason?: unknown; raw?: unknown };
+}
+
+/** Where the failure happened: before the response, or while reading a stream that had started. */
+export type FailurePhase = 'request' | 'stream';
+
+/**
+ * Maps anything the SDK (or the network) throws to a ProviderError with a stable code and a
+ * retry decision. Permanent: 401/403, 400/404/422, 402 (except OpenRouter's transient in-flight
+ * budget), 429 `insufficient_quota`. Retryable: 429, 408, 409, 5xx, timeouts, connection errors,
+ * broken streams.
+ */
+export function classifyProviderError(err: unknown, phase: FailurePhase = 'request'): ProviderError {
+  if (err instanceof ProviderError) return err;
+  if (err instanceof APIUserAbortError) {
+    return new ProviderError('cancelled', 'The provider call was aborted', { retryable: false, billing: 'unknown', cause: err });
+  }
+  if (err instanceof APIConnectionTimeoutError) {
+    return new ProviderError('provider_timeout', 'The provider did not answer in time', { retryable: true, billing: 'unknown', cause: err });
+  }
+  if (err instanceof APIConnectionError) {
+    return new ProviderError('provider_unavailable', `Could not reach the provider: ${err.message}`, { retryable: true, billing: 'unknown', cause: err });
+  }
+  if (err instanceof APIError) {
+    const body = (err.error ?? {}) as ProviderBody;
+    // Mid-stream errors (OpenRouter sends them inside a 200) have no HTTP status; their code is one.
+    const status = err.status ?? (typeof body.code === 'number' ? body.code : undefined);
+    const providerCode = typeof body.code === 'string' ? body.code : typeof body.type === 'string' ? body.type : undefined;
+    const message = typeof body.message === 'string' ? body.message : err.message;
+    const retryAfterMs = parseRetryAfter(err.headers as HeaderBag);
+    const billing = err.status === undefined || phase === 'stream' ? 'unknown' : 'none';
+    const base = { status, providerCode, billing, cause: err } as const;
+    const limitSource = body.metadata?.limit_source;
+    const quotaCode = body.code === 'insufficient_quota' || body.type === 'insufficient_quota';
+
+    if (status === 429 && quotaCode) {
+      return new ProviderError('provider_quota', `Provider quota exhausted: ${message}`, { ...base, retryable: false });
+    }
+    if (status === 429) {
+      return new ProviderError('rate_limited', `Provider rate limit: ${message}`, { ...base, retryable: true, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    }
+    if (status === 402) {
+      const transient = limitSource === 'openrouter_in_flight_budget' && body.metadata?.reason !== 'weight_exceeds_budget';
+      return transient
+        ? new ProviderError('rate_limited', `Provider in-flight budget busy: ${message}`, { ...base, retryable: true, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) })
+        : new ProviderError('provider_quota', `Provider account out of credits: ${message}`, { ...base, retryable: false });
+    }
+    if (status === 401 || status === 403) {
+      return typeof limitSource === 'string'
+        ? new ProviderError('provider_quota', `Provider budget limit: ${message}`, { ...base, retryable: false })
+        : new ProviderError('provider_auth', `Provider rejected the credentials: ${message}`, { ...base, retryable: false });
+    }
+    if (status === 400 || status === 404 || status === 413 || status === 422) {
+      return new ProviderError('provider_bad_request', `Provider rejected the request: ${message}`, { ...base, retryable: false });
+    }
+    if (status === 408) return new ProviderError('provider_timeout', `Provider timed out: ${message}`, { ...base, retryable: true });
+    if (status !== undefined && status >= 500) {
+      return new ProviderError('provider_unavailable', `Provider error ${status}: ${message}`, { ...base, retryable: true, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    }
+    return new ProviderError('provider_error', `Provider error: ${message}`, { ...base, retryable: true });
+  }
+  if (err instanceof SyntaxError) {
+    return new ProviderError('provider_error', 'The provider sent a malformed stream chunk', { retryable: true, billing: 'unknown', cause: err });
+  }
+  // undici reports a socket closed mid-body as TypeError('terminated').
+  const msg = err instanceof Error ? err.message : String(err);
+  return new ProviderError('provider_unavailable', `Provider connection failed${phase === 'stream' ? ' mid-stream' : ''}: ${msg}`, {
+    retryable: true,
+    billing: 'unknown',
+    cause: err,
+  });
+}

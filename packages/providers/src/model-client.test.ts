@@ -1,0 +1,200 @@
+import { loadConfig, type Config } from '@orch/config';
+import { faults, startFakeProvider, fakeAnswerText, type FakeProvider } from '@orch/testing';
+import { ModelClient } from './model-client';
+import { ProviderError } from './provider-error';
+
+const messages = [{ role: 'user' as const, content: 'Review this design please' }];
+
+function configFor(or: FakeProvider, oa: FakeProvider, env: Record<string, string> = {}, tweak?: (c: Config) => void): Config {
+  const config = loadConfig({
+    cwd: '/nonexistent',
+    env: { OPENROUTER_BASE_URL: or.baseURL, OPENROUTER_API_KEY: 'or-test-key', OPENAI_BASE_URL: oa.baseURL, OPENAI_API_KEY: 'oa-test-key', ...env },
+  });
+  tweak?.(config);
+  return config;
+}
+
+async function failure(p: Promise<unknown>): Promise<ProviderError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProviderError);
+    return err as ProviderError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('ModelClient against the fake providers', () => {
+  let or: FakeProvider;
+  let oa: FakeProvider;
+  let client: ModelClient;
+
+  beforeAll(async () => {
+    or = await startFakeProvider({ flavor: 'openrouter', apiKey: 'or-test-key' });
+    oa = await startFakeProvider({ flavor: 'openai', apiKey: 'oa-test-key' });
+  });
+  afterAll(async () => {
+    await or.stop();
+    await oa.stop();
+  });
+  beforeEach(() => {
+    or.reset();
+    oa.reset();
+    client = new ModelClient({ config: configFor(or, oa) });
+  });
+  afterEach(() => client.close());
+
+  it('streams Gemini via OpenRouter and takes the cost from usage.cost', async () => {
+    or.setBehaviour({ completionTokens: 20, reasoningTokens: 40, cachedTokens: 4 });
+    const deltas: string[] = [];
+    const res = await client.complete('gemini_pro', { messages, onDelta: (d) => deltas.push(d) });
+    const req = or.requests[0]!;
+    expect(req.body).toMatchObject({ model: 'google/gemini-2.5-pro', stream: true, max_tokens: 32768, temperature: 0.7 });
+    expect(req.body.max_completion_tokens).toBeUndefined();
+    expect(res.text).toBe(fakeAnswerText('google/gemini-2.5-pro', messages, 20));
+    expect(deltas.length).toBe(20);
+    expect(deltas.join('')).toBe(res.text);
+    expect(res.streamed).toBe(true);
+    expect(res.generationId).toMatch(/^gen-/);
+    const prompt = res.usage.promptTokens;
+    expect(res.usage).toEqual({ promptTokens: prompt, completionTokens: 60, totalTokens: prompt + 60, cachedTokens: 4, reasoningTokens: 40 });
+    // (prompt − 4) × $1.25/M + 4 × $0.125/M + 60 × $10/M, as OpenRouter reports it.
+    const expected = ((prompt - 4) * 1.25 + 4 * 0.125 + 60 * 10) / 1e6;
+    expect(res.costSource).toBe('provider');
+    expect(res.costUsd).toBeCloseTo(expected, 9);
+  });
+
+  it('uses the >200k price tier for long Gemini prompts', async () => {
+    or.setBehaviour({ completionTokens: 10, extraPromptTokens: 250_000 });
+    const res = await client.complete('gemini_pro', { messages });
+    expect(res.usage.promptTokens).toBeGreaterThan(200_000);
+    expect(res.costUsd).toBeCloseTo((res.usage.promptTokens * 2.5 + 10 * 15) / 1e6, 9);
+  });
+
+  it('sends o3 the o-series parameters and prices cached and reasoning tokens right', async () => {
+    oa.setBehaviour({ completionTokens: 30, reasoningTokens: 500, cachedTokens: 8 });
+    const res = await client.complete('o3_architect', { messages, temperature: 0.3 });
+    const body = oa.requests[0]!.body;
+    expect(body).toMatchObject({ model: 'o3', max_completion_tokens: 16384, reasoning_effort: 'high', stream: true, stream_options: { include_usage: true } });
+    expect(body.max_tokens).toBeUndefined();
+    expect(body.temperature).toBeUndefined();
+    const p = res.usage.promptTokens;
+    expect(res.usage).toMatchObject({ completionTokens: 530, cachedTokens: 8, reasoningTokens: 500 });
+    // (p − 8) × $2/M + 8 × $0.50/M + 530 × $8/M; reasoning is inside the 530, never added to input.
+    expect(res.costSource).toBe('computed');
+    expect(res.costUsd).toBeCloseTo(((p - 8) * 2 + 8 * 0.5 + 530 * 8) / 1e6, 9);
+  });
+
+  it('gets a 400 unsupported_parameter when o-series rules are broken, and does not retry', async () => {
+    client = new ModelClient({ config: configFor(or, oa, {}, (c) => (c.models.o3_architect!.oSeries = false)) });
+    const err = await failure(client.complete('o3_architect', { messages }));
+    expect(err).toMatchObject({ code: 'provider_bad_request', retryable: false, status: 400, providerCode: 'unsupported_parameter', billing: 'none' });
+    expect(oa.requests).toHaveLength(1);
+  });
+
+  it('falls back to a plain call when the model refuses to stream, and remembers it', async () => {
+    oa.addFault(faults.streamingNotAllowed());
+    const deltas: string[] = [];
+    const res = await client.complete('o3_architect', { messages, onDelta: (d) => deltas.push(d) });
+    expect(res.streamed).toBe(false);
+    expect(deltas.join('')).toBe(res.text);
+    expect(oa.requests.map((r) => r.stream)).toEqual([true, false]);
+    await client.complete('o3_architect', { messages });
+    expect(oa.requests.map((r) => r.stream)).toEqual([true, false, false]);
+  });
+
+  it('keeps a slow OpenRouter stream alive through its keep-alive comments', async () => {
+    client = new ModelClient({ config: configFor(or, oa, {}, (c) => (c.providers.openrouter!.idleTimeoutMs = 200)) });
+    or.setBehaviour({ latencyMs: 600 });
+    const res = await client.complete('gemini_pro', { messages });
+    expect(res.text.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['429 with Retry-After', faults.rateLimited(2), { code: 'rate_limited', retryable: true, status: 429, retryAfterMs: 2000 }],
+    ['500', faults.serverError(500), { code: 'provider_unavailable', retryable: true, status: 500, billing: 'none' }],
+    ['502', faults.serverError(502), { code: 'provider_unavailable', retryable: true, status: 502 }],
+    ['401', faults.unauthorized(), { code: 'provider_auth', retryable: false, status: 401 }],
+    ['402 out of credits', faults.outOfCredits(), { code: 'provider_quota', retryable: false, status: 402 }],
+    ['402 in-flight budget', faults.outOfCredits({ metadata: { limit_source: 'openrouter_in_flight_budget', reason: 'in_flight_budget_exhausted' }, retryAfterSeconds: 1 } as never), { code: 'rate_limited', retryable: true }],
+    ['mid-stream error', { kind: 'midstream_error', code: 502 } as const, { code: 'provider_unavailable', retryable: true, billing: 'unknown' }],
+    ['malformed chunk', { kind: 'malformed_chunk' } as const, { code: 'provider_error', retryable: true, billing: 'unknown' }],
+    ['dropped connection', { kind: 'drop' } as const, { code: 'provider_unavailable', retryable: true, billing: 'unknown' }],
+  ])('classifies OpenRouter %s', async (_name, fault, expected) => {
+    or.addFault(fault);
+    const err = await failure(client.complete('gemini_pro', { messages }));
+    expect(err).toMatchObject(expected);
+  });
+
+  it('classifies OpenAI insufficient_quota as permanent, unlike a plain 429', async () => {
+    oa.addFault(faults.insufficientQuota());
+    expect(await failure(client.complete('o3_architect', { messages }))).toMatchObject({ code: 'provider_quota', retryable: false, status: 429 });
+  });
+
+  it('reports a missing key without calling the provider', async () => {
+    client = new ModelClient({ config: configFor(or, oa, {}, (c) => delete c.providers.openai!.apiKey) });
+    const err = await failure(client.complete('o3_architect', { messages }));
+    expect(err.message).toContain('OPENAI_API_KEY');
+    expect(oa.requests).toHaveLength(0);
+  });
+
+  it('times out a hung call and aborts the HTTP request', async () => {
+    oa.addFault({ kind: 'hang' });
+    const err = await failure(client.complete('o3_architect', { messages, timeoutMs: 300 }));
+    expect(err).toMatchObject({ code: 'provider_timeout', retryable: true, billing: 'unknown' });
+    await oa.waitForAbort();
+  });
+
+  it('times out a stream that goes silent', async () => {
+    client = new ModelClient({ config: configFor(or, oa, {}, (c) => (c.providers.openai!.idleTimeoutMs = 250)) });
+    oa.addFault({ kind: 'hang_midstream', afterTokens: 2 });
+    const err = await failure(client.complete('o3_architect', { messages }));
+    expect(err.message).toContain('idle');
+  });
+
+  it('aborts the HTTP call when the caller cancels', async () => {
+    oa.setBehaviour({ tokensPerSecond: 20, completionTokens: 200 });
+    const ctrl = new AbortController();
+    const call = client.complete('o3_architect', { messages, signal: ctrl.signal });
+    await oa.waitForRequest();
+    ctrl.abort();
+    expect(await failure(call)).toMatchObject({ code: 'cancelled', retryable: false });
+    const aborted = await oa.waitForAbort();
+    expect(aborted.finished).toBe(false);
+  });
+
+  it('looks up the exact cost of an OpenRouter generation', async () => {
+    or.setBehaviour({ completionTokens: 12 });
+    const res = await client.complete('gemini_pro', { messages });
+    const gen = await client.lookupGeneration('gemini_pro', res.generationId!);
+    expect(gen?.costUsd).toBeCloseTo(res.costUsd, 9);
+    expect(await client.lookupGeneration('gemini_pro', 'gen-unknown')).toBeUndefined();
+  });
+});
+
+describe('ModelClient mid-stream cancel', () => {
+  it('fails (not a truncated success) when cancelled while streaming', async () => {
+    const oa = await startFakeProvider({ flavor: 'openai' });
+    const or = await startFakeProvider({ flavor: 'openrouter' });
+    const client = new ModelClient({ config: configFor(or, oa) });
+    try {
+      oa.setBehaviour({ tokensPerSecond: 50, completionTokens: 500 });
+      const ctrl = new AbortController();
+      let got = '';
+      const call = client.complete('o3_architect', {
+        messages,
+        signal: ctrl.signal,
+        onDelta: (d) => {
+          got += d;
+          if (got.length > 10) ctrl.abort();
+        },
+      });
+      expect(await failure(call)).toMatchObject({ code: 'cancelled' });
+      await oa.waitForAbort();
+    } finally {
+      await client.close();
+      await oa.stop();
+      await or.stop();
+    }
+  });
+});

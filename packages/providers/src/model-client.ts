@@ -1,0 +1,298 @@
+import OpenAI, { APIError } from 'openai';
+import { Agent, fetch as undiciFetch } from 'undici';
+import type { ChatMessage, ReasoningEffort, Usage } from '@orch/contracts';
+import { resolveModel, type Config, type ResolvedModel } from '@orch/config';
+import type { Logger } from '@orch/logging';
+import { classifyProviderError, type FailurePhase } from './classify-error';
+import { ProviderError } from './provider-error';
+import { costOf, estimateTokens, normaliseUsage, type WireUsage } from './usage';
+
+export interface CompletionRequest {
+  messages: ChatMessage[];
+  /** Capped at the model's configured `maxOutputTokens`. */
+  maxOutputTokens?: number;
+  temperature?: number;
+  reasoningEffort?: ReasoningEffort;
+  stream?: boolean;
+  /** Wall-clock limit of this call; the provider's `timeoutMs` by default. */
+  timeoutMs?: number;
+  /** Aborting it aborts the HTTP call. */
+  signal?: AbortSignal;
+  /** Called with each piece of text as it streams in. */
+  onDelta?: (text: string) => void;
+}
+
+export interface CompletionResponse {
+  model: string;
+  modelId: string;
+  provider: string;
+  text: string;
+  finishReason: string | null;
+  usage: Usage;
+  costUsd: number;
+  costSource: 'provider' | 'computed';
+  /** Usage was estimated because the server sent none. */
+  usageEstimated: boolean;
+  generationId?: string;
+  streamed: boolean;
+  latencyMs: number;
+}
+
+export interface GenerationCost {
+  costUsd: number;
+  usage: Usage;
+  cancelled: boolean;
+}
+
+export interface ModelClientOptions {
+  config: Config;
+  logger?: Logger;
+}
+
+type Body = Record<string, unknown>;
+interface ChunkLike {
+  id?: string;
+  choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
+  usage?: WireUsage | null;
+}
+interface CompletionLike {
+  id?: string;
+  choices?: Array<{ message?: { content?: string | null }; finish_reason?: string | null }>;
+  usage?: WireUsage | null;
+}
+
+/**
+ * One client for every OpenAI-compatible backend, built on the `openai` SDK with SDK retries off
+ * (`maxRetries: 0`): BullMQ attempts are the only retry loop, so every retry passes the ledger.
+ *
+ * Timeouts are ours, not the SDK's: a deadline per call, and an idle limit on streams that counts any
+ * byte (OpenRouter's `: OPENROUTER PROCESSING` comments included). Requests go through undici with
+ * its own header/body timeouts off, because Node's default fetch cuts a response whose headers take
+ * longer than 300 s — exactly what a non-streaming o3 call does.
+ */
+export class ModelClient {
+  private readonly config: Config;
+  private readonly logger: Logger | undefined;
+  private readonly agent = new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000, connections: 256 });
+  /** Models that refused to stream (o3 before organisation verification); asked plainly from then on. */
+  private readonly noStream = new Set<string>();
+
+  constructor(opts: ModelClientOptions) {
+    this.config = opts.config;
+    this.logger = opts.logger;
+  }
+
+  resolve(modelKey: string): ResolvedModel {
+    return resolveModel(this.config, modelKey);
+  }
+
+  async complete(modelKey: string, req: CompletionRequest): Promise<CompletionResponse> {
+    const resolved = this.resolve(modelKey);
+    const wantStream = (req.stream ?? true) && resolved.model.streaming && !this.noStream.has(modelKey);
+    try {
+      return await this.attempt(resolved, req, wantStream);
+    } catch (err) {
+      if (wantStream && refusedStreaming(err)) {
+        this.noStream.add(modelKey);
+        this.logger?.warn('model refused streaming; using plain calls', { model: modelKey });
+        return this.attempt(resolved, req, false);
+      }
+      throw err;
+    }
+  }
+
+  /** OpenRouter's generation record (`GET /generation?id=`): the exact cost of a call whose stream was lost. */
+  async lookupGeneration(modelKey: string, generationId: string, timeoutMs = 10_000): Promise<GenerationCost | undefined> {
+    const { provider } = this.resolve(modelKey);
+    if (provider.kind !== 'openrouter') return undefined;
+    const url = `${provider.baseUrl.replace(/\/$/, '')}/generation?id=${encodeURIComponent(generationId)}`;
+    const res = await undiciFetch(url, {
+      headers: { authorization: `Bearer ${provider.apiKey ?? ''}` },
+      dispatcher: this.agent,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (res.status === 404) return undefined; // not recorded yet: OpenRouter needs a few seconds
+    if (!res.ok) throw new ProviderError('provider_error', `Generation lookup failed with ${res.status}`, { retryable: true, status: res.status, billing: 'unknown' });
+    const { data } = (await res.json()) as { data: Record<string, number | boolean> };
+    const prompt = Number(data.native_tokens_prompt ?? 0);
+    const completion = Number(data.native_tokens_completion ?? 0);
+    return {
+      costUsd: Number(data.total_cost ?? 0),
+      cancelled: data.cancelled === true,
+      usage: {
+        promptTokens: prompt,
+        completionTokens: completion,
+        totalTokens: prompt + completion,
+        cachedTokens: Number(data.native_tokens_cached ?? 0),
+        reasoningTokens: Number(data.native_tokens_reasoning ?? 0),
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private buildBody(resolved: ResolvedModel, req: CompletionRequest, stream: boolean): Body {
+    const { model, provider, oSeries } = resolved;
+    const maxOut = Math.min(req.maxOutputTokens ?? model.maxOutputTokens, model.maxOutputTokens);
+    const effort = req.reasoningEffort ?? model.reasoningEffort;
+    // Only OpenAI knows the `developer` role; elsewhere it is a system message.
+    const messages = req.messages.map((m) => (m.role === 'developer' && provider.kind !== 'openai' ? { ...m, role: 'system' as const } : m));
+    const body: Body = { model: model.modelId, messages };
+    if (oSeries) {
+      // o-series: max_completion_tokens, no temperature/top_p (400 unsupported_parameter otherwise).
+      body.max_completion_tokens = maxOut;
+      if (effort) body.reasoning_effort = effort === 'minimal' ? 'low' : effort;
+    } else {
+      body.max_tokens = maxOut;
+      const temperature = req.temperature ?? model.temperature;
+      if (temperature !== undefined) body.temperature = temperature;
+      if (effort && provider.kind === 'openrouter') body.reasoning = { effort };
+    }
+    if (stream) {
+      body.stream = true;
+      // OpenRouter always sends usage; OpenAI only when asked.
+      if (provider.kind !== 'openrouter') body.stream_options = { include_usage: true };
+    }
+    return body;
+  }
+
+  private async attempt(resolved: ResolvedModel, req: CompletionRequest, stream: boolean): Promise<CompletionResponse> {
+    const { provider, model } = resolved;
+    if (!provider.apiKey && provider.kind !== 'openai_compatible') {
+      const envName = provider.apiKeyEnv ?? (provider.kind === 'openrouter' ? 'OPENROUTER_API_KEY' : 'OPENAI_API_KEY');
+      throw new ProviderError('provider_auth', `No API key for provider "${resolved.providerKey}": set ${envName}`, { retryable: false, billing: 'none' });
+    }
+    const started = Date.now();
+    const timeoutMs = req.timeoutMs ?? provider.timeoutMs;
+    const ctrl = new AbortController();
+    const abort = (e: ProviderError) => !ctrl.signal.aborted && ctrl.abort(e);
+    const onCancel = () => abort(new ProviderError('cancelled', 'The call was cancelled', { retryable: false, billing: 'unknown' }));
+    if (req.signal?.aborted) onCancel();
+    req.signal?.addEventListener('abort', onCancel, { once: true });
+    const deadline = setTimeout(
+      () => abort(new ProviderError('provider_timeout', `No complete answer from ${model.modelId} within ${timeoutMs} ms`, { retryable: true, billing: 'unknown' })),
+      timeoutMs,
+    );
+    let idle: NodeJS.Timeout | undefined;
+    const touch = () => {
+      if (!stream) return;
+      clearTimeout(idle);
+      idle = setTimeout(
+        () => abort(new ProviderError('provider_timeout', `Stream from ${model.modelId} idle for ${provider.idleTimeoutMs} ms`, { retryable: true, billing: 'unknown' })),
+        provider.idleTimeoutMs,
+      );
+    };
+
+    const sdk = new OpenAI({
+      apiKey: provider.apiKey ?? 'not-needed',
+      baseURL: provider.baseUrl,
+      maxRetries: 0,
+      timeout: timeoutMs + 5_000,
+      defaultHeaders: provider.headers,
+      fetch: this.watchedFetch(touch) as unknown as typeof fetch,
+      ...(this.logger ? { logger: sdkLogger(this.logger) } : {}),
+    });
+    let phase: FailurePhase = 'request';
+    try {
+      const body = this.buildBody(resolved, req, stream);
+      let text = '';
+      let finishReason: string | null = null;
+      let wire: WireUsage | undefined;
+      let generationId: string | undefined;
+      if (stream) {
+        const chunks = (await sdk.chat.completions.create(body as never, { signal: ctrl.signal })) as unknown as AsyncIterable<ChunkLike>;
+        phase = 'stream';
+        for await (const chunk of chunks) {
+          generationId ??= chunk.id;
+          const choice = chunk.choices?.[0];
+          const delta = choice?.delta?.content;
+          if (delta) {
+            text += delta;
+            req.onDelta?.(delta);
+          }
+          if (choice?.finish_reason) finishReason = choice.finish_reason;
+          if (chunk.usage) wire = chunk.usage;
+        }
+        // The SDK ends stream iteration quietly on abort; a cut-short stream is not an answer.
+        if (ctrl.signal.aborted) throw ctrl.signal.reason;
+        if (finishReason === 'error') {
+          throw new ProviderError('provider_error', 'The provider ended the stream with an error', { retryable: true, billing: 'unknown' });
+        }
+      } else {
+        const res = (await sdk.chat.completions.create(body as never, { signal: ctrl.signal })) as unknown as CompletionLike;
+        generationId = res.id;
+        text = res.choices?.[0]?.message?.content ?? '';
+        finishReason = res.choices?.[0]?.finish_reason ?? null;
+        wire = res.usage ?? undefined;
+        if (text) req.onDelta?.(text);
+      }
+      let usage: Usage;
+      const usageEstimated = !wire;
+      if (wire) {
+        usage = normaliseUsage(wire);
+      } else {
+        const promptTokens = estimateTokens(req.messages.map((m) => m.content).join('\n'));
+        const completionTokens = estimateTokens(text);
+        usage = { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, cachedTokens: 0, reasoningTokens: 0 };
+        this.logger?.warn('provider sent no usage; tokens estimated', { model: resolved.key });
+      }
+      return {
+        model: resolved.key,
+        modelId: model.modelId,
+        provider: resolved.providerKey,
+        text,
+        finishReason,
+        usage,
+        ...costOf(resolved, usage, wire),
+        usageEstimated,
+        ...(generationId ? { generationId } : {}),
+        streamed: stream,
+        latencyMs: Date.now() - started,
+      };
+    } catch (err) {
+      const reason = ctrl.signal.reason;
+      if (ctrl.signal.aborted && reason instanceof ProviderError) throw reason;
+      throw classifyProviderError(err, phase);
+    } finally {
+      clearTimeout(deadline);
+      clearTimeout(idle);
+      req.signal?.removeEventListener('abort', onCancel);
+    }
+  }
+
+  /** fetch through our undici agent, calling `onActivity` when headers and each body chunk arrive. */
+  private watchedFetch(onActivity: () => void) {
+    const agent = this.agent;
+    return async (url: string | URL, init?: RequestInit): Promise<Response> => {
+      const res = await undiciFetch(url as string, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
+      onActivity();
+      if (!res.body) return res as unknown as Response;
+      const watched = res.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            onActivity();
+            controller.enqueue(chunk);
+          },
+        }),
+      );
+      return new Response(watched as ReadableStream, { status: res.status, statusText: res.statusText, headers: res.headers as unknown as Headers });
+    };
+  }
+}
+
+function refusedStreaming(err: unknown): boolean {
+  const e = err instanceof ProviderError ? err.cause : err;
+  if (!(e instanceof APIError) || e.status !== 400) return false;
+  return e.param === 'stream' || /\bstream/i.test(String((e.error as { message?: unknown } | undefined)?.message ?? e.message));
+}
+
+function sdkLogger(logger: Logger) {
+  return {
+    error: (msg: string, ...rest: unknown[]) => logger.warn(`openai-sdk: ${msg}`, { detail: rest.map(String).join(' ').slice(0, 500) }),
+    warn: (msg: string, ...rest: unknown[]) => logger.warn(`openai-sdk: ${msg}`, { detail: rest.map(String).join(' ').slice(0, 500) }),
+    info: (msg: string) => logger.debug(`openai-sdk: ${msg}`),
+    debug: (msg: string) => logger.debug(`openai-sdk: ${msg}`),
+  };
+}

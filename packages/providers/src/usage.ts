@@ -1,0 +1,40 @@
+import type { Usage } from '@orch/contracts';
+import { costFromUsage, roundUsd, type ResolvedModel } from '@orch/config';
+
+/** Usage as the OpenAI and OpenRouter chat APIs report it (OpenRouter adds `cost`). */
+export interface WireUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number | null } | null;
+  completion_tokens_details?: { reasoning_tokens?: number | null } | null;
+  cost?: number | null;
+}
+
+export function normaliseUsage(u: WireUsage): Usage {
+  const promptTokens = u.prompt_tokens ?? 0;
+  const completionTokens = u.completion_tokens ?? 0;
+  return {
+    promptTokens,
+    completionTokens,
+    totalTokens: u.total_tokens ?? promptTokens + completionTokens,
+    cachedTokens: u.prompt_tokens_details?.cached_tokens ?? 0,
+    reasoningTokens: u.completion_tokens_details?.reasoning_tokens ?? 0,
+  };
+}
+
+/** Rough count for servers that report no usage (some local OpenAI-compatible servers). */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/**
+ * The call's cost: OpenRouter's own `usage.cost` when present (it knows routing, caching and
+ * BYOK discounts), otherwise tokens × the configured price table.
+ */
+export function costOf(resolved: ResolvedModel, usage: Usage, wire: WireUsage | undefined): { costUsd: number; costSource: 'provider' | 'computed' } {
+  if (resolved.provider.kind === 'openrouter' && typeof wire?.cost === 'number' && Number.isFinite(wire.cost)) {
+    return { costUsd: roundUsd(wire.cost), costSource: 'provider' };
+  }
+  return { costUsd: costFromUsage(resolved.model.pricing, usage), costSource: 'computed' };
+}
