@@ -73,6 +73,8 @@ export const ModelCallResultSchema = z.object({
   latencyMs: z.number().nonnegative(),
   /** 1-based attempt number that produced this result. */
   attempt: z.number().int().positive(),
+  /** The worker process that ran it (`host/pid`). */
+  worker: z.string().optional(),
 });
 export type ModelCallResult = z.infer<typeof ModelCallResultSchema>;
 

@@ -57,7 +57,7 @@ function launch(bin: string, port: number, dir: string, ownDir: boolean, opts: S
     '--appendfsync', 'everysec',
     '--maxmemory-policy', 'noeviction',
     '--daemonize', 'no',
-    '--loglevel', 'warning',
+    '--loglevel', 'notice',
     '--logfile', '',
   ];
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,90 @@
+import type { Redis } from 'ioredis';
+import { RequestEventSchema, type RequestEvent, type StoredRequestEvent } from '@orch/contracts';
+import { requestKeys } from './keys';
+
+export interface RequestEventsOptions {
+  /** Connection for writes and non-blocking reads. */
+  redis: Redis;
+  /** Seconds the stream stays readable after its last event. */
+  ttlSeconds: number;
+  /** Approximate cap on events per request. */
+  maxLen?: number;
+}
+
+export interface FollowOptions {
+  /** Stream id to resume after (`0` or `0-0` from the start). */
+  after?: string;
+  /** A dedicated connection for XREAD BLOCK (it is blocked while waiting). */
+  blockingRedis: Redis;
+  /** How long one XREAD blocks; also the longest delay before `signal` is noticed. */
+  blockMs?: number;
+  signal?: AbortSignal;
+  /** Stop after this many ms without the stream ending. */
+  timeoutMs?: number;
+}
+
+/**
+ * The per-request event stream (`orch:req:{id}:events`): progress, partial text, result, error.
+ * A Redis Stream, so any process can read it and a reader resumes from its last id.
+ */
+export class RequestEvents {
+  private readonly redis: Redis;
+  private readonly ttlSeconds: number;
+  private readonly maxLen: number;
+
+  constructor(opts: RequestEventsOptions) {
+    this.redis = opts.redis;
+    this.ttlSeconds = opts.ttlSeconds;
+    this.maxLen = opts.maxLen ?? 10_000;
+  }
+
+  /** Appends an event; returns its stream id. */
+  async publish(event: RequestEvent): Promise<string> {
+    const key = requestKeys(event.requestId).events;
+    const res = await this.redis
+      .multi()
+      .xadd(key, 'MAXLEN', '~', this.maxLen, '*', 'e', JSON.stringify(event))
+      .expire(key, this.ttlSeconds)
+      .exec();
+    const err = res?.find(([e]) => e)?.[0];
+    if (err) throw err;
+    return String(res?.[0]?.[1]);
+  }
+
+  /** Events after `after` (exclusive), oldest first. */
+  async read(requestId: string, after = '0-0', count = 1000): Promise<StoredRequestEvent[]> {
+    const start = after === '0' || after === '0-0' ? '-' : `(${after}`;
+    const rows = await this.redis.xrange(requestKeys(requestId).events, start, '+', 'COUNT', count);
+    return rows.map(([id, fields]) => parseEntry(id, fields)).filter((e): e is StoredRequestEvent => e !== undefined);
+  }
+
+  /**
+   * Yields events as they arrive, starting after `after`. Ends when `signal` aborts or `timeoutMs`
+   * passes; the caller decides which event is the last one it needs.
+   */
+  async *follow(requestId: string, opts: FollowOptions): AsyncGenerator<StoredRequestEvent> {
+    const key = requestKeys(requestId).events;
+    let last = opts.after ?? '0-0';
+    const deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : Infinity;
+    const blockMs = opts.blockMs ?? 1000;
+    while (!opts.signal?.aborted && Date.now() < deadline) {
+      const wait = Math.max(1, Math.min(blockMs, deadline - Date.now()));
+      const res = (await opts.blockingRedis.xread('COUNT', 500, 'BLOCK', wait, 'STREAMS', key, last)) as Array<[string, Array<[string, string[]]>]> | null;
+      if (!res) continue;
+      for (const [, entries] of res) {
+        for (const [id, fields] of entries) {
+          last = id;
+          const event = parseEntry(id, fields);
+          if (event) yield event;
+        }
+      }
+    }
+  }
+}
+
+function parseEntry(id: string, fields: string[]): StoredRequestEvent | undefined {
+  const i = fields.indexOf('e');
+  if (i < 0) return undefined;
+  const parsed = RequestEventSchema.safeParse(JSON.parse(fields[i + 1] ?? 'null'));
+  return parsed.success ? { ...parsed.data, id } : undefined;
+}

@@ -1,0 +1,50 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+export type RedisRole =
+  /** BullMQ workers and blocking reads: commands wait for a reconnect instead of failing. */
+  | 'blocking'
+  /** Producers and short commands: fail fast when Redis is down rather than queue in memory. */
+  | 'command'
+  /** Pub/sub subscriber. */
+  | 'subscriber';
+
+/**
+ * ioredis connection with the settings BullMQ's production guide asks for: workers and blocking
+ * readers use `maxRetriesPerRequest: null`; command connections fail fast.
+ */
+export function createRedis(url: string, role: RedisRole, name?: string): Redis {
+  const opts: RedisOptions = {
+    connectionName: name,
+    maxRetriesPerRequest: role === 'command' ? 2 : null,
+    enableReadyCheck: true,
+    // Reconnect with capped exponential backoff (BullMQ's default shape).
+    retryStrategy: (times) => Math.max(Math.min(Math.exp(times), 20_000), 1000),
+  };
+  return new Redis(url, opts);
+}
+
+/** Resolves once the connection answers PING; rejects after `timeoutMs`. */
+export async function waitForRedis(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Quits a connection, or disconnects it if QUIT cannot complete (Redis gone). */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return;
+  try {
+    await Promise.race([redis.quit(), new Promise((r) => setTimeout(r, 1000))]);
+  } catch {
+    // already closed
+  }
+  redis.disconnect();
+}

@@ -1,0 +1,208 @@
+import { Redis } from 'ioredis';
+import { loadConfig, type Config } from '@orch/config';
+import type { ModelCallPayloadInput, StoredRequestEvent } from '@orch/contracts';
+import { ProviderQueues, RequestEvents, cancelRequest, type ModelCallQueue } from '@orch/queue';
+import { createLogger } from '@orch/logging';
+import { faults, startFakeProvider, startRedis, waitFor, type FakeProvider, type RedisServerHandle } from '@orch/testing';
+import { PassThrough } from 'node:stream';
+import { startProviderWorker, type ProviderWorker } from './provider-worker';
+
+/** The job, read again once it reached `state` (fields are loaded when the job is read). */
+async function settled(queue: ModelCallQueue, jobId: string, state: 'completed' | 'failed') {
+  await waitFor(async () => (await queue.getJobState(jobId)) === state, { what: `job ${jobId} ${state}` });
+  return (await queue.getJob(jobId))!;
+}
+
+const messages = [{ role: 'user' as const, content: 'Is this schema sound?' }];
+let seq = 0;
+
+describe('provider workers against the fake providers', () => {
+  let redis: RedisServerHandle;
+  let or: FakeProvider;
+  let oa: FakeProvider;
+  let config: Config;
+  let workers: ProviderWorker[];
+  let conn: Redis;
+  let blocking: Redis;
+  let queues: ProviderQueues;
+  let events: RequestEvents;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    or = await startFakeProvider({ flavor: 'openrouter', apiKey: 'or-key' });
+    oa = await startFakeProvider({ flavor: 'openai', apiKey: 'oa-key' });
+  });
+  afterAll(async () => {
+    await Promise.all([or.stop(), oa.stop()]);
+    await redis.stop();
+  });
+
+  beforeEach(async () => {
+    or.reset();
+    oa.reset();
+    config = loadConfig({
+      cwd: '/nonexistent',
+      env: {
+        REDIS_URL: redis.url,
+        OPENROUTER_BASE_URL: or.baseURL,
+        OPENROUTER_API_KEY: 'or-key',
+        OPENAI_BASE_URL: oa.baseURL,
+        OPENAI_API_KEY: 'oa-key',
+        WORKER_ATTEMPTS: '3',
+        WORKER_BACKOFF_MS: '200',
+        ORCH_QUEUE_PREFIX: `t${++seq}`,
+      },
+    });
+    const logger = createLogger({ service: 'test', stream: new PassThrough(), level: 'error' });
+    workers = await Promise.all(
+      (['openrouter', 'openai'] as const).map((queue) => startProviderWorker({ config, queue, logger, health: { port: 0 } })),
+    );
+    conn = new Redis(redis.url);
+    blocking = new Redis(redis.url);
+    queues = new ProviderQueues({ config, connection: conn });
+    events = new RequestEvents({ redis: conn, ttlSeconds: 600 });
+  });
+  afterEach(async () => {
+    await Promise.all(workers.map((w) => w.close()));
+    await queues.close();
+    conn.disconnect();
+    blocking.disconnect();
+  });
+
+  /** Submits one call and collects its events until a result or a final error. */
+  async function run(input: Partial<ModelCallPayloadInput> & { model: string }, timeoutMs = 15_000) {
+    const requestId = `req${++seq}`;
+    const { jobId } = await queues.submit({ requestId, messages, ...input }, events);
+    const seen: StoredRequestEvent[] = [];
+    for await (const e of events.follow(requestId, { blockingRedis: blocking, timeoutMs, blockMs: 200 })) {
+      seen.push(e);
+      if (e.type === 'result' || (e.type === 'error' && e.final)) break;
+    }
+    const last = seen[seen.length - 1];
+    if (!last || (last.type !== 'result' && last.type !== 'error')) throw new Error(`no terminal event for ${requestId}: ${JSON.stringify(seen)}`);
+    return { requestId, jobId, events: seen, last };
+  }
+
+  it('runs an OpenRouter job: result, usage and the provider-reported cost', async () => {
+    or.setBehaviour({ completionTokens: 40, reasoningTokens: 100, cachedTokens: 5 });
+    const { last, jobId } = await run({ model: 'gemini_pro' });
+    expect(last.type).toBe('result');
+    if (last.type !== 'result') return;
+    const r = last.result;
+    const p = r.usage.promptTokens;
+    expect(r).toMatchObject({ model: 'gemini_pro', modelId: 'google/gemini-2.5-pro', provider: 'openrouter', costSource: 'provider', attempt: 1 });
+    expect(r.usage).toMatchObject({ completionTokens: 140, reasoningTokens: 100, cachedTokens: 5 });
+    // To the cent and beyond: (p−5)·1.25 + 5·0.125 + 140·10, per million.
+    expect(r.costUsd).toBeCloseTo(((p - 5) * 1.25 + 5 * 0.125 + 140 * 10) / 1e6, 9);
+    // The event comes first; BullMQ records the return value right after.
+    const job = await settled(queues.byKey.openrouter, jobId, 'completed');
+    expect(job.returnvalue).toEqual(r);
+  });
+
+  it('runs an OpenAI o3 job with cost computed from tokens × prices', async () => {
+    oa.setBehaviour({ completionTokens: 50, reasoningTokens: 2000, cachedTokens: 4 });
+    const { last } = await run({ model: 'o3_architect' });
+    if (last.type !== 'result') throw new Error(JSON.stringify(last));
+    const r = last.result;
+    const p = r.usage.promptTokens;
+    expect(r).toMatchObject({ provider: 'openai', modelId: 'o3', costSource: 'computed' });
+    expect(r.usage).toMatchObject({ cachedTokens: 4, reasoningTokens: 2000, completionTokens: 2050 });
+    expect(r.costUsd).toBeCloseTo(((p - 4) * 2 + 4 * 0.5 + 2050 * 8) / 1e6, 9);
+    expect(oa.requests[0]!.body).toMatchObject({ max_completion_tokens: 16384 });
+  });
+
+  it('streams partial text to the event stream before the result', async () => {
+    oa.setBehaviour({ completionTokens: 60, tokensPerSecond: 120 });
+    const { events: seen, last } = await run({ model: 'o3_architect' });
+    const partials = seen.filter((e) => e.type === 'partial');
+    expect(partials.length).toBeGreaterThanOrEqual(2);
+    // Throttled: far fewer writes than tokens.
+    expect(partials.length).toBeLessThan(20);
+    const resultIndex = seen.indexOf(last);
+    expect(seen.findIndex((e) => e.type === 'partial')).toBeLessThan(resultIndex);
+    if (last.type !== 'result') throw new Error('no result');
+    expect(partials.map((e) => (e.type === 'partial' ? e.delta : '')).join('')).toBe(last.result.text);
+    expect(seen.map((e) => e.type === 'progress' && e.stage).filter(Boolean)).toEqual(['queued', 'started', 'streaming']);
+  });
+
+  it('retries a 429 after its Retry-After delay', async () => {
+    or.addFault(faults.rateLimited(1));
+    const { last, events: seen } = await run({ model: 'gemini_pro' });
+    expect(last).toMatchObject({ type: 'result', result: { attempt: 2 } });
+    expect(seen.find((e) => e.type === 'error')).toMatchObject({ final: false, error: { code: 'rate_limited' } });
+    const [first, second] = or.requests;
+    expect(second!.startedAt - first!.startedAt).toBeGreaterThanOrEqual(950);
+  });
+
+  it('retries 500 and 502 with growing backoff', async () => {
+    oa.addFault(faults.serverError(500));
+    oa.addFault(faults.serverError(502));
+    const { last } = await run({ model: 'o3_architect' });
+    expect(last).toMatchObject({ type: 'result', result: { attempt: 3 } });
+    const [a, b, c] = oa.requests.map((r) => r.startedAt);
+    expect(b! - a!).toBeGreaterThanOrEqual(150); // 200 ms ± 20% jitter
+    expect(c! - b!).toBeGreaterThanOrEqual(300); // 400 ms ± 20%
+  });
+
+  it.each([
+    ['401', faults.unauthorized(), 'provider_auth'],
+    ['402', faults.outOfCredits(), 'provider_quota'],
+  ])('fails a %s once, with a clear error and no retry', async (_n, fault, code) => {
+    or.addFault(fault);
+    const { last, jobId } = await run({ model: 'gemini_pro' });
+    expect(last).toMatchObject({ type: 'error', final: true, error: { code, retryable: false } });
+    expect(or.requests).toHaveLength(1);
+    const job = await settled(queues.byKey.openrouter, jobId, 'failed');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toContain(code);
+  });
+
+  it('times out a hung provider call and succeeds on the retry', async () => {
+    oa.addFault({ kind: 'hang' });
+    const { last, events: seen } = await run({ model: 'o3_architect', timeoutMs: 400 });
+    expect(seen.find((e) => e.type === 'error')).toMatchObject({ final: false, error: { code: 'provider_timeout' } });
+    expect(last).toMatchObject({ type: 'result', result: { attempt: 2 } });
+    await oa.waitForAbort();
+  });
+
+  it('cancel aborts the in-flight HTTP call and fails the job without retry', async () => {
+    oa.setBehaviour({ completionTokens: 400, tokensPerSecond: 40 });
+    const requestId = `req${++seq}`;
+    const { jobId } = await queues.submit({ requestId, model: 'o3_architect', messages }, events);
+    for await (const e of events.follow(requestId, { blockingRedis: blocking, timeoutMs: 10_000, blockMs: 200 })) {
+      if (e.type === 'partial') break;
+    }
+    await cancelRequest(conn, requestId, 600);
+    const aborted = await oa.waitForAbort();
+    expect(aborted.finished).toBe(false);
+    const all = await events.read(requestId);
+    const terminal = all.find((e) => e.type === 'error');
+    expect(terminal).toMatchObject({ final: true, error: { code: 'cancelled' } });
+    await waitFor(async () => (await (await queues.byKey.openai.getJob(jobId))?.getState()) === 'failed', { what: 'job failed' });
+    expect(oa.requests).toHaveLength(1);
+  });
+
+  it('skips a queued call whose request was already cancelled', async () => {
+    const requestId = `req${++seq}`;
+    await cancelRequest(conn, requestId, 600);
+    await queues.submit({ requestId, model: 'gemini_pro', messages }, events);
+    for await (const e of events.follow(requestId, { blockingRedis: blocking, timeoutMs: 10_000, blockMs: 200 })) {
+      if (e.type === 'error') {
+        expect(e).toMatchObject({ final: true, error: { code: 'cancelled' } });
+        break;
+      }
+    }
+    expect(or.requests).toHaveLength(0);
+  });
+
+  it('serves /healthz, /readyz and /metrics', async () => {
+    await run({ model: 'gemini_pro' });
+    const port = workers[0]!.healthPort!;
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/orch_worker_jobs_total\{[^}]*model="gemini_pro"[^}]*outcome="completed"/);
+    await workers[0]!.close();
+    expect(workers[0]!.isReady()).toBe(false);
+  });
+});

@@ -1,0 +1,282 @@
+import { hostname } from 'node:os';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import {
+  ModelCallPayloadSchema,
+  OrchestratorError,
+  type ModelCallPayload,
+  type ModelCallResult,
+  type QueueKey,
+  type RequestEvent,
+} from '@orch/contracts';
+import { modelsOnQueue, type Config, type ResolvedModel } from '@orch/config';
+import type { Logger } from '@orch/logging';
+import { ModelClient, ProviderError, classifyProviderError } from '@orch/providers';
+import {
+  RequestEvents,
+  closeRedis,
+  createRedis,
+  isCancelled,
+  providerBackoff,
+  queueName,
+  subscribeCancellations,
+  waitForRedis,
+} from '@orch/queue';
+import { startHealthServer } from './health-server';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics';
+import { PartialBuffer } from './partial-buffer';
+import { unlimitedSpend, type SpendGuard, type SpendReservation } from './spend-guard';
+
+export interface ProviderWorkerOptions {
+  config: Config;
+  queue: QueueKey;
+  logger: Logger;
+  /** Ledger seam; unlimited until a ledger is plugged in. */
+  spendGuard?: SpendGuard;
+  modelClient?: ModelClient;
+  /** Health/metrics server; `false` to skip it (tests), port 0 for a free port. */
+  health?: { port?: number; host?: string } | false;
+  /** How long to wait for Redis at start. */
+  redisTimeoutMs?: number;
+}
+
+export interface ProviderWorker {
+  worker: Worker<ModelCallPayload, ModelCallResult>;
+  metrics: WorkerMetrics;
+  healthPort: number | undefined;
+  isReady(): boolean;
+  /** Stop taking jobs, let active ones finish (or hand them back after the deadline), close. */
+  close(): Promise<void>;
+}
+
+/** Abort reason used when the process must stop: the job goes back to the queue, not to failed. */
+const SHUTDOWN = 'shutdown';
+
+/**
+ * Starts the provider-worker runtime for one queue: takes model-call jobs, calls the provider
+ * through the shared ModelClient, streams throttled partial text to the request's event stream,
+ * settles spend and records the result. No job is taken before Redis answers.
+ */
+export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<ProviderWorker> {
+  const { config, queue, logger } = opts;
+  const spend = opts.spendGuard ?? unlimitedSpend;
+  const client = opts.modelClient ?? new ModelClient({ config, logger });
+  const ownsClient = !opts.modelClient;
+  const metrics = createWorkerMetrics(queue);
+  const workerConn = createRedis(config.redis.url, 'blocking', `worker-${queue}`);
+  const cmd = createRedis(config.redis.url, 'command', `worker-${queue}-cmd`);
+  const subscriber = createRedis(config.redis.url, 'subscriber', `worker-${queue}-cancel`);
+  for (const conn of [workerConn, cmd, subscriber]) conn.on('error', (err) => logger.warn('redis connection error', { err: err.message }));
+  const events = new RequestEvents({ redis: cmd, ttlSeconds: config.queue.requestTtlSeconds, maxLen: config.queue.eventsMaxLen });
+  const active = new Map<string, { requestId: string; ctrl: AbortController }>();
+  let closing = false;
+  const workerIdentity = `${hostname()}/${process.pid}`;
+
+  await Promise.all([waitForRedis(cmd, opts.redisTimeoutMs), waitForRedis(workerConn, opts.redisTimeoutMs)]);
+  await subscribeCancellations(subscriber, (requestId) => {
+    for (const [jobId, a] of active) {
+      if (a.requestId === requestId) {
+        logger.info('cancelling in-flight call', { requestId, jobId });
+        a.ctrl.abort('cancelled');
+      }
+    }
+  });
+
+  const publish = (event: RequestEvent) =>
+    events.publish(event).catch((err) => logger.warn('could not publish event', { requestId: event.requestId, type: event.type, err: (err as Error).message }));
+
+  const rateLimit = rateLimitFor(config, queue);
+  const worker: Worker<ModelCallPayload, ModelCallResult> = new Worker<ModelCallPayload, ModelCallResult>(
+    queueName(queue),
+    (job, token, signal) => processJob(job, token, signal),
+    {
+      connection: workerConn,
+      prefix: config.queue.prefix,
+      autorun: false,
+      concurrency: config.worker.concurrency,
+      lockDuration: config.worker.lockDurationMs,
+      stalledInterval: config.worker.stalledIntervalMs,
+      maxStalledCount: config.worker.maxStalledCount,
+      ...(rateLimit ? { limiter: { max: rateLimit.max, duration: rateLimit.durationMs } } : {}),
+      settings: { backoffStrategy: providerBackoff(config.worker.backoffMs) },
+    },
+  );
+  worker.on('error', (err) => logger.error('worker error', { err: err.message }));
+  worker.on('stalled', (jobId) => logger.warn('job stalled; it will run again', { jobId }));
+
+  async function processJob(job: Job<ModelCallPayload, ModelCallResult>, token: string | undefined, signal?: AbortSignal): Promise<ModelCallResult> {
+    const jobId = job.id ?? '';
+    const attempt = job.attemptsMade + 1;
+    const parsed = ModelCallPayloadSchema.safeParse(job.data);
+    if (!parsed.success) {
+      const message = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      logger.error('invalid job payload', { jobId, message });
+      metrics.jobs.inc({ model: 'unknown', outcome: 'failed', code: 'invalid_payload' });
+      throw new UnrecoverableError(`invalid_payload: ${message}`);
+    }
+    const payload = parsed.data;
+    const base = { requestId: payload.requestId, jobId, model: payload.model };
+    const log = logger.child({ ...base, attempt });
+    const fail = async (err: OrchestratorError, final: boolean) => {
+      await publish({ type: 'error', ...base, ts: Date.now(), error: err.toInfo(), final, attempt });
+      metrics.jobs.inc({ model: payload.model, outcome: final ? (err.code === 'cancelled' ? 'cancelled' : 'failed') : 'retry', code: err.code });
+    };
+
+    if (await isCancelled(cmd, payload.requestId)) {
+      const err = new OrchestratorError('cancelled', 'The request was cancelled before this call started');
+      await fail(err, true);
+      throw new UnrecoverableError(`cancelled: ${err.message}`);
+    }
+    let resolved: ResolvedModel;
+    try {
+      resolved = client.resolve(payload.model);
+    } catch (err) {
+      const e = err instanceof OrchestratorError ? err : new OrchestratorError('unknown_model', String(err));
+      await fail(e, true);
+      throw new UnrecoverableError(`${e.code}: ${e.message}`);
+    }
+
+    const ctrl = new AbortController();
+    const onWorkerAbort = () => ctrl.abort(signal?.reason ?? 'cancelled');
+    signal?.addEventListener('abort', onWorkerAbort, { once: true });
+    active.set(jobId, { requestId: payload.requestId, ctrl });
+    metrics.active.inc();
+    const started = Date.now();
+    let reservation: SpendReservation | undefined;
+    let pending: Promise<unknown> = Promise.resolve();
+    const partial = new PartialBuffer(config.worker.partialFlushMs, (delta, chars) => {
+      pending = pending.then(() => publish({ type: 'partial', ...base, ts: Date.now(), delta, chars }));
+    });
+    try {
+      await publish({ type: 'progress', stage: 'started', ...base, ts: Date.now(), attempt });
+      reservation = await spend.reserve({ jobId, attempt, requestId: payload.requestId, model: resolved, payload });
+      let streaming = false;
+      const res = await client.complete(payload.model, {
+        messages: payload.messages,
+        ...(payload.maxOutputTokens !== undefined ? { maxOutputTokens: payload.maxOutputTokens } : {}),
+        ...(payload.temperature !== undefined ? { temperature: payload.temperature } : {}),
+        ...(payload.reasoningEffort !== undefined ? { reasoningEffort: payload.reasoningEffort } : {}),
+        ...(payload.timeoutMs !== undefined ? { timeoutMs: payload.timeoutMs } : {}),
+        stream: payload.stream,
+        signal: ctrl.signal,
+        onDelta: (delta) => {
+          if (!streaming) {
+            streaming = true;
+            pending = pending.then(() => publish({ type: 'progress', stage: 'streaming', ...base, ts: Date.now(), attempt }));
+          }
+          partial.push(delta);
+        },
+      });
+      partial.flush();
+      await spend.settle(reservation, { costUsd: res.costUsd, usage: res.usage, ...(res.generationId ? { generationId: res.generationId } : {}) });
+      const result: ModelCallResult = {
+        requestId: payload.requestId,
+        callIndex: payload.callIndex,
+        jobId,
+        model: res.model,
+        modelId: res.modelId,
+        provider: res.provider,
+        text: res.text,
+        finishReason: res.finishReason,
+        usage: res.usage,
+        costUsd: res.costUsd,
+        costSource: res.costSource,
+        ...(res.generationId ? { generationId: res.generationId } : {}),
+        streamed: res.streamed,
+        latencyMs: res.latencyMs,
+        attempt,
+        worker: workerIdentity,
+      };
+      await pending;
+      await publish({ type: 'result', ...base, ts: Date.now(), result });
+      metrics.jobs.inc({ model: payload.model, outcome: 'completed', code: '' });
+      metrics.duration.observe({ model: payload.model, outcome: 'completed' }, (Date.now() - started) / 1000);
+      metrics.costUsd.inc({ model: payload.model }, res.costUsd);
+      for (const kind of ['prompt', 'completion', 'reasoning', 'cached'] as const) {
+        metrics.tokens.inc({ model: payload.model, kind }, res.usage[`${kind}Tokens`]);
+      }
+      log.info('model call completed', { costUsd: res.costUsd, promptTokens: res.usage.promptTokens, completionTokens: res.usage.completionTokens, latencyMs: res.latencyMs });
+      return result;
+    } catch (caught) {
+      partial.discard();
+      await pending;
+      const err = caught instanceof OrchestratorError ? caught : classifyProviderError(caught);
+      metrics.duration.observe({ model: payload.model, outcome: 'failed' }, (Date.now() - started) / 1000);
+      if (reservation) {
+        await spend
+          .release(reservation, { billing: err instanceof ProviderError ? err.billing : 'none' })
+          .catch((e) => log.error('could not release spend reservation', { err: (e as Error).message }));
+      }
+      if (ctrl.signal.reason === SHUTDOWN && token) {
+        // Hand the job back: another worker (or this one after restart) runs it again.
+        await job.moveToWait(token);
+        metrics.jobs.inc({ model: payload.model, outcome: 'handed_back', code: '' });
+        log.warn('job handed back at shutdown');
+        throw new WaitingError();
+      }
+      const willRetry = err.retryable && attempt < (job.opts.attempts ?? 1);
+      log.warn('model call failed', { code: err.code, message: err.message, willRetry });
+      await fail(err, !willRetry);
+      if (err instanceof ProviderError && err.code === 'rate_limited' && err.retryAfterMs) {
+        // The provider's limit applies to every worker of this queue: pause the whole queue.
+        await worker.rateLimit(err.retryAfterMs).catch(() => undefined);
+      }
+      if (!err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', onWorkerAbort);
+      active.delete(jobId);
+      metrics.active.dec();
+    }
+  }
+
+  await worker.waitUntilReady();
+  void worker.run().catch((err) => logger.error('worker loop ended with an error', { err: (err as Error).message }));
+
+  const isReady = () => !closing && worker.isRunning() && cmd.status === 'ready';
+  const health =
+    opts.health === false
+      ? undefined
+      : await startHealthServer({
+          host: opts.health?.host ?? config.worker.metricsHost,
+          port: opts.health?.port ?? config.worker.metricsPort,
+          registry: metrics.registry,
+          isReady,
+        });
+  logger.info('provider worker started', {
+    queue: queueName(queue),
+    models: modelsOnQueue(config, queue),
+    concurrency: config.worker.concurrency,
+    ...(health ? { healthPort: health.port } : {}),
+  });
+
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
+      closing = true;
+      const handBack = setTimeout(() => {
+        if (active.size) logger.warn('shutdown grace over; handing active jobs back', { jobs: [...active.keys()] });
+        for (const a of active.values()) a.ctrl.abort(SHUTDOWN);
+      }, config.worker.shutdownTimeoutMs);
+      try {
+        await worker.close();
+      } finally {
+        clearTimeout(handBack);
+      }
+      await health?.close();
+      await Promise.all([closeRedis(subscriber), closeRedis(cmd), closeRedis(workerConn)]);
+      if (ownsClient) await client.close();
+    })();
+    return closed;
+  };
+
+  return { worker, metrics, healthPort: health?.port, isReady, close };
+}
+
+/** The BullMQ limiter of a queue: the strictest rate limit among its providers. */
+function rateLimitFor(config: Config, queue: QueueKey) {
+  const limits = Object.values(config.providers)
+    .filter((p) => p.queue === queue && p.rateLimit)
+    .map((p) => p.rateLimit!);
+  return limits.sort((a, b) => a.max / a.durationMs - b.max / b.durationMs)[0];
+}
+

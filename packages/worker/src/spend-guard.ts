@@ -1,0 +1,43 @@
+import type { ModelCallPayload, Usage } from '@orch/contracts';
+import type { ResolvedModel } from '@orch/config';
+import type { BillingState } from '@orch/providers';
+
+/** One model call attempt, as the spend ledger sees it. */
+export interface SpendCall {
+  jobId: string;
+  /** 1-based; reservations are keyed by job id + attempt. */
+  attempt: number;
+  requestId: string;
+  model: ResolvedModel;
+  payload: ModelCallPayload;
+}
+
+export interface SpendReservation {
+  call: SpendCall;
+  /** Worst-case USD reserved before the call. */
+  reservedUsd: number;
+}
+
+/**
+ * The seam where the ledger plugs into the worker: reserve the worst case before the provider is
+ * called, settle the actual cost after, release when nothing was billed. `reserve` throws a
+ * `budget_exceeded` OrchestratorError to refuse a call (the worker fails it without retry).
+ */
+export interface SpendGuard {
+  reserve(call: SpendCall): Promise<SpendReservation>;
+  settle(reservation: SpendReservation, actual: { costUsd: number; usage: Usage; generationId?: string }): Promise<void>;
+  /**
+   * The call failed. `billing: 'none'` returns the reservation now; `'unknown'` (timeout, abort,
+   * lost stream) may keep it until the real cost is known or its lease ends.
+   */
+  release(reservation: SpendReservation, outcome: { billing: BillingState; generationId?: string }): Promise<void>;
+}
+
+/** No limits: every call proceeds. Used until a ledger is configured. */
+export const unlimitedSpend: SpendGuard = {
+  async reserve(call) {
+    return { call, reservedUsd: 0 };
+  },
+  async settle() {},
+  async release() {},
+};
