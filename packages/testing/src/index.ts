@@ -8,3 +8,5 @@ export { faults } from './fake-faults';
 export type { Fault, FaultMatch, FakeFlavor } from './fake-faults';
 export { FAKE_OPENROUTER_PRICES, countPromptTokens, fakeAnswerText, fakeAnswerTokens } from './fake-completions';
 export type { Behaviour, FakePrice } from './fake-completions';
+export { spawnService } from './service-process';
+export type { ServiceProcess, SpawnServiceOptions } from './service-process';

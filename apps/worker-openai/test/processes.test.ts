@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { loadConfig, type Config } from '@orch/config';
+import type { StoredRequestEvent } from '@orch/contracts';
+import { ProviderQueues, RequestEvents } from '@orch/queue';
+import { spawnService, startFakeProvider, startRedis, waitFor, type FakeProvider, type RedisServerHandle, type ServiceProcess } from '@orch/testing';
+
+const MAIN = join(__dirname, '..', 'dist', 'main.js');
+const messages = [{ role: 'user' as const, content: 'Design a rate limiter' }];
+
+describe('worker-openai as separate processes', () => {
+  let redis: RedisServerHandle;
+  let oa: FakeProvider;
+  let env: Record<string, string>;
+  let config: Config;
+  let conn: Redis;
+  let blocking: Redis;
+  let queues: ProviderQueues;
+  let events: RequestEvents;
+  const procs: ServiceProcess[] = [];
+  let seq = 0;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    oa = await startFakeProvider({ flavor: 'openai', apiKey: 'oa-key' });
+  });
+  afterAll(async () => {
+    await oa.stop();
+    await redis.stop();
+  });
+  beforeEach(() => {
+    oa.reset();
+    env = {
+      REDIS_URL: redis.url,
+      OPENAI_BASE_URL: oa.baseURL,
+      OPENAI_API_KEY: 'oa-key',
+      WORKER_METRICS_PORT: '0',
+      WORKER_CONCURRENCY: '2',
+      WORKER_LOCK_DURATION_MS: '1000',
+      WORKER_STALLED_INTERVAL_MS: '500',
+      ORCH_QUEUE_PREFIX: `p${++seq}`,
+      ORCH_CONFIG: '',
+    };
+    config = loadConfig({ cwd: '/nonexistent', env });
+    conn = new Redis(redis.url);
+    blocking = new Redis(redis.url);
+    queues = new ProviderQueues({ config, connection: conn });
+    events = new RequestEvents({ redis: conn, ttlSeconds: 600 });
+  });
+  afterEach(async () => {
+    await Promise.all(procs.splice(0).map((p) => p.kill()));
+    await queues.close();
+    conn.disconnect();
+    blocking.disconnect();
+  });
+
+  async function start(extra: Record<string, string> = {}) {
+    const p = await spawnService({ script: MAIN, env: { ...env, ...extra }, readyText: 'provider worker started' });
+    procs.push(p);
+    return p;
+  }
+
+  async function terminal(requestId: string, timeoutMs = 20_000): Promise<StoredRequestEvent> {
+    for await (const e of events.follow(requestId, { blockingRedis: blocking, timeoutMs, blockMs: 200 })) {
+      if (e.type === 'result' || (e.type === 'error' && e.final)) return e;
+    }
+    throw new Error(`no terminal event for ${requestId}`);
+  }
+
+  it('two worker processes share the jobs of one queue', async () => {
+    const [a, b] = [await start(), await start()];
+    oa.setBehaviour({ latencyMs: 150 });
+    const ids = Array.from({ length: 12 }, (_, i) => `share${seq}x${i}`);
+    await Promise.all(ids.map((requestId) => queues.submit({ requestId, model: 'o3_architect', messages }, events)));
+    const results = await Promise.all(ids.map((id) => terminal(id)));
+    const byWorker = new Map<string, number>();
+    for (const r of results) {
+      expect(r.type).toBe('result');
+      if (r.type === 'result') byWorker.set(r.result.worker!, (byWorker.get(r.result.worker!) ?? 0) + 1);
+    }
+    const pids = [...byWorker.keys()].map((w) => Number(w.split('/').pop()));
+    expect(pids.sort()).toEqual([a.pid, b.pid].sort());
+  });
+
+  it('a job whose worker is SIGKILLed mid-call completes on the other worker', async () => {
+    const a = await start();
+    oa.setBehaviour({ completionTokens: 60, tokensPerSecond: 30 }); // about 2 s per call
+    const requestId = `kill${seq}`;
+    await queues.submit({ requestId, model: 'o3_architect', messages }, events);
+    await oa.waitForRequest();
+    const b = await start();
+    a.child.kill('SIGKILL');
+    await a.exited;
+    oa.setBehaviour({ tokensPerSecond: 0 });
+    const done = await terminal(requestId);
+    expect(done).toMatchObject({ type: 'result' });
+    if (done.type === 'result') expect(done.result.worker).toMatch(new RegExp(`/${b.pid}$`));
+    expect(oa.requests.length).toBe(2);
+  });
+
+  it('SIGTERM lets the active job finish, then the process exits', async () => {
+    const a = await start();
+    oa.setBehaviour({ completionTokens: 30, tokensPerSecond: 40 }); // about 0.75 s
+    const requestId = `term${seq}`;
+    await queues.submit({ requestId, model: 'o3_architect', messages }, events);
+    await oa.waitForRequest();
+    a.child.kill('SIGTERM');
+    const done = await terminal(requestId);
+    expect(done).toMatchObject({ type: 'result' });
+    if (done.type === 'result') expect(done.result.worker).toMatch(new RegExp(`/${a.pid}$`));
+    expect(await a.exited).toEqual({ code: 143, signal: null });
+    expect(oa.requests.length).toBe(1);
+    expect(oa.requests[0]!.aborted).toBe(false);
+  });
+
+  it('SIGTERM hands a job that outlasts the grace period back to the queue', async () => {
+    const a = await start({ WORKER_SHUTDOWN_TIMEOUT_MS: '300', WORKER_CONCURRENCY: '1' });
+    const b = await start({ WORKER_CONCURRENCY: '1' });
+    // Keep b busy so the long job lands on a.
+    oa.setBehaviour({ completionTokens: 100, tokensPerSecond: 40 }); // 2.5 s
+    await queues.submit({ requestId: `busy${seq}`, model: 'o3_architect', messages }, events);
+    await queues.submit({ requestId: `long${seq}`, model: 'o3_architect', messages }, events);
+    await waitFor(() => oa.requests.length >= 2, { what: 'both calls started' });
+    a.child.kill('SIGTERM');
+    expect((await a.exited).code).toBe(143);
+    oa.setBehaviour({ tokensPerSecond: 0 });
+    const [busy, long] = await Promise.all([terminal(`busy${seq}`), terminal(`long${seq}`)]);
+    for (const done of [busy, long]) {
+      expect(done.type).toBe('result');
+      if (done.type === 'result') expect(done.result.worker).toMatch(new RegExp(`/${b.pid}$`));
+    }
+    expect(oa.requests.filter((r) => r.aborted)).toHaveLength(1);
+    expect(oa.requests).toHaveLength(3);
+  });
+
+  it('a bad config value stops the process at start with a message naming it', async () => {
+    const proc = await spawnService({ script: MAIN, env: { ...env, MCP_DAILY_LIMIT: 'lots', WORKER_CONCURRENCY: '0', REDIS_URL: 'localhost:6379' } });
+    procs.push(proc);
+    const { code } = await proc.exited;
+    const stderr = proc.output().stderr;
+    expect(code).toBe(1);
+    expect(stderr).toContain('MCP_DAILY_LIMIT');
+    expect(stderr).toContain('WORKER_CONCURRENCY');
+    expect(stderr).toContain('REDIS_URL');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

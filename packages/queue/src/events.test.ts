@@ -1,0 +1,70 @@
+import { Redis } from 'ioredis';
+import { startRedis, type RedisServerHandle } from '@orch/testing';
+import type { RequestEvent } from '@orch/contracts';
+import { RequestEvents } from './events';
+import { requestKeys } from './keys';
+
+describe('RequestEvents', () => {
+  let server: RedisServerHandle;
+  let redis: Redis;
+  let blocking: Redis;
+  let events: RequestEvents;
+  let n = 0;
+  const rid = () => `ev${++n}`;
+
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url);
+    blocking = new Redis(server.url);
+    events = new RequestEvents({ redis, ttlSeconds: 120 });
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    blocking.disconnect();
+    await server.stop();
+  });
+
+  const progress = (requestId: string, message: string): RequestEvent => ({ type: 'progress', stage: 'started', requestId, message, ts: Date.now() });
+
+  it('stores events with a TTL and reads them back in order', async () => {
+    const id = rid();
+    await events.publish(progress(id, 'a'));
+    await events.publish(progress(id, 'b'));
+    const ttl = await redis.ttl(requestKeys(id).events);
+    expect(ttl).toBeGreaterThan(100);
+    expect((await events.read(id)).map((e) => e.type === 'progress' && e.message)).toEqual(['a', 'b']);
+  });
+
+  it('resumes after a given event id without repeats or gaps', async () => {
+    const id = rid();
+    const ids = [];
+    for (const m of ['1', '2', '3', '4']) ids.push(await events.publish(progress(id, m)));
+    const rest = await events.read(id, ids[1]);
+    expect(rest.map((e) => e.id)).toEqual(ids.slice(2));
+  });
+
+  it('follows live events as they are written, from a resume point', async () => {
+    const id = rid();
+    const first = await events.publish(progress(id, 'before'));
+    const got: string[] = [];
+    const reader = (async () => {
+      for await (const e of events.follow(id, { after: first, blockingRedis: blocking, timeoutMs: 5000, blockMs: 100 })) {
+        got.push(e.type === 'progress' ? e.message ?? '' : e.type);
+        if (got.length === 3) break;
+      }
+    })();
+    for (const m of ['x', 'y', 'z']) await events.publish(progress(id, m));
+    await reader;
+    expect(got).toEqual(['x', 'y', 'z']);
+  });
+
+  it('stops following when the signal aborts', async () => {
+    const ctrl = new AbortController();
+    const started = Date.now();
+    setTimeout(() => ctrl.abort(), 150);
+    for await (const _ of events.follow(rid(), { blockingRedis: blocking, signal: ctrl.signal, blockMs: 50 })) {
+      throw new Error('no events expected');
+    }
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});

@@ -1,0 +1,48 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { waitFor } from './wait';
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  pid: number;
+  /** Everything the process wrote so far. */
+  output(): { stdout: string; stderr: string };
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL if still running, then wait for the exit. */
+  kill(): Promise<void>;
+}
+
+export interface SpawnServiceOptions {
+  /** Node script to run (an app's dist/main.js). */
+  script: string;
+  /** The whole environment of the child (PATH is added). Nothing else leaks in from the test. */
+  env: Record<string, string>;
+  /** Resolve once stdout or stderr contains this; omit to resolve at once. */
+  readyText?: string;
+  timeoutMs?: number;
+}
+
+/** Runs a built app as its own process, as production does, and waits for it to say it is ready. */
+export async function spawnService(opts: SpawnServiceOptions): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [opts.script], { env: { PATH: process.env.PATH ?? '', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const proc: ServiceProcess = {
+    child,
+    pid: child.pid!,
+    output: () => ({ stdout, stderr }),
+    exited,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  if (opts.readyText) {
+    const text = opts.readyText;
+    await waitFor(() => stdout.includes(text) || stderr.includes(text) || child.exitCode !== null, { timeoutMs: opts.timeoutMs ?? 15_000, what: `"${text}" from ${opts.script}` });
+    if (child.exitCode !== null && !(stdout + stderr).includes(text)) throw new Error(`${opts.script} exited with ${child.exitCode} before it was ready: ${stderr.slice(-1000)}`);
+  }
+  return proc;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Runs every package's tests through turbo (build first), then prints one closing line summed over
+// all packages: "Tests: N passed, N failed, N skipped". Exits with turbo's status.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const dirs = ['apps', 'packages'].flatMap((top) =>
+  readdirSync(join(root, top), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => join(root, top, d.name)),
+);
+for (const dir of dirs) rmSync(join(dir, '.jest-results.json'), { force: true });
+
+const turbo = spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=2', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let suitesFailed = 0;
+for (const dir of dirs) {
+  const file = join(dir, '.jest-results.json');
+  if (!existsSync(file)) continue;
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+  suitesFailed += r.numFailedTestSuites;
+}
+if (suitesFailed && !failed) failed = suitesFailed; // a suite that failed to load counts as a failure
+process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+process.exit(turbo.status ?? 1);
