@@ -1,0 +1,179 @@
+import { Redis } from 'ioredis';
+import { loadConfig, resolveModel } from '@orch/config';
+import { startRedis, type RedisServerHandle } from '@orch/testing';
+import { BudgetExceededError } from './budget-error';
+import { worstCaseCost } from './estimate';
+import { Ledger, type LedgerLimits, type ReserveInput } from './ledger';
+
+const limits: LedgerLimits = { maxCostPerRequest: 100, dailyLimit: 10, warningThreshold: 0.8, timeZone: 'UTC' };
+let n = 0;
+
+describe('Ledger (Lua against a real redis-server)', () => {
+  let server: RedisServerHandle;
+  let redis: Redis;
+  let clock: number;
+  const make = (over: Partial<LedgerLimits> = {}, extra: { leaseMs?: number; onWarning?: () => void } = {}) =>
+    new Ledger({ redis, limits: { ...limits, ...over }, keyPrefix: `{ledger-t${++n}}`, now: () => clock, ...extra });
+  const call = (over: Partial<ReserveInput> = {}): ReserveInput => ({
+    jobId: `job${++n}`,
+    attempt: 1,
+    requestId: 'req1',
+    model: 'gemini_pro',
+    provider: 'openrouter',
+    estimateUsd: 1,
+    ...over,
+  });
+
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url);
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await server.stop();
+  });
+  beforeEach(() => {
+    clock = Date.parse('2026-11-24T10:00:00Z');
+  });
+
+  it('reserves, settles the actual cost and reports it by day, model, provider and request', async () => {
+    const ledger = make();
+    const res = await ledger.reserve(call({ estimateUsd: 0.5 }));
+    expect(res).toMatchObject({ fresh: true, reservedUsd: 0.5, day: '2026-11-24' });
+    expect(await ledger.report()).toMatchObject({ spentUsd: 0, reservedUsd: 0.5, remainingUsd: 9.5 });
+    expect(await ledger.settle(res, 0.123456789)).toBe(true);
+    const report = await ledger.report();
+    expect(report).toMatchObject({ spentUsd: 0.123456789, reservedUsd: 0, calls: 1, byModel: { gemini_pro: 0.123456789 }, byProvider: { openrouter: 0.123456789 }, byRequest: { req1: 0.123456789 } });
+    expect(report.resetsAt).toBe('2026-11-25T00:00:00.000Z');
+    expect(await ledger.requestSpend('req1')).toEqual({ spentUsd: 0.123456789, reservedUsd: 0 });
+  });
+
+  it('is idempotent: reserve twice with one id, settle twice, release after settle', async () => {
+    const ledger = make();
+    const input = call({ estimateUsd: 2 });
+    const a = await ledger.reserve(input);
+    const b = await ledger.reserve(input);
+    expect(b).toMatchObject({ fresh: false, reservedUsd: 2 });
+    expect((await ledger.report()).reservedUsd).toBe(2);
+    expect(await ledger.settle(a, 1)).toBe(true);
+    expect(await ledger.settle(a, 1)).toBe(false);
+    expect(await ledger.release(a)).toBe(false);
+    expect(await ledger.report()).toMatchObject({ spentUsd: 1, reservedUsd: 0, calls: 1 });
+    // A settled attempt cannot reserve again.
+    expect((await ledger.reserve(input)).fresh).toBe(false);
+    expect((await ledger.report()).reservedUsd).toBe(0);
+  });
+
+  it('refuses a call over the daily limit with the amounts and the reset time', async () => {
+    const ledger = make();
+    await ledger.settle(await ledger.reserve(call({ estimateUsd: 6, requestId: 'a' })), 6);
+    await ledger.reserve(call({ estimateUsd: 3, requestId: 'b' }));
+    const err = await ledger.reserve(call({ estimateUsd: 1.5, requestId: 'c' })).catch((e) => e);
+    expect(err).toBeInstanceOf(BudgetExceededError);
+    expect(err.code).toBe('budget_exceeded');
+    expect(err.budget).toMatchObject({ limit: 'daily', limitUsd: 10, spentUsd: 6, reservedUsd: 3, remainingUsd: 1, requestedUsd: 1.5, resetsAt: '2026-11-25T00:00:00.000Z' });
+    expect(err.message).toMatch(/daily limit of \$10\.0000.*\$1\.0000 left.*\$6\.0000 spent.*\$3\.0000 reserved/);
+    // A call that fits still goes through.
+    await expect(ledger.reserve(call({ estimateUsd: 1, requestId: 'd' }))).resolves.toMatchObject({ fresh: true });
+  });
+
+  it('bounds everything one request spends: several calls and retries together', async () => {
+    const ledger = make({ maxCostPerRequest: 1 });
+    const requestId = 'council';
+    const c1 = await ledger.reserve(call({ requestId, jobId: 'r.0', estimateUsd: 0.4 }));
+    const c2 = await ledger.reserve(call({ requestId, jobId: 'r.1', estimateUsd: 0.4 }));
+    await ledger.settle(c1, 0.3);
+    await ledger.release(c2); // attempt 1 of the second call failed before billing
+    const retry = await ledger.reserve(call({ requestId, jobId: 'r.1', attempt: 2, estimateUsd: 0.4 }));
+    await ledger.settle(retry, 0.35);
+    const synth = await ledger.reserve(call({ requestId, jobId: 'r.2', estimateUsd: 0.3 }));
+    const over = await ledger.reserve(call({ requestId, jobId: 'r.3', estimateUsd: 0.1 })).catch((e) => e);
+    expect(over).toBeInstanceOf(BudgetExceededError);
+    expect(over.budget).toMatchObject({ limit: 'request', limitUsd: 1, spentUsd: 0.65, reservedUsd: 0.3 });
+    expect(over.budget.remainingUsd).toBeCloseTo(0.05, 9);
+    await ledger.settle(synth, 0.2);
+    expect(await ledger.requestSpend(requestId)).toEqual({ spentUsd: 0.85, reservedUsd: 0 });
+    // A caller may lower the per-request limit, never raise it.
+    await expect(ledger.reserve(call({ requestId: 'low', estimateUsd: 0.5, maxRequestCostUsd: 0.25 }))).rejects.toThrow(/per-request limit of \$0\.2500/);
+    await expect(ledger.reserve(call({ requestId: 'high', estimateUsd: 2, maxRequestCostUsd: 50 }))).rejects.toThrow(/per-request limit of \$1\.0000/);
+  });
+
+  it('returns a reservation whose lease ended, and still books a late settle', async () => {
+    const ledger = make({}, { leaseMs: 1000 });
+    const held = await ledger.reserve(call({ estimateUsd: 4 }));
+    const live = await ledger.reserve(call({ estimateUsd: 1 }));
+    clock += 600;
+    expect(await ledger.extend(live)).toBe(true);
+    clock += 600;
+    expect(await ledger.reap()).toBe(1);
+    expect(await ledger.report()).toMatchObject({ reservedUsd: 1, reaped: 1 });
+    expect(await ledger.extend(held)).toBe(false);
+    expect(await ledger.settle(held, 0.5)).toBe(true);
+    expect(await ledger.report()).toMatchObject({ spentUsd: 0.5, reservedUsd: 1 });
+  });
+
+  it('records an actual cost above its reservation as overshoot', async () => {
+    const ledger = make();
+    await ledger.settle(await ledger.reserve(call({ estimateUsd: 0.1 })), 0.15);
+    expect(await ledger.report()).toMatchObject({ spentUsd: 0.15, overshootCalls: 1 });
+    expect((await ledger.report()).overshootUsd).toBeCloseTo(0.05, 9);
+  });
+
+  it('starts a fresh daily window at midnight in the configured time zone', async () => {
+    const utc = make();
+    clock = Date.parse('2026-11-24T23:59:00Z');
+    await utc.settle(await utc.reserve(call({ estimateUsd: 9, requestId: 'x' })), 9);
+    await expect(utc.reserve(call({ estimateUsd: 2, requestId: 'y' }))).rejects.toThrow(BudgetExceededError);
+    clock = Date.parse('2026-11-25T00:00:01Z');
+    await expect(utc.reserve(call({ estimateUsd: 2, requestId: 'y' }))).resolves.toMatchObject({ day: '2026-11-25' });
+    expect((await utc.report({ day: '2026-11-24' })).spentUsd).toBe(9);
+
+    const ny = make({ timeZone: 'America/New_York' });
+    clock = Date.parse('2026-11-25T03:00:00Z'); // still the 24th in New York
+    expect(ny.day()).toBe('2026-11-24');
+    expect((await ny.report()).resetsAt).toBe('2026-11-25T05:00:00.000Z');
+  });
+
+  it('warns once per day when spend passes the threshold', async () => {
+    const warnings: unknown[] = [];
+    const ledger = make({}, { onWarning: () => warnings.push(1) });
+    await ledger.reserve(call({ estimateUsd: 7 }));
+    expect(warnings).toHaveLength(0);
+    await ledger.reserve(call({ estimateUsd: 1 }));
+    await ledger.reserve(call({ estimateUsd: 1 }));
+    expect(warnings).toHaveLength(1);
+    expect((await ledger.report()).warning).toBe(true);
+  });
+
+  it('admits exactly the calls that fit when 200 reserve at once', async () => {
+    const ledger = make({ dailyLimit: 10, maxCostPerRequest: 100 });
+    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => ledger.reserve(call({ requestId: `r${i}`, estimateUsd: 0.07 }))));
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    expect(ok).toHaveLength(Math.floor(10 / 0.07)); // 142
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof BudgetExceededError)).toBe(true);
+    expect((await ledger.report()).reservedUsd).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('worstCaseCost', () => {
+  const config = loadConfig({ cwd: '/nonexistent', env: {} });
+  const o3 = resolveModel(config, 'o3_architect');
+  const gemini = resolveModel(config, 'gemini_pro');
+  const messages = [{ role: 'user' as const, content: 'Explain the CAP theorem in two sentences.' }];
+
+  it('counts o3 prompts with the o200k tokenizer', () => {
+    const e = worstCaseCost(o3, messages, 1000);
+    expect(e.method).toBe('tokenizer');
+    expect(e.promptTokens).toBeLessThan(30);
+    expect(e.usd).toBeCloseTo((e.promptTokens * 2 + 1000 * 8) / 1e6, 12);
+  });
+
+  it('bounds Gemini prompts by their UTF-8 bytes and uses the long-context tier when it applies', () => {
+    const small = worstCaseCost(gemini, messages);
+    expect(small.method).toBe('bytes_bound');
+    expect(small.promptTokens).toBeGreaterThanOrEqual(Buffer.byteLength(messages[0]!.content));
+    expect(small.usd).toBeCloseTo((small.promptTokens * 1.25 + 32768 * 10) / 1e6, 12);
+    const big = worstCaseCost(gemini, [{ role: 'user', content: 'x'.repeat(300_000) }], 100);
+    expect(big.usd).toBeCloseTo((big.promptTokens * 2.5 + 100 * 15) / 1e6, 12);
+  });
+});

@@ -1,0 +1,237 @@
+import type { Redis } from 'ioredis';
+import { BudgetExceededError } from './budget-error';
+import { dayEndsAt, dayOf } from './day';
+import { toNano, toNanoCeil, toUsd } from './money';
+import { defineLedgerScripts, type LedgerRedis } from './scripts';
+
+export interface LedgerLimits {
+  /** USD all model calls of one request may spend, retries included. */
+  maxCostPerRequest: number;
+  /** USD all requests may spend per day. */
+  dailyLimit: number;
+  /** Fraction of the daily limit that raises a warning. */
+  warningThreshold: number;
+  timeZone: string;
+}
+
+export interface LedgerOptions {
+  redis: Redis;
+  limits: LedgerLimits;
+  /** Key prefix with its hash tag; all ledger keys share it (Redis Cluster). */
+  keyPrefix?: string;
+  /** A reservation not extended or settled within this time is returned to the budget. */
+  leaseMs?: number;
+  now?: () => number;
+  /** Called once per day when spend passes the warning threshold. */
+  onWarning?: (report: { day: string; spentUsd: number; reservedUsd: number; limitUsd: number }) => void;
+}
+
+export interface ReserveInput {
+  jobId: string;
+  attempt: number;
+  requestId: string;
+  model: string;
+  provider: string;
+  /** Worst-case cost of the attempt. */
+  estimateUsd: number;
+  /** A lower per-request limit set by the caller; never raises the operator's. */
+  maxRequestCostUsd?: number;
+}
+
+export interface Reservation {
+  jobId: string;
+  attempt: number;
+  requestId: string;
+  model: string;
+  provider: string;
+  day: string;
+  member: string;
+  reservedUsd: number;
+  /** False when this attempt had already reserved (a redelivered job). */
+  fresh: boolean;
+}
+
+export interface SpendTotals {
+  spentUsd: number;
+  reservedUsd: number;
+}
+
+export interface LedgerReport extends SpendTotals {
+  day: string;
+  timeZone: string;
+  resetsAt: string;
+  limits: { dailyUsd: number; perRequestUsd: number; warningThreshold: number };
+  remainingUsd: number;
+  /** Spent + reserved has passed the warning threshold. */
+  warning: boolean;
+  calls: number;
+  overshootUsd: number;
+  overshootCalls: number;
+  reaped: number;
+  byModel: Record<string, number>;
+  byProvider: Record<string, number>;
+  byRequest: Record<string, number>;
+}
+
+const DAY = 86_400;
+const RECORD_TTL = { day: 400 * DAY, request: 35 * DAY, marker: 2 * DAY };
+
+/**
+ * The spend ledger: reserve → call → settle, in single Lua scripts, so the limit check and the update
+ * are one atomic step. Amounts are integer nano-dollars. Every key shares one hash tag.
+ */
+export class Ledger {
+  readonly limits: LedgerLimits;
+  private readonly redis: LedgerRedis;
+  private readonly prefix: string;
+  private readonly leaseMs: number;
+  private readonly now: () => number;
+  private readonly onWarning: LedgerOptions['onWarning'];
+
+  constructor(opts: LedgerOptions) {
+    this.redis = defineLedgerScripts(opts.redis);
+    this.limits = opts.limits;
+    this.prefix = `${opts.keyPrefix ?? '{ledger}'}:`;
+    this.leaseMs = opts.leaseMs ?? 60_000;
+    this.now = opts.now ?? Date.now;
+    this.onWarning = opts.onWarning;
+  }
+
+  get lease(): number {
+    return this.leaseMs;
+  }
+
+  day(ts = this.now()): string {
+    return dayOf(ts, this.limits.timeZone);
+  }
+
+  private keys(day: string, requestId: string, member?: string) {
+    const p = this.prefix;
+    return {
+      day: `${p}day:${day}`,
+      dayModels: `${p}day:${day}:models`,
+      dayProviders: `${p}day:${day}:providers`,
+      dayRequests: `${p}day:${day}:requests`,
+      req: `${p}req:${requestId}`,
+      res: `${p}res:${member}`,
+      done: `${p}done:${member}`,
+      leases: `${p}leases`,
+      warned: `${p}warned:${day}`,
+    };
+  }
+
+  /** Reserves an attempt's worst case, or throws BudgetExceededError naming the limit. */
+  async reserve(input: ReserveInput): Promise<Reservation> {
+    const now = this.now();
+    const day = this.day(now);
+    const member = `${input.jobId}:${input.attempt}`;
+    const k = this.keys(day, input.requestId, member);
+    const requestLimit = Math.min(this.limits.maxCostPerRequest, input.maxRequestCostUsd ?? Infinity);
+    const est = toNanoCeil(input.estimateUsd);
+    const resTtl = Math.ceil(this.leaseMs / 1000) + 3600;
+    const [status, reserved, ds, dr, rs, rr] = (await this.redis.ledgerReserve(
+      k.day, k.req, k.res, k.leases, k.done,
+      est, toNano(this.limits.dailyLimit), toNano(requestLimit), now + this.leaseMs, member,
+      input.requestId, day, input.model, input.provider, RECORD_TTL.request, resTtl, RECORD_TTL.day,
+    )).map(Number) as [number, number, number, number, number, number];
+    if (status === -1 || status === -2) {
+      const daily = status === -2;
+      const limitUsd = daily ? this.limits.dailyLimit : requestLimit;
+      const spent = daily ? ds : rs;
+      const held = daily ? dr : rr;
+      throw new BudgetExceededError({
+        limit: daily ? 'daily' : 'request',
+        limitUsd,
+        spentUsd: toUsd(spent),
+        reservedUsd: toUsd(held),
+        remainingUsd: Math.max(0, limitUsd - toUsd(spent + held)),
+        requestedUsd: toUsd(est),
+        day,
+        requestId: input.requestId,
+        ...(daily ? { resetsAt: new Date(dayEndsAt(now, this.limits.timeZone)).toISOString() } : {}),
+      });
+    }
+    if (status === 1) await this.maybeWarn(day, ds, dr);
+    return { ...input, day, member, reservedUsd: toUsd(reserved), fresh: status === 1 };
+  }
+
+  /** Heartbeat: pushes the lease end forward. False when the reservation is gone. */
+  async extend(res: Reservation, leaseMs = this.leaseMs): Promise<boolean> {
+    const k = this.keys(res.day, res.requestId, res.member);
+    return (await this.redis.ledgerExtend(k.res, k.leases, this.now() + leaseMs, res.member, Math.ceil(leaseMs / 1000) + 3600)) === 1;
+  }
+
+  /** Books the actual cost and returns the reservation. A second call is a no-op (returns false). */
+  async settle(res: Reservation, actualUsd: number): Promise<boolean> {
+    return this.finish(res, toNano(actualUsd), 'settled');
+  }
+
+  /** Nothing was billed: returns the reservation. Idempotent. */
+  async release(res: Reservation): Promise<boolean> {
+    return this.finish(res, 0, 'released');
+  }
+
+  private async finish(res: Reservation, actualNano: number, kind: 'settled' | 'released'): Promise<boolean> {
+    const k = this.keys(res.day, res.requestId, res.member);
+    const [status] = await this.redis.ledgerSettle(
+      k.res, k.day, k.req, k.leases, k.done, k.dayModels, k.dayProviders, k.dayRequests,
+      actualNano, res.member, res.model, res.provider, res.requestId, RECORD_TTL.marker, RECORD_TTL.day, RECORD_TTL.request, kind,
+    );
+    return Number(status) === 1;
+  }
+
+  /** Returns reservations whose lease ended. Safe to call from every worker. */
+  async reap(max = 500): Promise<number> {
+    return Number(await this.redis.ledgerReap(`${this.prefix}leases`, this.now(), max, this.prefix));
+  }
+
+  async requestSpend(requestId: string): Promise<SpendTotals> {
+    const [spent, reserved] = await this.redis.hmget(`${this.prefix}req:${requestId}`, 'spent', 'reserved');
+    return { spentUsd: toUsd(Number(spent ?? 0)), reservedUsd: toUsd(Number(reserved ?? 0)) };
+  }
+
+  /** Spend of a day (today by default), by model, provider and request. Readable from any process. */
+  async report(opts: { day?: string } = {}): Promise<LedgerReport> {
+    const now = this.now();
+    const day = opts.day ?? this.day(now);
+    const k = this.keys(day, '');
+    const [totals, models, providers, requests] = (await this.redis
+      .multi()
+      .hgetall(k.day)
+      .hgetall(k.dayModels)
+      .hgetall(k.dayProviders)
+      .hgetall(k.dayRequests)
+      .exec())!.map(([, v]) => v as Record<string, string>);
+    const n = (v: string | undefined) => Number(v ?? 0);
+    const usdMap = (m: Record<string, string> | undefined) => Object.fromEntries(Object.entries(m ?? {}).map(([key, v]) => [key, toUsd(Number(v))]));
+    const spent = n(totals?.spent);
+    const reserved = n(totals?.reserved);
+    const spentUsd = toUsd(spent);
+    const reservedUsd = toUsd(reserved);
+    return {
+      day,
+      timeZone: this.limits.timeZone,
+      resetsAt: new Date(dayEndsAt(day === this.day(now) ? now : Date.parse(`${day}T12:00:00Z`), this.limits.timeZone)).toISOString(),
+      limits: { dailyUsd: this.limits.dailyLimit, perRequestUsd: this.limits.maxCostPerRequest, warningThreshold: this.limits.warningThreshold },
+      spentUsd,
+      reservedUsd,
+      remainingUsd: Math.max(0, this.limits.dailyLimit - toUsd(spent + reserved)),
+      warning: toUsd(spent + reserved) >= this.limits.warningThreshold * this.limits.dailyLimit,
+      calls: n(totals?.calls),
+      overshootUsd: toUsd(n(totals?.overshoot)),
+      overshootCalls: n(totals?.overshootCalls),
+      reaped: n(totals?.reaped),
+      byModel: usdMap(models),
+      byProvider: usdMap(providers),
+      byRequest: usdMap(requests),
+    };
+  }
+
+  private async maybeWarn(day: string, spentNano: number, reservedNano: number): Promise<void> {
+    if (!this.onWarning) return;
+    const used = toUsd(spentNano + reservedNano);
+    if (used < this.limits.warningThreshold * this.limits.dailyLimit) return;
+    const first = await this.redis.set(this.keys(day, '').warned, '1', 'EX', 2 * DAY, 'NX');
+    if (first) this.onWarning({ day, spentUsd: toUsd(spentNano), reservedUsd: toUsd(reservedNano), limitUsd: this.limits.dailyLimit });
+  }
+}

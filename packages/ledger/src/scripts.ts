@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+
+/** One Lua script per file; the number in the name is its KEYS count (STYLE.md #8). */
+const SCRIPTS = { reserve: 'reserve-5.lua', settle: 'settle-8.lua', extend: 'extend-2.lua', reap: 'reap-1.lua' } as const;
+
+export type LedgerRedis = Redis & {
+  ledgerReserve(...args: Array<string | number>): Promise<number[]>;
+  ledgerSettle(...args: Array<string | number>): Promise<number[]>;
+  ledgerExtend(...args: Array<string | number>): Promise<number>;
+  ledgerReap(...args: Array<string | number>): Promise<number>;
+};
+
+/** Registers the ledger scripts on a connection (EVALSHA with a fallback to EVAL, by ioredis). */
+export function defineLedgerScripts(redis: Redis): LedgerRedis {
+  const r = redis as LedgerRedis;
+  if (typeof r.ledgerReserve === 'function') return r;
+  for (const [name, file] of Object.entries(SCRIPTS)) {
+    const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)![1]);
+    const lua = readFileSync(join(__dirname, 'lua', file), 'utf8');
+    redis.defineCommand(`ledger${name[0]!.toUpperCase()}${name.slice(1)}`, { numberOfKeys, lua });
+  }
+  return r;
+}
