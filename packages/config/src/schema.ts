@@ -86,6 +86,16 @@ export const ConfigSchema = z
       /** IANA time zone of the daily window. */
       timeZone: z.string().default('UTC'),
     }),
+    ledger: z.object({
+      /** A reservation not renewed for this long (its worker died) is returned to the budget. */
+      leaseMs: posInt().default(60_000),
+      /** How often each worker returns expired reservations. */
+      reapIntervalMs: posInt().default(5_000),
+      /** A call whose cost is unknown (timeout, lost stream) keeps its reservation this long. */
+      unknownHoldMs: posInt().default(600_000),
+      /** Redis key prefix of the ledger, with its Cluster hash tag. */
+      keyPrefix: z.string().regex(/^\{[^}]+\}$/, 'must be a hash tag like {ledger}').default('{ledger}'),
+    }),
     server: z.object({
       host: z.string().default('127.0.0.1'),
       restPort: port().default(5050),

@@ -46,6 +46,8 @@ export const ModelCallPayloadSchema = z.object({
   stream: z.boolean().default(true),
   /** Per-attempt wall-clock limit for the provider call. */
   timeoutMs: z.number().int().positive().optional(),
+  /** A lower per-request spend limit chosen by the caller (USD); the operator's limit still applies. */
+  maxRequestCostUsd: z.number().positive().optional(),
   /** Free-form labels carried into logs and results (tool name, strategy, caller). */
   labels: z.record(z.string(), z.string()).optional(),
 });

@@ -185,13 +185,17 @@ export class ModelClient {
       );
     };
 
+    let generationId: string | undefined;
     const sdk = new OpenAI({
       apiKey: provider.apiKey ?? 'not-needed',
       baseURL: provider.baseUrl,
       maxRetries: 0,
       timeout: timeoutMs + 5_000,
       defaultHeaders: provider.headers,
-      fetch: this.watchedFetch(touch) as unknown as typeof fetch,
+      fetch: this.watchedFetch(touch, (headers) => {
+        // OpenRouter names the generation in a header before any chunk: enough to look a lost call up.
+        generationId ??= headers.get('x-generation-id') ?? undefined;
+      }) as unknown as typeof fetch,
       ...(this.logger ? { logger: sdkLogger(this.logger) } : {}),
     });
     let phase: FailurePhase = 'request';
@@ -200,7 +204,6 @@ export class ModelClient {
       let text = '';
       let finishReason: string | null = null;
       let wire: WireUsage | undefined;
-      let generationId: string | undefined;
       if (stream) {
         const chunks = (await sdk.chat.completions.create(body as never, { signal: ctrl.signal })) as unknown as AsyncIterable<ChunkLike>;
         phase = 'stream';
@@ -253,8 +256,9 @@ export class ModelClient {
       };
     } catch (err) {
       const reason = ctrl.signal.reason;
-      if (ctrl.signal.aborted && reason instanceof ProviderError) throw reason;
-      throw classifyProviderError(err, phase);
+      const failure = ctrl.signal.aborted && reason instanceof ProviderError ? reason : classifyProviderError(err, phase);
+      failure.generationId ??= generationId;
+      throw failure;
     } finally {
       clearTimeout(deadline);
       clearTimeout(idle);
@@ -262,12 +266,13 @@ export class ModelClient {
     }
   }
 
-  /** fetch through our undici agent, calling `onActivity` when headers and each body chunk arrive. */
-  private watchedFetch(onActivity: () => void) {
+  /** fetch through our undici agent; `onActivity` on headers and each body chunk, `onHeaders` once. */
+  private watchedFetch(onActivity: () => void, onHeaders: (headers: { get(name: string): string | null }) => void) {
     const agent = this.agent;
     return async (url: string | URL, init?: RequestInit): Promise<Response> => {
       const res = await undiciFetch(url as string, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
       onActivity();
+      onHeaders(res.headers);
       if (!res.body) return res as unknown as Response;
       const watched = res.body.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({

@@ -13,6 +13,8 @@ export class ProviderError extends OrchestratorError {
   /** From Retry-After / retry-after-ms, when the provider sent one. */
   readonly retryAfterMs: number | undefined;
   readonly billing: BillingState;
+  /** Provider generation id, when the call got far enough to have one (OpenRouter `gen-…`). */
+  generationId: string | undefined;
 
   constructor(
     code: ErrorCode,

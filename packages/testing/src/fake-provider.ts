@@ -244,7 +244,8 @@ export async function startFakeProvider(opts: FakeProviderOptions): Promise<Fake
           return finish(rec);
         case 'drop':
           finish(rec);
-          res.socket?.destroy();
+          // Let the chunks already written reach the client, then cut the connection.
+          setTimeout(() => res.socket?.destroy(), 20);
           return;
         case 'hang_midstream':
           return; // silence until the client gives up
@@ -273,7 +274,9 @@ export async function startFakeProvider(opts: FakeProviderOptions): Promise<Fake
       }
       return;
     }
-    if (latencyMs > 0) await sleep(latencyMs);
+    // Wait in small steps so a client that gave up (or stop()) ends the wait.
+    const until = Date.now() + latencyMs;
+    while (Date.now() < until && !res.destroyed) await sleep(Math.min(50, until - Date.now()));
     if (stream && !res.destroyed) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });
   }
 

@@ -10,3 +10,5 @@ export type { WorkerMetrics } from './metrics';
 export { startHealthServer } from './health-server';
 export { installShutdown } from './shutdown';
 export type { ShutdownOptions } from './shutdown';
+export { createLedgerSpendGuard } from './ledger-spend-guard';
+export type { LedgerSpendGuard, LedgerSpendGuardOptions } from './ledger-spend-guard';

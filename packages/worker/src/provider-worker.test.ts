@@ -195,6 +195,27 @@ describe('provider workers against the fake providers', () => {
     expect(or.requests).toHaveLength(0);
   });
 
+  it('refuses a call over the budget without calling the provider, and does not retry', async () => {
+    const { last } = await run({ model: 'gemini_pro', maxRequestCostUsd: 0.0001 });
+    expect(last).toMatchObject({ type: 'error', final: true, error: { code: 'budget_exceeded', details: { limit: 'request', limitUsd: 0.0001 } } });
+    expect(or.requests).toHaveLength(0);
+  });
+
+  it('settles a lost OpenRouter stream exactly from its generation record', async () => {
+    or.addFault({ kind: 'drop', afterTokens: 5 });
+    const { last, requestId, events: seen } = await run({ model: 'gemini_pro' });
+    expect(seen.find((e) => e.type === 'error')).toMatchObject({ final: false, error: { code: 'provider_unavailable' } });
+    expect(last).toMatchObject({ type: 'result', result: { attempt: 2 } });
+    const billed = [...or.generations.values()].reduce((sum, g) => sum + g.total_cost, 0);
+    expect(or.generations.size).toBe(2);
+    const ledger = workers[0]!.ledger;
+    const spend = await waitFor(async () => {
+      const s = await ledger.requestSpend(requestId);
+      return s.reservedUsd === 0 && s;
+    }, { timeoutMs: 10_000, what: 'the lost attempt settled' });
+    expect(spend.spentUsd).toBeCloseTo(billed, 9);
+  });
+
   it('serves /healthz, /readyz and /metrics', async () => {
     await run({ model: 'gemini_pro' });
     const port = workers[0]!.healthPort!;

@@ -21,7 +21,9 @@ import {
   subscribeCancellations,
   waitForRedis,
 } from '@orch/queue';
+import { Ledger } from '@orch/ledger';
 import { startHealthServer } from './health-server';
+import { createLedgerSpendGuard } from './ledger-spend-guard';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 import { PartialBuffer } from './partial-buffer';
 import { unlimitedSpend, type SpendGuard, type SpendReservation } from './spend-guard';
@@ -30,7 +32,7 @@ export interface ProviderWorkerOptions {
   config: Config;
   queue: QueueKey;
   logger: Logger;
-  /** Ledger seam; unlimited until a ledger is plugged in. */
+  /** Spend control; the Redis ledger with the configured limits by default. */
   spendGuard?: SpendGuard;
   modelClient?: ModelClient;
   /** Health/metrics server; `false` to skip it (tests), port 0 for a free port. */
@@ -42,6 +44,7 @@ export interface ProviderWorkerOptions {
 export interface ProviderWorker {
   worker: Worker<ModelCallPayload, ModelCallResult>;
   metrics: WorkerMetrics;
+  ledger: Ledger;
   healthPort: number | undefined;
   isReady(): boolean;
   /** Stop taking jobs, let active ones finish (or hand them back after the deadline), close. */
@@ -58,7 +61,6 @@ const SHUTDOWN = 'shutdown';
  */
 export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<ProviderWorker> {
   const { config, queue, logger } = opts;
-  const spend = opts.spendGuard ?? unlimitedSpend;
   const client = opts.modelClient ?? new ModelClient({ config, logger });
   const ownsClient = !opts.modelClient;
   const metrics = createWorkerMetrics(queue);
@@ -67,6 +69,15 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
   const subscriber = createRedis(config.redis.url, 'subscriber', `worker-${queue}-cancel`);
   for (const conn of [workerConn, cmd, subscriber]) conn.on('error', (err) => logger.warn('redis connection error', { err: err.message }));
   const events = new RequestEvents({ redis: cmd, ttlSeconds: config.queue.requestTtlSeconds, maxLen: config.queue.eventsMaxLen });
+  const ledger = new Ledger({
+    redis: cmd,
+    limits: config.limits,
+    keyPrefix: config.ledger.keyPrefix,
+    leaseMs: config.ledger.leaseMs,
+    onWarning: (w) => logger.warn('daily spend passed the warning threshold', w),
+  });
+  const ownGuard = opts.spendGuard ? undefined : createLedgerSpendGuard({ ledger, client, logger, unknownHoldMs: config.ledger.unknownHoldMs });
+  const spend: SpendGuard = opts.spendGuard ?? ownGuard ?? unlimitedSpend;
   const active = new Map<string, { requestId: string; ctrl: AbortController }>();
   let closing = false;
   const workerIdentity = `${hostname()}/${process.pid}`;
@@ -109,7 +120,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     const parsed = ModelCallPayloadSchema.safeParse(job.data);
     if (!parsed.success) {
       const message = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      logger.error('invalid job payload', { jobId, message });
+      logger.error('invalid job payload', { jobId, error: message });
       metrics.jobs.inc({ model: 'unknown', outcome: 'failed', code: 'invalid_payload' });
       throw new UnrecoverableError(`invalid_payload: ${message}`);
     }
@@ -203,7 +214,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       metrics.duration.observe({ model: payload.model, outcome: 'failed' }, (Date.now() - started) / 1000);
       if (reservation) {
         await spend
-          .release(reservation, { billing: err instanceof ProviderError ? err.billing : 'none' })
+          .release(reservation, err instanceof ProviderError ? { billing: err.billing, generationId: err.generationId } : { billing: 'none' })
           .catch((e) => log.error('could not release spend reservation', { err: (e as Error).message }));
       }
       if (ctrl.signal.reason === SHUTDOWN && token) {
@@ -214,7 +225,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
         throw new WaitingError();
       }
       const willRetry = err.retryable && attempt < (job.opts.attempts ?? 1);
-      log.warn('model call failed', { code: err.code, message: err.message, willRetry });
+      log.warn('model call failed', { code: err.code, error: err.message, willRetry });
       await fail(err, !willRetry);
       if (err instanceof ProviderError && err.code === 'rate_limited' && err.retryAfterMs) {
         // The provider's limit applies to every worker of this queue: pause the whole queue.
@@ -228,6 +239,15 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       metrics.active.dec();
     }
   }
+
+  // Every worker returns the reservations of crashed ones; the script is safe to run concurrently.
+  const reaper = setInterval(() => {
+    ledger
+      .reap()
+      .then((n) => n && logger.warn('returned expired spend reservations', { count: n }))
+      .catch((err) => logger.warn('ledger reap failed', { err: (err as Error).message }));
+  }, config.ledger.reapIntervalMs);
+  reaper.unref();
 
   await worker.waitUntilReady();
   void worker.run().catch((err) => logger.error('worker loop ended with an error', { err: (err as Error).message }));
@@ -262,6 +282,8 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       } finally {
         clearTimeout(handBack);
       }
+      clearInterval(reaper);
+      await ownGuard?.close();
       await health?.close();
       await Promise.all([closeRedis(subscriber), closeRedis(cmd), closeRedis(workerConn)]);
       if (ownsClient) await client.close();
@@ -269,7 +291,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     return closed;
   };
 
-  return { worker, metrics, healthPort: health?.port, isReady, close };
+  return { worker, metrics, ledger, healthPort: health?.port, isReady, close };
 }
 
 /** The BullMQ limiter of a queue: the strictest rate limit among its providers. */

@@ -30,7 +30,7 @@ export interface SpendGuard {
    * The call failed. `billing: 'none'` returns the reservation now; `'unknown'` (timeout, abort,
    * lost stream) may keep it until the real cost is known or its lease ends.
    */
-  release(reservation: SpendReservation, outcome: { billing: BillingState; generationId?: string }): Promise<void>;
+  release(reservation: SpendReservation, outcome: { billing: BillingState; generationId?: string | undefined }): Promise<void>;
 }
 
 /** No limits: every call proceeds. Used until a ledger is configured. */
