@@ -31,7 +31,7 @@ describe('spend ledger across worker processes', () => {
     await redis.stop();
   });
 
-  const baseEnv = (extra: Record<string, string> = {}) => ({
+  const baseEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
     REDIS_URL: redis.url,
     OPENAI_BASE_URL: oa.baseURL,
     OPENAI_API_KEY: 'oa-key',
@@ -66,7 +66,7 @@ describe('spend ledger across worker processes', () => {
               return e?.type === 'result' ? 'ok' : e?.type === 'error' ? e.error.code : undefined;
             }),
           );
-          return all.every(Boolean) && (all as string[]);
+          return all.every(Boolean) ? (all as string[]) : undefined;
         },
         { timeoutMs: 40_000, intervalMs: 250, what: 'all 200 calls to finish' },
       );

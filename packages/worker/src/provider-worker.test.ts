@@ -211,7 +211,7 @@ describe('provider workers against the fake providers', () => {
     const ledger = workers[0]!.ledger;
     const spend = await waitFor(async () => {
       const s = await ledger.requestSpend(requestId);
-      return s.reservedUsd === 0 && s;
+      return s.reservedUsd === 0 ? s : undefined;
     }, { timeoutMs: 10_000, what: 'the lost attempt settled' });
     expect(spend.spentUsd).toBeCloseTo(billed, 9);
   });
