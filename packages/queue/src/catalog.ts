@@ -1,17 +1,9 @@
 import type { JobsOptions } from 'bullmq';
-import { JOB_NAMES, ModelCallPayloadSchema, QUEUE_NAMES, type QueueKey } from '@orch/contracts';
+import { QUEUE_NAMES, type QueueKey } from '@orch/contracts';
 import type { Config } from '@orch/config';
 
 /** Name of the custom backoff strategy workers register (exponential, or Retry-After when longer). */
 export const PROVIDER_BACKOFF = 'provider';
-
-/**
- * The queue catalogue: each job name maps to its payload schema and job options. Producers and
- * workers both derive from it.
- */
-export const JOB_CATALOG = {
-  [JOB_NAMES.modelCall]: { schema: ModelCallPayloadSchema },
-} as const;
 
 export function queueName(key: QueueKey): string {
   return QUEUE_NAMES[key];

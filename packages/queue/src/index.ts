@@ -1,7 +1,7 @@
 export { createRedis, waitForRedis, closeRedis } from './redis';
 export type { RedisRole } from './redis';
 export { requestKeys, CANCEL_CHANNEL } from './keys';
-export { JOB_CATALOG, PROVIDER_BACKOFF, queueName, modelCallJobOptions, modelCallJobId, providerBackoff } from './catalog';
+export { PROVIDER_BACKOFF, queueName, modelCallJobOptions, modelCallJobId, providerBackoff } from './catalog';
 export { RequestEvents } from './events';
 export type { RequestEventsOptions, FollowOptions } from './events';
 export { cancelRequest, isCancelled, subscribeCancellations } from './cancel';

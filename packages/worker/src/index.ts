@@ -2,7 +2,6 @@ export { startProviderWorker } from './provider-worker';
 export type { ProviderWorker, ProviderWorkerOptions } from './provider-worker';
 export { runWorkerProcess } from './run-worker-process';
 export type { RunWorkerProcessOptions } from './run-worker-process';
-export { unlimitedSpend } from './spend-guard';
 export type { SpendGuard, SpendCall, SpendReservation } from './spend-guard';
 export { PartialBuffer } from './partial-buffer';
 export { createWorkerMetrics } from './metrics';

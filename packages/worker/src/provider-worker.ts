@@ -26,7 +26,7 @@ import { startHealthServer } from './health-server';
 import { createLedgerSpendGuard } from './ledger-spend-guard';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 import { PartialBuffer } from './partial-buffer';
-import { unlimitedSpend, type SpendGuard, type SpendReservation } from './spend-guard';
+import type { SpendGuard, SpendReservation } from './spend-guard';
 
 export interface ProviderWorkerOptions {
   config: Config;
@@ -77,7 +77,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     onWarning: (w) => logger.warn('daily spend passed the warning threshold', w),
   });
   const ownGuard = opts.spendGuard ? undefined : createLedgerSpendGuard({ ledger, client, logger, unknownHoldMs: config.ledger.unknownHoldMs });
-  const spend: SpendGuard = opts.spendGuard ?? ownGuard ?? unlimitedSpend;
+  const spend: SpendGuard = opts.spendGuard ?? ownGuard!;
   const active = new Map<string, { requestId: string; ctrl: AbortController }>();
   let closing = false;
   const workerIdentity = `${hostname()}/${process.pid}`;

@@ -32,12 +32,3 @@ export interface SpendGuard {
    */
   release(reservation: SpendReservation, outcome: { billing: BillingState; generationId?: string | undefined }): Promise<void>;
 }
-
-/** No limits: every call proceeds. Used until a ledger is configured. */
-export const unlimitedSpend: SpendGuard = {
-  async reserve(call) {
-    return { call, reservedUsd: 0 };
-  },
-  async settle() {},
-  async release() {},
-};
