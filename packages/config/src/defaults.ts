@@ -13,6 +13,8 @@ export const DEFAULT_CONFIG = {
   server: {},
   worker: {},
   queue: { keepCompleted: {}, keepFailed: {} },
+  orchestration: { files: {} },
+  gateway: {},
   providers: {
     openrouter: {
       kind: 'openrouter',

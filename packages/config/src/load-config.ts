@@ -109,7 +109,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
 
 /** Every secret value in a config, for the logger's redaction list. */
 export function configSecrets(config: Config): string[] {
-  return Object.values(config.providers)
-    .map((p) => p.apiKey)
-    .filter((k): k is string => typeof k === 'string' && k.length >= 6);
+  return [...Object.values(config.providers).map((p) => p.apiKey), ...config.gateway.apiKeys].filter(
+    (k): k is string => typeof k === 'string' && k.length >= 6,
+  );
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PricingSchema, QueueKeySchema, ReasoningEffortSchema } from '@orch/contracts';
+import { PricingSchema, QueueKeySchema, ReasoningEffortSchema, StrategySchema, ThinkingModeSchema } from '@orch/contracts';
 
 /** Numbers may come from YAML (numbers) or the environment (strings); both are coerced. */
 const num = () => z.coerce.number({ error: 'must be a number' }).refine(Number.isFinite, 'must be a finite number');
@@ -15,6 +15,13 @@ export const BoolSchema = z.union([
   z.boolean(),
   z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).transform((v) => ['true', '1', 'yes'].includes(v)),
 ]);
+
+/** A list from YAML, or a comma-separated string from the environment. */
+const list = () =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v),
+    z.array(z.string().min(1)),
+  );
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
 
@@ -127,6 +134,49 @@ export const ConfigSchema = z
       requestTtlSeconds: posInt().default(86_400),
       eventsMaxLen: posInt().default(10_000),
     }),
+    orchestration: z.object({
+      /** Strategy of orchestrate_task when neither the call nor the caller's settings name one. */
+      defaultStrategy: StrategySchema.default('external_enhancement'),
+      /** Models consulted by multi-model strategies (default: every enabled model). */
+      models: list().default([]),
+      /** Writes the synthesis of multi-model answers. */
+      synthesisModel: z.string().default('gemini_pro'),
+      /** Judges agreement in max_quality_council (default: the synthesis model). */
+      judgeModel: z.string().optional(),
+      /** progressive_deep_dive asks this model first. */
+      firstModel: z.string().default('gemini_pro'),
+      /** think_deeper's default model. */
+      reasoningModel: z.string().default('o3_architect'),
+      /** Council rounds at most, the first included. */
+      maxRounds: posInt().default(2),
+      defaultThinkingMode: ThinkingModeSchema.default('medium'),
+      /** A tool call still running after this long returns its request id; get_job_result has the rest. */
+      syncWaitSeconds: num().pipe(z.number().min(0).max(3600)).default(50),
+      /** MCP progress notifications at least this often while a call runs (when the client asked). */
+      progressIntervalMs: posInt().default(5000),
+      /** Conversation threads (continuation_id) live this long after their last turn. */
+      threadTtlSeconds: posInt().default(86_400),
+      maxThreadTurns: posInt().default(50),
+      /** Session context and caller settings live this long after their last update. */
+      sessionTtlSeconds: posInt().default(7 * 86_400),
+      files: z.object({
+        /** Directories file_paths must be inside (default: the gateway's working directory). */
+        roots: list().default([]),
+        maxFileBytes: posInt().default(256 * 1024),
+        maxTotalBytes: posInt().default(1024 * 1024),
+        maxFiles: posInt().default(50),
+      }),
+    }),
+    gateway: z.object({
+      /** Bearer keys; when set, every HTTP/WS call needs one. Secret. */
+      apiKeys: list().default([]),
+      /** Origins allowed to call the HTTP front doors from a browser (exact match). */
+      allowedOrigins: list().default([]),
+      /** Host header values accepted besides localhost (needed when binding 0.0.0.0). */
+      allowedHosts: list().default([]),
+      /** Run the provider workers inside the gateway process (one command for a laptop). */
+      runWorkers: BoolSchema.default(false),
+    }),
     providers: z.record(z.string(), ProviderSchema),
     models: z.record(z.string().regex(/^[a-z0-9_\-.]+$/i, 'model keys use letters, digits, _ - .'), ModelSchema),
   })
@@ -138,6 +188,19 @@ export const ConfigSchema = z
           path: ['models', key, 'provider'],
           message: `names provider "${model.provider}", which is not configured (known: ${Object.keys(cfg.providers).join(', ')})`,
         });
+      }
+    }
+    const o = cfg.orchestration;
+    const named: Array<[string, string | undefined]> = [
+      ['synthesisModel', o.synthesisModel],
+      ['judgeModel', o.judgeModel],
+      ['firstModel', o.firstModel],
+      ['reasoningModel', o.reasoningModel],
+      ...o.models.map((m, i): [string, string] => [`models.${i}`, m]),
+    ];
+    for (const [field, key] of named) {
+      if (key !== undefined && !cfg.models[key]?.enabled) {
+        ctx.addIssue({ code: 'custom', path: ['orchestration', ...field.split('.')], message: `names model "${key}", which is not configured or not enabled` });
       }
     }
     try {

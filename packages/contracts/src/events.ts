@@ -18,7 +18,7 @@ const base = {
 export const ProgressEventSchema = z.object({
   ...base,
   type: z.literal('progress'),
-  stage: z.enum(['queued', 'started', 'waiting_provider', 'streaming', 'retrying', 'settling', 'synthesizing']),
+  stage: z.enum(['queued', 'started', 'waiting_provider', 'streaming', 'retrying', 'settling', 'synthesizing', 'round']),
   message: z.string().optional(),
   attempt: z.number().int().positive().optional(),
 });
@@ -47,17 +47,27 @@ export const ErrorEventSchema = z.object({
   attempt: z.number().int().positive().optional(),
 });
 
+/** The request as a whole has ended (its tool output is in the request record). */
+export const DoneEventSchema = z.object({
+  ...base,
+  type: z.literal('done'),
+  status: z.enum(['completed', 'failed', 'cancelled']),
+  error: ErrorInfoSchema.optional(),
+});
+
 export const RequestEventSchema = z.discriminatedUnion('type', [
   ProgressEventSchema,
   PartialEventSchema,
   ResultEventSchema,
   ErrorEventSchema,
+  DoneEventSchema,
 ]);
 export type RequestEvent = z.infer<typeof RequestEventSchema>;
 export type ProgressEvent = z.infer<typeof ProgressEventSchema>;
 export type PartialEvent = z.infer<typeof PartialEventSchema>;
 export type ResultEvent = z.infer<typeof ResultEventSchema>;
 export type ErrorEvent = z.infer<typeof ErrorEventSchema>;
+export type DoneEvent = z.infer<typeof DoneEventSchema>;
 
 /** An event as read back from the stream, with its stream id (for resuming). */
 export type StoredRequestEvent = RequestEvent & { id: string };

@@ -9,8 +9,22 @@ export function requestKeys(requestId: string) {
     events: `${base}:events`,
     /** Set (with a TTL) when the request is cancelled. */
     cancel: `${base}:cancel`,
+    /** JSON request record: tool, caller, status, output (TTL: the request retention). */
+    meta: `${base}:meta`,
+    /** Lease of the process driving the request's strategy; gone when that process died. */
+    driver: `${base}:driver`,
   };
 }
 
 /** Pub/sub channel on which cancelled request ids are announced to every worker. */
 export const CANCEL_CHANNEL = 'orch:cancel';
+
+/** Conversation thread of a continuation_id (list of JSON turns, with a TTL). */
+export function threadKey(threadId: string): string {
+  return `orch:thread:{${threadId}}`;
+}
+
+/** A caller's session context and settings (hashes with a TTL). */
+export function callerKeys(callerId: string) {
+  return { context: `orch:caller:{${callerId}}:context`, prefs: `orch:caller:{${callerId}}:prefs` };
+}

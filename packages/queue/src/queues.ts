@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   JOB_NAMES,
@@ -24,9 +24,11 @@ export interface QueuesOptions {
 export class ProviderQueues {
   readonly byKey: Record<QueueKey, ModelCallQueue>;
   private readonly config: Config;
+  private readonly flows: FlowProducer;
 
   constructor(opts: QueuesOptions) {
     this.config = opts.config;
+    this.flows = new FlowProducer({ connection: opts.connection, prefix: opts.config.queue.prefix });
     const make = (key: QueueKey) => new Queue<ModelCallPayload>(queueName(key), { connection: opts.connection, prefix: opts.config.queue.prefix });
     this.byKey = { openrouter: make('openrouter'), openai: make('openai') };
   }
@@ -41,11 +43,7 @@ export class ProviderQueues {
    * submission of the same call is ignored by BullMQ.
    */
   async submit(input: ModelCallPayloadInput, events?: RequestEvents): Promise<{ jobId: string; queue: string }> {
-    const parsed = ModelCallPayloadSchema.safeParse(input);
-    if (!parsed.success) {
-      throw new OrchestratorError('invalid_payload', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    }
-    const payload = parsed.data;
+    const payload = parsePayload(input);
     const queue = this.queueForModel(payload.model);
     const jobId = modelCallJobId(payload.requestId, payload.callIndex);
     await queue.add(JOB_NAMES.modelCall, payload, { ...modelCallJobOptions(this.config), jobId });
@@ -53,7 +51,48 @@ export class ProviderQueues {
     return { jobId, queue: queue.name };
   }
 
-  async close(): Promise<void> {
-    await Promise.all(Object.values(this.byKey).map((q) => q.close()));
+  /**
+   * Queues a parent call (synthesis or judge, with `compose`) that runs once every child has
+   * finished, as one BullMQ flow. A failed child does not fail the parent
+   * (`ignoreDependencyOnFailure`): the parent is told which children failed.
+   */
+  async submitFlow(
+    parentInput: ModelCallPayloadInput,
+    childInputs: ModelCallPayloadInput[],
+    events?: RequestEvents,
+  ): Promise<{ parentJobId: string; childJobIds: string[] }> {
+    const parent = parsePayload(parentInput);
+    const children = childInputs.map(parsePayload);
+    const opts = modelCallJobOptions(this.config);
+    const node = (p: ModelCallPayload) => ({
+      name: JOB_NAMES.modelCall,
+      queueName: this.queueForModel(p.model).name,
+      data: p,
+      opts: { ...opts, jobId: modelCallJobId(p.requestId, p.callIndex) },
+    });
+    await this.flows.add({
+      ...node(parent),
+      children: children.map((c) => ({ ...node(c), opts: { ...node(c).opts, ignoreDependencyOnFailure: true } })),
+    });
+    const childJobIds = children.map((c) => modelCallJobId(c.requestId, c.callIndex));
+    const parentJobId = modelCallJobId(parent.requestId, parent.callIndex);
+    if (events) {
+      for (const p of [...children, parent]) {
+        await events.publish({ type: 'progress', stage: 'queued', requestId: p.requestId, jobId: modelCallJobId(p.requestId, p.callIndex), model: p.model, ts: Date.now() });
+      }
+    }
+    return { parentJobId, childJobIds };
   }
+
+  async close(): Promise<void> {
+    await Promise.all([...Object.values(this.byKey).map((q) => q.close()), this.flows.close()]);
+  }
+}
+
+function parsePayload(input: ModelCallPayloadInput): ModelCallPayload {
+  const parsed = ModelCallPayloadSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new OrchestratorError('invalid_payload', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
 }

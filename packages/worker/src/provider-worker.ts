@@ -26,6 +26,7 @@ import { startHealthServer } from './health-server';
 import { createLedgerSpendGuard } from './ledger-spend-guard';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 import { PartialBuffer } from './partial-buffer';
+import { composeMessages } from './compose';
 import type { SpendGuard, SpendReservation } from './spend-guard';
 
 export interface ProviderWorkerOptions {
@@ -124,7 +125,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       metrics.jobs.inc({ model: 'unknown', outcome: 'failed', code: 'invalid_payload' });
       throw new UnrecoverableError(`invalid_payload: ${message}`);
     }
-    const payload = parsed.data;
+    let payload = parsed.data;
     const base = { requestId: payload.requestId, jobId, model: payload.model };
     const log = logger.child({ ...base, attempt });
     const fail = async (err: OrchestratorError, final: boolean) => {
@@ -144,6 +145,21 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       const e = err instanceof OrchestratorError ? err : new OrchestratorError('unknown_model', String(err));
       await fail(e, true);
       throw new UnrecoverableError(`${e.code}: ${e.message}`);
+    }
+
+    if (payload.compose) {
+      // A flow parent: its prompt is made of its children's answers, read back from BullMQ.
+      const composed = composeMessages(payload.messages, payload.compose, {
+        values: await job.getChildrenValues(),
+        failures: await job.getIgnoredChildrenFailures(),
+      });
+      if (!composed) {
+        const err = new OrchestratorError('provider_error', 'No model answered, so there is nothing to synthesise');
+        await fail(err, true);
+        throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      }
+      payload = { ...payload, messages: composed };
+      await publish({ type: 'progress', stage: 'synthesizing', ...base, ts: Date.now(), attempt });
     }
 
     const ctrl = new AbortController();

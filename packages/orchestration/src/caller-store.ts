@@ -1,0 +1,66 @@
+import type { Redis } from 'ioredis';
+import { OrchestratorError, type ChatMessage, type Preferences } from '@orch/contracts';
+import { callerKeys, threadKey } from '@orch/queue';
+
+export interface ThreadTurn {
+  role: 'user' | 'assistant';
+  content: string;
+  tool: string;
+  /** Models that wrote an assistant turn. */
+  models?: string[];
+  ts: number;
+}
+
+/**
+ * Per-caller state in Redis (not process memory, unlike the seed's global dict): session context,
+ * settings, and conversation threads. Every key has a TTL renewed on write.
+ */
+export class CallerStore {
+  constructor(private readonly opts: { redis: Redis; sessionTtlSeconds: number; threadTtlSeconds: number; maxThreadTurns: number }) {}
+
+  async getContext(callerId: string): Promise<Record<string, unknown>> {
+    const raw = await this.opts.redis.get(callerKeys(callerId).context);
+    return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  }
+
+  async updateContext(callerId: string, context: Record<string, unknown>, replace: boolean): Promise<Record<string, unknown>> {
+    const next = replace ? context : { ...(await this.getContext(callerId)), ...context };
+    const json = JSON.stringify(next);
+    if (json.length > 64 * 1024) throw new OrchestratorError('payload_too_large', 'context: the session context is limited to 64 KiB', { details: { field: 'context' } });
+    await this.opts.redis.set(callerKeys(callerId).context, json, 'EX', this.opts.sessionTtlSeconds);
+    return next;
+  }
+
+  async getPrefs(callerId: string): Promise<Preferences> {
+    const raw = await this.opts.redis.get(callerKeys(callerId).prefs);
+    return raw ? (JSON.parse(raw) as Preferences) : {};
+  }
+
+  async setPrefs(callerId: string, prefs: Preferences | undefined): Promise<void> {
+    const key = callerKeys(callerId).prefs;
+    if (!prefs) await this.opts.redis.del(key);
+    else await this.opts.redis.set(key, JSON.stringify(prefs), 'EX', this.opts.sessionTtlSeconds);
+  }
+
+  private async readThread(threadId: string): Promise<{ owner: string; turns: ThreadTurn[] } | undefined> {
+    const raw = await this.opts.redis.get(threadKey(threadId));
+    return raw ? (JSON.parse(raw) as { owner: string; turns: ThreadTurn[] }) : undefined;
+  }
+
+  /** The thread's turns as chat messages. Unknown, expired or someone else's id → not_found. */
+  async threadMessages(threadId: string, callerId: string): Promise<ChatMessage[]> {
+    const thread = await this.readThread(threadId);
+    if (!thread || thread.owner !== callerId) {
+      throw new OrchestratorError('not_found', `continuation_id: no conversation ${threadId} (it may have expired)`, { details: { field: 'continuation_id' } });
+    }
+    return thread.turns.map((t) => ({ role: t.role, content: t.content }));
+  }
+
+  /** Appends turns (creating the thread, owned by its caller), keeps the newest, renews the TTL. */
+  async appendTurns(threadId: string, callerId: string, turns: ThreadTurn[]): Promise<void> {
+    const thread = (await this.readThread(threadId)) ?? { owner: callerId, turns: [] };
+    thread.turns.push(...turns);
+    thread.turns = thread.turns.slice(-this.opts.maxThreadTurns);
+    await this.opts.redis.set(threadKey(threadId), JSON.stringify(thread), 'EX', this.opts.threadTtlSeconds);
+  }
+}

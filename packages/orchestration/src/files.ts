@@ -1,0 +1,79 @@
+import { open, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { OrchestratorError } from '@orch/contracts';
+
+export interface FileLimits {
+  /** Directories every path must resolve inside (symlinks followed). */
+  roots: string[];
+  maxFileBytes: number;
+  maxTotalBytes: number;
+  maxFiles: number;
+}
+
+export interface ReadFile {
+  path: string;
+  content: string;
+  truncated: boolean;
+}
+
+function inside(root: string, target: string): boolean {
+  const rel = relative(root, target);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(`..${sep}`));
+}
+
+/** The real path of `p` (symlinks followed), which must lie inside one of `roots`. */
+export async function resolveInside(p: string, rootsIn: string[], where: string): Promise<string> {
+  const roots = await Promise.all(rootsIn.map((r) => realpath(resolve(r)).catch(() => resolve(r))));
+  let real: string;
+  try {
+    real = await realpath(resolve(roots[0] ?? process.cwd(), p));
+  } catch {
+    throw new OrchestratorError('invalid_arguments', `${where}: ${p} does not exist or cannot be read`, { details: { field: where } });
+  }
+  if (!roots.some((r) => inside(r, real))) {
+    throw new OrchestratorError('invalid_arguments', `${where}: ${p} is outside the allowed roots (${rootsIn.join(', ')})`, { details: { field: where } });
+  }
+  return real;
+}
+
+/**
+ * Reads the files a tool call names, for the prompt. Only the MCP gateway calls this (workers never
+ * read the caller's disk). Each path must resolve, after symlinks, inside an allowed root; a file
+ * over `maxFileBytes` is cut (and says so); the total is bounded; binary files are refused.
+ */
+export async function readFiles(paths: string[], limits: FileLimits, field = 'file_paths'): Promise<ReadFile[]> {
+  if (paths.length > limits.maxFiles) {
+    throw new OrchestratorError('invalid_arguments', `${field}: at most ${limits.maxFiles} files per call`, { details: { field } });
+  }
+  const out: ReadFile[] = [];
+  let total = 0;
+  for (const [i, p] of paths.entries()) {
+    const where = `${field}.${i}`;
+    const real = await resolveInside(p, limits.roots, where);
+    const info = await stat(real);
+    if (!info.isFile()) throw new OrchestratorError('invalid_arguments', `${where}: ${p} is not a regular file`, { details: { field: where } });
+    const want = Math.min(info.size, limits.maxFileBytes, limits.maxTotalBytes - total);
+    if (want <= 0 && info.size > 0) {
+      throw new OrchestratorError('payload_too_large', `${field}: the files together exceed ${limits.maxTotalBytes} bytes`, { details: { field } });
+    }
+    const handle = await open(real, 'r');
+    let buf: Buffer;
+    try {
+      buf = Buffer.alloc(want);
+      await handle.read(buf, 0, want, 0);
+    } finally {
+      await handle.close();
+    }
+    if (buf.includes(0)) throw new OrchestratorError('invalid_arguments', `${where}: ${p} looks binary`, { details: { field: where } });
+    total += want;
+    out.push({ path: p, content: buf.toString('utf8'), truncated: want < info.size });
+  }
+  return out;
+}
+
+/** Files as a prompt block: each in a fenced section with its path. */
+export function formatFiles(files: ReadFile[]): string {
+  return files
+    .map((f) => `--- file: ${f.path}${f.truncated ? ' (truncated)' : ''}\n\`\`\`\n${f.content}\n\`\`\``)
+    .join('\n\n');
+}

@@ -1,0 +1,14 @@
+export { Orchestrator, describeZodError } from './orchestrator';
+export type { Caller, CallOptions, ToolResult, OrchestratorOptions } from './orchestrator';
+export { TOOL_DOCS } from './tool-docs';
+export { analyzeTask } from './analyze';
+export { thinkingSettings } from './thinking';
+export { readFiles, formatFiles, resolveInside } from './files';
+export type { FileLimits, ReadFile } from './files';
+export { parseVerdict, isUnsure } from './prompts';
+export { runStrategy } from './strategies';
+export type { Exec, StrategyInput, StrategyOutcome, CallSpec } from './strategies';
+export { RequestStore } from './request-store';
+export type { RequestRecord } from './request-store';
+export { CallerStore } from './caller-store';
+export { renderModelOutput, renderJobResult } from './render';

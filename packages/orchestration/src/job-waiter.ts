@@ -1,0 +1,117 @@
+import type { Redis } from 'ioredis';
+import { ModelCallResultSchema, type ErrorInfo, type ModelCallResult, type StoredRequestEvent } from '@orch/contracts';
+import type { ProviderQueues, RequestEvents } from '@orch/queue';
+
+export interface CallOutcome {
+  jobId: string;
+  model: string;
+  result?: ModelCallResult;
+  error?: ErrorInfo;
+}
+
+export interface JobWaiterOptions {
+  requestId: string;
+  events: RequestEvents;
+  /** A dedicated connection: XREAD BLOCK holds it while waiting. */
+  blockingRedis: Redis;
+  queues: ProviderQueues;
+  signal: AbortSignal;
+  /** Every event of the request, as it arrives (progress forwarding). */
+  onEvent?: (e: StoredRequestEvent) => void;
+  /** How often job states are also read from BullMQ, for outcomes no event reported. */
+  pollMs?: number;
+}
+
+/** BullMQ failedReason is `code: message` for our errors. */
+function errorFromReason(reason: string | undefined): ErrorInfo {
+  const m = /^([a-z_]+): ([\s\S]*)$/.exec(reason ?? '');
+  const known = ['cancelled', 'budget_exceeded', 'provider_auth', 'provider_quota', 'provider_bad_request', 'provider_timeout', 'provider_unavailable', 'provider_error', 'unknown_model', 'invalid_payload', 'rate_limited'];
+  if (m && known.includes(m[1]!)) return { code: m[1] as ErrorInfo['code'], message: m[2]!, retryable: false };
+  return { code: 'provider_error', message: reason || 'The model call failed', retryable: false };
+}
+
+/**
+ * Follows one request's event stream and resolves when given jobs have ended (a result, or an error
+ * that is final). Event streams can miss nothing a job reports, but a job can also end without
+ * reporting (e.g. it stalled too often), so job states are read from BullMQ every few seconds too.
+ */
+export class JobWaiter {
+  private readonly outcomes = new Map<string, CallOutcome>();
+  private readonly models = new Map<string, string>();
+  private readonly listeners = new Set<() => void>();
+  private readonly loop: Promise<void>;
+  private readonly poller: NodeJS.Timeout;
+  private readonly stop = new AbortController();
+
+  constructor(private readonly opts: JobWaiterOptions) {
+    const signal = AbortSignal.any([opts.signal, this.stop.signal]);
+    this.loop = this.follow(signal);
+    this.poller = setInterval(() => void this.poll(), opts.pollMs ?? 5000);
+    this.poller.unref();
+  }
+
+  private async follow(signal: AbortSignal): Promise<void> {
+    try {
+      for await (const e of this.opts.events.follow(this.opts.requestId, { blockingRedis: this.opts.blockingRedis, signal, blockMs: 500 })) {
+        this.opts.onEvent?.(e);
+        if (!e.jobId) continue;
+        if (e.type === 'result') this.settle({ jobId: e.jobId, model: e.result.model, result: e.result });
+        else if (e.type === 'error' && e.final) this.settle({ jobId: e.jobId, model: e.model ?? this.models.get(e.jobId) ?? '', error: e.error });
+      }
+    } catch {
+      // Connection closed at shutdown; the poller still sees job states.
+    }
+  }
+
+  private async poll(): Promise<void> {
+    for (const [jobId, model] of this.models) {
+      if (this.outcomes.has(jobId)) continue;
+      try {
+        const job = await this.opts.queues.queueForModel(model).getJob(jobId);
+        if (!job) continue;
+        const state = await job.getState();
+        if (state === 'completed') {
+          const parsed = ModelCallResultSchema.safeParse(job.returnvalue);
+          if (parsed.success) this.settle({ jobId, model, result: parsed.data });
+        } else if (state === 'failed') {
+          this.settle({ jobId, model, error: errorFromReason(job.failedReason) });
+        }
+      } catch {
+        // Redis hiccup: try again next round.
+      }
+    }
+  }
+
+  private settle(outcome: CallOutcome): void {
+    if (this.outcomes.has(outcome.jobId)) return;
+    this.outcomes.set(outcome.jobId, outcome);
+    for (const l of this.listeners) l();
+  }
+
+  /** Resolves when every job has an outcome; rejects when the request's signal aborts. */
+  wait(jobs: Array<{ jobId: string; model: string }>): Promise<CallOutcome[]> {
+    for (const j of jobs) this.models.set(j.jobId, j.model);
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.opts.signal.aborted) {
+          this.listeners.delete(check);
+          reject(this.opts.signal.reason instanceof Error ? this.opts.signal.reason : new Error(String(this.opts.signal.reason ?? 'aborted')));
+          return;
+        }
+        if (jobs.every((j) => this.outcomes.has(j.jobId))) {
+          this.listeners.delete(check);
+          resolve(jobs.map((j) => this.outcomes.get(j.jobId)!));
+        }
+      };
+      this.listeners.add(check);
+      this.opts.signal.addEventListener('abort', check, { once: true });
+      check();
+    });
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.poller);
+    this.stop.abort();
+    await this.loop;
+  }
+}

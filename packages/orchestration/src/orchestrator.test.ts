@@ -1,0 +1,253 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Redis } from 'ioredis';
+import { loadConfig, type Config } from '@orch/config';
+import type { JobResultOutput, ModelToolOutput } from '@orch/contracts';
+import { createLogger } from '@orch/logging';
+import { startProviderWorker, type ProviderWorker } from '@orch/worker';
+import { faults, startFakeProvider, startRedis, type FakeProvider, type RedisServerHandle } from '@orch/testing';
+import { Orchestrator, type Caller } from './orchestrator';
+
+const local: Caller = { id: 'local', fileAccess: true };
+const remote: Caller = { id: 'key:abc', fileAccess: false };
+let seq = 0;
+
+describe('Orchestrator: tools and strategies over real queues, workers and fake providers', () => {
+  let redis: RedisServerHandle;
+  let or: FakeProvider;
+  let oa: FakeProvider;
+  let config: Config;
+  let conn: Redis;
+  let workers: ProviderWorker[];
+  let orch: Orchestrator;
+  const root = mkdtempSync(join(tmpdir(), 'orch-files-'));
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    or = await startFakeProvider({ flavor: 'openrouter', apiKey: 'or-key' });
+    oa = await startFakeProvider({ flavor: 'openai', apiKey: 'oa-key' });
+  });
+  afterAll(async () => {
+    await Promise.all([or.stop(), oa.stop()]);
+    await redis.stop();
+  });
+
+  beforeEach(async () => {
+    or.reset();
+    oa.reset();
+    config = loadConfig({
+      cwd: '/nonexistent',
+      env: {
+        REDIS_URL: redis.url,
+        OPENROUTER_BASE_URL: or.baseURL,
+        OPENROUTER_API_KEY: 'or-key',
+        OPENAI_BASE_URL: oa.baseURL,
+        OPENAI_API_KEY: 'oa-key',
+        WORKER_ATTEMPTS: '2',
+        WORKER_BACKOFF_MS: '100',
+        ORCH_QUEUE_PREFIX: `o${++seq}`,
+        ORCH_FILE_ROOTS: root,
+      },
+    });
+    const logger = createLogger({ service: 'test', stream: new PassThrough(), level: 'error' });
+    workers = await Promise.all((['openrouter', 'openai'] as const).map((queue) => startProviderWorker({ config, queue, logger, health: false })));
+    conn = new Redis(redis.url);
+    orch = new Orchestrator({ config, redis: conn, logger });
+  });
+  afterEach(async () => {
+    await orch.close();
+    await Promise.all(workers.map((w) => w.close()));
+    conn.disconnect();
+  });
+
+  const out = (r: { structured: Record<string, unknown> }) => r.structured as unknown as ModelToolOutput;
+
+  it('query_specific_model: one call, cost and tokens in the footer, and a thread that continues', async () => {
+    const r = await orch.callTool('query_specific_model', { model: 'o3_architect', description: 'Is Redis a good queue backend?' }, local);
+    expect(r.isError).toBe(false);
+    const o = out(r);
+    expect(o.status).toBe('completed');
+    expect(o.answers).toHaveLength(1);
+    expect(o.answers[0]!.text).toContain('[o3] echo: Is Redis a good queue backend?');
+    expect(o.totals.cost_usd).toBeGreaterThan(0);
+    expect(r.text).toMatch(/🤖 Models: o3_architect \| 🔢 Tokens: \d+ in \/ \d+ out \| 💰 Cost: \$0\.\d{4} \| 📊 Strategy: single/);
+
+    const next = await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'And what would you add?', continuation_id: o.continuation_id }, local);
+    expect(out(next).status).toBe('completed');
+    const sent = (or.requests.at(-1)!.body.messages as Array<{ role: string; content: string }>).map((m) => m.role);
+    // system, the earlier question, o3's answer, the new question: the thread crossed models.
+    expect(sent).toEqual(['system', 'user', 'assistant', 'user']);
+    // A thread belongs to its caller.
+    const other = await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'x', continuation_id: o.continuation_id }, remote);
+    expect(other.isError).toBe(true);
+    expect(other.text).toContain('not_found');
+  });
+
+  it('external_enhancement: models in parallel, then a synthesis that sees every answer (one flow)', async () => {
+    const r = await orch.callTool('orchestrate_task', { description: 'Design a cache for a REST API', strategy: 'external_enhancement' }, local);
+    const o = out(r);
+    expect(o.status).toBe('completed');
+    expect(o.answers.map((a) => a.model).sort()).toEqual(['gemini_pro', 'o3_architect']);
+    expect(o.synthesis?.role).toBe('synthesis');
+    const synthesisPrompt = (or.requests.find((q) => JSON.stringify(q.body.messages).includes('### o3_architect'))?.body.messages as Array<{ content: string }>).at(-1)!.content;
+    expect(synthesisPrompt).toContain('### gemini_pro');
+    expect(synthesisPrompt).toContain('[o3] echo:');
+    expect(o.totals.cost_usd).toBeCloseTo(o.answers.reduce((n, a) => n + a.cost_usd, 0) + o.synthesis!.cost_usd, 9);
+    expect(r.text).toContain('## Synthesis (gemini_pro)');
+  });
+
+  it('max_quality_council: one failing model does not sink the council', async () => {
+    oa.addFault({ ...faults.unauthorized(), times: 5 });
+    const r = await orch.callTool('orchestrate_task', { description: 'Pick a database', strategy: 'max_quality_council' }, local);
+    const o = out(r);
+    expect(o.status).toBe('completed');
+    expect(o.answers.map((a) => a.model)).toEqual(['gemini_pro']);
+    expect(o.failures).toEqual([expect.objectContaining({ model: 'o3_architect', error: expect.objectContaining({ code: 'provider_auth' }) })]);
+    expect(o.synthesis?.role).toBe('judge');
+    expect(r.text).toContain('o3_architect — no answer');
+  });
+
+  it('max_quality_council with require_consensus runs another round when the judge sees no agreement', async () => {
+    const r = await orch.callTool('orchestrate_task', { description: 'Tabs or spaces?', strategy: 'max_quality_council', require_consensus: true }, local);
+    const o = out(r);
+    expect(o.rounds).toBe(2);
+    expect(o.answers.filter((a) => a.round === 2)).toHaveLength(2);
+    // In round 2 each model saw the other's answer.
+    const round2 = oa.requests.at(-1)!.body.messages as Array<{ role: string; content: string }>;
+    expect(round2.at(-1)!.content).toContain('Other models answered the same request');
+    expect(round2.at(-1)!.content).toContain('### gemini_pro');
+  });
+
+  it('progressive_deep_dive escalates a complex task and stays single for a simple one', async () => {
+    const simple = out(await orch.callTool('orchestrate_task', { description: 'Rename a variable', strategy: 'progressive_deep_dive' }, local));
+    expect(simple.escalated).toBe(false);
+    expect(simple.answers).toHaveLength(1);
+    const hard = out(
+      await orch.callTool('orchestrate_task', { description: 'Plan the architecture of a distributed system: scaling, consistency and security trade-offs', strategy: 'progressive_deep_dive' }, local),
+    );
+    expect(hard.escalated).toBe(true);
+    expect(hard.answers.map((a) => a.model)).toEqual(['gemini_pro', 'o3_architect']);
+    expect(hard.synthesis).toBeDefined();
+  });
+
+  it('a call slower than the sync window returns its request id; get_job_result returns the rest', async () => {
+    oa.setBehaviour({ latencyMs: 1500 });
+    const r = await orch.callTool('think_deeper', { problem: 'Prove it terminates' }, local, { syncWaitMs: 200 });
+    const o = out(r);
+    expect(o.status).toBe('running');
+    expect(r.text).toContain('get_job_result');
+    const later = await orch.callTool('get_job_result', { request_id: o.request_id, wait_seconds: 10 }, local);
+    const j = later.structured as unknown as JobResultOutput;
+    expect(j.status).toBe('completed');
+    expect(j.output!.answers[0]!.text).toContain('[o3] echo: Think this problem through');
+    // Another caller cannot read it.
+    expect((await orch.callTool('get_job_result', { request_id: o.request_id }, remote)).isError).toBe(true);
+  });
+
+  it('an aborted call cancels its request and aborts the provider call', async () => {
+    oa.addFault({ kind: 'hang' });
+    const ctrl = new AbortController();
+    const pending = orch.callTool('think_deeper', { problem: 'Never ends' }, local, { signal: ctrl.signal });
+    await oa.waitForRequest();
+    ctrl.abort();
+    const r = await pending;
+    expect(out(r).status).toBe('cancelled');
+    await oa.waitForAbort();
+  });
+
+  it('cancel_request stops a request started earlier', async () => {
+    oa.addFault({ kind: 'hang' });
+    const r = await orch.callTool('think_deeper', { problem: 'Never ends' }, local, { syncWaitMs: 100 });
+    const id = out(r).request_id;
+    await oa.waitForRequest();
+    const c = await orch.callTool('cancel_request', { request_id: id }, local);
+    expect(c.structured).toEqual({ request_id: id, status: 'cancelled', cancelled: true });
+    await oa.waitForAbort();
+    const j = (await orch.callTool('get_job_result', { request_id: id }, local)).structured as unknown as JobResultOutput;
+    expect(j.status).toBe('cancelled');
+  });
+
+  it('bad arguments name the field and the rule; unknown tools and models are named', async () => {
+    const r = await orch.callTool('orchestrate_task', { description: 42, strategy: 'fastest' }, local);
+    expect(r.isError).toBe(true);
+    expect(r.text).toContain('invalid_arguments');
+    expect(r.text).toContain('description:');
+    expect(r.text).toContain('strategy:');
+    expect((await orch.callTool('no_such_tool', {}, local)).text).toContain('unknown_tool');
+    const m = await orch.callTool('orchestrate_task', { description: 'x', models: ['gpt-9'] }, local);
+    expect(m.text).toContain('unknown_model');
+    expect(m.text).toContain('models.0');
+  });
+
+  it('a caller\'s cost_limit lowers the per-request limit: the call is refused with budget_exceeded', async () => {
+    await orch.callTool('configure_orchestrator', { cost_limit: 0.0001 }, remote);
+    const r = await orch.callTool('query_specific_model', { model: 'o3_architect', description: 'hello' }, remote);
+    const o = out(r);
+    expect(o.status).toBe('failed');
+    expect(o.error?.code).toBe('budget_exceeded');
+    expect(oa.requests).toHaveLength(0);
+    // Raising above the operator's limit does not raise it.
+    const s = await orch.callTool('configure_orchestrator', { cost_limit: 1000 }, remote);
+    expect((s.structured as { effective_cost_limit_usd: number }).effective_cost_limit_usd).toBe(config.limits.maxCostPerRequest);
+  });
+
+  it('reads files inside the allowed roots only, and never for callers without file access', async () => {
+    const file = join(root, 'app.ts');
+    writeFileSync(file, 'export const answer = 42;\n');
+    const r = await orch.callTool('code_review', { files: [file], models: ['gemini_pro'] }, local);
+    expect(out(r).status).toBe('completed');
+    expect(JSON.stringify(or.requests[0]!.body.messages)).toContain('export const answer = 42;');
+    const outside = await orch.callTool('code_review', { files: ['/etc/hostname'] }, local);
+    expect(outside.text).toContain('outside the allowed roots');
+    const viaRest = await orch.callTool('code_review', { files: [file] }, remote);
+    expect(viaRest.text).toContain('files: files are read only by the MCP gateway');
+    const missing = await orch.callTool('code_review', {}, local);
+    expect(missing.text).toContain('give files or code');
+  });
+
+  it('session context reaches the prompt; status, list_models and analyze_task answer without a model', async () => {
+    await orch.callTool('update_session_context', { context: { project: 'billing-service' } }, local);
+    await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'hi' }, local);
+    expect((or.requests[0]!.body.messages as Array<{ content: string }>)[0]!.content).toContain('billing-service');
+
+    const status = (await orch.callTool('get_orchestrator_status', {}, local)).structured as { spend: { spent_usd: number; daily_limit_usd: number }; queues: Array<{ workers: number }> };
+    expect(status.spend.spent_usd).toBeGreaterThan(0);
+    expect(status.spend.daily_limit_usd).toBe(100);
+    expect(status.queues.map((q) => q.workers)).toEqual([1, 1]);
+    const models = (await orch.callTool('list_models', {}, local)).structured as { models: Array<{ key: string }> };
+    expect(models.models.map((m) => m.key)).toEqual(['gemini_pro', 'o3_architect']);
+    const analysis = (await orch.callTool('analyze_task', { description: 'Fix the SQL injection in the login handler' }, local)).structured as { task_type: string };
+    expect(analysis.task_type).toBe('security');
+  });
+
+  it('comparative_analysis and multi_model_review ask for a comparison in the synthesis', async () => {
+    const r = await orch.callTool('comparative_analysis', { options: ['Postgres', 'DynamoDB'], criteria: ['cost'] }, local);
+    expect(out(r).status).toBe('completed');
+    const parent = or.requests.find((q) => JSON.stringify(q.body.messages).includes('Compare the approaches'));
+    expect(parent).toBeDefined();
+    const m = await orch.callTool('multi_model_review', { task: 'Move auth to a gateway' }, local);
+    expect(out(m).answers).toHaveLength(2);
+  });
+
+  it('review_changes sends the uncommitted diff of a local repository', async () => {
+    const repo = join(root, 'repo');
+    mkdirSync(repo, { recursive: true });
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: repo });
+    git('init', '-q');
+    writeFileSync(join(repo, 'a.txt'), 'one\n');
+    git('add', '.');
+    git('commit', '-qm', 'first');
+    writeFileSync(join(repo, 'a.txt'), 'two\n');
+    writeFileSync(join(repo, 'new.txt'), 'brand new\n');
+    const r = await orch.callTool('review_changes', { repo_paths: [repo], include_untracked: true, models: ['gemini_pro'], original_request: 'change one to two' }, local);
+    expect(out(r).status).toBe('completed');
+    const prompt = JSON.stringify(or.requests[0]!.body.messages);
+    expect(prompt).toContain('-one');
+    expect(prompt).toContain('+two');
+    expect(prompt).toContain('brand new');
+    expect((await orch.callTool('review_changes', { repo_paths: ['/'] }, local)).text).toContain('outside the allowed roots');
+  });
+});

@@ -1,0 +1,507 @@
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import { ulid } from 'ulid';
+import type { z } from 'zod';
+import {
+  OrchestratorError,
+  TOOL_CONTRACTS,
+  toErrorInfo,
+  type Answer,
+  type ChatMessage,
+  type ErrorInfo,
+  type JobResultOutput,
+  type ModelCallPayloadInput,
+  type ModelToolOutput,
+  type StoredRequestEvent,
+  type ThinkingMode,
+  type ToolName,
+} from '@orch/contracts';
+import { enabledModelKeys, resolveModel, type Config } from '@orch/config';
+import type { Logger } from '@orch/logging';
+import { ProviderQueues, RequestEvents, cancelRequest, isCancelled } from '@orch/queue';
+import { Ledger } from '@orch/ledger';
+import { analyzeTask } from './analyze';
+import { CallerStore } from './caller-store';
+import { JobWaiter, type CallOutcome } from './job-waiter';
+import { SYSTEM_PROMPT, withSessionContext } from './prompts';
+import { renderJobResult, renderJson, renderModelOutput } from './render';
+import { RequestStore, type RequestRecord } from './request-store';
+import { runStrategy, type Exec, type StrategyOutcome } from './strategies';
+import { thinkingSettings } from './thinking';
+import { MODEL_TOOLS, buildAsk, type ModelToolName } from './tool-prompts';
+import { statusOutput, listModelsOutput, preferencesOutput } from './status';
+
+/** Who is calling: the key (hashed) or `local`. State such as threads and settings is per caller. */
+export interface Caller {
+  id: string;
+  /** Only the MCP gateway may read local files. */
+  fileAccess: boolean;
+}
+
+export interface CallOptions {
+  /** Aborts (client cancel or disconnect) cancel the request while the call is still waiting. */
+  signal?: AbortSignal;
+  /** Every event of the request while the call waits (progress forwarding). */
+  onEvent?: (e: StoredRequestEvent) => void;
+  /** Overrides the configured sync window. */
+  syncWaitMs?: number;
+}
+
+export interface ToolResult {
+  tool: string;
+  structured: Record<string, unknown>;
+  text: string;
+  isError: boolean;
+  requestId?: string;
+}
+
+export interface OrchestratorOptions {
+  config: Config;
+  /** Command connection; blocking reads use duplicates of it. */
+  redis: Redis;
+  logger: Logger;
+  /** Default file root when none is configured. */
+  cwd?: string;
+}
+
+/** Names the field and the rule of every problem: `description: Required; models.0: …`. */
+export function describeZodError(error: z.ZodError): OrchestratorError {
+  const issues = error.issues.map((i) => ({ field: i.path.join('.') || '(arguments)', message: i.message }));
+  return new OrchestratorError('invalid_arguments', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { details: { issues } });
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+
+/**
+ * The front-door facade: validates a tool call, reads local files (MCP gateway only), runs the
+ * strategy as BullMQ jobs and flows, and keeps the request's record in Redis so any front door
+ * can follow, fetch or cancel it.
+ */
+export class Orchestrator {
+  readonly config: Config;
+  readonly queues: ProviderQueues;
+  readonly events: RequestEvents;
+  readonly requests: RequestStore;
+  readonly callers: CallerStore;
+  readonly ledger: Ledger;
+  private readonly redis: Redis;
+  private readonly logger: Logger;
+  private readonly roots: string[];
+  private readonly running = new Map<string, { ctrl: AbortController; done: Promise<void> }>();
+  private readonly owner = `${hostname()}/${process.pid}`;
+
+  constructor(opts: OrchestratorOptions) {
+    this.config = opts.config;
+    this.redis = opts.redis;
+    this.logger = opts.logger;
+    this.queues = new ProviderQueues({ config: opts.config, connection: opts.redis });
+    this.events = new RequestEvents({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds, maxLen: opts.config.queue.eventsMaxLen });
+    this.requests = new RequestStore({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds });
+    const o = opts.config.orchestration;
+    this.callers = new CallerStore({ redis: opts.redis, sessionTtlSeconds: o.sessionTtlSeconds, threadTtlSeconds: o.threadTtlSeconds, maxThreadTurns: o.maxThreadTurns });
+    this.ledger = new Ledger({ redis: opts.redis, limits: opts.config.limits, keyPrefix: opts.config.ledger.keyPrefix });
+    this.roots = o.files.roots.length ? o.files.roots : [opts.cwd ?? process.cwd()];
+  }
+
+  /** Runs a tool. Known failures come back as `isError` results with a stable code, never thrown. */
+  async callTool(name: string, args: unknown, caller: Caller, opts: CallOptions = {}): Promise<ToolResult> {
+    try {
+      if (!(name in TOOL_CONTRACTS)) {
+        throw new OrchestratorError('unknown_tool', `Unknown tool "${name}". Tools: ${Object.keys(TOOL_CONTRACTS).join(', ')}`);
+      }
+      const tool = name as ToolName;
+      const parsed = TOOL_CONTRACTS[tool].input.safeParse(args ?? {});
+      if (!parsed.success) throw describeZodError(parsed.error);
+      return await this.dispatch(tool, parsed.data, caller, opts);
+    } catch (err) {
+      const info = toErrorInfo(err);
+      if (info.code === 'internal') this.logger.error('tool call failed', { tool: name, err: (err as Error)?.stack ?? String(err) });
+      return { tool: name, structured: { error: info }, text: `Error (${info.code}): ${info.message}`, isError: true };
+    }
+  }
+
+  private async dispatch(tool: ToolName, args: unknown, caller: Caller, opts: CallOptions): Promise<ToolResult> {
+    const ok = (structured: Record<string, unknown>, text: string): ToolResult => ({ tool, structured, text, isError: false });
+    if ((MODEL_TOOLS as readonly string[]).includes(tool)) return this.runModelTool(tool as ModelToolName, args, caller, opts);
+    switch (tool) {
+      case 'analyze_task': {
+        const a = args as { description: string; code_context?: string; file_paths?: string[] };
+        const ask = await buildAsk('orchestrate_task', a, { fileAccess: caller.fileAccess, files: { ...this.config.orchestration.files, roots: this.roots } });
+        const out = analyzeTask(ask.prompt, { all: this.defaultModels(), first: this.config.orchestration.firstModel });
+        return ok(out, renderJson(`Task analysis: ${out.task_type}, ${out.complexity} complexity → ${out.recommended_strategy}`, out));
+      }
+      case 'list_models': {
+        const out = listModelsOutput(this.config);
+        return ok(out, out.models.map((m) => `- **${m.key}** (${m.model_id} via ${m.provider}): ${m.description}`).join('\n'));
+      }
+      case 'get_orchestrator_status': {
+        const out = await statusOutput({ config: this.config, queues: this.queues, ledger: this.ledger, prefs: await this.callers.getPrefs(caller.id) });
+        return ok(out, renderJson(`Spend today: $${out.spend.spent_usd.toFixed(4)} of $${out.spend.daily_limit_usd} (reserved $${out.spend.reserved_usd.toFixed(4)})${out.spend.warning ? ' ⚠️ over the warning threshold' : ''}`, out));
+      }
+      case 'update_session_context': {
+        const a = args as { context: Record<string, unknown>; replace: boolean };
+        const context = await this.callers.updateContext(caller.id, a.context, a.replace);
+        const out = { context, expires_in_seconds: this.config.orchestration.sessionTtlSeconds };
+        return ok(out, renderJson('Session context stored; it is added to every prompt you send.', out));
+      }
+      case 'configure_orchestrator': {
+        const a = args as { strategy?: string; cost_limit?: number; thinking_mode?: string; models?: string[]; reset: boolean };
+        if (a.models) this.checkModels(a.models, 'models');
+        const current = a.reset ? {} : await this.callers.getPrefs(caller.id);
+        const next = { ...current, ...Object.fromEntries(Object.entries(a).filter(([k, v]) => k !== 'reset' && v !== undefined)) };
+        await this.callers.setPrefs(caller.id, a.reset && Object.keys(next).length === 0 ? undefined : next);
+        const out = preferencesOutput(this.config, next);
+        const capped = a.cost_limit !== undefined && a.cost_limit > this.config.limits.maxCostPerRequest;
+        return ok(out, renderJson(capped ? `Saved. Your cost_limit is above the operator's $${this.config.limits.maxCostPerRequest}; that limit still applies.` : 'Saved.', out));
+      }
+      case 'get_job_result': {
+        const a = args as { request_id: string; wait_seconds: number };
+        const out = await this.getRequest(a.request_id, caller, a.wait_seconds * 1000, opts.signal);
+        return { ...ok(out, renderJobResult(out)), requestId: out.request_id, isError: out.status === 'failed' };
+      }
+      case 'cancel_request': {
+        const a = args as { request_id: string };
+        const out = await this.cancel(a.request_id, caller);
+        return ok(out, out.cancelled ? `Request ${out.request_id} cancelled.` : `Request ${out.request_id} had already ended (${out.status}).`);
+      }
+      default:
+        throw new OrchestratorError('unknown_tool', `Unknown tool "${tool}"`);
+    }
+  }
+
+  private defaultModels(): string[] {
+    const configured = this.config.orchestration.models;
+    return configured.length ? configured : enabledModelKeys(this.config);
+  }
+
+  private checkModels(models: string[], field: string): void {
+    models.forEach((m, i) => {
+      try {
+        resolveModel(this.config, m);
+      } catch (err) {
+        throw new OrchestratorError('unknown_model', `${field}.${i}: ${(err as Error).message}`, { details: { field: `${field}.${i}` } });
+      }
+    });
+  }
+
+  private async runModelTool(tool: ModelToolName, args: unknown, caller: Caller, opts: CallOptions): Promise<ToolResult> {
+    const o = this.config.orchestration;
+    const ask = await buildAsk(tool, args, { fileAccess: caller.fileAccess, files: { ...o.files, roots: this.roots } });
+    const [prefs, context] = await Promise.all([this.callers.getPrefs(caller.id), this.callers.getContext(caller.id)]);
+    const strategy = ask.strategy ?? prefs.strategy ?? o.defaultStrategy;
+    const models =
+      ask.models ?? (tool === 'think_deeper' ? [o.reasoningModel] : strategy === 'single' ? [prefs.models?.[0] ?? o.firstModel] : (prefs.models ?? this.defaultModels()));
+    this.checkModels(models, 'models');
+    const history = ask.continuationId ? await this.callers.threadMessages(ask.continuationId, caller.id) : [];
+    const messages: ChatMessage[] = [
+      { role: 'system', content: withSessionContext(SYSTEM_PROMPT, context) },
+      ...history,
+      { role: 'user', content: ask.prompt },
+    ];
+    const requestId = ulid();
+    const threadId = ask.continuationId ?? ulid();
+    const record: RequestRecord = {
+      requestId,
+      tool,
+      callerId: caller.id,
+      strategy,
+      status: 'running',
+      createdAt: new Date().toISOString(),
+      updatedAt: '',
+      jobs: {},
+    };
+    await this.requests.put(record);
+    await this.requests.holdDriver(requestId, this.owner);
+    const ctrl = new AbortController();
+    const analysis = strategy === 'progressive_deep_dive' ? analyzeTask(ask.prompt, { all: models, first: o.firstModel }) : undefined;
+    const done = this.drive(record, {
+      strategy,
+      models,
+      messages,
+      synthesisModel: o.synthesisModel,
+      judgeModel: o.judgeModel ?? o.synthesisModel,
+      firstModel: o.firstModel,
+      requireConsensus: ask.requireConsensus ?? false,
+      maxRounds: o.maxRounds,
+      compareApproaches: ask.compareApproaches,
+      complex: analysis ? analysis.complexity === 'high' || analysis.complexity === 'very_high' : false,
+      thinkingMode: ask.thinkingMode ?? prefs.thinking_mode ?? o.defaultThinkingMode,
+      ...(prefs.cost_limit !== undefined ? { maxRequestCostUsd: prefs.cost_limit } : {}),
+      threadId,
+      prompt: ask.prompt,
+      caller,
+      ctrl,
+      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    });
+    this.running.set(requestId, { ctrl, done });
+    void done.finally(() => this.running.delete(requestId));
+
+    const waitMs = opts.syncWaitMs ?? o.syncWaitSeconds * 1000;
+    const stop = new AbortController();
+    const winner = await Promise.race([
+      done.then(() => 'done' as const),
+      sleep(waitMs, stop.signal).then(() => 'timeout' as const),
+      new Promise<'aborted'>((resolve) => {
+        if (opts.signal?.aborted) resolve('aborted');
+        opts.signal?.addEventListener('abort', () => resolve('aborted'), { once: true });
+      }),
+    ]);
+    stop.abort();
+    if (winner === 'aborted') {
+      await this.cancel(requestId, caller);
+      await done;
+    }
+    const final = (await this.requests.get(requestId)) ?? record;
+    const output: ModelToolOutput =
+      final.output ?? {
+        request_id: requestId,
+        tool,
+        status: 'running',
+        strategy,
+        answers: [],
+        failures: [],
+        totals: { models, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 },
+        continuation_id: threadId,
+        message: `Still running after ${Math.round(waitMs / 1000)} s (external models can take minutes). Call get_job_result with request_id "${requestId}" and wait_seconds up to 50 to get the result.`,
+      };
+    return { tool, structured: output, text: renderModelOutput(output), isError: output.status === 'failed' || output.status === 'cancelled', requestId };
+  }
+
+  /** Runs the strategy to its end and writes the request record and the `done` event. */
+  private async drive(
+    record: RequestRecord,
+    p: Parameters<typeof runStrategy>[0] & {
+      thinkingMode: ThinkingMode;
+      maxRequestCostUsd?: number;
+      threadId: string;
+      prompt: string;
+      caller: Caller;
+      ctrl: AbortController;
+      onEvent?: (e: StoredRequestEvent) => void;
+    },
+  ): Promise<void> {
+    const { requestId } = record;
+    const log = this.logger.child({ requestId, tool: record.tool });
+    const blocking = this.redis.duplicate();
+    const waiter = new JobWaiter({ requestId, events: this.events, blockingRedis: blocking, queues: this.queues, signal: p.ctrl.signal, ...(p.onEvent ? { onEvent: p.onEvent } : {}) });
+    const lease = setInterval(() => void this.requests.holdDriver(requestId, this.owner).catch(() => undefined), (this.requests.leaseSeconds * 1000) / 3);
+    lease.unref();
+    let callIndex = 0;
+    const payload = (model: string, messages: ChatMessage[]): ModelCallPayloadInput => {
+      const resolved = resolveModel(this.config, model);
+      const settings = thinkingSettings(p.thinkingMode, resolved);
+      const i = callIndex++;
+      record.jobs[`${requestId}.${i}`] = model;
+      return {
+        requestId,
+        callIndex: i,
+        model,
+        messages,
+        ...settings,
+        ...(resolved.model.temperature !== undefined && !resolved.oSeries ? { temperature: resolved.model.temperature } : {}),
+        ...(p.maxRequestCostUsd !== undefined ? { maxRequestCostUsd: p.maxRequestCostUsd } : {}),
+        labels: { tool: record.tool, strategy: p.strategy, caller: p.caller.id },
+      };
+    };
+    const exec: Exec = {
+      single: async (call) => {
+        const job = payload(call.model, call.messages);
+        await this.requests.put(record);
+        const { jobId } = await this.queues.submit(job, this.events);
+        const [outcome] = await waiter.wait([{ jobId, model: call.model }]);
+        return outcome!;
+      },
+      flow: async (children, parent) => {
+        const childJobs = children.map((c) => payload(c.model, c.messages));
+        const parentJob = payload(parent.model, parent.messages);
+        parentJob.compose = { ...parent.compose, labels: Object.fromEntries(childJobs.map((c) => [String(c.callIndex), c.model])) };
+        await this.requests.put(record);
+        const ids = await this.queues.submitFlow(parentJob, childJobs, this.events);
+        const outcomes = await waiter.wait([
+          ...ids.childJobIds.map((jobId, i) => ({ jobId, model: children[i]!.model })),
+          { jobId: ids.parentJobId, model: parent.model },
+        ]);
+        return { children: outcomes.slice(0, -1), parent: outcomes[outcomes.length - 1]! };
+      },
+      progress: (message) => void this.events.publish({ type: 'progress', stage: 'round', requestId, message, ts: Date.now() }).catch(() => undefined),
+    };
+    try {
+      const outcome = await runStrategy(p, exec);
+      const cancelled = await isCancelled(this.redis, requestId);
+      record.output = this.buildOutput(record, p, outcome, cancelled);
+      record.status = record.output.status;
+      if (record.output.error) record.error = record.output.error;
+      const answer = record.output.synthesis?.text ?? record.output.answers.map((a) => (record.output!.answers.length > 1 ? `${a.model}: ${a.text}` : a.text)).join('\n\n');
+      if (record.status === 'completed') {
+        await this.callers.appendTurns(p.threadId, p.caller.id, [
+          { role: 'user', content: p.prompt, tool: record.tool, ts: Date.now() },
+          { role: 'assistant', content: answer, tool: record.tool, models: record.output.totals.models, ts: Date.now() },
+        ]);
+      }
+    } catch (err) {
+      if (p.ctrl.signal.reason === 'shutdown') {
+        // This process is stopping: leave the record running; readers see the driver lease lapse.
+        return;
+      }
+      const aborted = p.ctrl.signal.aborted;
+      record.status = aborted ? 'cancelled' : 'failed';
+      record.error = aborted ? { code: 'cancelled', message: 'The request was cancelled by its caller', retryable: false } : toErrorInfo(err);
+      record.output = {
+        request_id: requestId,
+        tool: record.tool,
+        status: record.status,
+        ...(record.strategy ? { strategy: record.strategy } : {}),
+        answers: [],
+        failures: [],
+        totals: { models: p.models, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 },
+        error: record.error,
+      };
+      if (!aborted) log.error('request failed', { err: (err as Error)?.stack ?? String(err) });
+    } finally {
+      clearInterval(lease);
+      // Disconnecting ends the blocked XREAD at once, instead of after its block time.
+      blocking.disconnect();
+      await waiter.close();
+    }
+    if (p.ctrl.signal.reason === 'shutdown') return;
+    try {
+      await this.requests.put(record);
+      await this.events.publish({ type: 'done', requestId, status: record.status as 'completed' | 'failed' | 'cancelled', ts: Date.now(), ...(record.error ? { error: record.error } : {}) });
+      await this.requests.releaseDriver(requestId);
+      log.info('request finished', { status: record.status, costUsd: record.output?.totals.cost_usd });
+    } catch (err) {
+      log.error('could not store the request result', { err: (err as Error).message });
+    }
+  }
+
+  private buildOutput(
+    record: RequestRecord,
+    p: { strategy: ModelToolOutput['strategy'] & string; models: string[]; threadId: string },
+    o: StrategyOutcome,
+    cancelled: boolean,
+  ): ModelToolOutput {
+    const answer = (c: CallOutcome, round: number): Answer => {
+      const r = c.result!;
+      return {
+        model: r.model,
+        model_id: r.modelId,
+        provider: r.provider,
+        round,
+        text: r.text,
+        prompt_tokens: r.usage.promptTokens,
+        completion_tokens: r.usage.completionTokens,
+        reasoning_tokens: r.usage.reasoningTokens,
+        cost_usd: r.costUsd,
+        latency_ms: r.latencyMs,
+      };
+    };
+    const answers = o.answers.filter((a) => a.outcome.result).map((a) => answer(a.outcome, a.round));
+    const failed = [...o.answers.map((a) => ({ c: a.outcome, round: a.round })), ...(o.synthesis ? [{ c: o.synthesis.outcome, round: o.rounds ?? 1 }] : [])];
+    const failures = failed
+      .filter((f) => f.c.error)
+      .map((f) => ({ model: f.c.model, round: f.round, error: f.c.error as ErrorInfo }));
+    const synthesis = o.synthesis?.outcome.result ? { ...answer(o.synthesis.outcome, o.rounds ?? 1), role: o.synthesis.role } : undefined;
+    const all = [...answers, ...(synthesis ? [synthesis] : [])];
+    const status = cancelled ? 'cancelled' : all.length ? 'completed' : 'failed';
+    const error = status === 'completed' ? undefined : cancelled ? { code: 'cancelled' as const, message: 'The request was cancelled by its caller', retryable: false } : failures[0]?.error;
+    return {
+      request_id: record.requestId,
+      tool: record.tool,
+      status,
+      strategy: p.strategy,
+      answers,
+      failures,
+      ...(synthesis ? { synthesis } : {}),
+      ...(o.agreement ? { agreement: o.agreement } : {}),
+      ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
+      ...(o.escalated !== undefined ? { escalated: o.escalated } : {}),
+      continuation_id: p.threadId,
+      totals: {
+        models: [...new Set(all.map((a) => a.model))],
+        prompt_tokens: all.reduce((n, a) => n + a.prompt_tokens, 0),
+        completion_tokens: all.reduce((n, a) => n + a.completion_tokens, 0),
+        cost_usd: Math.round(all.reduce((n, a) => n + a.cost_usd, 0) * 1e9) / 1e9,
+      },
+      ...(error ? { error } : {}),
+    };
+  }
+
+  /** Status, partial text and result of a request; waits up to `waitMs` for it to end. */
+  async getRequest(requestId: string, caller: Caller, waitMs = 0, signal?: AbortSignal): Promise<JobResultOutput> {
+    let record = await this.requests.get(requestId);
+    if (!record || record.callerId !== caller.id) throw new OrchestratorError('not_found', `request_id: no request ${requestId} (it may have expired)`, { details: { field: 'request_id' } });
+    if (record.status === 'running' && waitMs > 0) {
+      const blocking = this.redis.duplicate();
+      try {
+        for await (const e of this.events.follow(requestId, { blockingRedis: blocking, timeoutMs: waitMs, blockMs: 500, ...(signal ? { signal } : {}) })) {
+          if (e.type === 'done') break;
+        }
+      } finally {
+        blocking.disconnect();
+      }
+      record = (await this.requests.get(requestId)) ?? record;
+    }
+    if (record.status === 'running' && !(await this.requests.driverAlive(requestId))) {
+      record.status = 'failed';
+      record.error = { code: 'internal', message: 'The process running this request stopped before it finished; its model calls may still have completed and been billed', retryable: true };
+    }
+    const partial: JobResultOutput['partial'] = [];
+    if (record.status === 'running') {
+      const byJob = new Map<string, string>();
+      for (const e of await this.events.read(requestId, '0-0', 10_000)) {
+        if (e.type === 'partial' && e.jobId) byJob.set(e.jobId, (byJob.get(e.jobId) ?? '') + e.delta);
+      }
+      for (const [jobId, text] of byJob) partial.push({ model: record.jobs[jobId] ?? jobId, text });
+    }
+    return {
+      request_id: requestId,
+      tool: record.tool,
+      status: record.status,
+      created_at: record.createdAt,
+      updated_at: record.updatedAt,
+      partial,
+      ...(record.output && record.status !== 'running' ? { output: record.output } : {}),
+      ...(record.error ? { error: record.error } : {}),
+    };
+  }
+
+  /** Cancels a request: queued calls are dropped, running ones aborted, the driver stopped. */
+  async cancel(requestId: string, caller: Caller): Promise<{ request_id: string; status: RequestRecord['status']; cancelled: boolean }> {
+    const record = await this.requests.get(requestId);
+    if (!record || record.callerId !== caller.id) throw new OrchestratorError('not_found', `request_id: no request ${requestId} (it may have expired)`, { details: { field: 'request_id' } });
+    if (record.status !== 'running') return { request_id: requestId, status: record.status, cancelled: false };
+    await cancelRequest(this.redis, requestId, this.config.queue.requestTtlSeconds);
+    const local = this.running.get(requestId);
+    if (local) {
+      local.ctrl.abort('cancelled');
+      await local.done;
+    } else if (!(await this.requests.driverAlive(requestId))) {
+      record.status = 'cancelled';
+      record.error = { code: 'cancelled', message: 'The request was cancelled by its caller', retryable: false };
+      await this.requests.put(record);
+    }
+    this.logger.info('request cancelled', { requestId });
+    return { request_id: requestId, status: 'cancelled', cancelled: true };
+  }
+
+  /** Requests this process is driving. */
+  get active(): number {
+    return this.running.size;
+  }
+
+  /** Waits up to `graceMs` for running requests, then stops driving them (their jobs go on). */
+  async close(graceMs = 0): Promise<void> {
+    const all = [...this.running.values()];
+    if (all.length && graceMs > 0) await Promise.race([Promise.all(all.map((r) => r.done)), sleep(graceMs)]);
+    for (const r of this.running.values()) r.ctrl.abort('shutdown');
+    await Promise.all([...this.running.values()].map((r) => r.done));
+    await this.queues.close();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Prompt text. The external models are asked for a second opinion for another assistant (Claude),
+ * so they are told to be direct and specific, and to disagree when they should.
+ */
+export const SYSTEM_PROMPT = [
+  'You are an expert consultant giving a second opinion to another AI assistant that is helping a developer.',
+  'Be direct and specific: name files, functions, risks and trade-offs. Say plainly when you disagree with an approach.',
+  'If information is missing, state your assumptions instead of asking questions.',
+].join(' ');
+
+export function withSessionContext(system: string, context: Record<string, unknown>): string {
+  return Object.keys(context).length ? `${system}\n\nSession context from the developer:\n${JSON.stringify(context, null, 2)}` : system;
+}
+
+export const SYNTHESIS = {
+  intro: 'Several models answered the request above independently. Their answers:',
+  instruction:
+    'Write one answer for the developer that combines the best of these: where they agree, where they differ and which view is better supported, and a clear recommendation. Do not mention that you are synthesising.',
+  compareInstruction:
+    'Compare the approaches the models propose: for each, its strengths, weaknesses and risks; then say which you recommend and why, and what would change the recommendation.',
+};
+
+export const JUDGE = {
+  intro: 'Several models answered the request above independently. Their answers:',
+  instruction: [
+    'Judge whether these answers agree on the substance (the recommendation and the key facts), not on wording.',
+    'Write the best combined answer, noting any remaining disagreement.',
+    'End with a final line that is exactly "VERDICT: AGREE" or "VERDICT: DISAGREE".',
+  ].join(' '),
+};
+
+export const DEEP_DIVE = {
+  firstSuffix: '\n\nAt the very end, on its own line, rate your confidence in your answer as "CONFIDENCE: high", "CONFIDENCE: medium" or "CONFIDENCE: low".',
+  intro: (model: string, first: string) => `A first model (${model}) answered the request above:\n\n${first}\n\nMore models were consulted. Their answers:`,
+};
+
+export function reconsiderPrompt(others: Array<{ model: string; text: string }>): string {
+  return [
+    'Other models answered the same request:',
+    ...others.map((o) => `### ${o.model}\n${o.text.trim()}`),
+    'Reconsider your answer in light of theirs. Say where you now agree and where you still disagree and why, then give your final answer.',
+  ].join('\n\n');
+}
+
+/** The judge's verdict line, if it wrote one. */
+export function parseVerdict(text: string): 'agree' | 'disagree' | 'unknown' {
+  const m = /VERDICT:\s*(AGREE|DISAGREE)\s*$/im.exec(text.trim().split('\n').slice(-3).join('\n'));
+  if (!m) return 'unknown';
+  return m[1]!.toUpperCase() === 'AGREE' ? 'agree' : 'disagree';
+}
+
+/** A first answer is "unsure" when it rates itself low or hedges. */
+export function isUnsure(text: string): boolean {
+  const rated = /CONFIDENCE:\s*(high|medium|low)/i.exec(text);
+  if (rated) return rated[1]!.toLowerCase() === 'low';
+  return /\b(I('| a)m not (sure|certain)|I don't know|unclear|hard to say|cannot be certain|it depends)\b/i.test(text);
+}

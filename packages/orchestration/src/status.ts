@@ -1,0 +1,70 @@
+import type { Config } from '@orch/config';
+import { enabledModelKeys, modelsOnQueue, resolveModel } from '@orch/config';
+import type { Preferences, ToolOutput } from '@orch/contracts';
+import type { Ledger } from '@orch/ledger';
+import { queueName, type ProviderQueues } from '@orch/queue';
+
+export function listModelsOutput(config: Config): ToolOutput<'list_models'> {
+  return {
+    default_strategy: config.orchestration.defaultStrategy,
+    models: enabledModelKeys(config).map((key) => {
+      const r = resolveModel(config, key);
+      return {
+        key,
+        model_id: r.model.modelId,
+        provider: r.providerKey,
+        description: r.model.description,
+        max_output_tokens: r.model.maxOutputTokens,
+        ...(r.model.contextWindow ? { context_window: r.model.contextWindow } : {}),
+        price_per_million: { input: r.model.pricing.input, output: r.model.pricing.output },
+        streaming: r.model.streaming,
+      };
+    }),
+  };
+}
+
+export function preferencesOutput(config: Config, settings: Preferences): ToolOutput<'configure_orchestrator'> {
+  return {
+    settings,
+    effective_cost_limit_usd: Math.min(config.limits.maxCostPerRequest, settings.cost_limit ?? Infinity),
+  };
+}
+
+export async function statusOutput(opts: { config: Config; queues: ProviderQueues; ledger: Ledger; prefs: Preferences }): Promise<ToolOutput<'get_orchestrator_status'>> {
+  const { config } = opts;
+  const queues = await Promise.all(
+    (Object.keys(opts.queues.byKey) as Array<keyof ProviderQueues['byKey']>).map(async (key) => {
+      const q = opts.queues.byKey[key];
+      const [counts, workers] = await Promise.all([q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized'), q.getWorkersCount()]);
+      return {
+        queue: queueName(key),
+        models: modelsOnQueue(config, key),
+        waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+        active: counts.active ?? 0,
+        delayed: counts.delayed ?? 0,
+        failed: counts.failed ?? 0,
+        workers,
+      };
+    }),
+  );
+  const r = await opts.ledger.report();
+  return {
+    models: enabledModelKeys(config),
+    default_strategy: config.orchestration.defaultStrategy,
+    queues,
+    spend: {
+      day: r.day,
+      time_zone: r.timeZone,
+      resets_at: r.resetsAt,
+      spent_usd: r.spentUsd,
+      reserved_usd: r.reservedUsd,
+      remaining_usd: r.remainingUsd,
+      daily_limit_usd: r.limits.dailyUsd,
+      per_request_limit_usd: Math.min(r.limits.perRequestUsd, opts.prefs.cost_limit ?? Infinity),
+      warning: r.warning,
+      by_model: r.byModel,
+      by_provider: r.byProvider,
+    },
+    your_settings: opts.prefs,
+  };
+}

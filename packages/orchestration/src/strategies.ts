@@ -1,0 +1,113 @@
+import type { ChatMessage, ComposeSpec, ModelToolOutput, Strategy } from '@orch/contracts';
+import type { CallOutcome } from './job-waiter';
+import { DEEP_DIVE, JUDGE, SYNTHESIS, isUnsure, parseVerdict, reconsiderPrompt } from './prompts';
+
+export interface CallSpec {
+  model: string;
+  messages: ChatMessage[];
+}
+
+/** How strategies run model calls; the plan runner queues them and waits for their outcomes. */
+export interface Exec {
+  single(call: CallSpec): Promise<CallOutcome>;
+  /** Children in parallel, then the parent with their answers composed in (one BullMQ flow). */
+  flow(children: CallSpec[], parent: CallSpec & { compose: Omit<ComposeSpec, 'labels'> }): Promise<{ children: CallOutcome[]; parent: CallOutcome }>;
+  progress(message: string): void;
+}
+
+export interface StrategyInput {
+  strategy: Strategy;
+  models: string[];
+  messages: ChatMessage[];
+  synthesisModel: string;
+  judgeModel: string;
+  firstModel: string;
+  requireConsensus: boolean;
+  maxRounds: number;
+  compareApproaches: boolean;
+  /** The task looked complex (analyze_task); progressive_deep_dive escalates. */
+  complex: boolean;
+}
+
+export type StrategyOutcome = Pick<ModelToolOutput, 'agreement' | 'rounds' | 'escalated'> & {
+  answers: Array<{ outcome: CallOutcome; round: number }>;
+  synthesis?: { outcome: CallOutcome; role: 'synthesis' | 'judge' };
+};
+
+const lastUser = (messages: ChatMessage[]) => messages.map((m) => m.role).lastIndexOf('user');
+
+function withSuffix(messages: ChatMessage[], suffix: string): ChatMessage[] {
+  const i = lastUser(messages);
+  return messages.map((m, j) => (j === i ? { ...m, content: m.content + suffix } : m));
+}
+
+export async function runStrategy(input: StrategyInput, exec: Exec): Promise<StrategyOutcome> {
+  const { models, messages } = input;
+  if (input.strategy === 'single' || models.length === 1) {
+    const outcome = await exec.single({ model: models[0]!, messages });
+    return { answers: [{ outcome, round: 1 }], rounds: 1 };
+  }
+
+  if (input.strategy === 'external_enhancement') {
+    const { children, parent } = await exec.flow(
+      models.map((model) => ({ model, messages })),
+      {
+        model: input.synthesisModel,
+        messages,
+        compose: { intro: SYNTHESIS.intro, instruction: input.compareApproaches ? SYNTHESIS.compareInstruction : SYNTHESIS.instruction },
+      },
+    );
+    return { answers: children.map((outcome) => ({ outcome, round: 1 })), synthesis: { outcome: parent, role: 'synthesis' }, rounds: 1 };
+  }
+
+  if (input.strategy === 'max_quality_council') {
+    const answers: StrategyOutcome['answers'] = [];
+    let previous: CallOutcome[] = [];
+    let judge: CallOutcome | undefined;
+    let agreement: 'agree' | 'disagree' | 'unknown' = 'unknown';
+    let round = 0;
+    while (round < input.maxRounds) {
+      round++;
+      if (round > 1) exec.progress(`council round ${round}: the models disagreed; each now sees the others' answers`);
+      const calls = models.map((model) => {
+        if (round === 1) return { model, messages };
+        const mine = previous.find((p) => p.model === model)?.result?.text;
+        const others = previous.filter((p) => p.model !== model && p.result).map((p) => ({ model: p.model, text: p.result!.text }));
+        const history: ChatMessage[] = mine ? [...messages, { role: 'assistant', content: mine }] : messages;
+        return { model, messages: [...history, { role: 'user' as const, content: reconsiderPrompt(others) }] };
+      });
+      const res = await exec.flow(calls, { model: input.judgeModel, messages, compose: JUDGE });
+      answers.push(...res.children.map((outcome) => ({ outcome, round })));
+      judge = res.parent;
+      previous = res.children;
+      agreement = judge.result ? parseVerdict(judge.result.text) : 'unknown';
+      const answered = res.children.filter((c) => c.result).length;
+      if (!input.requireConsensus || agreement === 'agree' || answered < 2) break;
+    }
+    return { answers, ...(judge ? { synthesis: { outcome: judge, role: 'judge' as const } } : {}), agreement, rounds: round };
+  }
+
+  // progressive_deep_dive: one model first; more only when needed.
+  const first = input.models.includes(input.firstModel) ? input.firstModel : models[0]!;
+  const firstOutcome = await exec.single({ model: first, messages: withSuffix(messages, DEEP_DIVE.firstSuffix) });
+  const others = models.filter((m) => m !== first);
+  const unsure = !firstOutcome.result || isUnsure(firstOutcome.result.text);
+  if (others.length === 0 || !(input.complex || unsure)) {
+    return { answers: [{ outcome: firstOutcome, round: 1 }], rounds: 1, escalated: false };
+  }
+  exec.progress(`escalating to ${others.join(', ')}: ${input.complex ? 'the task is complex' : 'the first answer was unsure'}`);
+  const { children, parent } = await exec.flow(
+    others.map((model) => ({ model, messages })),
+    {
+      model: input.synthesisModel,
+      messages,
+      compose: { intro: DEEP_DIVE.intro(first, firstOutcome.result?.text ?? '(no answer)'), instruction: SYNTHESIS.instruction },
+    },
+  );
+  return {
+    answers: [{ outcome: firstOutcome, round: 1 }, ...children.map((outcome) => ({ outcome, round: 2 }))],
+    synthesis: { outcome: parent, role: 'synthesis' },
+    rounds: 2,
+    escalated: true,
+  };
+}
