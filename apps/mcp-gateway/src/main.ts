@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { format } from 'node:util';
+import type { Server } from 'node:http';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { ConfigError, configSecrets, loadConfig } from '@orch/config';
+import { createLogger } from '@orch/logging';
+import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
+import { Orchestrator } from '@orch/orchestration';
+import { installShutdown, startProviderWorker, type ProviderWorker } from '@orch/worker';
+import { callerForKey } from './caller';
+import { createHttpApp } from './http-app';
+import { createMcpServer } from './mcp-server';
+
+const VERSION = '0.1.0';
+const USAGE = `Usage: mcp-orchestrator [--stdio | --http] [--with-workers]
+  --stdio          MCP over stdin/stdout (default; for Claude Desktop and Claude Code)
+  --http           MCP Streamable HTTP on ORCH_HOST:MCP_HTTP_PORT (127.0.0.1:8080), path /mcp
+  --with-workers   also run the provider workers in this process (MCP_RUN_WORKERS=true)
+Configuration: config/config.yaml or ORCH_CONFIG, then environment variables (see README).`;
+
+async function main(): Promise<void> {
+  let flags;
+  try {
+    flags = parseArgs({ options: { stdio: { type: 'boolean' }, http: { type: 'boolean' }, 'with-workers': { type: 'boolean' }, help: { type: 'boolean' } } }).values;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (flags.help) {
+    process.stderr.write(`${USAGE}\n`);
+    return;
+  }
+  const http = flags.http === true || (process.env.MCP_TRANSPORT === 'http' && flags.stdio !== true);
+  if (!http) {
+    // stdout carries the protocol: anything a dependency prints goes to stderr instead.
+    // eslint-disable-next-line no-console
+    console.log = console.info = console.debug = (...a: unknown[]) => void process.stderr.write(`${format(...a)}\n`);
+  }
+
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    const message = err instanceof ConfigError ? err.message : `Could not load configuration: ${(err as Error).message}`;
+    process.stderr.write(`${JSON.stringify({ level: 'error', service: 'mcp-gateway', code: 'invalid_config', message })}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger({ service: 'mcp-gateway', level: config.logging.level, secrets: configSecrets(config), stderrOnly: !http });
+  const redis = createRedis(config.redis.url, 'command', 'mcp-gateway');
+  redis.on('error', (err) => logger.warn('redis connection error', { err: err.message }));
+  try {
+    await waitForRedis(redis);
+  } catch (err) {
+    logger.error('cannot reach Redis', { redisUrl: config.redis.url.replace(/\/\/[^@]*@/, '//***@'), err: (err as Error).message });
+    process.exit(1);
+  }
+  const orchestrator = new Orchestrator({ config, redis, logger });
+  const workers: ProviderWorker[] = [];
+  if (flags['with-workers'] || config.gateway.runWorkers) {
+    for (const queue of ['openrouter', 'openai'] as const) workers.push(await startProviderWorker({ config, queue, logger, health: false }));
+    logger.info('provider workers running in this process');
+  }
+  const progressIntervalMs = config.orchestration.progressIntervalMs;
+
+  let httpServer: Server | undefined;
+  let stdio: StdioServerTransport | undefined;
+  if (http) {
+    const host = config.server.host;
+    const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
+    if (!config.gateway.apiKeys.length && !loopback) logger.warn('serving MCP on a non-loopback address without ORCH_API_KEYS: anyone who can reach it can spend your budget');
+    const app = createHttpApp({
+      createServer: (caller) => createMcpServer({ orchestrator, caller, logger, progressIntervalMs, version: VERSION }),
+      logger,
+      apiKeys: config.gateway.apiKeys,
+      allowedOrigins: config.gateway.allowedOrigins,
+      allowedHosts: config.gateway.allowedHosts,
+      loopback,
+      isReady: async () => redis.status === 'ready' && workers.every((w) => w.isReady()),
+    });
+    httpServer = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.server.mcpHttpPort, host, () => resolve(s)).on('error', reject);
+    });
+    // Calls can outlive default Node timeouts: the sync window plus margin.
+    httpServer.requestTimeout = 0;
+    httpServer.headersTimeout = 60_000;
+    const addr = httpServer.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.server.mcpHttpPort;
+    logger.info('MCP Streamable HTTP listening', { url: `http://${host}:${port}/mcp`, auth: config.gateway.apiKeys.length ? 'bearer keys' : 'none (loopback only)' });
+  } else {
+    const caller = callerForKey(undefined, [], true)!;
+    const server = createMcpServer({ orchestrator, caller, logger, progressIntervalMs, version: VERSION });
+    stdio = new StdioServerTransport();
+    await server.connect(stdio);
+    logger.info('MCP stdio server ready');
+  }
+
+  const shutdown = installShutdown({
+    logger,
+    timeoutMs: config.worker.shutdownTimeoutMs + 15_000,
+    close: async () => {
+      if (httpServer) {
+        await new Promise<void>((resolve) => httpServer!.close(() => resolve()));
+        httpServer.closeAllConnections();
+      }
+      await stdio?.close();
+      await orchestrator.close(5_000);
+      await Promise.all(workers.map((w) => w.close()));
+      await closeRedis(redis);
+    },
+  });
+  // Claude closes stdin when it is done with us.
+  if (!http) process.stdin.once('end', () => void shutdown('SIGTERM'));
+}
+
+void main().catch((err) => {
+  process.stderr.write(`${JSON.stringify({ level: 'error', service: 'mcp-gateway', message: 'failed to start', err: (err as Error).message })}\n`);
+  process.exit(1);
+});

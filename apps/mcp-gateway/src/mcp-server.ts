@@ -1,0 +1,95 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { TOOL_CONTRACTS, TOOL_NAMES, type StoredRequestEvent } from '@orch/contracts';
+import { TOOL_DOCS, type Caller, type Orchestrator } from '@orch/orchestration';
+import type { Logger } from '@orch/logging';
+
+export interface McpServerDeps {
+  orchestrator: Orchestrator;
+  caller: Caller;
+  logger: Logger;
+  /** Progress notifications at least this often while a call runs (when the client asked). */
+  progressIntervalMs: number;
+  version: string;
+}
+
+const INSTRUCTIONS = [
+  'Tools to consult external models (Gemini 2.5 Pro, o3, and any others configured) for second opinions, reviews and councils.',
+  'Calls cost money within daily and per-request limits (see get_orchestrator_status).',
+  'A call still running after the sync window returns a request_id: call get_job_result with it (wait_seconds up to 50) to get the result.',
+  'Every model answer includes a continuation_id you can pass back to continue the conversation with the external models.',
+].join(' ');
+
+/** What a progress notification says about an event. */
+function describe(e: StoredRequestEvent, chars: Map<string, number>): string | undefined {
+  switch (e.type) {
+    case 'progress':
+      return e.message ?? `${e.model ?? 'request'}: ${e.stage.replace('_', ' ')}`;
+    case 'partial':
+      chars.set(e.model ?? '', e.chars);
+      return `${e.model}: writing (${e.chars.toLocaleString('en-US')} characters)`;
+    case 'result':
+      return `${e.model}: answered`;
+    case 'error':
+      return `${e.model}: ${e.final ? 'failed' : 'will retry'} (${e.error.code})`;
+    case 'done':
+      return undefined;
+  }
+}
+
+/**
+ * One MCP server with every tool. A new one per HTTP request (stateless), one for the life of a
+ * stdio connection. Tool handlers call the orchestration facade; the MCP specifics live here:
+ * progress notifications, cancellation through `extra.signal`, structured content.
+ */
+export function createMcpServer(deps: McpServerDeps): McpServer {
+  const server = new McpServer({ name: 'mcp-orchestrator', version: deps.version }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
+  for (const name of TOOL_NAMES) {
+    const contract = TOOL_CONTRACTS[name];
+    server.registerTool(
+      name,
+      {
+        title: TOOL_DOCS[name].title,
+        description: TOOL_DOCS[name].description,
+        inputSchema: contract.input,
+        outputSchema: contract.output,
+        annotations: { title: TOOL_DOCS[name].title, readOnlyHint: contract.readOnly, openWorldHint: contract.openWorld, destructiveHint: false },
+      },
+      async (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>): Promise<CallToolResult> => {
+        const token = extra._meta?.progressToken;
+        let progress = 0;
+        let lastSent = 0;
+        const chars = new Map<string, number>();
+        const notify = (message: string) => {
+          if (token === undefined) return;
+          progress++;
+          lastSent = Date.now();
+          extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, message } }).catch(() => undefined);
+        };
+        const started = Date.now();
+        const beat = token === undefined ? undefined : setInterval(() => {
+          if (Date.now() - lastSent >= deps.progressIntervalMs - 50) notify(`working (${Math.round((Date.now() - started) / 1000)} s)`);
+        }, Math.max(250, Math.floor(deps.progressIntervalMs / 2)));
+        try {
+          const result = await deps.orchestrator.callTool(name, args, deps.caller, {
+            signal: extra.signal,
+            onEvent: (e) => {
+              const message = describe(e, chars);
+              // Partial text arrives several times a second; one notification a second is plenty.
+              if (message && (e.type !== 'partial' || Date.now() - lastSent >= 1000)) notify(message);
+            },
+          });
+          return {
+            content: [{ type: 'text', text: result.text }],
+            structuredContent: result.structured,
+            ...(result.isError ? { isError: true } : {}),
+          };
+        } finally {
+          if (beat) clearInterval(beat);
+        }
+      },
+    );
+  }
+  return server;
+}

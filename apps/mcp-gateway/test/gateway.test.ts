@@ -1,0 +1,237 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { TOOL_NAMES, type ModelToolOutput, type JobResultOutput } from '@orch/contracts';
+import { faults, freePort, spawnService, startFakeProvider, startRedis, type FakeProvider, type RedisServerHandle, type ServiceProcess } from '@orch/testing';
+
+const GATEWAY = join(__dirname, '..', 'dist', 'main.js');
+const WORKER_OPENAI = join(__dirname, '..', '..', 'worker-openai', 'dist', 'main.js');
+const WORKER_OPENROUTER = join(__dirname, '..', '..', 'worker-openrouter', 'dist', 'main.js');
+const root = mkdtempSync(join(tmpdir(), 'gateway-files-'));
+const file = join(root, 'handler.ts');
+writeFileSync(file, 'export function handler(req) { return eval(req.body); }\n');
+
+type Structured = Record<string, unknown>;
+const structured = (r: unknown) => (r as { structuredContent: Structured }).structuredContent;
+const textOf = (r: unknown) => ((r as { content: Array<{ text: string }> }).content[0]?.text ?? '');
+
+/** One representative, valid call per tool. */
+const CALLS: Record<(typeof TOOL_NAMES)[number], Record<string, unknown> | ((ids: { requestId: string }) => Record<string, unknown>)> = {
+  orchestrate_task: { description: 'Should we shard the users table?' },
+  analyze_task: { description: 'Review the architecture of our distributed cache' },
+  query_specific_model: { model: 'gemini_pro', description: 'One risk of eval?' },
+  code_review: { files: [file], review_type: 'security' },
+  think_deeper: { problem: 'Is this lock-free queue correct?', thinking_mode: 'low' },
+  multi_model_review: { task: 'Move sessions to Redis' },
+  comparative_analysis: { options: ['REST', 'gRPC'], criteria: ['latency'] },
+  review_changes: { repo_paths: [root] },
+  get_orchestrator_status: {},
+  update_session_context: { context: { project: 'payments' } },
+  configure_orchestrator: { thinking_mode: 'low' },
+  list_models: {},
+  get_job_result: ({ requestId }) => ({ request_id: requestId }),
+  cancel_request: ({ requestId }) => ({ request_id: requestId }),
+};
+
+describe('MCP gateway driven by the SDK Client', () => {
+  let redis: RedisServerHandle;
+  let or: FakeProvider;
+  let oa: FakeProvider;
+  const procs: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    or = await startFakeProvider({ flavor: 'openrouter', apiKey: 'or-key' });
+    oa = await startFakeProvider({ flavor: 'openai', apiKey: 'oa-key' });
+    // review_changes needs a repository with a change.
+    const git = (...a: string[]) => execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...a], { cwd: root });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'init');
+    writeFileSync(file, 'export function handler(req) { return JSON.parse(req.body); }\n');
+  });
+  afterEach(async () => {
+    await Promise.all(procs.splice(0).map((p) => p.kill()));
+    or.reset();
+    oa.reset();
+  });
+  afterAll(async () => {
+    await Promise.all([or.stop(), oa.stop()]);
+    await redis.stop();
+  });
+
+  let prefixSeq = 0;
+  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+    REDIS_URL: redis.url,
+    OPENROUTER_BASE_URL: or.baseURL,
+    OPENROUTER_API_KEY: 'or-key',
+    OPENAI_BASE_URL: oa.baseURL,
+    OPENAI_API_KEY: 'oa-key',
+    ORCH_FILE_ROOTS: root,
+    ORCH_QUEUE_PREFIX: `g${++prefixSeq}`,
+    WORKER_METRICS_PORT: '0',
+    WORKER_ATTEMPTS: '2',
+    WORKER_BACKOFF_MS: '100',
+    MCP_LOG_LEVEL: 'warn',
+    ...extra,
+  });
+
+  async function stdioClient(extra: Record<string, string> = {}) {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [GATEWAY, '--stdio', '--with-workers'], env: { PATH: process.env.PATH ?? '', ...env(extra) }, stderr: 'pipe' });
+    const client = new Client({ name: 'test', version: '1' });
+    await client.connect(transport);
+    return client;
+  }
+
+  async function httpStack(extra: Record<string, string> = {}) {
+    const port = await freePort();
+    const e = env({ MCP_HTTP_PORT: String(port), MCP_LOG_LEVEL: 'info', ...extra });
+    procs.push(
+      await spawnService({ script: WORKER_OPENAI, env: e, readyText: 'provider worker started' }),
+      await spawnService({ script: WORKER_OPENROUTER, env: e, readyText: 'provider worker started' }),
+    );
+    const gw = await spawnService({ script: GATEWAY, env: { ...e, MCP_TRANSPORT: 'http' }, readyText: 'MCP Streamable HTTP listening' });
+    procs.push(gw);
+    return { url: `http://127.0.0.1:${port}/mcp`, gw };
+  }
+
+  it('stdio: lists every tool with schemas and hints, and every tool returns a valid result', async () => {
+    const client = await stdioClient();
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name).sort()).toEqual([...TOOL_NAMES].sort());
+      for (const t of tools) {
+        expect(t.description?.length).toBeGreaterThan(20);
+        expect(t.outputSchema).toBeDefined();
+        expect(t.annotations?.readOnlyHint).toBeDefined();
+        expect(t.annotations?.openWorldHint).toBeDefined();
+      }
+      let requestId = '';
+      for (const name of TOOL_NAMES) {
+        const spec = CALLS[name];
+        const args = typeof spec === 'function' ? spec({ requestId }) : spec;
+        // Client.callTool checks structuredContent against each tool's outputSchema.
+        const r = await client.callTool({ name, arguments: args });
+        expect({ name, isError: r.isError ?? false, text: r.isError ? textOf(r) : '' }).toEqual({ name, isError: false, text: '' });
+        const s = structured(r);
+        if ('request_id' in s && !requestId) requestId = s.request_id as string;
+        if (s.status === 'completed' && 'answers' in s) expect((s as unknown as ModelToolOutput).answers.length).toBeGreaterThan(0);
+      }
+      expect(JSON.stringify(or.requests.map((q) => q.body.messages))).toContain('JSON.parse(req.body)');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('stdio: bad arguments get a clear error naming the field; the server keeps serving', async () => {
+    const client = await stdioClient();
+    try {
+      const r = await client.callTool({ name: 'orchestrate_task', arguments: { strategy: 'fastest' } });
+      expect(r.isError).toBe(true);
+      expect(textOf(r)).toMatch(/description/);
+      expect(textOf(r)).toMatch(/strategy/);
+      const ok = await client.callTool({ name: 'list_models', arguments: {} });
+      expect(ok.isError).toBeFalsy();
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('stdio: progress notifications while a slow model works, and cancelling aborts the provider call', async () => {
+    oa.setBehaviour({ latencyMs: 1500, tokensPerSecond: 20 });
+    const client = await stdioClient({ MCP_SYNC_WAIT_SECONDS: '30' });
+    try {
+      const messages: string[] = [];
+      const r = await client.callTool({ name: 'think_deeper', arguments: { problem: 'Slow one' } }, CallToolResultSchema, {
+        onprogress: (p) => messages.push(p.message ?? ''),
+        resetTimeoutOnProgress: true,
+      });
+      expect(structured(r).status).toBe('completed');
+      expect(messages.length).toBeGreaterThan(1);
+      expect(messages.some((m) => m.includes('o3_architect'))).toBe(true);
+
+      oa.setBehaviour({ latencyMs: 0, tokensPerSecond: 0 });
+      oa.addFault({ kind: 'hang' });
+      const ctrl = new AbortController();
+      const pending = client.callTool({ name: 'think_deeper', arguments: { problem: 'Never ends' } }, CallToolResultSchema, { signal: ctrl.signal });
+      await oa.waitForRequest((q) => JSON.stringify(q.body.messages).includes('Never ends'));
+      ctrl.abort();
+      await expect(pending).rejects.toThrow();
+      await oa.waitForAbort((q) => JSON.stringify(q.body.messages).includes('Never ends'));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('HTTP: a call slower than the sync window returns a request id; get_job_result returns the full result', async () => {
+    oa.setBehaviour({ latencyMs: 2500 });
+    const { url } = await httpStack({ MCP_SYNC_WAIT_SECONDS: '1', ORCH_API_KEYS: 'secret-key-1' });
+    const client = new Client({ name: 'test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: 'Bearer secret-key-1' } } }));
+    try {
+      const r = await client.callTool({ name: 'think_deeper', arguments: { problem: 'Takes a while' } });
+      const first = structured(r) as unknown as ModelToolOutput;
+      expect(first.status).toBe('running');
+      expect(textOf(r)).toContain('get_job_result');
+      const later = await client.callTool({ name: 'get_job_result', arguments: { request_id: first.request_id, wait_seconds: 20 } });
+      const j = structured(later) as unknown as JobResultOutput;
+      expect(j.status).toBe('completed');
+      expect(j.output!.answers[0]!.text).toContain('[o3] echo:');
+      expect(textOf(later)).toContain('💰 Cost:');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('HTTP: a council with one failing model still answers (workers in their own processes)', async () => {
+    oa.addFault({ ...faults.outOfCredits(), times: 10 });
+    const { url } = await httpStack();
+    const client = new Client({ name: 'test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    try {
+      const r = await client.callTool({ name: 'orchestrate_task', arguments: { description: 'Which queue?', strategy: 'max_quality_council' } });
+      const o = structured(r) as unknown as ModelToolOutput;
+      expect(o.status).toBe('completed');
+      expect(o.answers.map((a) => a.model)).toEqual(['gemini_pro']);
+      expect(o.failures[0]!.model).toBe('o3_architect');
+      expect(o.synthesis?.role).toBe('judge');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('HTTP: bearer keys, Host and Origin checks, unknown session ids, methods and bad JSON', async () => {
+    const { url } = await httpStack({ ORCH_API_KEYS: 'k-one-123,k-two-456' });
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } } };
+    const post = (headers: Record<string, string>, body: unknown = init) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    expect((await post({})).status).toBe(401);
+    expect((await post({ authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await post({ authorization: 'Bearer k-two-456' })).status).toBe(200);
+    expect((await post({ authorization: 'Bearer k-one-123', origin: 'https://evil.example' })).status).toBe(403);
+    expect((await post({ authorization: 'Bearer k-one-123', 'mcp-session-id': 'abc' })).status).toBe(404);
+    const bad = await post({ authorization: 'Bearer k-one-123' }, '{not json');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not valid JSON' }, id: null });
+    expect((await fetch(url, { headers: { authorization: 'Bearer k-one-123' } })).status).toBe(405);
+    // DNS rebinding: a foreign Host header is refused (raw request: fetch will not forge Host).
+    const status = await new Promise<number>((resolve, reject) => {
+      const u = new URL(url);
+      const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(init));
+    });
+    expect(status).toBe(403);
+    expect((await fetch(url.replace('/mcp', '/healthz'))).status).toBe(200);
+    expect((await fetch(url.replace('/mcp', '/readyz'))).status).toBe(200);
+  });
+});
