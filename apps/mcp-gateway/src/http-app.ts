@@ -3,7 +3,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import type { Logger } from '@orch/logging';
 import type { Caller } from '@orch/orchestration';
-import { bearer, callerForKey } from './caller';
+import { bearer, callerForKey } from '@orch/orchestration';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 
 export interface HttpAppDeps {

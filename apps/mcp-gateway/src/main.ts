@@ -6,9 +6,9 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { ConfigError, configSecrets, loadConfig } from '@orch/config';
 import { createLogger } from '@orch/logging';
 import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
-import { Orchestrator } from '@orch/orchestration';
+import { Orchestrator, callerForKey } from '@orch/orchestration';
 import { installShutdown, startProviderWorker, type ProviderWorker } from '@orch/worker';
-import { callerForKey } from './caller';
+
 import { createHttpApp } from './http-app';
 import { createMcpServer } from './mcp-server';
 

@@ -12,3 +12,4 @@ export { RequestStore } from './request-store';
 export type { RequestRecord } from './request-store';
 export { CallerStore } from './caller-store';
 export { renderModelOutput, renderJobResult } from './render';
+export { callerForKey, bearer } from './caller-auth';

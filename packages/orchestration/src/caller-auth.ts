@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Caller } from '@orch/orchestration';
+import type { Caller } from './orchestrator';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 

@@ -1,0 +1,200 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { OrchestratorError, TOOL_CONTRACTS, TOOL_NAMES, toErrorInfo, type ErrorInfo } from '@orch/contracts';
+import { TOOL_DOCS, type Caller, type Orchestrator } from '@orch/orchestration';
+import type { Logger } from '@orch/logging';
+import { z } from 'zod';
+import { STATUS_BY_CODE, errorBody } from './http-errors';
+import { DOCS_HTML, openApiDocument } from './openapi';
+import { callerFor } from './auth';
+
+export interface RestAppDeps {
+  orchestrator: Orchestrator;
+  /** A connection the SSE endpoint may duplicate for blocking reads. */
+  redis: Redis;
+  logger: Logger;
+  apiKeys: readonly string[];
+  allowedOrigins: readonly string[];
+  /** How long a synchronous call waits before answering 202 with the request id. */
+  syncWaitMs: number;
+  registry?: Registry;
+  isReady: () => Promise<boolean>;
+  maxBodyBytes?: number;
+  version?: string;
+}
+
+const send = (res: Response, err: unknown, logger: Logger) => {
+  const info: ErrorInfo = toErrorInfo(err);
+  if (info.code === 'internal') logger.error('request failed', { err: (err as Error)?.stack ?? String(err) });
+  res.status(STATUS_BY_CODE[info.code]).json(errorBody(info));
+};
+
+/**
+ * The REST bridge: seed-compatible tool calls plus asynchronous requests, SSE progress, spend,
+ * health and an OpenAPI document. Every error is `{success: false, error: {code, message, …}}` with
+ * the status of its code; never a stack trace.
+ */
+export function createRestApp(deps: RestAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    const origin = req.headers.origin;
+    if (origin) {
+      if (!deps.allowedOrigins.includes(origin) && !deps.allowedOrigins.includes('*')) {
+        return void res.status(403).json(errorBody({ code: 'unauthorized', message: `Origin ${origin} is not allowed`, retryable: false }));
+      }
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Prefer, Last-Event-ID');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+      if (req.method === 'OPTIONS') return void res.status(204).end();
+    }
+    next();
+  });
+
+  // Open endpoints: health, metrics, the API description.
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', (_req, res) => void deps.isReady().then((ok) => res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready' })));
+  app.get('/metrics', async (_req, res) => {
+    if (!deps.registry) return void res.status(404).end();
+    res.setHeader('Content-Type', deps.registry.contentType);
+    res.send(await deps.registry.metrics());
+  });
+  const doc = openApiDocument(deps.version ?? '0.1.0');
+  app.get('/openapi.json', (_req, res) => void res.json(doc));
+  app.get('/docs', (_req, res) => void res.type('html').send(DOCS_HTML));
+  app.get('/', (_req, res) => void res.json({ name: 'mcp-orchestrator REST bridge', docs: '/docs', openapi: '/openapi.json', tools: '/tools' }));
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const caller = callerFor(req.headers.authorization, deps.apiKeys);
+    if (!caller) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="mcp-orchestrator"');
+      return void res.status(401).json(errorBody({ code: 'unauthorized', message: 'Send Authorization: Bearer <key>', retryable: false }));
+    }
+    res.locals.caller = caller;
+    next();
+  });
+  app.use(express.json({ limit: deps.maxBodyBytes ?? 1024 * 1024 }));
+
+  app.get('/health', async (_req, res) => {
+    const ready = await deps.isReady();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'healthy' : 'unhealthy', tools: TOOL_NAMES.length, timestamp: new Date().toISOString() });
+  });
+  app.get('/tools', (_req, res) => {
+    res.json({
+      success: true,
+      tools: TOOL_NAMES.map((name) => ({ name, title: TOOL_DOCS[name].title, description: TOOL_DOCS[name].description, input_schema: z.toJSONSchema(TOOL_CONTRACTS[name].input, { io: 'input', unrepresentable: 'any' }) })),
+    });
+  });
+
+  const callTool = async (tool: string, args: unknown, req: Request, res: Response) => {
+    const caller = res.locals.caller as Caller;
+    const async = req.query.wait === 'false' || /respond-async/i.test(String(req.headers.prefer ?? ''));
+    const ctrl = new AbortController();
+    // A client that hangs up while waiting cancels its request (like an MCP cancel).
+    res.on('close', () => {
+      if (!res.writableEnded) ctrl.abort();
+    });
+    const result = await deps.orchestrator.callTool(tool, args ?? {}, caller, { syncWaitMs: async ? 0 : deps.syncWaitMs, signal: ctrl.signal });
+    const structured = result.structured as { status?: string; error?: ErrorInfo; request_id?: string };
+    if (structured.status === 'running' && result.requestId) {
+      const id = result.requestId;
+      res.status(202).setHeader('Location', `/requests/${id}`);
+      return void res.json({ success: true, tool, request_id: id, status: 'running', links: { self: `/requests/${id}`, events: `/requests/${id}/events` } });
+    }
+    if (result.isError) {
+      const error = structured.error ?? { code: 'internal' as const, message: result.text, retryable: false };
+      return void res.status(STATUS_BY_CODE[error.code]).json({ ...errorBody(error), tool, ...(structured.request_id ? { result: structured } : {}) });
+    }
+    res.json({ success: true, tool, result: structured, timestamp: new Date().toISOString() });
+  };
+
+  app.post('/mcp/:tool', (req, res) => void callTool(String(req.params.tool), req.body, req, res).catch((err) => send(res, err, deps.logger)));
+  app.post('/mcp', (req, res) => {
+    const body = req.body as { method?: unknown; params?: unknown } | undefined;
+    if (typeof body?.method !== 'string') {
+      return void send(res, new OrchestratorError('invalid_arguments', 'method: required, the tool name (body: {"method": "<tool>", "params": {...}})', { details: { field: 'method' } }), deps.logger);
+    }
+    void callTool(body.method, body.params ?? {}, req, res).catch((err) => send(res, err, deps.logger));
+  });
+
+  app.get('/requests/:id', async (req, res) => {
+    try {
+      const wait = Math.min(50, Math.max(0, Number(req.query.wait ?? 0) || 0));
+      res.json({ success: true, result: await deps.orchestrator.getRequest(String(req.params.id), res.locals.caller as Caller, wait * 1000) });
+    } catch (err) {
+      send(res, err, deps.logger);
+    }
+  });
+  app.delete('/requests/:id', async (req, res) => {
+    try {
+      res.json({ success: true, result: await deps.orchestrator.cancel(String(req.params.id), res.locals.caller as Caller) });
+    } catch (err) {
+      send(res, err, deps.logger);
+    }
+  });
+  app.get('/requests/:id/events', async (req, res) => {
+    const id = String(req.params.id);
+    try {
+      await deps.orchestrator.getRequest(id, res.locals.caller as Caller);
+    } catch (err) {
+      return void send(res, err, deps.logger);
+    }
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.write('retry: 2000\n\n');
+    const ctrl = new AbortController();
+    req.on('close', () => ctrl.abort());
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    const blocking = deps.redis.duplicate();
+    const after = String(req.headers['last-event-id'] ?? req.query.after ?? '0-0');
+    try {
+      for await (const e of deps.orchestrator.events.follow(id, { blockingRedis: blocking, after, signal: ctrl.signal, blockMs: 1000, timeoutMs: 3_600_000 })) {
+        const { id: eventId, ...event } = e;
+        res.write(`id: ${eventId}\nevent: ${e.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        if (e.type === 'done') break;
+      }
+    } finally {
+      clearInterval(keepAlive);
+      blocking.disconnect();
+      res.end();
+    }
+  });
+
+  app.get('/spend', async (_req, res) => {
+    try {
+      const r = await deps.orchestrator.ledger.report();
+      res.json({
+        success: true,
+        result: {
+          day: r.day,
+          time_zone: r.timeZone,
+          resets_at: r.resetsAt,
+          spent_usd: r.spentUsd,
+          reserved_usd: r.reservedUsd,
+          remaining_usd: r.remainingUsd,
+          daily_limit_usd: r.limits.dailyUsd,
+          per_request_limit_usd: r.limits.perRequestUsd,
+          warning: r.warning,
+          by_model: r.byModel,
+          by_provider: r.byProvider,
+          by_request: r.byRequest,
+        },
+      });
+    } catch (err) {
+      send(res, err, deps.logger);
+    }
+  });
+
+  app.use((_req, res) => void res.status(404).json(errorBody({ code: 'not_found', message: 'No such endpoint; see /openapi.json', retryable: false })));
+  app.use((err: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
+    void next;
+    if (err.type === 'entity.too.large') return void res.status(413).json(errorBody({ code: 'payload_too_large', message: 'The request body is over the size limit', retryable: false }));
+    if (err.type === 'entity.parse.failed') return void res.status(400).json(errorBody({ code: 'invalid_arguments', message: 'The body is not valid JSON', retryable: false }));
+    send(res, err, deps.logger);
+  });
+  return app;
+}

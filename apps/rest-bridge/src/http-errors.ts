@@ -1,0 +1,25 @@
+import type { ErrorCode, ErrorInfo } from '@orch/contracts';
+
+/** One status per stable error code: the REST error contract. */
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  invalid_arguments: 400,
+  invalid_config: 500,
+  invalid_payload: 500,
+  unknown_tool: 404,
+  unknown_model: 400,
+  not_found: 404,
+  budget_exceeded: 402,
+  unauthorized: 401,
+  rate_limited: 429,
+  payload_too_large: 413,
+  provider_auth: 502,
+  provider_quota: 502,
+  provider_bad_request: 502,
+  provider_timeout: 504,
+  provider_unavailable: 502,
+  provider_error: 502,
+  cancelled: 409,
+  internal: 500,
+};
+
+export const errorBody = (error: ErrorInfo) => ({ success: false as const, error });

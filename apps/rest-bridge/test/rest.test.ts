@@ -1,0 +1,148 @@
+import { join } from 'node:path';
+import { TOOL_NAMES } from '@orch/contracts';
+import { freePort, spawnService, startFakeProvider, startRedis, type FakeProvider, type RedisServerHandle, type ServiceProcess } from '@orch/testing';
+
+const REST = join(__dirname, '..', 'dist', 'main.js');
+const WORKER_OPENAI = join(__dirname, '..', '..', 'worker-openai', 'dist', 'main.js');
+const WORKER_OPENROUTER = join(__dirname, '..', '..', 'worker-openrouter', 'dist', 'main.js');
+const KEY = 'rest-key-123456';
+
+/** Reads an SSE response until `done` (or the stream ends); returns the events with their ids. */
+async function readSse(res: Response): Promise<Array<{ id: string; event: string; data: Record<string, unknown> }>> {
+  const out: Array<{ id: string; event: string; data: Record<string, unknown> }> = [];
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += decoder.decode(value, { stream: true });
+    let i;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const f = Object.fromEntries(block.split('\n').filter((l) => /^(id|event|data):/.test(l)).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+      if (f.data) out.push({ id: f.id ?? '', event: f.event ?? '', data: JSON.parse(f.data) as Record<string, unknown> });
+    }
+  }
+  return out;
+}
+
+describe('REST bridge over real sockets, with worker processes and fake providers', () => {
+  let redis: RedisServerHandle;
+  let or: FakeProvider;
+  let oa: FakeProvider;
+  const procs: ServiceProcess[] = [];
+  let base = '';
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    or = await startFakeProvider({ flavor: 'openrouter', apiKey: 'or-key' });
+    oa = await startFakeProvider({ flavor: 'openai', apiKey: 'oa-key' });
+    const port = await freePort();
+    const env = {
+      REDIS_URL: redis.url,
+      OPENROUTER_BASE_URL: or.baseURL,
+      OPENROUTER_API_KEY: 'or-key',
+      OPENAI_BASE_URL: oa.baseURL,
+      OPENAI_API_KEY: 'oa-key',
+      WORKER_METRICS_PORT: '0',
+      REST_PORT: String(port),
+      ORCH_API_KEYS: KEY,
+      MCP_SYNC_WAIT_SECONDS: '10',
+      MCP_LOG_LEVEL: 'info',
+    };
+    procs.push(
+      await spawnService({ script: WORKER_OPENAI, env, readyText: 'provider worker started' }),
+      await spawnService({ script: WORKER_OPENROUTER, env, readyText: 'provider worker started' }),
+      await spawnService({ script: REST, env, readyText: 'REST bridge listening' }),
+    );
+    base = `http://127.0.0.1:${port}`;
+  });
+  afterEach(() => {
+    or.reset();
+    oa.reset();
+  });
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.kill()));
+    await Promise.all([or.stop(), oa.stop()]);
+    await redis.stop();
+  });
+
+  const call = (path: string, init: RequestInit = {}) =>
+    fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) => call(path, { method: 'POST', body: JSON.stringify(body), headers });
+
+  it('seed-compatible calls: POST /mcp/:tool and POST /mcp {method, params}, results as JSON (not a string)', async () => {
+    const a = await post('/mcp/query_specific_model', { model: 'gemini_pro', description: 'Hello there' });
+    expect(a.status).toBe(200);
+    const ab = (await a.json()) as { success: boolean; result: { status: string; answers: Array<{ text: string }> } };
+    expect(ab.success).toBe(true);
+    expect(ab.result.answers[0]!.text).toContain('echo:');
+    const b = await post('/mcp', { method: 'list_models', params: {} });
+    expect(((await b.json()) as { result: { models: unknown[] } }).result.models).toHaveLength(2);
+    const tools = (await (await call('/tools')).json()) as { tools: Array<{ name: string }> };
+    expect(tools.tools.map((t) => t.name).sort()).toEqual([...TOOL_NAMES].sort());
+    expect((await call('/health')).status).toBe(200);
+  });
+
+  it('asynchronous use: 202 with a request id, SSE progress before the result, resumable; then the result', async () => {
+    oa.setBehaviour({ latencyMs: 300, tokensPerSecond: 40, completionTokens: 30 });
+    const res = await post('/mcp/think_deeper', { problem: 'Stream me' }, { prefer: 'respond-async' });
+    expect(res.status).toBe(202);
+    const { request_id: id } = (await res.json()) as { request_id: string };
+    const events = await readSse(await call(`/requests/${id}/events`));
+    const kinds = events.map((e) => e.event);
+    expect(kinds.indexOf('partial')).toBeGreaterThan(-1);
+    expect(kinds.indexOf('partial')).toBeLessThan(kinds.indexOf('result'));
+    expect(kinds.at(-1)).toBe('done');
+    // Resume after the third event: exactly the rest, nothing missed or repeated.
+    const rest = await readSse(await call(`/requests/${id}/events`, { headers: { 'last-event-id': events[2]!.id } }));
+    expect(rest.map((e) => e.id)).toEqual(events.slice(3).map((e) => e.id));
+    const final = (await (await call(`/requests/${id}?wait=5`)).json()) as { result: { status: string; output: { answers: unknown[] } } };
+    expect(final.result.status).toBe('completed');
+    expect(final.result.output.answers).toHaveLength(1);
+    const spend = (await (await call('/spend')).json()) as { result: { by_request: Record<string, number>; spent_usd: number } };
+    expect(spend.result.spent_usd).toBeGreaterThan(0);
+  });
+
+  it('DELETE /requests/:id cancels a running request and aborts the provider call', async () => {
+    oa.addFault({ kind: 'hang' });
+    const res = await post('/mcp/think_deeper?wait=false', { problem: 'Hang forever' });
+    const { request_id: id } = (await res.json()) as { request_id: string };
+    await oa.waitForRequest();
+    const del = await call(`/requests/${id}`, { method: 'DELETE' });
+    expect(((await del.json()) as { result: { cancelled: boolean } }).result.cancelled).toBe(true);
+    await oa.waitForAbort();
+  });
+
+  it('clear errors with stable codes and statuses; the server keeps serving', async () => {
+    const expectError = async (res: Response, status: number, code: string, text?: string) => {
+      expect(res.status).toBe(status);
+      const body = (await res.json()) as { success: boolean; error: { code: string; message: string } };
+      expect(body.success).toBe(false);
+      expect(body.error.code).toBe(code);
+      if (text) expect(body.error.message).toContain(text);
+      expect(JSON.stringify(body)).not.toMatch(/at .*\.js:\d+/);
+    };
+    await expectError(await call('/mcp/list_models', { method: 'POST', body: '{bad json' }), 400, 'invalid_arguments', 'not valid JSON');
+    await expectError(await post('/mcp/nope', {}), 404, 'unknown_tool');
+    await expectError(await post('/mcp/orchestrate_task', { description: 7 }), 400, 'invalid_arguments', 'description');
+    await expectError(await post('/mcp/orchestrate_task', { description: 'x'.repeat(2_000_000) }), 413, 'payload_too_large');
+    await expectError(await fetch(`${base}/mcp/list_models`, { method: 'POST' }), 401, 'unauthorized');
+    await expectError(await fetch(`${base}/mcp/list_models`, { method: 'POST', headers: { authorization: 'Bearer wrong' } }), 401, 'unauthorized');
+    await expectError(await post('/mcp/code_review', { files: ['/etc/passwd'] }), 400, 'invalid_arguments', 'only by the MCP gateway');
+    await expectError(await call('/requests/nope'), 404, 'not_found');
+    expect((await post('/mcp/list_models', {})).status).toBe(200);
+  });
+
+  it('serves an OpenAPI 3.1 document generated from the contracts, docs, health and metrics', async () => {
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, { post?: { requestBody: { content: { 'application/json': { schema: { required?: string[] } } } } } }> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.paths['/mcp/orchestrate_task']!.post!.requestBody.content['application/json'].schema.required).toEqual(['description']);
+    expect((await fetch(`${base}/docs`)).headers.get('content-type')).toContain('text/html');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('process_cpu_seconds_total');
+  });
+});
