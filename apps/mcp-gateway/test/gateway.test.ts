@@ -8,7 +8,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { TOOL_NAMES, type ModelToolOutput, type JobResultOutput } from '@orch/contracts';
-import { faults, freePort, spawnService, startFakeProvider, startRedis, type FakeProvider, type RedisServerHandle, type ServiceProcess } from '@orch/testing';
+import { faults, freePort, spawnService, startFakeStack, type FakeProvider, type FakeStack, type ServiceProcess } from '@orch/testing';
 
 const GATEWAY = join(__dirname, '..', 'dist', 'main.js');
 const WORKER_OPENAI = join(__dirname, '..', '..', 'worker-openai', 'dist', 'main.js');
@@ -40,15 +40,14 @@ const CALLS: Record<(typeof TOOL_NAMES)[number], Record<string, unknown> | ((ids
 };
 
 describe('MCP gateway driven by the SDK Client', () => {
-  let redis: RedisServerHandle;
+  let stack: FakeStack;
   let or: FakeProvider;
   let oa: FakeProvider;
   const procs: ServiceProcess[] = [];
 
   beforeAll(async () => {
-    redis = await startRedis();
-    or = await startFakeProvider({ flavor: 'openrouter', apiKey: 'or-key' });
-    oa = await startFakeProvider({ flavor: 'openai', apiKey: 'oa-key' });
+    stack = await startFakeStack();
+    ({ openrouter: or, openai: oa } = stack);
     // review_changes needs a repository with a change.
     const git = (...a: string[]) => execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...a], { cwd: root });
     git('init', '-q');
@@ -58,29 +57,13 @@ describe('MCP gateway driven by the SDK Client', () => {
   });
   afterEach(async () => {
     await Promise.all(procs.splice(0).map((p) => p.kill()));
-    or.reset();
-    oa.reset();
+    stack.reset();
   });
-  afterAll(async () => {
-    await Promise.all([or.stop(), oa.stop()]);
-    await redis.stop();
-  });
+  afterAll(() => stack.stop());
 
   let prefixSeq = 0;
-  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
-    REDIS_URL: redis.url,
-    OPENROUTER_BASE_URL: or.baseURL,
-    OPENROUTER_API_KEY: 'or-key',
-    OPENAI_BASE_URL: oa.baseURL,
-    OPENAI_API_KEY: 'oa-key',
-    ORCH_FILE_ROOTS: root,
-    ORCH_QUEUE_PREFIX: `g${++prefixSeq}`,
-    WORKER_METRICS_PORT: '0',
-    WORKER_ATTEMPTS: '2',
-    WORKER_BACKOFF_MS: '100',
-    MCP_LOG_LEVEL: 'warn',
-    ...extra,
-  });
+  const env = (extra: Record<string, string> = {}): Record<string, string> =>
+    stack.env({ ORCH_FILE_ROOTS: root, ORCH_QUEUE_PREFIX: `g${++prefixSeq}`, WORKER_ATTEMPTS: '2', WORKER_BACKOFF_MS: '100', MCP_LOG_LEVEL: 'warn', ...extra });
 
   async function stdioClient(extra: Record<string, string> = {}) {
     const transport = new StdioClientTransport({ command: process.execPath, args: [GATEWAY, '--stdio', '--with-workers'], env: { PATH: process.env.PATH ?? '', ...env(extra) }, stderr: 'pipe' });

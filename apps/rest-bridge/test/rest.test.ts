@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { TOOL_NAMES } from '@orch/contracts';
-import { freePort, spawnService, startFakeProvider, startRedis, type FakeProvider, type RedisServerHandle, type ServiceProcess } from '@orch/testing';
+import { freePort, spawnService, startFakeStack, type FakeProvider, type FakeStack, type ServiceProcess } from '@orch/testing';
 
 const REST = join(__dirname, '..', 'dist', 'main.js');
 const WORKER_OPENAI = join(__dirname, '..', '..', 'worker-openai', 'dist', 'main.js');
@@ -29,29 +29,17 @@ async function readSse(res: Response): Promise<Array<{ id: string; event: string
 }
 
 describe('REST bridge over real sockets, with worker processes and fake providers', () => {
-  let redis: RedisServerHandle;
+  let stack: FakeStack;
   let or: FakeProvider;
   let oa: FakeProvider;
   const procs: ServiceProcess[] = [];
   let base = '';
 
   beforeAll(async () => {
-    redis = await startRedis();
-    or = await startFakeProvider({ flavor: 'openrouter', apiKey: 'or-key' });
-    oa = await startFakeProvider({ flavor: 'openai', apiKey: 'oa-key' });
+    stack = await startFakeStack();
+    ({ openrouter: or, openai: oa } = stack);
     const port = await freePort();
-    const env = {
-      REDIS_URL: redis.url,
-      OPENROUTER_BASE_URL: or.baseURL,
-      OPENROUTER_API_KEY: 'or-key',
-      OPENAI_BASE_URL: oa.baseURL,
-      OPENAI_API_KEY: 'oa-key',
-      WORKER_METRICS_PORT: '0',
-      REST_PORT: String(port),
-      ORCH_API_KEYS: KEY,
-      MCP_SYNC_WAIT_SECONDS: '10',
-      MCP_LOG_LEVEL: 'info',
-    };
+    const env = stack.env({ REST_PORT: String(port), ORCH_API_KEYS: KEY, MCP_SYNC_WAIT_SECONDS: '10', MCP_LOG_LEVEL: 'info' });
     procs.push(
       await spawnService({ script: WORKER_OPENAI, env, readyText: 'provider worker started' }),
       await spawnService({ script: WORKER_OPENROUTER, env, readyText: 'provider worker started' }),
@@ -59,14 +47,10 @@ describe('REST bridge over real sockets, with worker processes and fake provider
     );
     base = `http://127.0.0.1:${port}`;
   });
-  afterEach(() => {
-    or.reset();
-    oa.reset();
-  });
+  afterEach(() => stack.reset());
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.kill()));
-    await Promise.all([or.stop(), oa.stop()]);
-    await redis.stop();
+    await stack.stop();
   });
 
   const call = (path: string, init: RequestInit = {}) =>

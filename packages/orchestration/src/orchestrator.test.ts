@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '@orch/config';
 import type { JobResultOutput, ModelToolOutput } from '@orch/contracts';
 import { createLogger } from '@orch/logging';
 import { startProviderWorker, type ProviderWorker } from '@orch/worker';
-import { faults, startFakeProvider, startRedis, type FakeProvider, type RedisServerHandle } from '@orch/testing';
+import { faults, startFakeStack, type FakeProvider, type FakeStack, type RedisServerHandle } from '@orch/testing';
 import { Orchestrator, type Caller } from './orchestrator';
 
 const local: Caller = { id: 'local', fileAccess: true };
@@ -16,6 +16,7 @@ const remote: Caller = { id: 'key:abc', fileAccess: false };
 let seq = 0;
 
 describe('Orchestrator: tools and strategies over real queues, workers and fake providers', () => {
+  let stack: FakeStack;
   let redis: RedisServerHandle;
   let or: FakeProvider;
   let oa: FakeProvider;
@@ -26,31 +27,16 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
   const root = mkdtempSync(join(tmpdir(), 'orch-files-'));
 
   beforeAll(async () => {
-    redis = await startRedis();
-    or = await startFakeProvider({ flavor: 'openrouter', apiKey: 'or-key' });
-    oa = await startFakeProvider({ flavor: 'openai', apiKey: 'oa-key' });
+    stack = await startFakeStack();
+    ({ redis, openrouter: or, openai: oa } = stack);
   });
-  afterAll(async () => {
-    await Promise.all([or.stop(), oa.stop()]);
-    await redis.stop();
-  });
+  afterAll(() => stack.stop());
 
   beforeEach(async () => {
-    or.reset();
-    oa.reset();
+    stack.reset();
     config = loadConfig({
       cwd: '/nonexistent',
-      env: {
-        REDIS_URL: redis.url,
-        OPENROUTER_BASE_URL: or.baseURL,
-        OPENROUTER_API_KEY: 'or-key',
-        OPENAI_BASE_URL: oa.baseURL,
-        OPENAI_API_KEY: 'oa-key',
-        WORKER_ATTEMPTS: '2',
-        WORKER_BACKOFF_MS: '100',
-        ORCH_QUEUE_PREFIX: `o${++seq}`,
-        ORCH_FILE_ROOTS: root,
-      },
+      env: stack.env({ WORKER_ATTEMPTS: '2', WORKER_BACKOFF_MS: '100', ORCH_QUEUE_PREFIX: `o${++seq}`, ORCH_FILE_ROOTS: root }),
     });
     const logger = createLogger({ service: 'test', stream: new PassThrough(), level: 'error' });
     workers = await Promise.all((['openrouter', 'openai'] as const).map((queue) => startProviderWorker({ config, queue, logger, health: false })));

@@ -10,3 +10,5 @@ export { FAKE_OPENROUTER_PRICES, countPromptTokens, fakeAnswerText, fakeAnswerTo
 export type { Behaviour, FakePrice } from './fake-completions';
 export { spawnService } from './service-process';
 export type { ServiceProcess, SpawnServiceOptions } from './service-process';
+export { startFakeStack, FAKE_KEYS } from './fake-stack';
+export type { FakeStack } from './fake-stack';

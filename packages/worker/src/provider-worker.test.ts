@@ -3,7 +3,7 @@ import { loadConfig, type Config } from '@orch/config';
 import type { ModelCallPayloadInput, StoredRequestEvent } from '@orch/contracts';
 import { ProviderQueues, RequestEvents, cancelRequest, type ModelCallQueue } from '@orch/queue';
 import { createLogger } from '@orch/logging';
-import { faults, startFakeProvider, startRedis, waitFor, type FakeProvider, type RedisServerHandle } from '@orch/testing';
+import { faults, startFakeStack, waitFor, type FakeProvider, type FakeStack, type RedisServerHandle } from '@orch/testing';
 import { PassThrough } from 'node:stream';
 import { startProviderWorker, type ProviderWorker } from './provider-worker';
 
@@ -17,6 +17,7 @@ const messages = [{ role: 'user' as const, content: 'Is this schema sound?' }];
 let seq = 0;
 
 describe('provider workers against the fake providers', () => {
+  let stack: FakeStack;
   let redis: RedisServerHandle;
   let or: FakeProvider;
   let oa: FakeProvider;
@@ -28,30 +29,16 @@ describe('provider workers against the fake providers', () => {
   let events: RequestEvents;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    or = await startFakeProvider({ flavor: 'openrouter', apiKey: 'or-key' });
-    oa = await startFakeProvider({ flavor: 'openai', apiKey: 'oa-key' });
+    stack = await startFakeStack();
+    ({ redis, openrouter: or, openai: oa } = stack);
   });
-  afterAll(async () => {
-    await Promise.all([or.stop(), oa.stop()]);
-    await redis.stop();
-  });
+  afterAll(() => stack.stop());
 
   beforeEach(async () => {
-    or.reset();
-    oa.reset();
+    stack.reset();
     config = loadConfig({
       cwd: '/nonexistent',
-      env: {
-        REDIS_URL: redis.url,
-        OPENROUTER_BASE_URL: or.baseURL,
-        OPENROUTER_API_KEY: 'or-key',
-        OPENAI_BASE_URL: oa.baseURL,
-        OPENAI_API_KEY: 'oa-key',
-        WORKER_ATTEMPTS: '3',
-        WORKER_BACKOFF_MS: '200',
-        ORCH_QUEUE_PREFIX: `t${++seq}`,
-      },
+      env: stack.env({ WORKER_ATTEMPTS: '3', WORKER_BACKOFF_MS: '200', ORCH_QUEUE_PREFIX: `t${++seq}` }),
     });
     const logger = createLogger({ service: 'test', stream: new PassThrough(), level: 'error' });
     workers = await Promise.all(
