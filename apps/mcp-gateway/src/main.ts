@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { format } from 'node:util';
+import { format, parseArgs } from 'node:util';
 import type { Server } from 'node:http';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { ConfigError, configSecrets, loadConfig } from '@orch/config';
+import { configSecrets, loadConfigOrExit } from '@orch/config';
 import { createLogger } from '@orch/logging';
 import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
 import { Orchestrator, callerForKey } from '@orch/orchestration';
@@ -38,14 +37,7 @@ async function main(): Promise<void> {
     console.log = console.info = console.debug = (...a: unknown[]) => void process.stderr.write(`${format(...a)}\n`);
   }
 
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    const message = err instanceof ConfigError ? err.message : `Could not load configuration: ${(err as Error).message}`;
-    process.stderr.write(`${JSON.stringify({ level: 'error', service: 'mcp-gateway', code: 'invalid_config', message })}\n`);
-    process.exit(1);
-  }
+  const config = loadConfigOrExit('mcp-gateway');
   const logger = createLogger({ service: 'mcp-gateway', level: config.logging.level, secrets: configSecrets(config), stderrOnly: !http });
   const redis = createRedis(config.redis.url, 'command', 'mcp-gateway');
   redis.on('error', (err) => logger.warn('redis connection error', { err: err.message }));

@@ -22,12 +22,11 @@ const INSTRUCTIONS = [
 ].join(' ');
 
 /** What a progress notification says about an event. */
-function describe(e: StoredRequestEvent, chars: Map<string, number>): string | undefined {
+function describe(e: StoredRequestEvent): string | undefined {
   switch (e.type) {
     case 'progress':
       return e.message ?? `${e.model ?? 'request'}: ${e.stage.replace('_', ' ')}`;
     case 'partial':
-      chars.set(e.model ?? '', e.chars);
       return `${e.model}: writing (${e.chars.toLocaleString('en-US')} characters)`;
     case 'result':
       return `${e.model}: answered`;
@@ -60,7 +59,6 @@ export function createMcpServer(deps: McpServerDeps): McpServer {
         const token = extra._meta?.progressToken;
         let progress = 0;
         let lastSent = 0;
-        const chars = new Map<string, number>();
         const notify = (message: string) => {
           if (token === undefined) return;
           progress++;
@@ -75,7 +73,7 @@ export function createMcpServer(deps: McpServerDeps): McpServer {
           const result = await deps.orchestrator.callTool(name, args, deps.caller, {
             signal: extra.signal,
             onEvent: (e) => {
-              const message = describe(e, chars);
+              const message = describe(e);
               // Partial text arrives several times a second; one notification a second is plenty.
               if (message && (e.type !== 'partial' || Date.now() - lastSent >= 1000)) notify(message);
             },

@@ -2,7 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { OrchestratorError, TOOL_CONTRACTS, TOOL_NAMES, toErrorInfo, type ErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, type Caller, type Orchestrator } from '@orch/orchestration';
+import { TOOL_DOCS, spendOutput, type Caller, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { z } from 'zod';
 import { STATUS_BY_CODE, errorBody } from './http-errors';
@@ -167,23 +167,7 @@ export function createRestApp(deps: RestAppDeps): Express {
   app.get('/spend', async (_req, res) => {
     try {
       const r = await deps.orchestrator.ledger.report();
-      res.json({
-        success: true,
-        result: {
-          day: r.day,
-          time_zone: r.timeZone,
-          resets_at: r.resetsAt,
-          spent_usd: r.spentUsd,
-          reserved_usd: r.reservedUsd,
-          remaining_usd: r.remainingUsd,
-          daily_limit_usd: r.limits.dailyUsd,
-          per_request_limit_usd: r.limits.perRequestUsd,
-          warning: r.warning,
-          by_model: r.byModel,
-          by_provider: r.byProvider,
-          by_request: r.byRequest,
-        },
-      });
+      res.json({ success: true, result: { ...spendOutput(r), by_request: r.byRequest } });
     } catch (err) {
       send(res, err, deps.logger);
     }

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { ConfigError, configSecrets, loadConfig } from '@orch/config';
+import { configSecrets, loadConfigOrExit } from '@orch/config';
 import { createLogger } from '@orch/logging';
 import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
 import { Orchestrator } from '@orch/orchestration';
@@ -8,14 +8,7 @@ import { installShutdown } from '@orch/worker';
 import { createRestApp } from './app';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    const message = err instanceof ConfigError ? err.message : `Could not load configuration: ${(err as Error).message}`;
-    process.stderr.write(`${JSON.stringify({ level: 'error', service: 'rest-bridge', code: 'invalid_config', message })}\n`);
-    process.exit(1);
-  }
+  const config = loadConfigOrExit('rest-bridge');
   const logger = createLogger({ service: 'rest-bridge', level: config.logging.level, secrets: configSecrets(config) });
   const redis = createRedis(config.redis.url, 'command', 'rest-bridge');
   redis.on('error', (err) => logger.warn('redis connection error', { err: err.message }));

@@ -113,3 +113,17 @@ export function configSecrets(config: Config): string[] {
     (k): k is string => typeof k === 'string' && k.length >= 6,
   );
 }
+
+/**
+ * For a process's main: the config, or one JSON line on stderr naming every problem and exit 1
+ * (STYLE.md #2). stderr, because stdout may belong to the MCP protocol.
+ */
+export function loadConfigOrExit(service: string, opts: LoadConfigOptions = {}): Config {
+  try {
+    return loadConfig(opts);
+  } catch (err) {
+    const message = err instanceof ConfigError ? err.message : `Could not load configuration: ${(err as Error).message}`;
+    process.stderr.write(`${JSON.stringify({ level: 'error', service, code: 'invalid_config', message })}\n`);
+    process.exit(1);
+  }
+}

@@ -12,4 +12,5 @@ export { RequestStore } from './request-store';
 export type { RequestRecord } from './request-store';
 export { CallerStore } from './caller-store';
 export { renderModelOutput, renderJobResult } from './render';
+export { spendOutput } from './status';
 export { callerForKey, bearer } from './caller-auth';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { ModelCallResultSchema, type ErrorInfo, type ModelCallResult, type StoredRequestEvent } from '@orch/contracts';
+import { ErrorCodeSchema, ModelCallResultSchema, type ErrorInfo, type ModelCallResult, type StoredRequestEvent } from '@orch/contracts';
 import type { ProviderQueues, RequestEvents } from '@orch/queue';
 
 export interface CallOutcome {
@@ -25,8 +25,8 @@ export interface JobWaiterOptions {
 /** BullMQ failedReason is `code: message` for our errors. */
 function errorFromReason(reason: string | undefined): ErrorInfo {
   const m = /^([a-z_]+): ([\s\S]*)$/.exec(reason ?? '');
-  const known = ['cancelled', 'budget_exceeded', 'provider_auth', 'provider_quota', 'provider_bad_request', 'provider_timeout', 'provider_unavailable', 'provider_error', 'unknown_model', 'invalid_payload', 'rate_limited'];
-  if (m && known.includes(m[1]!)) return { code: m[1] as ErrorInfo['code'], message: m[2]!, retryable: false };
+  const code = ErrorCodeSchema.safeParse(m?.[1]);
+  if (m && code.success) return { code: code.data, message: m[2]!, retryable: false };
   return { code: 'provider_error', message: reason || 'The model call failed', retryable: false };
 }
 

@@ -338,18 +338,17 @@ export class Orchestrator {
       record.output = this.buildOutput(record, p, outcome, cancelled);
       record.status = record.output.status;
       if (record.output.error) record.error = record.output.error;
-      const answer = record.output.synthesis?.text ?? record.output.answers.map((a) => (record.output!.answers.length > 1 ? `${a.model}: ${a.text}` : a.text)).join('\n\n');
       if (record.status === 'completed') {
+        const { synthesis, answers } = record.output;
+        const answer = synthesis?.text ?? answers.map((a) => (answers.length > 1 ? `${a.model}: ${a.text}` : a.text)).join('\n\n');
         await this.callers.appendTurns(p.threadId, p.caller.id, [
           { role: 'user', content: p.prompt, tool: record.tool, ts: Date.now() },
           { role: 'assistant', content: answer, tool: record.tool, models: record.output.totals.models, ts: Date.now() },
         ]);
       }
     } catch (err) {
-      if (p.ctrl.signal.reason === 'shutdown') {
-        // This process is stopping: leave the record running; readers see the driver lease lapse.
-        return;
-      }
+      // This process is stopping: leave the record running; readers see the driver lease lapse.
+      if (p.ctrl.signal.reason === 'shutdown') return;
       const aborted = p.ctrl.signal.aborted;
       record.status = aborted ? 'cancelled' : 'failed';
       record.error = aborted ? { code: 'cancelled', message: 'The request was cancelled by its caller', retryable: false } : toErrorInfo(err);
@@ -370,7 +369,6 @@ export class Orchestrator {
       blocking.disconnect();
       await waiter.close();
     }
-    if (p.ctrl.signal.reason === 'shutdown') return;
     try {
       await this.requests.put(record);
       await this.events.publish({ type: 'done', requestId, status: record.status as 'completed' | 'failed' | 'cancelled', ts: Date.now(), ...(record.error ? { error: record.error } : {}) });

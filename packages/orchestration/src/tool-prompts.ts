@@ -47,6 +47,15 @@ async function filesBlock(paths: string[] | undefined, ctx: PromptContext, field
   return `\n\nFiles:\n\n${formatFiles(await readFiles(paths, ctx.files, field))}`;
 }
 
+/** The settings most model tools share, when the call gives them. */
+function shared(a: { models?: string[]; thinking_mode?: ThinkingMode; continuation_id?: string }): Pick<ToolAsk, 'models' | 'thinkingMode' | 'continuationId'> {
+  return {
+    ...(a.models ? { models: a.models } : {}),
+    ...(a.thinking_mode ? { thinkingMode: a.thinking_mode } : {}),
+    ...(a.continuation_id ? { continuationId: a.continuation_id } : {}),
+  };
+}
+
 const block = (title: string, body: string | undefined) => (body?.trim() ? `\n\n${title}:\n\n${body}` : '');
 
 export async function buildAsk(tool: ModelToolName, args: unknown, ctx: PromptContext): Promise<ToolAsk> {
@@ -56,10 +65,8 @@ export async function buildAsk(tool: ModelToolName, args: unknown, ctx: PromptCo
       return {
         prompt: `${a.description}${block('Context', a.code_context)}${await filesBlock(a.file_paths, ctx, 'file_paths')}`,
         ...(a.strategy ? { strategy: a.strategy } : {}),
-        ...(a.models ? { models: a.models } : {}),
-        ...(a.thinking_mode ? { thinkingMode: a.thinking_mode } : {}),
         ...(a.require_consensus !== undefined ? { requireConsensus: a.require_consensus } : {}),
-        ...(a.continuation_id ? { continuationId: a.continuation_id } : {}),
+        ...shared(a),
         compareApproaches: false,
       };
     }
@@ -69,8 +76,7 @@ export async function buildAsk(tool: ModelToolName, args: unknown, ctx: PromptCo
         prompt: `${a.description}${block('Context', a.code_context)}${await filesBlock(a.file_paths, ctx, 'file_paths')}`,
         strategy: 'single',
         models: [a.model],
-        ...(a.thinking_mode ? { thinkingMode: a.thinking_mode } : {}),
-        ...(a.continuation_id ? { continuationId: a.continuation_id } : {}),
+        ...shared(a),
         compareApproaches: false,
       };
     }
@@ -83,9 +89,7 @@ export async function buildAsk(tool: ModelToolName, args: unknown, ctx: PromptCo
           `Review this code (${a.review_type} review). List concrete findings, each with severity (critical/high/medium/low), location and a fix; then the overall verdict.${focus}${severity}` +
           `${block('Code', a.code)}${await filesBlock(a.files, ctx, 'files')}`,
         strategy: 'external_enhancement',
-        ...(a.models ? { models: a.models } : {}),
-        ...(a.thinking_mode ? { thinkingMode: a.thinking_mode } : {}),
-        ...(a.continuation_id ? { continuationId: a.continuation_id } : {}),
+        ...shared(a),
         compareApproaches: false,
       };
     }
@@ -95,8 +99,7 @@ export async function buildAsk(tool: ModelToolName, args: unknown, ctx: PromptCo
         prompt: `Think this problem through carefully: consider alternatives, edge cases and failure modes before you conclude.\n\nProblem:\n\n${a.problem}${block('Context', a.context)}${await filesBlock(a.file_paths, ctx, 'file_paths')}`,
         strategy: 'single',
         ...(a.model ? { models: [a.model] } : {}),
-        thinkingMode: a.thinking_mode,
-        ...(a.continuation_id ? { continuationId: a.continuation_id } : {}),
+        ...shared(a),
         compareApproaches: false,
       };
     }
@@ -105,9 +108,7 @@ export async function buildAsk(tool: ModelToolName, args: unknown, ctx: PromptCo
       return {
         prompt: `Review the following. Give your assessment, the risks, and what you would do differently.\n\n${a.task}${block('Context', a.code_context)}${await filesBlock(a.file_paths, ctx, 'file_paths')}`,
         strategy: 'external_enhancement',
-        ...(a.models ? { models: a.models } : {}),
-        ...(a.thinking_mode ? { thinkingMode: a.thinking_mode } : {}),
-        ...(a.continuation_id ? { continuationId: a.continuation_id } : {}),
+        ...shared(a),
         compareApproaches: a.compare_approaches,
       };
     }
@@ -118,9 +119,7 @@ export async function buildAsk(tool: ModelToolName, args: unknown, ctx: PromptCo
       return {
         prompt: `Compare these options and recommend one.${criteria}\n\n${options}${block('Context', a.context)}`,
         strategy: 'external_enhancement',
-        ...(a.models ? { models: a.models } : {}),
-        ...(a.thinking_mode ? { thinkingMode: a.thinking_mode } : {}),
-        ...(a.continuation_id ? { continuationId: a.continuation_id } : {}),
+        ...shared(a),
         compareApproaches: true,
       };
     }
@@ -137,9 +136,7 @@ export async function buildAsk(tool: ModelToolName, args: unknown, ctx: PromptCo
       return {
         prompt: `Review these uncommitted changes before they are committed: correctness, regressions, security, missing tests. Give findings with severity and location, then say whether they are ready to commit.${goal}\n\n${changes.text}`,
         strategy: 'external_enhancement',
-        ...(a.models ? { models: a.models } : {}),
-        ...(a.thinking_mode ? { thinkingMode: a.thinking_mode } : {}),
-        ...(a.continuation_id ? { continuationId: a.continuation_id } : {}),
+        ...shared(a),
         compareApproaches: false,
       };
     }

@@ -1,4 +1,4 @@
-import { FlowProducer, Queue } from 'bullmq';
+import { FlowProducer, Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   JOB_NAMES,
@@ -45,9 +45,9 @@ export class ProviderQueues {
   async submit(input: ModelCallPayloadInput, events?: RequestEvents): Promise<{ jobId: string; queue: string }> {
     const payload = parsePayload(input);
     const queue = this.queueForModel(payload.model);
-    const jobId = modelCallJobId(payload.requestId, payload.callIndex);
+    const jobId = jobIdOf(payload);
     await queue.add(JOB_NAMES.modelCall, payload, { ...modelCallJobOptions(this.config), jobId });
-    await events?.publish({ type: 'progress', stage: 'queued', requestId: payload.requestId, jobId, model: payload.model, ts: Date.now() });
+    if (events) await announceQueued(payload, events);
     return { jobId, queue: queue.name };
   }
 
@@ -64,29 +64,26 @@ export class ProviderQueues {
     const parent = parsePayload(parentInput);
     const children = childInputs.map(parsePayload);
     const opts = modelCallJobOptions(this.config);
-    const node = (p: ModelCallPayload) => ({
+    const node = (p: ModelCallPayload, extra: JobsOptions = {}) => ({
       name: JOB_NAMES.modelCall,
       queueName: this.queueForModel(p.model).name,
       data: p,
-      opts: { ...opts, jobId: modelCallJobId(p.requestId, p.callIndex) },
+      opts: { ...opts, ...extra, jobId: jobIdOf(p) },
     });
-    await this.flows.add({
-      ...node(parent),
-      children: children.map((c) => ({ ...node(c), opts: { ...node(c).opts, ignoreDependencyOnFailure: true } })),
-    });
-    const childJobIds = children.map((c) => modelCallJobId(c.requestId, c.callIndex));
-    const parentJobId = modelCallJobId(parent.requestId, parent.callIndex);
-    if (events) {
-      for (const p of [...children, parent]) {
-        await events.publish({ type: 'progress', stage: 'queued', requestId: p.requestId, jobId: modelCallJobId(p.requestId, p.callIndex), model: p.model, ts: Date.now() });
-      }
-    }
-    return { parentJobId, childJobIds };
+    await this.flows.add({ ...node(parent), children: children.map((c) => node(c, { ignoreDependencyOnFailure: true })) });
+    if (events) await Promise.all([...children, parent].map((p) => announceQueued(p, events)));
+    return { parentJobId: jobIdOf(parent), childJobIds: children.map(jobIdOf) };
   }
 
   async close(): Promise<void> {
     await Promise.all([...Object.values(this.byKey).map((q) => q.close()), this.flows.close()]);
   }
+}
+
+const jobIdOf = (p: ModelCallPayload) => modelCallJobId(p.requestId, p.callIndex);
+
+function announceQueued(p: ModelCallPayload, events: RequestEvents): Promise<string> {
+  return events.publish({ type: 'progress', stage: 'queued', requestId: p.requestId, jobId: jobIdOf(p), model: p.model, ts: Date.now() });
 }
 
 function parsePayload(input: ModelCallPayloadInput): ModelCallPayload {

@@ -1,5 +1,5 @@
 import type { QueueKey } from '@orch/contracts';
-import { ConfigError, configSecrets, loadConfig } from '@orch/config';
+import { configSecrets, loadConfigOrExit } from '@orch/config';
 import { createLogger } from '@orch/logging';
 import { installShutdown } from './shutdown';
 import { startProviderWorker } from './provider-worker';
@@ -15,14 +15,7 @@ export interface RunWorkerProcessOptions {
  * A bad setting stops the process at start with one message naming every problem.
  */
 export async function runWorkerProcess(opts: RunWorkerProcessOptions): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    const message = err instanceof ConfigError ? err.message : `Could not load configuration: ${(err as Error).message}`;
-    process.stderr.write(`${JSON.stringify({ level: 'error', service: opts.service, code: 'invalid_config', message })}\n`);
-    process.exit(1);
-  }
+  const config = loadConfigOrExit(opts.service);
   const logger = createLogger({ service: opts.service, level: config.logging.level, secrets: configSecrets(config) });
   try {
     const worker = await startProviderWorker({ config, queue: opts.queue, logger });
