@@ -5,7 +5,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { configSecrets, loadConfigOrExit } from '@orch/config';
 import { createLogger } from '@orch/logging';
 import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
-import { Orchestrator, callerForKey } from '@orch/orchestration';
+import { Orchestrator, callerForKey, frontDoorHost, isLoopback } from '@orch/orchestration';
 import { installShutdown, startProviderWorker, type ProviderWorker } from '@orch/worker';
 
 import { createHttpApp } from './http-app';
@@ -58,9 +58,8 @@ async function main(): Promise<void> {
   let httpServer: Server | undefined;
   let stdio: StdioServerTransport | undefined;
   if (http) {
-    const host = config.server.host;
-    const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
-    if (!config.gateway.apiKeys.length && !loopback) logger.warn('serving MCP on a non-loopback address without ORCH_API_KEYS: anyone who can reach it can spend your budget');
+    const host = frontDoorHost(config, logger, 'MCP HTTP gateway');
+    const loopback = isLoopback(host);
     const app = createHttpApp({
       createServer: (caller) => createMcpServer({ orchestrator, caller, logger, progressIntervalMs, version: VERSION }),
       logger,
@@ -78,7 +77,7 @@ async function main(): Promise<void> {
     httpServer.headersTimeout = 60_000;
     const addr = httpServer.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.server.mcpHttpPort;
-    logger.info('MCP Streamable HTTP listening', { url: `http://${host}:${port}/mcp`, auth: config.gateway.apiKeys.length ? 'bearer keys' : 'none (loopback only)' });
+    logger.info('MCP Streamable HTTP listening', { url: `http://${host}:${port}/mcp`, auth: config.gateway.apiKeys.length ? 'bearer keys' : 'none' });
   } else {
     const caller = callerForKey(undefined, [], true)!;
     const server = createMcpServer({ orchestrator, caller, logger, progressIntervalMs, version: VERSION });

@@ -1,18 +1,16 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import type { Redis } from 'ioredis';
+import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { OrchestratorError, TOOL_CONTRACTS, TOOL_NAMES, toErrorInfo, type ErrorInfo } from '@orch/contracts';
 import { TOOL_DOCS, spendOutput, type Caller, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { z } from 'zod';
 import { STATUS_BY_CODE, errorBody } from './http-errors';
-import { DOCS_HTML, openApiDocument } from './openapi';
+import { DOCS_CSP, DOCS_HTML, openApiDocument } from './openapi';
 import { callerFor } from './auth';
 
 export interface RestAppDeps {
   orchestrator: Orchestrator;
-  /** A connection the SSE endpoint may duplicate for blocking reads. */
-  redis: Redis;
   logger: Logger;
   apiKeys: readonly string[];
   allowedOrigins: readonly string[];
@@ -24,10 +22,17 @@ export interface RestAppDeps {
   version?: string;
 }
 
+/** Sets the status (and Retry-After for rate limits) of an error answer. */
+const errorStatus = (res: Response, info: ErrorInfo): Response => {
+  const retryAfter = info.details?.retry_after_seconds;
+  if (info.code === 'rate_limited' && typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
+  return res.status(STATUS_BY_CODE[info.code]);
+};
+
 const send = (res: Response, err: unknown, logger: Logger) => {
   const info: ErrorInfo = toErrorInfo(err);
   if (info.code === 'internal') logger.error('request failed', { err: (err as Error)?.stack ?? String(err) });
-  res.status(STATUS_BY_CODE[info.code]).json(errorBody(info));
+  errorStatus(res, info).json(errorBody(info));
 };
 
 /**
@@ -38,10 +43,9 @@ const send = (res: Response, err: unknown, logger: Logger) => {
 export function createRestApp(deps: RestAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Security headers (helmet's defaults: CSP, nosniff, frame-ancestors, HSTS, no referrer…).
+  app.use(helmet({ referrerPolicy: { policy: 'no-referrer' }, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   app.use((req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Referrer-Policy', 'no-referrer');
     const origin = req.headers.origin;
     if (origin) {
       if (!deps.allowedOrigins.includes(origin) && !deps.allowedOrigins.includes('*')) {
@@ -66,7 +70,7 @@ export function createRestApp(deps: RestAppDeps): Express {
   });
   const doc = openApiDocument(deps.version ?? '0.1.0');
   app.get('/openapi.json', (_req, res) => void res.json(doc));
-  app.get('/docs', (_req, res) => void res.type('html').send(DOCS_HTML));
+  app.get('/docs', (_req, res) => void res.setHeader('Content-Security-Policy', DOCS_CSP).type('html').send(DOCS_HTML));
   app.get('/', (_req, res) => void res.json({ name: 'mcp-orchestrator REST bridge', docs: '/docs', openapi: '/openapi.json', tools: '/tools' }));
 
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -108,7 +112,7 @@ export function createRestApp(deps: RestAppDeps): Express {
     }
     if (result.isError) {
       const error = structured.error ?? { code: 'internal' as const, message: result.text, retryable: false };
-      return void res.status(STATUS_BY_CODE[error.code]).json({ ...errorBody(error), tool, ...(structured.request_id ? { result: structured } : {}) });
+      return void errorStatus(res, error).json({ ...errorBody(error), tool, ...(structured.request_id ? { result: structured } : {}) });
     }
     res.json({ success: true, tool, result: structured, timestamp: new Date().toISOString() });
   };
@@ -122,6 +126,14 @@ export function createRestApp(deps: RestAppDeps): Express {
     void callTool(body.method, body.params ?? {}, req, res).catch((err) => send(res, err, deps.logger));
   });
 
+  app.get('/requests', async (req, res) => {
+    try {
+      const limit = Math.min(100, Math.max(1, Number(req.query.limit ?? 20) || 20));
+      res.json({ success: true, result: { requests: await deps.orchestrator.listRequests(res.locals.caller as Caller, limit) } });
+    } catch (err) {
+      send(res, err, deps.logger);
+    }
+  });
   app.get('/requests/:id', async (req, res) => {
     try {
       const wait = Math.min(50, Math.max(0, Number(req.query.wait ?? 0) || 0));
@@ -146,22 +158,23 @@ export function createRestApp(deps: RestAppDeps): Express {
     }
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write('retry: 2000\n\n');
-    const ctrl = new AbortController();
-    req.on('close', () => ctrl.abort());
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    const blocking = deps.redis.duplicate();
     const after = String(req.headers['last-event-id'] ?? req.query.after ?? '0-0');
-    try {
-      for await (const e of deps.orchestrator.events.follow(id, { blockingRedis: blocking, after, signal: ctrl.signal, blockMs: 1000, timeoutMs: 3_600_000 })) {
-        const { id: eventId, ...event } = e;
-        res.write(`id: ${eventId}\nevent: ${e.type}\ndata: ${JSON.stringify(event)}\n\n`);
-        if (e.type === 'done') break;
-      }
-    } finally {
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    // Every SSE stream of this process shares one blocking Redis read (the EventHub).
+    const sub = deps.orchestrator.hub.subscribe(id, /^\d+(-\d+)?$/.test(after) ? after : '0-0', (e) => {
+      const { id: eventId, ...event } = e;
+      res.write(`id: ${eventId}\nevent: ${e.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      if (e.type === 'done') end();
+    });
+    // A request that never ends (its driver died) closes the stream after an hour; the client may resume.
+    const limit = setTimeout(() => end(), 3_600_000);
+    function end() {
       clearInterval(keepAlive);
-      blocking.disconnect();
+      clearTimeout(limit);
+      sub.close();
       res.end();
     }
+    req.on('close', end);
   });
 
   app.get('/spend', async (_req, res) => {

@@ -3,7 +3,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { configSecrets, loadConfigOrExit } from '@orch/config';
 import { createLogger } from '@orch/logging';
 import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
-import { Orchestrator } from '@orch/orchestration';
+import { Orchestrator, frontDoorHost } from '@orch/orchestration';
 import { installShutdown } from '@orch/worker';
 import { createRestApp } from './app';
 
@@ -23,7 +23,6 @@ async function main(): Promise<void> {
   collectDefaultMetrics({ register: registry });
   const app = createRestApp({
     orchestrator,
-    redis,
     logger,
     apiKeys: config.gateway.apiKeys,
     allowedOrigins: config.gateway.allowedOrigins,
@@ -31,7 +30,7 @@ async function main(): Promise<void> {
     registry,
     isReady: async () => redis.status === 'ready',
   });
-  const host = config.server.host;
+  const host = frontDoorHost(config, logger, 'REST bridge');
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.server.restPort, host, () => resolve(s)).on('error', reject);
   });
@@ -39,7 +38,6 @@ async function main(): Promise<void> {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.server.restPort;
   logger.info('REST bridge listening', { url: `http://${host}:${port}`, auth: config.gateway.apiKeys.length ? 'bearer keys' : 'none' });
-  if (!config.gateway.apiKeys.length) logger.warn(`no ORCH_API_KEYS: the REST bridge accepts every caller on ${host}; set keys before exposing it`);
   installShutdown({
     logger,
     timeoutMs: 30_000,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorInfoSchema, JobResultOutputSchema, SpendSchema, TOOL_CONTRACTS, TOOL_NAMES } from '@orch/contracts';
+import { ErrorInfoSchema, JobResultOutputSchema, RequestSummarySchema, SpendSchema, TOOL_CONTRACTS, TOOL_NAMES } from '@orch/contracts';
 import { TOOL_DOCS } from '@orch/orchestration';
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' });
@@ -30,6 +30,13 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
     };
   }
+  paths['/requests'] = {
+    get: {
+      summary: 'Your recent requests, newest first (per key)',
+      parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } }],
+      responses: { 200: { description: 'Requests', content: { 'application/json': { schema: { type: 'object', properties: { success: { const: true }, result: { type: 'object', properties: { requests: { type: 'array', items: schema(RequestSummarySchema) } } } } } } } } },
+    },
+  };
   paths['/requests/{id}'] = {
     get: { summary: 'Status, partial text and result of a request', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, { name: 'wait', in: 'query', schema: { type: 'number' }, description: 'seconds to wait for the end (max 50)' }], responses: { 200: { description: 'The request', content: { 'application/json': { schema: schema(JobResultOutputSchema) } } }, 404: errorResponse } },
     delete: { summary: 'Cancel a request', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'Cancelled (or already ended)' }, 404: errorResponse } },
@@ -53,6 +60,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
     paths,
   };
 }
+
+/** The docs page loads Scalar from jsDelivr; this CSP allows that and nothing else. */
+export const DOCS_CSP =
+  "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; font-src 'self' data: https:; img-src 'self' data: https:; connect-src 'self'";
 
 export const DOCS_HTML = `<!doctype html><html><head><title>MCP Orchestrator API</title><meta charset="utf-8"></head>
 <body><script id="api-reference" data-url="/openapi.json"></script>

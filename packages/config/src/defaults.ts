@@ -11,10 +11,11 @@ export const DEFAULT_CONFIG = {
   limits: {},
   ledger: {},
   server: {},
+  ws: {},
   worker: {},
   queue: { keepCompleted: {}, keepFailed: {} },
   orchestration: { files: {} },
-  gateway: {},
+  gateway: { rateLimit: {} },
   providers: {
     openrouter: {
       kind: 'openrouter',

@@ -109,6 +109,18 @@ export const ConfigSchema = z
       wsPort: port().default(8765),
       mcpHttpPort: port().default(8080),
     }),
+    ws: z.object({
+      /** Largest message a client may send; bigger ones get `payload_too_large` (4× closes the socket). */
+      maxMessageBytes: posInt().default(1024 * 1024),
+      /** A client with more than this queued unread is disconnected (slow consumer, code 4008). */
+      maxBufferedBytes: posInt().default(8 * 1024 * 1024),
+      /** Ping period; a socket that missed the previous pong is dropped. */
+      heartbeatMs: posInt().default(30_000),
+      /** A socket without a header key must send `auth` within this long. */
+      authTimeoutMs: posInt().default(10_000),
+      /** Calls and subscriptions one socket may have open at once. */
+      maxInFlight: posInt().default(256),
+    }),
     worker: z.object({
       concurrency: posInt().default(8),
       metricsPort: port().default(9464),
@@ -176,6 +188,13 @@ export const ConfigSchema = z
       allowedHosts: list().default([]),
       /** Run the provider workers inside the gateway process (one command for a laptop). */
       runWorkers: BoolSchema.default(false),
+      /** Without keys the front doors bind 127.0.0.1 whatever ORCH_HOST says, unless this is true (auth done by a proxy). */
+      allowUnauthenticated: BoolSchema.default(false),
+      /** Tool calls one caller (key) may make per window, across every front door; 0 turns it off. */
+      rateLimit: z.object({
+        points: num().pipe(z.number().int('must be an integer').min(0, 'must be >= 0')).default(120),
+        windowSeconds: posInt().default(60),
+      }),
     }),
     providers: z.record(z.string(), ProviderSchema),
     models: z.record(z.string().regex(/^[a-z0-9_\-.]+$/i, 'model keys use letters, digits, _ - .'), ModelSchema),

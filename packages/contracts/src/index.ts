@@ -95,3 +95,7 @@ export type {
   ToolInput,
   ToolOutput,
 } from './tools';
+export { WS_PROTOCOL_VERSION, WsCallIdSchema, WsRequestSchema, WS_CONTROL_PARAMS, WS_CONTROL_METHODS, WsServerMessageSchema, WS_CLOSE } from './ws';
+export type { WsCallId, WsRequest, WsControlMethod, WsServerMessage } from './ws';
+export { RequestSummarySchema } from './tools';
+export type { RequestSummary } from './tools';

@@ -260,6 +260,20 @@ export const JobResultOutputSchema = z.object({
 });
 export type JobResultOutput = z.infer<typeof JobResultOutputSchema>;
 
+/** One line of a caller's request history (REST `GET /requests`, WS `requests`). */
+export const RequestSummarySchema = z.object({
+  request_id: z.string(),
+  tool: z.string(),
+  status: RequestStatusSchema,
+  strategy: StrategySchema.optional(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  models: z.array(z.string()),
+  cost_usd: z.number().nonnegative(),
+  error: ErrorInfoSchema.optional(),
+});
+export type RequestSummary = z.infer<typeof RequestSummarySchema>;
+
 export const CancelOutputSchema = z.object({ request_id: z.string(), status: RequestStatusSchema, cancelled: z.boolean() });
 
 /** Every tool's name, schemas and hints. Handlers live in packages/orchestration. */

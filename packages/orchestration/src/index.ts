@@ -12,5 +12,6 @@ export { RequestStore } from './request-store';
 export type { RequestRecord } from './request-store';
 export { CallerStore } from './caller-store';
 export { renderModelOutput, renderJobResult } from './render';
-export { spendOutput } from './status';
+export { spendOutput, listModelsOutput } from './status';
 export { callerForKey, bearer } from './caller-auth';
+export { frontDoorHost, isLoopback } from './listen-host';

@@ -12,13 +12,15 @@ import {
   type JobResultOutput,
   type ModelCallPayloadInput,
   type ModelToolOutput,
+  type RequestSummary,
   type StoredRequestEvent,
   type ThinkingMode,
   type ToolName,
 } from '@orch/contracts';
 import { enabledModelKeys, resolveModel, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
-import { ProviderQueues, RequestEvents, cancelRequest, isCancelled } from '@orch/queue';
+import { EventHub, ProviderQueues, RequestEvents, cancelRequest, isCancelled } from '@orch/queue';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Ledger } from '@orch/ledger';
 import { analyzeTask } from './analyze';
 import { CallerStore } from './caller-store';
@@ -96,6 +98,8 @@ export class Orchestrator {
   private readonly roots: string[];
   private readonly running = new Map<string, { ctrl: AbortController; done: Promise<void> }>();
   private readonly owner = `${hostname()}/${process.pid}`;
+  private readonly limiter: RateLimiterRedis | undefined;
+  private sharedHub: { hub: EventHub; connection: Redis } | undefined;
 
   constructor(opts: OrchestratorOptions) {
     this.config = opts.config;
@@ -108,11 +112,46 @@ export class Orchestrator {
     this.callers = new CallerStore({ redis: opts.redis, sessionTtlSeconds: o.sessionTtlSeconds, threadTtlSeconds: o.threadTtlSeconds, maxThreadTurns: o.maxThreadTurns });
     this.ledger = new Ledger({ redis: opts.redis, limits: opts.config.limits, keyPrefix: opts.config.ledger.keyPrefix });
     this.roots = o.files.roots.length ? o.files.roots : [opts.cwd ?? process.cwd()];
+    const rl = opts.config.gateway.rateLimit;
+    if (rl.points > 0) this.limiter = new RateLimiterRedis({ storeClient: opts.redis, keyPrefix: 'orch:rl', points: rl.points, duration: rl.windowSeconds });
+  }
+
+  /**
+   * One shared reader of request event streams for this process (one blocking connection however
+   * many subscribers). Created on first use.
+   */
+  get hub(): EventHub {
+    if (!this.sharedHub) {
+      const connection = this.redis.duplicate({ maxRetriesPerRequest: null, connectionName: 'event-hub' });
+      this.sharedHub = { connection, hub: new EventHub({ redis: this.redis, blockingRedis: connection, events: this.events }) };
+    }
+    return this.sharedHub.hub;
+  }
+
+  /** Counts one call against the caller's rate limit; throws `rate_limited` when it is used up. */
+  private async consumeRate(caller: Caller): Promise<void> {
+    if (!this.limiter) return;
+    try {
+      await this.limiter.consume(caller.id);
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) {
+        // Redis trouble: fail open here; the call itself will report Redis being down.
+        this.logger.warn('rate limiter unavailable', { err: (err as Error)?.message });
+        return;
+      }
+      const retryAfter = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+      const rl = this.config.gateway.rateLimit;
+      throw new OrchestratorError('rate_limited', `Rate limit: ${rl.points} tool calls per ${rl.windowSeconds} s for this caller; retry in ${retryAfter} s`, {
+        retryable: true,
+        details: { retry_after_seconds: retryAfter, limit: rl.points, window_seconds: rl.windowSeconds },
+      });
+    }
   }
 
   /** Runs a tool. Known failures come back as `isError` results with a stable code, never thrown. */
   async callTool(name: string, args: unknown, caller: Caller, opts: CallOptions = {}): Promise<ToolResult> {
     try {
+      await this.consumeRate(caller);
       if (!(name in TOOL_CONTRACTS)) {
         throw new OrchestratorError('unknown_tool', `Unknown tool "${name}". Tools: ${Object.keys(TOOL_CONTRACTS).join(', ')}`);
       }
@@ -217,7 +256,7 @@ export class Orchestrator {
       updatedAt: '',
       jobs: {},
     };
-    await this.requests.put(record);
+    await this.requests.create(record);
     await this.requests.holdDriver(requestId, this.owner);
     const ctrl = new AbortController();
     const analysis = strategy === 'progressive_deep_dive' ? analyzeTask(ask.prompt, { all: models, first: o.firstModel }) : undefined;
@@ -489,6 +528,22 @@ export class Orchestrator {
     return { request_id: requestId, status: 'cancelled', cancelled: true };
   }
 
+  /** The caller's recent requests, newest first. */
+  async listRequests(caller: Caller, limit = 20): Promise<RequestSummary[]> {
+    const records = await this.requests.listForCaller(caller.id, limit);
+    return records.map((r) => ({
+      request_id: r.requestId,
+      tool: r.tool,
+      status: r.status,
+      ...(r.strategy ? { strategy: r.strategy } : {}),
+      created_at: r.createdAt,
+      updated_at: r.updatedAt,
+      models: r.output?.totals.models ?? [...new Set(Object.values(r.jobs))],
+      cost_usd: r.output?.totals.cost_usd ?? 0,
+      ...(r.error ? { error: r.error } : {}),
+    }));
+  }
+
   /** Requests this process is driving. */
   get active(): number {
     return this.running.size;
@@ -500,6 +555,10 @@ export class Orchestrator {
     if (all.length && graceMs > 0) await Promise.race([Promise.all(all.map((r) => r.done)), sleep(graceMs)]);
     for (const r of this.running.values()) r.ctrl.abort('shutdown');
     await Promise.all([...this.running.values()].map((r) => r.done));
+    if (this.sharedHub) {
+      await this.sharedHub.hub.close();
+      this.sharedHub.connection.disconnect();
+    }
     await this.queues.close();
   }
 }

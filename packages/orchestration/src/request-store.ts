@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ErrorInfo, ModelToolOutput, RequestStatus, Strategy } from '@orch/contracts';
-import { requestKeys } from '@orch/queue';
+import { callerKeys, requestKeys } from '@orch/queue';
 
 export interface RequestRecord {
   requestId: string;
@@ -18,7 +18,7 @@ export interface RequestRecord {
 
 /** Request records (`orch:req:{id}:meta`): readable by every front door, with the request TTL. */
 export class RequestStore {
-  constructor(private readonly opts: { redis: Redis; ttlSeconds: number; driverLeaseSeconds?: number }) {}
+  constructor(private readonly opts: { redis: Redis; ttlSeconds: number; driverLeaseSeconds?: number; keepPerCaller?: number }) {}
 
   get leaseSeconds(): number {
     return this.opts.driverLeaseSeconds ?? 30;
@@ -27,6 +27,29 @@ export class RequestStore {
   async put(record: RequestRecord): Promise<void> {
     record.updatedAt = new Date().toISOString();
     await this.opts.redis.set(requestKeys(record.requestId).meta, JSON.stringify(record), 'EX', this.opts.ttlSeconds);
+  }
+
+  /** Stores a new request and indexes it under its caller (the newest `keepPerCaller`). */
+  async create(record: RequestRecord): Promise<void> {
+    record.updatedAt = new Date().toISOString();
+    const index = callerKeys(record.callerId).requests;
+    const res = await this.opts.redis
+      .multi()
+      .set(requestKeys(record.requestId).meta, JSON.stringify(record), 'EX', this.opts.ttlSeconds)
+      .zadd(index, Date.parse(record.createdAt), record.requestId)
+      .zremrangebyrank(index, 0, -(this.opts.keepPerCaller ?? 1000) - 1)
+      .expire(index, this.opts.ttlSeconds)
+      .exec();
+    const err = res?.find(([e]) => e)?.[0];
+    if (err) throw err;
+  }
+
+  /** A caller's requests, newest first (records that expired are skipped). */
+  async listForCaller(callerId: string, limit: number): Promise<RequestRecord[]> {
+    const ids = await this.opts.redis.zrevrange(callerKeys(callerId).requests, 0, limit - 1);
+    if (!ids.length) return [];
+    const raws = await Promise.all(ids.map((id) => this.opts.redis.get(requestKeys(id).meta)));
+    return raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as RequestRecord);
   }
 
   async get(requestId: string): Promise<RequestRecord | undefined> {

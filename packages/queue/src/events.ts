@@ -82,7 +82,8 @@ export class RequestEvents {
   }
 }
 
-function parseEntry(id: string, fields: string[]): StoredRequestEvent | undefined {
+/** A stream entry → its event, or undefined when it is not one we understand. */
+export function parseEntry(id: string, fields: string[]): StoredRequestEvent | undefined {
   const i = fields.indexOf('e');
   if (i < 0) return undefined;
   const parsed = RequestEventSchema.safeParse(JSON.parse(fields[i + 1] ?? 'null'));

@@ -4,6 +4,8 @@ export { requestKeys, threadKey, callerKeys, CANCEL_CHANNEL } from './keys';
 export { PROVIDER_BACKOFF, queueName, modelCallJobOptions, modelCallJobId, providerBackoff } from './catalog';
 export { RequestEvents } from './events';
 export type { RequestEventsOptions, FollowOptions } from './events';
+export { EventHub, compareStreamIds } from './event-hub';
+export type { EventHubOptions, Subscription } from './event-hub';
 export { cancelRequest, isCancelled, subscribeCancellations } from './cancel';
 export { ProviderQueues } from './queues';
 export type { ModelCallQueue, QueuesOptions } from './queues';

@@ -24,7 +24,12 @@ export function threadKey(threadId: string): string {
   return `orch:thread:{${threadId}}`;
 }
 
-/** A caller's session context and settings (hashes with a TTL). */
+/** A caller's session context and settings (with a TTL), and its recent requests. */
 export function callerKeys(callerId: string) {
-  return { context: `orch:caller:{${callerId}}:context`, prefs: `orch:caller:{${callerId}}:prefs` };
+  return {
+    context: `orch:caller:{${callerId}}:context`,
+    prefs: `orch:caller:{${callerId}}:prefs`,
+    /** Sorted set: request id → creation time (ms), newest kept, with the request TTL. */
+    requests: `orch:caller:{${callerId}}:requests`,
+  };
 }

@@ -1,0 +1,118 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { Gauge, type Registry } from 'prom-client';
+import { TOOL_NAMES, WS_CLOSE, WS_CONTROL_METHODS, WS_PROTOCOL_VERSION } from '@orch/contracts';
+import { TOOL_DOCS, bearer, callerForKey, listModelsOutput, type Orchestrator } from '@orch/orchestration';
+import type { Logger } from '@orch/logging';
+import { WsSession, type SessionLimits } from './session';
+
+export interface WsBridgeDeps {
+  orchestrator: Orchestrator;
+  logger: Logger;
+  apiKeys: readonly string[];
+  allowedOrigins: readonly string[];
+  limits: SessionLimits & { heartbeatMs: number };
+  registry?: Registry;
+  isReady: () => Promise<boolean>;
+  version?: string;
+}
+
+export interface WsBridge {
+  server: Server;
+  sessions(): number;
+  /** Closes every socket with 1001 (clients reconnect and resubscribe elsewhere), then the server. */
+  close(): Promise<void>;
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff' });
+  res.end(JSON.stringify(body));
+};
+
+function refuse(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ success: false, error: { code: status === 401 ? 'unauthorized' : 'not_found', message, retryable: false } });
+  socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/**
+ * The WebSocket bridge on one HTTP server: `/healthz`, `/readyz`, `/metrics` over plain HTTP, and
+ * WebSocket upgrades on any other path. Origin and key checks happen at the upgrade, so a refused
+ * browser never gets a socket.
+ */
+export function createWsBridge(deps: WsBridgeDeps): WsBridge {
+  const sessions = new Set<WsSession>();
+  const connections = deps.registry ? new Gauge({ name: 'ws_connections', help: 'Open WebSocket connections', registers: [deps.registry] }) : undefined;
+  const subscriptions = deps.registry ? new Gauge({ name: 'ws_subscriptions', help: 'Requests followed by WebSocket clients', registers: [deps.registry] }) : undefined;
+  const config = deps.orchestrator.config;
+  const welcome = {
+    type: 'welcome' as const,
+    server: 'mcp-orchestrator',
+    version: deps.version ?? '0.1.0',
+    protocol: WS_PROTOCOL_VERSION,
+    tools: TOOL_NAMES.map((name) => ({ name, description: TOOL_DOCS[name].description })),
+    models: listModelsOutput(config).models.map((m) => ({ key: m.key, model_id: m.model_id, provider: m.provider, description: m.description })),
+    methods: [...TOOL_NAMES, ...WS_CONTROL_METHODS],
+    limits: { max_message_bytes: deps.limits.maxMessageBytes, rate_limit: { points: config.gateway.rateLimit.points, window_seconds: config.gateway.rateLimit.windowSeconds } },
+  };
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') return json(res, 200, { status: 'ok', connections: sessions.size });
+    if (path === '/readyz') return void deps.isReady().then((ok) => json(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not_ready' }));
+    if (path === '/metrics' && deps.registry) {
+      return void deps.registry.metrics().then((text) => {
+        res.writeHead(200, { 'Content-Type': deps.registry!.contentType });
+        res.end(text);
+      });
+    }
+    json(res, 426, { success: false, error: { code: 'not_found', message: 'This is the WebSocket bridge: connect with ws://host:port/', retryable: false } });
+  });
+
+  // maxPayload is the hard stop (the socket closes with 1009); the session answers anything over
+  // the soft limit with a payload_too_large error and keeps the socket.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: deps.limits.maxMessageBytes * 4, perMessageDeflate: false });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    const origin = req.headers.origin;
+    if (origin && !deps.allowedOrigins.includes(origin) && !deps.allowedOrigins.includes('*')) return refuse(socket, 403, `Origin ${origin} is not allowed`);
+    // A header key must be right; without one, the first message may authenticate (browsers).
+    const header = req.headers.authorization;
+    const caller = header !== undefined || deps.apiKeys.length === 0 ? callerForKey(bearer(header), deps.apiKeys, false) : undefined;
+    if (header !== undefined && !caller) return refuse(socket, 401, 'Wrong key in the Authorization header');
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      connections?.inc();
+      const session = new WsSession(ws, { ...deps, welcome, onSubscriptionCount: (d) => subscriptions?.inc(d) }, caller);
+      sessions.add(session);
+      ws.on('close', () => {
+        sessions.delete(session);
+        connections?.dec();
+      });
+    });
+  });
+
+  // Heartbeats: a socket that has not answered the previous ping is dead; drop it.
+  const heartbeat = setInterval(() => {
+    for (const s of sessions) {
+      if (!s.alive) {
+        s.close(WS_CLOSE.goingAway, 'heartbeat timeout', true);
+        continue;
+      }
+      s.alive = false;
+      s.ping();
+    }
+  }, deps.limits.heartbeatMs);
+  heartbeat.unref();
+
+  return {
+    server,
+    sessions: () => sessions.size,
+    close: async () => {
+      clearInterval(heartbeat);
+      for (const s of sessions) s.close(WS_CLOSE.goingAway, 'server shutting down');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}

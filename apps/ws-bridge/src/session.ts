@@ -1,0 +1,249 @@
+import { WebSocket, type RawData } from 'ws';
+import {
+  OrchestratorError,
+  TOOL_CONTRACTS,
+  WS_CLOSE,
+  WS_CONTROL_PARAMS,
+  WsRequestSchema,
+  toErrorInfo,
+  type ErrorInfo,
+  type ModelToolOutput,
+  type StoredRequestEvent,
+  type WsCallId,
+  type WsControlMethod,
+  type WsServerMessage,
+} from '@orch/contracts';
+import { callerForKey, describeZodError, type Caller, type Orchestrator } from '@orch/orchestration';
+import type { Subscription } from '@orch/queue';
+import type { Logger } from '@orch/logging';
+
+export interface SessionLimits {
+  maxMessageBytes: number;
+  maxBufferedBytes: number;
+  authTimeoutMs: number;
+  maxInFlight: number;
+}
+
+export interface SessionDeps {
+  orchestrator: Orchestrator;
+  logger: Logger;
+  apiKeys: readonly string[];
+  limits: SessionLimits;
+  /** The welcome message (tools, models, limits); `authenticated` is filled per socket. */
+  welcome: Omit<Extract<WsServerMessage, { type: 'welcome' }>, 'authenticated'>;
+  onSubscriptionCount?: (delta: number) => void;
+}
+
+/** What a watch sends when its request ends: a tool call's output, or a subscription's record. */
+type WatchKind = 'call' | 'subscription';
+
+interface Watch {
+  id: WsCallId | null;
+  requestId: string;
+  kind: WatchKind;
+  sub: Subscription;
+}
+
+/**
+ * One WebSocket connection: authenticates it, runs its calls concurrently (replies carry the
+ * client's id), and forwards the events of the requests it follows from the process's shared
+ * EventHub. Requests outlive the socket: a client that reconnects resubscribes from its last event id.
+ */
+export class WsSession {
+  private caller: Caller | undefined;
+  private readonly watches = new Set<Watch>();
+  private inFlight = 0;
+  private closed = false;
+  private authTimer: NodeJS.Timeout | undefined;
+  alive = true;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly deps: SessionDeps,
+    headerCaller: Caller | undefined,
+  ) {
+    this.caller = headerCaller;
+    ws.on('message', (data, isBinary) => {
+      this.alive = true;
+      void this.onMessage(data, isBinary);
+    });
+    ws.on('pong', () => (this.alive = true));
+    ws.on('close', () => this.dispose());
+    ws.on('error', (err) => deps.logger.debug('websocket error', { err: err.message }));
+    this.send({ ...deps.welcome, authenticated: this.caller !== undefined });
+    if (!this.caller) {
+      this.authTimer = setTimeout(() => this.close(WS_CLOSE.unauthorized, 'no auth message in time'), deps.limits.authTimeoutMs);
+      this.authTimer.unref();
+    }
+  }
+
+  /** Sends one message, or drops a client that has stopped reading. */
+  send(msg: WsServerMessage): void {
+    if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.ws.bufferedAmount > this.deps.limits.maxBufferedBytes) {
+      this.deps.logger.warn('dropping a slow websocket consumer', { bufferedBytes: this.ws.bufferedAmount });
+      this.close(WS_CLOSE.slowConsumer, 'slow consumer: messages were not read fast enough', true);
+      return;
+    }
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  ping(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  }
+
+  close(code: number, reason: string, now = false): void {
+    if (this.closed) return;
+    this.dispose();
+    if (now) this.ws.terminate();
+    else {
+      this.ws.close(code, reason);
+      setTimeout(() => this.ws.terminate(), 2000).unref();
+    }
+  }
+
+  private dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.authTimer);
+    for (const w of this.watches) w.sub.close();
+    this.deps.onSubscriptionCount?.(-this.watches.size);
+    this.watches.clear();
+  }
+
+  private error(id: WsCallId | null, err: unknown, requestId?: string, result?: unknown): void {
+    const info: ErrorInfo = toErrorInfo(err);
+    if (info.code === 'internal') this.deps.logger.error('websocket call failed', { err: (err as Error)?.stack ?? String(err) });
+    this.send({ type: 'error', id, success: false, error: info, ...(requestId ? { request_id: requestId } : {}), ...(result !== undefined ? { result } : {}) } as WsServerMessage);
+  }
+
+  private async onMessage(data: RawData, isBinary: boolean): Promise<void> {
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (buf.length > this.deps.limits.maxMessageBytes) {
+      return this.error(null, new OrchestratorError('payload_too_large', `The message is ${buf.length} bytes; the limit is ${this.deps.limits.maxMessageBytes}`));
+    }
+    let raw: unknown;
+    try {
+      if (isBinary) throw new Error('binary');
+      raw = JSON.parse(buf.toString('utf8'));
+    } catch {
+      return this.error(null, new OrchestratorError('invalid_arguments', 'The message is not valid JSON text; send {"id": …, "method": "<tool>", "params": {…}}'));
+    }
+    const idGuess = (raw as { id?: unknown })?.id;
+    const echoId = typeof idGuess === 'string' || typeof idGuess === 'number' ? idGuess : null;
+    const parsed = WsRequestSchema.safeParse(raw);
+    if (!parsed.success) return this.error(echoId, describeZodError(parsed.error));
+    const { method, params = {} } = parsed.data;
+    const id = parsed.data.id ?? null;
+
+    if (method === 'auth') return this.auth(id, params);
+    if (!this.caller) {
+      this.error(id, new OrchestratorError('unauthorized', 'Authenticate first: send {"method": "auth", "params": {"key": "<key>"}} or an Authorization header'));
+      return this.close(WS_CLOSE.unauthorized, 'unauthorized');
+    }
+    if (this.inFlight >= this.deps.limits.maxInFlight) {
+      return this.error(id, new OrchestratorError('rate_limited', `Too many calls in flight on this socket (limit ${this.deps.limits.maxInFlight}); wait for replies`, { retryable: true }));
+    }
+    this.inFlight++;
+    try {
+      if (method in WS_CONTROL_PARAMS) await this.control(id, method as WsControlMethod, params, this.caller);
+      else await this.callTool(id, method, params, this.caller);
+    } catch (err) {
+      this.error(id, err);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private auth(id: WsCallId | null, params: Record<string, unknown>): void {
+    const p = WS_CONTROL_PARAMS.auth.safeParse(params);
+    const caller = p.success ? callerForKey(p.data.key, this.deps.apiKeys, false) : undefined;
+    if (!caller) {
+      this.error(id, new OrchestratorError('unauthorized', 'Wrong or missing key'));
+      return this.close(WS_CLOSE.unauthorized, 'unauthorized');
+    }
+    clearTimeout(this.authTimer);
+    this.caller = caller;
+    this.send({ type: 'result', id, success: true, result: { authenticated: true } });
+  }
+
+  private async callTool(id: WsCallId | null, method: string, params: Record<string, unknown>, caller: Caller): Promise<void> {
+    // syncWaitMs 0: a model tool returns its request id at once; its events and output follow here.
+    const result = await this.deps.orchestrator.callTool(method, params, caller, { syncWaitMs: 0 });
+    const structured = result.structured as { status?: string; error?: ErrorInfo };
+    if (result.requestId && structured.status === 'running' && method in TOOL_CONTRACTS) {
+      this.send({ type: 'accepted', id, request_id: result.requestId });
+      this.watch(id, result.requestId, '0-0', 'call');
+      return;
+    }
+    if (result.isError) return this.error(id, structured.error ?? new OrchestratorError('internal', result.text), result.requestId, structured.error ? undefined : structured);
+    this.send({ type: 'result', id, success: true, ...(result.requestId ? { request_id: result.requestId } : {}), result: structured });
+  }
+
+  private async control(id: WsCallId | null, method: WsControlMethod, params: Record<string, unknown>, caller: Caller): Promise<void> {
+    const parsed = WS_CONTROL_PARAMS[method].safeParse(params);
+    if (!parsed.success) throw describeZodError(parsed.error);
+    const o = this.deps.orchestrator;
+    const p = parsed.data as Record<string, unknown> & { request_id: string };
+    switch (method) {
+      case 'subscribe': {
+        await o.getRequest(p.request_id, caller); // exists and belongs to this caller
+        this.send({ type: 'subscribed', id, request_id: p.request_id });
+        this.watch(id, p.request_id, (p.after as string | undefined) ?? '0-0', 'subscription');
+        return;
+      }
+      case 'unsubscribe': {
+        let n = 0;
+        for (const w of [...this.watches]) {
+          if (w.requestId !== p.request_id) continue;
+          w.sub.close();
+          this.watches.delete(w);
+          n++;
+        }
+        this.deps.onSubscriptionCount?.(-n);
+        return this.send({ type: 'result', id, success: true, request_id: p.request_id, result: { unsubscribed: n } });
+      }
+      case 'cancel':
+        return this.send({ type: 'result', id, success: true, request_id: p.request_id, result: await o.cancel(p.request_id, caller) });
+      case 'get_request':
+        return this.send({ type: 'result', id, success: true, request_id: p.request_id, result: await o.getRequest(p.request_id, caller) });
+      case 'requests':
+        return this.send({ type: 'result', id, success: true, result: { requests: await o.listRequests(caller, p.limit as unknown as number) } });
+      case 'ping':
+        return this.send({ type: 'result', id, success: true, result: { pong: Date.now() } });
+      default:
+        throw new OrchestratorError('unknown_tool', `Unknown method "${String(method)}"`);
+    }
+  }
+
+  /** Forwards a request's events after `after`, then its output when it is done. */
+  private watch(id: WsCallId | null, requestId: string, after: string, kind: WatchKind): void {
+    if (this.closed) return;
+    const watch: Watch = {
+      id,
+      requestId,
+      kind,
+      sub: this.deps.orchestrator.hub.subscribe(requestId, after, (e) => this.forward(watch, e)),
+    };
+    this.watches.add(watch);
+    this.deps.onSubscriptionCount?.(1);
+  }
+
+  private forward(w: Watch, e: StoredRequestEvent): void {
+    const { id: eventId, ...event } = e;
+    this.send({ type: 'event', id: w.id, request_id: w.requestId, event_id: eventId, event });
+    if (e.type !== 'done') return;
+    w.sub.close();
+    if (this.watches.delete(w)) this.deps.onSubscriptionCount?.(-1);
+    void this.finish(w).catch((err) => this.error(w.id, err, w.requestId));
+  }
+
+  private async finish(w: Watch): Promise<void> {
+    const caller = this.caller!;
+    const record = await this.deps.orchestrator.getRequest(w.requestId, caller);
+    if (w.kind === 'subscription') return this.send({ type: 'result', id: w.id, success: true, request_id: w.requestId, result: record });
+    const output = record.output as ModelToolOutput | undefined;
+    if (record.status === 'completed' && output) return this.send({ type: 'result', id: w.id, success: true, request_id: w.requestId, result: output });
+    this.error(w.id, record.error ?? output?.error ?? new OrchestratorError('internal', `The request ended as ${record.status}`), w.requestId, output);
+  }
+}

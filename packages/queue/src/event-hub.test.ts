@@ -1,0 +1,81 @@
+import { Redis } from 'ioredis';
+import { startRedis, waitFor, type RedisServerHandle } from '@orch/testing';
+import type { RequestEvent, StoredRequestEvent } from '@orch/contracts';
+import { EventHub, compareStreamIds } from './event-hub';
+import { RequestEvents } from './events';
+
+describe('EventHub: many streams over one blocking connection', () => {
+  let server: RedisServerHandle;
+  let redis: Redis;
+  let blocking: Redis;
+  let events: RequestEvents;
+  let hub: EventHub;
+  let n = 0;
+  const rid = () => `hub${++n}`;
+  const progress = (requestId: string, message: string): RequestEvent => ({ type: 'progress', stage: 'started', requestId, message, ts: Date.now() });
+  const messages = (list: StoredRequestEvent[]) => list.map((e) => (e.type === 'progress' ? e.message : e.type));
+
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url);
+    blocking = new Redis(server.url, { maxRetriesPerRequest: null });
+    events = new RequestEvents({ redis, ttlSeconds: 120 });
+    // A long block: new subscriptions must interrupt it rather than wait it out.
+    hub = new EventHub({ redis, blockingRedis: blocking, events, blockMs: 30_000 });
+  });
+  afterAll(async () => {
+    await hub.close();
+    redis.disconnect();
+    blocking.disconnect();
+    await server.stop();
+  });
+
+  it('compares stream ids numerically', () => {
+    expect(compareStreamIds('10-0', '9-5')).toBe(1);
+    expect(compareStreamIds('5-10', '5-9')).toBe(1);
+    expect(compareStreamIds('5-1', '5-1')).toBe(0);
+    expect(compareStreamIds('0-0', '1-0')).toBe(-1);
+  });
+
+  it('delivers past and live events of many streams, each in order, and a new stream interrupts the blocked read', async () => {
+    const ids = Array.from({ length: 20 }, rid);
+    for (const id of ids) await events.publish(progress(id, 'before'));
+    const got = new Map<string, StoredRequestEvent[]>(ids.map((id) => [id, []]));
+    const subs = ids.map((id) => hub.subscribe(id, '0-0', (e) => got.get(id)!.push(e)));
+    await waitFor(() => ids.every((id) => got.get(id)!.length === 1), { timeoutMs: 2000 });
+    for (let i = 0; i < 3; i++) for (const id of ids) await events.publish(progress(id, `live${i}`));
+    await waitFor(() => ids.every((id) => got.get(id)!.length === 4), { timeoutMs: 2000 });
+    for (const id of ids) expect(messages(got.get(id)!)).toEqual(['before', 'live0', 'live1', 'live2']);
+    // One more stream while the hub is blocked on twenty: seen at once, not after the 30 s block.
+    const late = rid();
+    const lateGot: StoredRequestEvent[] = [];
+    const started = Date.now();
+    const lateSub = hub.subscribe(late, '0-0', (e) => lateGot.push(e));
+    await new Promise((r) => setTimeout(r, 50));
+    await events.publish(progress(late, 'x'));
+    await waitFor(() => lateGot.length === 1, { timeoutMs: 3000 });
+    expect(Date.now() - started).toBeLessThan(3000);
+    for (const s of [...subs, lateSub]) s.close();
+    expect(hub.size).toBe(0);
+  });
+
+  it('a second listener that resumes from an earlier id gets the gap, then live events, exactly once', async () => {
+    const id = rid();
+    const first: StoredRequestEvent[] = [];
+    const a = hub.subscribe(id, '0-0', (e) => first.push(e));
+    const published: string[] = [];
+    for (let i = 0; i < 5; i++) published.push(await events.publish(progress(id, `e${i}`)));
+    await waitFor(() => first.length === 5, { timeoutMs: 2000 });
+    // Resume after the second event, as a reconnecting client would, while events keep coming.
+    const second: StoredRequestEvent[] = [];
+    const b = hub.subscribe(id, published[1]!, (e) => second.push(e));
+    const more = Promise.all([5, 6, 7].map((i) => events.publish(progress(id, `e${i}`))));
+    await more;
+    await waitFor(() => second.length === 6 && first.length === 8, { timeoutMs: 2000 });
+    expect(messages(second)).toEqual(['e2', 'e3', 'e4', 'e5', 'e6', 'e7']);
+    expect(messages(first)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7']);
+    expect(b.lastId).toBe(second.at(-1)!.id);
+    a.close();
+    b.close();
+  });
+});

@@ -1,0 +1,201 @@
+import type { Redis } from 'ioredis';
+import type { StoredRequestEvent } from '@orch/contracts';
+import { parseEntry, type RequestEvents } from './events';
+import { requestKeys } from './keys';
+
+export interface EventHubOptions {
+  /** Command connection: catch-up reads (XRANGE) and CLIENT UNBLOCK. */
+  redis: Redis;
+  /** Dedicated connection for the shared XREAD BLOCK (role `blocking`). */
+  blockingRedis: Redis;
+  events: RequestEvents;
+  /** Longest one XREAD blocks. New streams interrupt it with CLIENT UNBLOCK. */
+  blockMs?: number;
+}
+
+export interface Subscription {
+  /** Id of the last event delivered: resume from it after a reconnect. */
+  readonly lastId: string;
+  close(): void;
+}
+
+interface Listener {
+  last: string;
+  /** Live events that arrive while the catch-up read runs. */
+  pending: StoredRequestEvent[] | undefined;
+  deliver: (e: StoredRequestEvent) => void;
+}
+
+interface Tracked {
+  /** The shared read position of the stream (the newest id the hub has read). */
+  cursor: string;
+  listeners: Set<Listener>;
+}
+
+/** Compares Redis stream ids (`ms-seq`). */
+export function compareStreamIds(a: string, b: string): number {
+  const [am = '0', as = '0'] = a.split('-');
+  const [bm = '0', bs = '0'] = b.split('-');
+  const ms = BigInt(am) - BigInt(bm);
+  if (ms !== 0n) return ms < 0n ? -1 : 1;
+  const seq = BigInt(as) - BigInt(bs);
+  return seq === 0n ? 0 : seq < 0n ? -1 : 1;
+}
+
+/**
+ * Follows many request event streams over ONE blocking connection: each XREAD names every stream
+ * some listener wants, and events fan out to the listeners in memory. A front door with a hundred
+ * WebSocket subscribers holds one Redis connection, not a hundred, and every listener still gets
+ * every event after its own resume point, in order, exactly once.
+ */
+export class EventHub {
+  private readonly streams = new Map<string, Tracked>();
+  private readonly blockMs: number;
+  private readonly loop: Promise<void>;
+  private stopped = false;
+  private blocked = false;
+  /** Incremented after every XREAD: tells an UNBLOCK sender its interrupt was seen. */
+  private generation = 0;
+  /** CLIENT ID of the blocking connection (asked before it blocks; a reconnect changes it). */
+  private clientId: number | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly opts: EventHubOptions) {
+    this.blockMs = opts.blockMs ?? 5000;
+    opts.blockingRedis.on('ready', () => (this.clientId = undefined));
+    this.loop = this.run();
+  }
+
+  /**
+   * Delivers every event of `requestId` after `after` (exclusive; `0-0` for all), then new ones as
+   * they arrive, until `close()`.
+   */
+  subscribe(requestId: string, after: string, deliver: (e: StoredRequestEvent) => void): Subscription {
+    const listener: Listener = { last: after === '0' ? '0-0' : after, pending: undefined, deliver };
+    let tracked = this.streams.get(requestId);
+    if (!tracked) {
+      // A new stream: the shared read starts at this listener's position, no catch-up needed.
+      tracked = { cursor: listener.last, listeners: new Set([listener]) };
+      this.streams.set(requestId, tracked);
+      this.wake?.();
+      this.interrupt();
+    } else {
+      tracked.listeners.add(listener);
+      if (compareStreamIds(listener.last, tracked.cursor) < 0) {
+        // Behind the shared position: read the gap, holding live events until it is delivered.
+        listener.pending = [];
+        void this.catchUp(requestId, listener);
+      }
+    }
+    const hub = this;
+    return {
+      get lastId() {
+        return listener.last;
+      },
+      close() {
+        const t = hub.streams.get(requestId);
+        if (!t) return;
+        t.listeners.delete(listener);
+        if (t.listeners.size === 0) hub.streams.delete(requestId);
+      },
+    };
+  }
+
+  /** Streams being followed (for metrics and tests). */
+  get size(): number {
+    return this.streams.size;
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.streams.clear();
+    this.wake?.();
+    this.interrupt();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.loop, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
+  }
+
+  private async catchUp(requestId: string, listener: Listener): Promise<void> {
+    try {
+      for (;;) {
+        const batch = await this.opts.events.read(requestId, listener.last, 1000);
+        for (const e of batch) this.offer(listener, e);
+        if (batch.length < 1000) break;
+      }
+    } catch {
+      // Redis trouble: the live events still follow; a gap shows as a jump in `chars`.
+    }
+    const held = listener.pending ?? [];
+    listener.pending = undefined;
+    for (const e of held) this.offer(listener, e);
+  }
+
+  private offer(listener: Listener, e: StoredRequestEvent): void {
+    if (compareStreamIds(e.id, listener.last) <= 0) return;
+    listener.last = e.id;
+    try {
+      listener.deliver(e);
+    } catch {
+      // A listener's failure is its own.
+    }
+  }
+
+  /** Makes a blocked XREAD return now so the next one names the current streams. */
+  private interrupt(): void {
+    if (!this.blocked) return;
+    const seen = this.generation;
+    const send = async (tries: number): Promise<void> => {
+      if (this.generation !== seen) return;
+      try {
+        if (this.clientId === undefined) return;
+        await this.opts.redis.call('CLIENT', 'UNBLOCK', String(this.clientId));
+      } catch {
+        return;
+      }
+      // The UNBLOCK can overtake an XREAD that was sent but not yet blocking: try again shortly.
+      if (tries > 1) setTimeout(() => void send(tries - 1), 20).unref();
+    };
+    void send(5);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      if (this.streams.size === 0) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+        continue;
+      }
+      const ids = [...this.streams.keys()];
+      const keys = ids.map((id) => requestKeys(id).events);
+      const trackedAt = ids.map((id) => this.streams.get(id)!);
+      const cursors = trackedAt.map((t) => t.cursor);
+      let res = null as Array<[string, Array<[string, string[]]>]> | null;
+      try {
+        this.clientId ??= Number(await this.opts.blockingRedis.client('ID'));
+        this.blocked = true;
+        res = (await this.opts.blockingRedis.xread('COUNT', 500, 'BLOCK', this.blockMs, 'STREAMS', ...keys, ...cursors)) as typeof res;
+      } catch {
+        if (!this.stopped) await new Promise((r) => setTimeout(r, 200));
+      } finally {
+        this.blocked = false;
+        this.generation++;
+      }
+      for (const [key, entries] of res ?? []) {
+        const i = keys.indexOf(key);
+        const tracked = trackedAt[i]!;
+        // Dropped (or dropped and re-added from another position) while the read was in flight.
+        if (this.streams.get(ids[i]!) !== tracked) continue;
+        for (const [id, fields] of entries) {
+          tracked.cursor = id;
+          const e = parseEntry(id, fields);
+          if (!e) continue;
+          for (const l of tracked.listeners) {
+            if (l.pending) l.pending.push(e);
+            else this.offer(l, e);
+          }
+        }
+      }
+    }
+  }
+}
