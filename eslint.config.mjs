@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // Examples are command-line programs a user runs: printing is their job.
+    files: ['examples/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  {
     files: ['**/*.test.ts', '**/test/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },

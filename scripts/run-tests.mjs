@@ -6,11 +6,14 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const dirs = ['apps', 'packages'].flatMap((top) =>
-  readdirSync(join(root, top), { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => join(root, top, d.name)),
-);
+const dirs = [
+  ...['apps', 'packages'].flatMap((top) =>
+    readdirSync(join(root, top), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => join(root, top, d.name)),
+  ),
+  join(root, 'examples'),
+];
 for (const dir of dirs) rmSync(join(dir, '.jest-results.json'), { force: true });
 
 const turbo = spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=2', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });

@@ -72,11 +72,13 @@ export function toErrorInfo(err: unknown): ErrorInfo {
   if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
     const parsed = ErrorCodeSchema.safeParse((err as { code: string }).code);
     if (parsed.success) {
-      const e = err as { message?: unknown; retryable?: unknown };
+      const e = err as { message?: unknown; retryable?: unknown; details?: unknown };
+      const details = e.details && typeof e.details === 'object' && !Array.isArray(e.details) ? (e.details as Record<string, unknown>) : undefined;
       return {
         code: parsed.data,
         message: typeof e.message === 'string' ? e.message : parsed.data,
         retryable: e.retryable === true,
+        ...(details ? { details } : {}),
       };
     }
   }

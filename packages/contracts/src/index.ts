@@ -93,6 +93,7 @@ export type {
   JobResultOutput,
   ToolName,
   ToolInput,
+  ToolArgs,
   ToolOutput,
 } from './tools';
 export { WS_PROTOCOL_VERSION, WsCallIdSchema, WsRequestSchema, WS_CONTROL_PARAMS, WS_CONTROL_METHODS, WsServerMessageSchema, WS_CLOSE } from './ws';

@@ -296,4 +296,6 @@ export const TOOL_CONTRACTS = {
 export type ToolName = keyof typeof TOOL_CONTRACTS;
 export const TOOL_NAMES = Object.keys(TOOL_CONTRACTS) as ToolName[];
 export type ToolInput<T extends ToolName> = z.output<(typeof TOOL_CONTRACTS)[T]['input']>;
+/** What a caller sends (defaults still optional). */
+export type ToolArgs<T extends ToolName> = z.input<(typeof TOOL_CONTRACTS)[T]['input']>;
 export type ToolOutput<T extends ToolName> = z.output<(typeof TOOL_CONTRACTS)[T]['output']>;

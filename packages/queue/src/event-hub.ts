@@ -87,16 +87,16 @@ export class EventHub {
         void this.catchUp(requestId, listener);
       }
     }
-    const hub = this;
+    const streams = this.streams;
     return {
       get lastId() {
         return listener.last;
       },
       close() {
-        const t = hub.streams.get(requestId);
+        const t = streams.get(requestId);
         if (!t) return;
         t.listeners.delete(listener);
-        if (t.listeners.size === 0) hub.streams.delete(requestId);
+        if (t.listeners.size === 0) streams.delete(requestId);
       },
     };
   }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { waitFor } from './wait';
 
 export interface ServiceProcess {
@@ -45,4 +46,25 @@ export async function spawnService(opts: SpawnServiceOptions): Promise<ServicePr
     if (child.exitCode !== null && !(stdout + stderr).includes(text)) throw new Error(`${opts.script} exited with ${child.exitCode} before it was ready: ${stderr.slice(-1000)}`);
   }
   return proc;
+}
+
+/** What each app logs once it serves; spawnApp waits for it. */
+export const APP_READY_TEXT = {
+  'worker-openai': 'provider worker started',
+  'worker-openrouter': 'provider worker started',
+  'rest-bridge': 'REST bridge listening',
+  'ws-bridge': 'WebSocket bridge listening',
+  'mcp-gateway': 'MCP Streamable HTTP listening',
+} as const;
+export type AppName = keyof typeof APP_READY_TEXT;
+
+/** The built entry point of an app in this repository (`apps/<name>/dist/main.js`). */
+export const appScript = (name: AppName): string => join(__dirname, '..', '..', '..', 'apps', name, 'dist', 'main.js');
+
+/**
+ * Starts a built app as its own process and waits until it serves. Workers log their start at
+ * info level, so MCP_LOG_LEVEL defaults to info here.
+ */
+export function spawnApp(name: AppName, env: Record<string, string>): Promise<ServiceProcess> {
+  return spawnService({ script: appScript(name), env: { MCP_LOG_LEVEL: 'info', ...env }, readyText: APP_READY_TEXT[name] });
 }
