@@ -13,6 +13,7 @@ const dirs = [
       .map((d) => join(root, top, d.name)),
   ),
   join(root, 'examples'),
+  join(root, 'scripts'),
 ];
 for (const dir of dirs) rmSync(join(dir, '.jest-results.json'), { force: true });
 

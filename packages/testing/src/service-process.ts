@@ -20,11 +20,13 @@ export interface SpawnServiceOptions {
   /** Resolve once stdout or stderr contains this; omit to resolve at once. */
   readyText?: string;
   timeoutMs?: number;
+  /** Working directory (default: the test's). */
+  cwd?: string;
 }
 
 /** Runs a built app as its own process, as production does, and waits for it to say it is ready. */
 export async function spawnService(opts: SpawnServiceOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [opts.script], { env: { PATH: process.env.PATH ?? '', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [opts.script], { env: { PATH: process.env.PATH ?? '', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
