@@ -1,0 +1,90 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { QUEUE_NAMES } from '@orch/contracts';
+
+const repo = join(__dirname, '..', '..');
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const APPS: Record<string, { port: number; env: string; front: boolean; queue?: keyof typeof QUEUE_NAMES }> = {
+  'mcp-gateway': { port: 8080, env: 'MCP_HTTP_PORT', front: true },
+  'rest-bridge': { port: 5050, env: 'REST_PORT', front: true },
+  'ws-bridge': { port: 8765, env: 'WS_PORT', front: true },
+  'worker-openrouter': { port: 9464, env: 'WORKER_METRICS_PORT', front: false, queue: 'openrouter' },
+  'worker-openai': { port: 9464, env: 'WORKER_METRICS_PORT', front: false, queue: 'openai' },
+};
+
+describe('Kubernetes manifests (kubectl kustomize infra/overlays/example)', () => {
+  let docs: Obj[] = [];
+  const find = (kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name);
+
+  beforeAll(() => {
+    const out = execFileSync('kubectl', ['kustomize', join(repo, 'infra', 'overlays', 'example')], { encoding: 'utf8' });
+    docs = parseAllDocuments(out).map((d) => d.toJS() as Obj);
+  });
+
+  it('renders every app, Redis, config, secret, in one namespace', () => {
+    expect(docs.length).toBeGreaterThan(20);
+    for (const d of docs.filter((x) => x.kind !== 'Namespace')) expect({ kind: d.kind, name: d.metadata.name, ns: d.metadata.namespace }).toEqual({ kind: d.kind, name: d.metadata.name, ns: 'mcp-orchestrator' });
+    const redis = find('StatefulSet', 'redis')!;
+    expect(redis.spec.template.spec.containers[0].args.join(' ')).toMatch(/--appendonly yes .*--maxmemory-policy noeviction/);
+    expect(find('Secret', 'orchestrator-secrets')).toBeDefined();
+  });
+
+  it.each(Object.entries(APPS))('%s: probes, limits, non-root, read-only root, config and secret, PDB', (name, app) => {
+    const dep = find('Deployment', name)!;
+    expect(dep).toBeDefined();
+    const pod = dep.spec.template.spec;
+    const c = pod.containers[0];
+    expect(c.image).toBe(`registry.example.com/mcp-orchestrator/${name}:0.1.0`);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(c.resources.requests.cpu).toBeDefined();
+    expect(c.resources.limits.memory).toBeDefined();
+    expect(c.ports[0]).toEqual({ name: 'http', containerPort: app.port });
+    expect(c.env).toContainEqual({ name: app.env, value: String(app.port) });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    // Config from the generated ConfigMap (hashed name), keys from the Secret.
+    const cmName = c.envFrom.find((e: Obj) => e.configMapRef).configMapRef.name as string;
+    expect(cmName).toMatch(/^orchestrator-config-[a-z0-9]+$/);
+    expect(find('ConfigMap', cmName)!.data).toMatchObject({ ORCH_HOST: '0.0.0.0', MCP_DAILY_LIMIT: '50' });
+    expect(c.envFrom).toContainEqual({ secretRef: { name: 'orchestrator-secrets' } });
+    const pdb = find('PodDisruptionBudget', name)!;
+    expect(pdb.spec.selector.matchLabels).toEqual(dep.spec.selector.matchLabels);
+    if (app.front) {
+      expect(find('Service', name)!.spec.ports[0]).toMatchObject({ port: app.port, targetPort: 'http' });
+      const hpa = find('HorizontalPodAutoscaler', name)!;
+      expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name });
+      expect(hpa.spec.metrics[0].resource).toMatchObject({ name: 'cpu' });
+    } else {
+      const so = find('ScaledObject', name)!;
+      expect(so.spec.scaleTargetRef.name).toBe(name);
+      // The BullMQ keys as the workers write them: prefix, queue name with its hash tag, list.
+      const queue = QUEUE_NAMES[app.queue!];
+      expect(so.spec.triggers.map((t: Obj) => t.metadata.listName)).toEqual([`bull:${queue}:wait`, `bull:${queue}:active`]);
+      const auth = find('TriggerAuthentication', so.spec.triggers[0].authenticationRef.name)!;
+      const ref = auth.spec.secretTargetRef[0];
+      expect(Object.keys(find('Secret', ref.name)!.data)).toContain(ref.key);
+      expect(find('ConfigMap', cmName)!.data.REDIS_ADDRESS).toBe('redis:6379');
+    }
+  });
+
+  it('docker-compose.yml: Redis with AOF and noeviction; every app read-only, limited, with rotated logs; workers with replicas', () => {
+    // Compose resolves YAML merge keys (<<), as docker compose does.
+    const compose = parse(readFileSync(join(repo, 'docker-compose.yml'), 'utf8'), { merge: true }) as Obj;
+    expect(compose.services.redis.command.join(' ')).toMatch(/--appendonly yes .*--maxmemory-policy noeviction/);
+    const published: string[] = [];
+    for (const name of Object.keys(APPS)) {
+      const s = compose.services[name];
+      expect({ name, target: s.build.target, readOnly: s.read_only, tmpfs: s.tmpfs }).toEqual({ name, target: name, readOnly: true, tmpfs: ['/tmp'] });
+      expect(s.logging.options).toEqual({ 'max-size': '10m', 'max-file': '3' });
+      expect(s.deploy.resources.limits.memory).toBeDefined();
+      expect(s.depends_on.redis.condition).toBe('service_healthy');
+      if (!APPS[name]!.front) expect(String(s.deploy.replicas)).toMatch(/WORKER_REPLICAS/);
+      published.push(...((s.ports ?? []) as string[]));
+    }
+    expect(published.map((p) => p.split(':').at(-1))).toEqual(['8080', '5050', '8765']);
+  });
+});
