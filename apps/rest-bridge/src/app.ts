@@ -43,6 +43,8 @@ const send = (res: Response, err: unknown, logger: Logger) => {
 export function createRestApp(deps: RestAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Answers are fresh per call; hashing every body for an ETag only costs CPU.
+  app.set('etag', false);
   // Security headers (helmet's defaults: CSP, nosniff, frame-ancestors, HSTS, no referrer…).
   app.use(helmet({ referrerPolicy: { policy: 'no-referrer' }, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   app.use((req, res, next) => {

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import { ErrorCodeSchema, ModelCallResultSchema, type ErrorInfo, type ModelCallResult, type StoredRequestEvent } from '@orch/contracts';
-import type { ProviderQueues, RequestEvents } from '@orch/queue';
+import type { EventHub, ProviderQueues, Subscription } from '@orch/queue';
 
 export interface CallOutcome {
   jobId: string;
@@ -11,9 +10,8 @@ export interface CallOutcome {
 
 export interface JobWaiterOptions {
   requestId: string;
-  events: RequestEvents;
-  /** A dedicated connection: XREAD BLOCK holds it while waiting. */
-  blockingRedis: Redis;
+  /** The process's shared reader of event streams. */
+  hub: EventHub;
   queues: ProviderQueues;
   signal: AbortSignal;
   /** Every event of the request, as it arrives (progress forwarding). */
@@ -39,28 +37,20 @@ export class JobWaiter {
   private readonly outcomes = new Map<string, CallOutcome>();
   private readonly models = new Map<string, string>();
   private readonly listeners = new Set<() => void>();
-  private readonly loop: Promise<void>;
+  private readonly sub: Subscription;
   private readonly poller: NodeJS.Timeout;
-  private readonly stop = new AbortController();
 
   constructor(private readonly opts: JobWaiterOptions) {
-    const signal = AbortSignal.any([opts.signal, this.stop.signal]);
-    this.loop = this.follow(signal);
+    this.sub = opts.hub.subscribe(opts.requestId, '0-0', (e) => this.onEvent(e));
     this.poller = setInterval(() => void this.poll(), opts.pollMs ?? 5000);
     this.poller.unref();
   }
 
-  private async follow(signal: AbortSignal): Promise<void> {
-    try {
-      for await (const e of this.opts.events.follow(this.opts.requestId, { blockingRedis: this.opts.blockingRedis, signal, blockMs: 500 })) {
-        this.opts.onEvent?.(e);
-        if (!e.jobId) continue;
-        if (e.type === 'result') this.settle({ jobId: e.jobId, model: e.result.model, result: e.result });
-        else if (e.type === 'error' && e.final) this.settle({ jobId: e.jobId, model: e.model ?? this.models.get(e.jobId) ?? '', error: e.error });
-      }
-    } catch {
-      // Connection closed at shutdown; the poller still sees job states.
-    }
+  private onEvent(e: StoredRequestEvent): void {
+    this.opts.onEvent?.(e);
+    if (!e.jobId) return;
+    if (e.type === 'result') this.settle({ jobId: e.jobId, model: e.result.model, result: e.result });
+    else if (e.type === 'error' && e.final) this.settle({ jobId: e.jobId, model: e.model ?? this.models.get(e.jobId) ?? '', error: e.error });
   }
 
   private async poll(): Promise<void> {
@@ -109,9 +99,8 @@ export class JobWaiter {
     });
   }
 
-  async close(): Promise<void> {
+  close(): void {
     clearInterval(this.poller);
-    this.stop.abort();
-    await this.loop;
+    this.sub.close();
   }
 }

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { ulid } from 'ulid';
 import type { z } from 'zod';
 import {
   OrchestratorError,
@@ -23,6 +22,7 @@ import { EventHub, ProviderQueues, RequestEvents, cancelRequest, isCancelled } f
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Ledger } from '@orch/ledger';
 import { analyzeTask } from './analyze';
+import { newId } from './ids';
 import { CallerStore } from './caller-store';
 import { JobWaiter, type CallOutcome } from './job-waiter';
 import { SYSTEM_PROMPT, withSessionContext } from './prompts';
@@ -99,13 +99,17 @@ export class Orchestrator {
   private readonly running = new Map<string, { ctrl: AbortController; done: Promise<void> }>();
   private readonly owner = `${hostname()}/${process.pid}`;
   private readonly limiter: RateLimiterRedis | undefined;
+  private readonly queueConnection: Redis;
   private sharedHub: { hub: EventHub; connection: Redis } | undefined;
 
   constructor(opts: OrchestratorOptions) {
     this.config = opts.config;
     this.redis = opts.redis;
     this.logger = opts.logger;
-    this.queues = new ProviderQueues({ config: opts.config, connection: opts.redis });
+    // BullMQ defines ~40 Lua commands on its connection, and ioredis copies every defined command
+    // into each MULTI/pipeline: give the queues their own connection so ours stay cheap.
+    this.queueConnection = opts.redis.duplicate({ connectionName: 'queues' });
+    this.queues = new ProviderQueues({ config: opts.config, connection: this.queueConnection });
     this.events = new RequestEvents({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds, maxLen: opts.config.queue.eventsMaxLen });
     this.requests = new RequestStore({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds });
     const o = opts.config.orchestration;
@@ -244,8 +248,8 @@ export class Orchestrator {
       ...history,
       { role: 'user', content: ask.prompt },
     ];
-    const requestId = ulid();
-    const threadId = ask.continuationId ?? ulid();
+    const requestId = newId();
+    const threadId = ask.continuationId ?? newId();
     const record: RequestRecord = {
       requestId,
       tool,
@@ -297,7 +301,8 @@ export class Orchestrator {
       await this.cancel(requestId, caller);
       await done;
     }
-    const final = (await this.requests.get(requestId)) ?? record;
+    // Finished here: the in-memory record is the stored one. Otherwise read what the driver wrote.
+    const final = winner === 'done' ? record : ((await this.requests.get(requestId)) ?? record);
     const output: ModelToolOutput =
       final.output ?? {
         request_id: requestId,
@@ -328,8 +333,7 @@ export class Orchestrator {
   ): Promise<void> {
     const { requestId } = record;
     const log = this.logger.child({ requestId, tool: record.tool });
-    const blocking = this.redis.duplicate();
-    const waiter = new JobWaiter({ requestId, events: this.events, blockingRedis: blocking, queues: this.queues, signal: p.ctrl.signal, ...(p.onEvent ? { onEvent: p.onEvent } : {}) });
+    const waiter = new JobWaiter({ requestId, hub: this.hub, queues: this.queues, signal: p.ctrl.signal, ...(p.onEvent ? { onEvent: p.onEvent } : {}) });
     const lease = setInterval(() => void this.requests.holdDriver(requestId, this.owner).catch(() => undefined), (this.requests.leaseSeconds * 1000) / 3);
     lease.unref();
     let callIndex = 0;
@@ -404,9 +408,7 @@ export class Orchestrator {
       if (!aborted) log.error('request failed', { err: (err as Error)?.stack ?? String(err) });
     } finally {
       clearInterval(lease);
-      // Disconnecting ends the blocked XREAD at once, instead of after its block time.
-      blocking.disconnect();
-      await waiter.close();
+      waiter.close();
     }
     try {
       await this.requests.put(record);
@@ -475,14 +477,7 @@ export class Orchestrator {
     let record = await this.requests.get(requestId);
     if (!record || record.callerId !== caller.id) throw new OrchestratorError('not_found', `request_id: no request ${requestId} (it may have expired)`, { details: { field: 'request_id' } });
     if (record.status === 'running' && waitMs > 0) {
-      const blocking = this.redis.duplicate();
-      try {
-        for await (const e of this.events.follow(requestId, { blockingRedis: blocking, timeoutMs: waitMs, blockMs: 500, ...(signal ? { signal } : {}) })) {
-          if (e.type === 'done') break;
-        }
-      } finally {
-        blocking.disconnect();
-      }
+      await this.waitForDone(requestId, waitMs, signal);
       record = (await this.requests.get(requestId)) ?? record;
     }
     if (record.status === 'running' && !(await this.requests.driverAlive(requestId))) {
@@ -507,6 +502,25 @@ export class Orchestrator {
       ...(record.output && record.status !== 'running' ? { output: record.output } : {}),
       ...(record.error ? { error: record.error } : {}),
     };
+  }
+
+  /** Resolves when the request's `done` event arrives, `waitMs` passes or `signal` aborts. */
+  private waitForDone(requestId: string, waitMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let sub: { close(): void } | undefined;
+      const finish = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', finish);
+        sub?.close();
+        resolve();
+      };
+      const timer = setTimeout(finish, waitMs);
+      if (signal?.aborted) return finish();
+      signal?.addEventListener('abort', finish, { once: true });
+      sub = this.hub.subscribe(requestId, '0-0', (e) => {
+        if (e.type === 'done') finish();
+      });
+    });
   }
 
   /** Cancels a request: queued calls are dropped, running ones aborted, the driver stopped. */
@@ -560,5 +574,6 @@ export class Orchestrator {
       this.sharedHub.connection.disconnect();
     }
     await this.queues.close();
+    this.queueConnection.disconnect();
   }
 }

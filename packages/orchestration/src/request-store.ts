@@ -29,19 +29,21 @@ export class RequestStore {
     await this.opts.redis.set(requestKeys(record.requestId).meta, JSON.stringify(record), 'EX', this.opts.ttlSeconds);
   }
 
-  /** Stores a new request and indexes it under its caller (the newest `keepPerCaller`). */
+  /**
+   * Stores a new request and indexes it under its caller (the newest `keepPerCaller`). Plain
+   * commands, not MULTI: the connection pipelines them into one write, and a lost index entry only
+   * hides the request from the caller's history.
+   */
   async create(record: RequestRecord): Promise<void> {
     record.updatedAt = new Date().toISOString();
     const index = callerKeys(record.callerId).requests;
-    const res = await this.opts.redis
-      .multi()
-      .set(requestKeys(record.requestId).meta, JSON.stringify(record), 'EX', this.opts.ttlSeconds)
-      .zadd(index, Date.parse(record.createdAt), record.requestId)
-      .zremrangebyrank(index, 0, -(this.opts.keepPerCaller ?? 1000) - 1)
-      .expire(index, this.opts.ttlSeconds)
-      .exec();
-    const err = res?.find(([e]) => e)?.[0];
-    if (err) throw err;
+    const r = this.opts.redis;
+    await Promise.all([
+      r.set(requestKeys(record.requestId).meta, JSON.stringify(record), 'EX', this.opts.ttlSeconds),
+      r.zadd(index, Date.parse(record.createdAt), record.requestId),
+      r.zremrangebyrank(index, 0, -(this.opts.keepPerCaller ?? 1000) - 1),
+      r.expire(index, this.opts.ttlSeconds),
+    ]);
   }
 
   /** A caller's requests, newest first (records that expired are skipped). */

@@ -23,6 +23,13 @@ export interface FollowOptions {
   timeoutMs?: number;
 }
 
+/** XADD with an approximate cap, then EXPIRE: one round trip, atomic (EVALSHA via defineCommand). */
+const PUBLISH_LUA = `local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return id`;
+
+type EventsRedis = Redis & { orchPublishEvent(key: string, maxLen: number, event: string, ttl: number): Promise<string> };
+
 /**
  * The per-request event stream (`orch:req:{id}:events`): progress, partial text, result, error.
  * A Redis Stream, so any process can read it and a reader resumes from its last id.
@@ -34,21 +41,15 @@ export class RequestEvents {
 
   constructor(opts: RequestEventsOptions) {
     this.redis = opts.redis;
+    if (typeof (this.redis as unknown as Partial<EventsRedis>).orchPublishEvent !== 'function') this.redis.defineCommand('orchPublishEvent', { numberOfKeys: 1, lua: PUBLISH_LUA });
     this.ttlSeconds = opts.ttlSeconds;
     this.maxLen = opts.maxLen ?? 10_000;
   }
 
-  /** Appends an event; returns its stream id. */
+  /** Appends an event (and renews the stream's TTL) in one atomic command; returns its stream id. */
   async publish(event: RequestEvent): Promise<string> {
     const key = requestKeys(event.requestId).events;
-    const res = await this.redis
-      .multi()
-      .xadd(key, 'MAXLEN', '~', this.maxLen, '*', 'e', JSON.stringify(event))
-      .expire(key, this.ttlSeconds)
-      .exec();
-    const err = res?.find(([e]) => e)?.[0];
-    if (err) throw err;
-    return String(res?.[0]?.[1]);
+    return String(await (this.redis as EventsRedis).orchPublishEvent(key, this.maxLen, JSON.stringify(event), this.ttlSeconds));
   }
 
   /** Events after `after` (exclusive), oldest first. */

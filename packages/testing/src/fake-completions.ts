@@ -33,6 +33,8 @@ export interface Behaviour {
   tokensPerSecond: number;
   /** Extra prompt tokens added to the count, to reach price tiers without huge bodies. */
   extraPromptTokens: number;
+  /** Streamed tokens become ` @<epoch ms when sent>`, so a reader can time each chunk (benchmarks). */
+  stampTokens?: boolean;
 }
 
 export interface ChatBody {

@@ -228,7 +228,7 @@ export async function startFakeProvider(opts: FakeProviderOptions): Promise<Fake
       if (sent >= stopAt) break;
       if (perToken) await sleep(perToken);
       if (rec.aborted) return recordGeneration(sent, true, null);
-      write(chunk(genId, model, created, { content: t }, null));
+      write(chunk(genId, model, created, { content: b.stampTokens ? ` @${Date.now()}` : t }, null));
       sent++;
     }
     if (fault) {

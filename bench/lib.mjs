@@ -1,0 +1,52 @@
+// Shared helpers of the benchmarks: machine description, statistics, the stack on the fake provider.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+
+export const smoke = process.argv.includes('--smoke');
+
+export function machine() {
+  const redis = execFileSync('redis-server', ['--version']).toString().split(' ')[2].replace('v=', '');
+  return `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}, Redis ${redis}`;
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+};
+
+/** The p-th percentile (0–100) of raw samples. */
+export function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+export const round = (x, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
+
+/** Resident set size of a process in MiB (Linux /proc). */
+export function rssMiB(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** A config file that deep-merges over the defaults (ORCH_CONFIG). */
+export function configFile(yaml) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'orch-bench-'));
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Markdown table from rows of equal keys. */
+export function table(rows) {
+  const keys = Object.keys(rows[0]);
+  return [`| ${keys.join(' | ')} |`, `|${keys.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${keys.map((k) => r[k]).join(' | ')} |`)].join('\n');
+}
+
+export function log(msg) {
+  process.stderr.write(`${msg}\n`);
+}
