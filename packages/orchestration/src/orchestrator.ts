@@ -507,19 +507,18 @@ export class Orchestrator {
   /** Resolves when the request's `done` event arrives, `waitMs` passes or `signal` aborts. */
   private waitForDone(requestId: string, waitMs: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
-      let sub: { close(): void } | undefined;
+      if (signal?.aborted) return resolve();
       const finish = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', finish);
-        sub?.close();
+        sub.close();
         resolve();
       };
-      const timer = setTimeout(finish, waitMs);
-      if (signal?.aborted) return finish();
-      signal?.addEventListener('abort', finish, { once: true });
-      sub = this.hub.subscribe(requestId, '0-0', (e) => {
+      const sub = this.hub.subscribe(requestId, '0-0', (e) => {
         if (e.type === 'done') finish();
       });
+      const timer = setTimeout(finish, waitMs);
+      signal?.addEventListener('abort', finish, { once: true });
     });
   }
 
