@@ -1,49 +1,87 @@
-#!/usr/bin/env node
-// Ledger throughput: reserve+settle pairs per second against a private local redis-server,
-// one client (sequential) and 8 concurrent clients, several alternating rounds, medians reported.
-// Usage: node bench/ledger.mjs [--smoke]   (needs `pnpm build` first)
+// 3. Ledger: reserve+settle pairs per second against a private redis-server, one client
+// (sequential) and 8 concurrent clients, alternating rounds, medians; then the race check:
+// N concurrent reservations against a daily limit that fits exactly L of them → L admitted, no overshoot.
 import { createRequire } from 'node:module';
-import { execFileSync } from 'node:child_process';
-import os from 'node:os';
+import { Ledger, BudgetExceededError } from '@orch/ledger';
+import { startRedis } from '@orch/testing';
+import { log, median, smoke, table } from './lib.mjs';
+
 const require = createRequire(import.meta.url);
-const { Redis } = require('../packages/ledger/node_modules/ioredis');
-const { Ledger } = require('../packages/ledger/dist/index.js');
-const { startRedis } = require('../packages/testing/dist/index.js');
+const { Redis } = require(require.resolve('ioredis', { paths: [new URL('../packages/ledger', import.meta.url).pathname] }));
 
-const smoke = process.argv.includes('--smoke');
-const seconds = smoke ? 0.5 : 3;
-const rounds = smoke ? 1 : 5;
-const server = await startRedis();
-const limits = { maxCostPerRequest: 1e6, dailyLimit: 1e9, warningThreshold: 1, timeZone: 'UTC' };
-let seq = 0;
-
-async function run(clients) {
-  const conns = Array.from({ length: clients }, () => new Redis(server.url));
-  const ledgers = conns.map((redis) => new Ledger({ redis, limits, keyPrefix: '{bench}' }));
-  const until = Date.now() + seconds * 1000;
-  let pairs = 0;
-  await Promise.all(
-    ledgers.map(async (ledger) => {
-      while (Date.now() < until) {
-        const n = ++seq;
-        const res = await ledger.reserve({ jobId: `j${n}`, attempt: 1, requestId: `r${n % 1000}`, model: 'm', provider: 'p', estimateUsd: 0.01 });
-        await ledger.settle(res, 0.005);
-        pairs++;
-      }
-    }),
-  );
-  for (const c of conns) c.disconnect();
-  return pairs / seconds;
+export async function run() {
+  const seconds = smoke ? 0.5 : 3;
+  const rounds = smoke ? 1 : 5;
+  const server = await startRedis();
+  const limits = { maxCostPerRequest: 1e6, dailyLimit: 1e9, warningThreshold: 1, timeZone: 'UTC' };
+  let seq = 0;
+  const throughput = async (clients) => {
+    const conns = Array.from({ length: clients }, () => new Redis(server.url));
+    const ledgers = conns.map((redis) => new Ledger({ redis, limits, keyPrefix: '{bench}' }));
+    const until = Date.now() + seconds * 1000;
+    let pairs = 0;
+    await Promise.all(
+      ledgers.map(async (ledger) => {
+        while (Date.now() < until) {
+          const n = ++seq;
+          const res = await ledger.reserve({ jobId: `j${n}`, attempt: 1, requestId: `r${n % 1000}`, model: 'm', provider: 'p', estimateUsd: 0.01 });
+          await ledger.settle(res, 0.005);
+          pairs++;
+        }
+      }),
+    );
+    for (const c of conns) c.disconnect();
+    return pairs / seconds;
+  };
+  const race = async (n, fits) => {
+    const conns = Array.from({ length: 8 }, () => new Redis(server.url));
+    const estimate = 0.08;
+    const raceLimits = { ...limits, dailyLimit: estimate * fits, timeZone: 'UTC' };
+    const keyPrefix = `{race${++seq}}`;
+    const ledgers = conns.map((redis) => new Ledger({ redis, limits: raceLimits, keyPrefix }));
+    let admitted = 0;
+    let refused = 0;
+    await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        try {
+          await ledgers[i % 8].reserve({ jobId: `race${i}`, attempt: 1, requestId: `rr${i}`, model: 'm', provider: 'p', estimateUsd: estimate });
+          admitted++;
+        } catch (err) {
+          if (!(err instanceof BudgetExceededError)) throw err;
+          refused++;
+        }
+      }),
+    );
+    const report = await ledgers[0].report();
+    for (const c of conns) c.disconnect();
+    const committed = report.spentUsd + report.reservedUsd;
+    return { admitted, refused, overshootUsd: Math.max(0, committed - raceLimits.dailyLimit) };
+  };
+  try {
+    const single = [];
+    const eight = [];
+    for (let i = 0; i < rounds; i++) {
+      single.push(await throughput(1));
+      eight.push(await throughput(8));
+      log(`ledger round ${i + 1}: 1 client ${Math.round(single.at(-1))}, 8 clients ${Math.round(eight.at(-1))} pairs/s`);
+    }
+    const r = await race(200, 50);
+    const ok8 = median(eight) >= 10_000;
+    const raceOk = r.admitted === 50 && r.overshootUsd === 0;
+    return {
+      title: '3. Ledger',
+      text: `Each pair = one reserve-5 and one settle-8 EVALSHA; ${rounds} alternating rounds of ${seconds} s, medians.\n\n${table([
+        { clients: 1, 'pairs/s': Math.round(median(single)) },
+        { clients: 8, 'pairs/s': Math.round(median(eight)) },
+      ])}\n\n8 clients: ${Math.round(median(eight))} pairs/s (target ≥ 10,000) → ${ok8 ? 'target met' : 'target NOT met'}.\n\nRace: 200 concurrent reservations over 8 connections against a daily limit that fits 50 → ${r.admitted} admitted, ${r.refused} refused, overshoot $${r.overshootUsd} → ${raceOk ? 'zero overshoot' : 'OVERSHOOT'}.`,
+      summary: { single: median(single), eight: median(eight), race: r },
+    };
+  } finally {
+    await server.stop();
+  }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const single = [];
-const eight = [];
-for (let i = 0; i < rounds; i++) {
-  single.push(await run(1));
-  eight.push(await run(8));
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await run();
+  console.log(`## ${r.title}\n\n${r.text}`);
 }
-await server.stop();
-const redisVersion = execFileSync('redis-server', ['--version']).toString().split(' ')[2];
-const line = `| ${new Date().toISOString().slice(0, 10)} | ${os.cpus().length} × ${os.cpus()[0]?.model.trim()} | Node ${process.version} | Redis ${redisVersion.replace('v=', '')} | ${Math.round(median(single))} | ${Math.round(median(eight))} | ${rounds} × ${seconds}s |`;
-process.stdout.write(`reserve+settle pairs/s (median of ${rounds}): 1 client ${Math.round(median(single))}, 8 clients ${Math.round(median(eight))}\n${line}\n`);

@@ -107,7 +107,8 @@ export async function run() {
     const summary = {};
     for (const connections of [10, 50]) {
       const samples = { direct: [], portkey: [], ours: [] };
-      for (const [, s] of Object.entries(sides)) await cannon({ ...s, connections, duration: 1 }); // warm-up
+      // Warm-up (JIT, connection pools) before anything is timed.
+      for (const [, s] of Object.entries(sides)) await cannon({ ...s, connections, duration: smoke ? 1 : 4 });
       for (let r = 0; r < rounds; r++) {
         for (const [name, s] of Object.entries(sides)) {
           const cpu0 = pids[name].reduce((n, pid) => n + cpuSeconds(pid), 0);

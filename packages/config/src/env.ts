@@ -31,7 +31,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'WORKER_LOCK_DURATION_MS', path: ['worker', 'lockDurationMs'], doc: 'BullMQ job lock (30000).' },
   { env: 'WORKER_STALLED_INTERVAL_MS', path: ['worker', 'stalledIntervalMs'], doc: 'Stalled-job check period (30000).' },
   { env: 'WORKER_SHUTDOWN_TIMEOUT_MS', path: ['worker', 'shutdownTimeoutMs'], doc: 'SIGTERM grace for active jobs (30000).' },
-  { env: 'WORKER_PARTIAL_FLUSH_MS', path: ['worker', 'partialFlushMs'], doc: 'Partial text reaches the event stream at most this often per call (250).' },
+  { env: 'WORKER_PARTIAL_FLUSH_MS', path: ['worker', 'partialFlushMs'], doc: 'Partial text reaches the event stream at most this often per call, in ms (20).' },
   { env: 'MCP_DEFAULT_STRATEGY', path: ['orchestration', 'defaultStrategy'], doc: 'orchestrate_task\'s strategy when none is given (external_enhancement).' },
   { env: 'MCP_SYNC_WAIT_SECONDS', path: ['orchestration', 'syncWaitSeconds'], doc: 'A call running longer returns its request id (50).' },
   { env: 'ORCH_MODELS', path: ['orchestration', 'models'], doc: 'Comma-separated models for multi-model strategies (all enabled).' },

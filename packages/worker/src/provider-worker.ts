@@ -174,7 +174,8 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       pending = pending.then(() => publish({ type: 'partial', ...base, ts: Date.now(), delta, chars }));
     });
     try {
-      await publish({ type: 'progress', stage: 'started', ...base, ts: Date.now(), attempt });
+      // Not awaited: later events go out on the same connection, so they still follow it in order.
+      pending = publish({ type: 'progress', stage: 'started', ...base, ts: Date.now(), attempt });
       reservation = await spend.reserve({ jobId, attempt, requestId: payload.requestId, model: resolved, payload });
       let streaming = false;
       const res = await client.complete(payload.model, {

@@ -1,0 +1,90 @@
+// 5. Memory: RSS of every app idle, then after each of three batches of requests (20,000 in all:
+// REST calls to Gemini via the OpenRouter worker, and WebSocket calls to o3 via the OpenAI worker).
+// No growth trend across the batches is the target.
+import autocannon from 'autocannon';
+import { WsClient } from '@orch/client';
+import { freePort, spawnApp, startRedis } from '@orch/testing';
+import { startFakeProcess } from './overhead.mjs';
+import { log, round, rssMiB, sleep, smoke, table } from './lib.mjs';
+
+export async function run() {
+  const total = smoke ? 600 : 20_000;
+  const perBatch = Math.floor(total / 3);
+  const redis = await startRedis();
+  const [or, oa] = await Promise.all([startFakeProcess('openrouter', {}), startFakeProcess('openai', {})]);
+  const [restPort, wsPort, mcpPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const env = {
+    REDIS_URL: redis.url,
+    OPENROUTER_BASE_URL: or.baseURL,
+    OPENROUTER_API_KEY: 'bench-key',
+    OPENAI_BASE_URL: oa.baseURL,
+    OPENAI_API_KEY: 'bench-key',
+    MCP_DAILY_LIMIT: '1000000',
+    ORCH_RATE_LIMIT: '0',
+    WORKER_CONCURRENCY: '32',
+    WORKER_METRICS_PORT: '0',
+    REST_PORT: String(restPort),
+    WS_PORT: String(wsPort),
+    MCP_HTTP_PORT: String(mcpPort),
+  };
+  const apps = {};
+  for (const name of ['worker-openrouter', 'worker-openai', 'rest-bridge', 'ws-bridge']) apps[name] = await spawnApp(name, env);
+  apps['mcp-gateway'] = await spawnApp('mcp-gateway', { ...env, MCP_TRANSPORT: 'http' });
+  const ws = new WsClient({ url: `ws://127.0.0.1:${wsPort}`, reconnect: false });
+  try {
+    await sleep(2000);
+    const snapshot = () => Object.fromEntries(Object.entries(apps).map(([k, p]) => [k, rssMiB(p.pid)]));
+    const samples = [snapshot()];
+    await ws.connect();
+    for (let b = 0; b < 3; b++) {
+      const restN = Math.round(perBatch * 0.8);
+      const wsN = perBatch - restN;
+      let wsDone = 0;
+      await Promise.all([
+        autocannon({
+          url: `http://127.0.0.1:${restPort}/mcp/query_specific_model`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gemini_pro', description: 'memory check' }),
+          connections: 40,
+          amount: restN,
+          timeout: 60,
+        }).then((r) => {
+          if (r.non2xx || r.errors) throw new Error(`REST: ${r.non2xx} non-2xx, ${r.errors} errors`);
+        }),
+        Promise.all(
+          Array.from({ length: 10 }, async () => {
+            while (wsDone < wsN) {
+              wsDone++;
+              await ws.call('think_deeper', { problem: 'memory check', thinking_mode: 'minimal' });
+            }
+          }),
+        ),
+      ]);
+      await sleep(3000);
+      samples.push(snapshot());
+      log(`memory batch ${b + 1}: ${JSON.stringify(Object.fromEntries(Object.entries(samples.at(-1)).map(([k, v]) => [k, round(v)])))}`);
+    }
+    const rows = Object.keys(apps).map((name) => {
+      const [idle, b1, b2, b3] = samples.map((s) => s[name]);
+      const growth = (b3 - b1) / b1;
+      return { app: name, 'idle MiB': round(idle), 'batch 1 MiB': round(b1), 'batch 2 MiB': round(b2), 'batch 3 MiB': round(b3), 'batch 1→3': `${growth >= 0 ? '+' : ''}${round(growth * 100)}%` };
+    });
+    const trend = rows.filter((r) => parseFloat(r['batch 1→3']) > 10);
+    return {
+      title: '5. Memory (RSS idle and after three batches)',
+      text: `${total} requests in three batches of ${perBatch}: 80% REST (query_specific_model, 40 connections) and 20% over one WebSocket (think_deeper, 10 in flight). The MCP gateway runs but only idles (MCP clients are exercised by the tests). RSS read from /proc 3 s after each batch.\n\n${table(rows)}\n\n${trend.length ? `Growth over 10% from batch 1 to 3: ${trend.map((r) => r.app).join(', ')}.` : 'No app grew more than 10% from batch 1 to batch 3 → no growth trend.'}`,
+    };
+  } finally {
+    ws.close();
+    for (const p of Object.values(apps)) p.child.kill('SIGKILL');
+    or.child.kill('SIGKILL');
+    oa.child.kill('SIGKILL');
+    await redis.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await run();
+  console.log(`## ${r.title}\n\n${r.text}`);
+}

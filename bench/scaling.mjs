@@ -1,0 +1,87 @@
+// 2. Horizontal scaling: one queue, provider latency 200 ms, 1, 2 and 4 worker processes of
+// concurrency 8. Throughput (jobs/s) against the ideal workers × concurrency / latency.
+import { createRequire } from 'node:module';
+import { loadConfig } from '@orch/config';
+import { ProviderQueues } from '@orch/queue';
+import { spawnApp, startRedis } from '@orch/testing';
+import { startFakeProcess } from './overhead.mjs';
+import { configFile, log, median, round, sleep, smoke, table } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+const { Redis } = require(require.resolve('ioredis', { paths: [new URL('../packages/queue', import.meta.url).pathname] }));
+
+const LATENCY_MS = 200;
+const CONCURRENCY = 8;
+
+export async function run() {
+  const waves = smoke ? 2 : 30;
+  const rounds = smoke ? 1 : 3;
+  const redis = await startRedis();
+  const fake = await startFakeProcess('openrouter', { latencyMs: LATENCY_MS, completionTokens: 24 });
+  const procs = [fake.child];
+  const conn = new Redis(redis.url);
+  const base = { REDIS_URL: redis.url, OPENROUTER_BASE_URL: fake.baseURL, OPENROUTER_API_KEY: 'bench-key', OPENAI_API_KEY: 'unused', MCP_DAILY_LIMIT: '100000', WORKER_CONCURRENCY: String(CONCURRENCY), WORKER_METRICS_PORT: '0' };
+  try {
+    // One queue (its own prefix) per worker count, with that many worker processes on it.
+    const setups = {};
+    const keepAll = configFile('queue:\n  keepCompleted:\n    count: 10000000\n');
+    for (const k of [1, 2, 4]) {
+      const env = { ...base, ORCH_QUEUE_PREFIX: `scale${k}` };
+      for (let i = 0; i < k; i++) procs.push((await spawnApp('worker-openrouter', env)).child);
+      // Completed jobs are counted, so keep them all (the default keeps the last 1000).
+      const config = loadConfig({ cwd: '/nonexistent', env: { ...env, ORCH_CONFIG: keepAll } });
+      setups[k] = { queues: new ProviderQueues({ config, connection: conn }) };
+    }
+    let seq = 0;
+    const once = async (k) => {
+      const { queues } = setups[k];
+      const queue = queues.queueForModel('gemini_pro');
+      const n = k * CONCURRENCY * waves;
+      const before = (await queue.getJobCounts('completed')).completed;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: n }, () => {
+          const i = ++seq;
+          return queues.submit({ requestId: `scale-${i}`, callIndex: 0, model: 'gemini_pro', messages: [{ role: 'user', content: 'hi' }], stream: false, maxOutputTokens: 64 });
+        }),
+      );
+      for (;;) {
+        const c = await queue.getJobCounts('completed', 'failed');
+        if (c.failed) throw new Error(`${c.failed} jobs failed`);
+        if (c.completed - before >= n) break;
+        await sleep(10);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      return n / seconds;
+    };
+    for (const k of [1, 2, 4]) await once(k); // warm-up
+    const samples = { 1: [], 2: [], 4: [] };
+    for (let r = 0; r < rounds; r++) {
+      for (const k of [1, 2, 4]) {
+        const rate = await once(k);
+        samples[k].push(rate);
+        log(`scaling round ${r + 1}: ${k} worker(s) ${round(rate)} jobs/s`);
+      }
+    }
+    const rows = [1, 2, 4].map((k) => {
+      const ideal = (k * CONCURRENCY * 1000) / LATENCY_MS;
+      const got = median(samples[k]);
+      return { workers: k, 'ideal jobs/s': ideal, 'measured jobs/s': round(got), 'of ideal': `${round((got / ideal) * 100)}%` };
+    });
+    const at4 = median(samples[4]) / ((4 * CONCURRENCY * 1000) / LATENCY_MS);
+    for (const k of [1, 2, 4]) await setups[k].queues.close();
+    return {
+      title: '2. Horizontal scaling (one queue, 200 ms provider latency, concurrency 8 per worker)',
+      text: `Each measurement submits ${waves} waves of jobs (workers × 8 × ${waves}) at once and times until the last completes (ramp-up and drain included); ${rounds} alternating rounds, medians. Jobs go through the real worker: ledger reserve/settle, events, the provider call.\n\n${table(rows)}\n\nAt 4 workers: ${round(at4 * 100)}% of ideal (target ≥ 90%) → ${at4 >= 0.9 ? 'target met' : 'target NOT met'}.`,
+    };
+  } finally {
+    conn.disconnect();
+    for (const p of procs) p.kill('SIGKILL');
+    await redis.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await run();
+  console.log(`## ${r.title}\n\n${r.text}`);
+}
