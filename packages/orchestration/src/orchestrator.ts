@@ -260,8 +260,7 @@ export class Orchestrator {
       updatedAt: '',
       jobs: {},
     };
-    await this.requests.create(record);
-    await this.requests.holdDriver(requestId, this.owner);
+    await Promise.all([this.requests.create(record), this.requests.holdDriver(requestId, this.owner)]);
     const ctrl = new AbortController();
     const analysis = strategy === 'progressive_deep_dive' ? analyzeTask(ask.prompt, { all: models, first: o.firstModel }) : undefined;
     const done = this.drive(record, {
@@ -336,6 +335,7 @@ export class Orchestrator {
     const waiter = new JobWaiter({ requestId, hub: this.hub, queues: this.queues, signal: p.ctrl.signal, ...(p.onEvent ? { onEvent: p.onEvent } : {}) });
     const lease = setInterval(() => void this.requests.holdDriver(requestId, this.owner).catch(() => undefined), (this.requests.leaseSeconds * 1000) / 3);
     lease.unref();
+    let turns: Promise<unknown> = Promise.resolve();
     let callIndex = 0;
     const payload = (model: string, messages: ChatMessage[]): ModelCallPayloadInput => {
       const resolved = resolveModel(this.config, model);
@@ -356,8 +356,8 @@ export class Orchestrator {
     const exec: Exec = {
       single: async (call) => {
         const job = payload(call.model, call.messages);
-        await this.requests.put(record);
-        const { jobId } = await this.queues.submit(job, this.events);
+        // The record (job → model labels) and the job go out together; neither waits for the other.
+        const [, { jobId }] = await Promise.all([this.requests.put(record), this.queues.submit(job, this.events)]);
         const [outcome] = await waiter.wait([{ jobId, model: call.model }]);
         return outcome!;
       },
@@ -365,8 +365,7 @@ export class Orchestrator {
         const childJobs = children.map((c) => payload(c.model, c.messages));
         const parentJob = payload(parent.model, parent.messages);
         parentJob.compose = { ...parent.compose, labels: Object.fromEntries(childJobs.map((c) => [String(c.callIndex), c.model])) };
-        await this.requests.put(record);
-        const ids = await this.queues.submitFlow(parentJob, childJobs, this.events);
+        const [, ids] = await Promise.all([this.requests.put(record), this.queues.submitFlow(parentJob, childJobs, this.events)]);
         const outcomes = await waiter.wait([
           ...ids.childJobIds.map((jobId, i) => ({ jobId, model: children[i]!.model })),
           { jobId: ids.parentJobId, model: parent.model },
@@ -384,10 +383,13 @@ export class Orchestrator {
       if (record.status === 'completed') {
         const { synthesis, answers } = record.output;
         const answer = synthesis?.text ?? answers.map((a) => (answers.length > 1 ? `${a.model}: ${a.text}` : a.text)).join('\n\n');
-        await this.callers.appendTurns(p.threadId, p.caller.id, [
-          { role: 'user', content: p.prompt, tool: record.tool, ts: Date.now() },
-          { role: 'assistant', content: answer, tool: record.tool, models: record.output.totals.models, ts: Date.now() },
-        ]);
+        // Stored alongside the record below; a lost turn must not fail an answered request.
+        turns = this.callers
+          .appendTurns(p.threadId, p.caller.id, [
+            { role: 'user', content: p.prompt, tool: record.tool, ts: Date.now() },
+            { role: 'assistant', content: answer, tool: record.tool, models: record.output.totals.models, ts: Date.now() },
+          ])
+          .catch((err) => log.warn('could not store the conversation turn', { err: (err as Error).message }));
       }
     } catch (err) {
       // This process is stopping: leave the record running; readers see the driver lease lapse.
@@ -411,9 +413,12 @@ export class Orchestrator {
       waiter.close();
     }
     try {
-      await this.requests.put(record);
-      await this.events.publish({ type: 'done', requestId, status: record.status as 'completed' | 'failed' | 'cancelled', ts: Date.now(), ...(record.error ? { error: record.error } : {}) });
-      await this.requests.releaseDriver(requestId);
+      // The record before `done`: a reader woken by `done` must find the result.
+      await Promise.all([this.requests.put(record), turns]);
+      await Promise.all([
+        this.events.publish({ type: 'done', requestId, status: record.status as 'completed' | 'failed' | 'cancelled', ts: Date.now(), ...(record.error ? { error: record.error } : {}) }),
+        this.requests.releaseDriver(requestId),
+      ]);
       log.info('request finished', { status: record.status, costUsd: record.output?.totals.cost_usd });
     } catch (err) {
       log.error('could not store the request result', { err: (err as Error).message });

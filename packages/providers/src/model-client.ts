@@ -192,7 +192,7 @@ export class ModelClient {
       maxRetries: 0,
       timeout: timeoutMs + 5_000,
       defaultHeaders: provider.headers,
-      fetch: this.watchedFetch(touch, (headers) => {
+      fetch: this.watchedFetch(stream, touch, (headers) => {
         // OpenRouter names the generation in a header before any chunk: enough to look a lost call up.
         generationId ??= headers.get('x-generation-id') ?? undefined;
       }) as unknown as typeof fetch,
@@ -266,14 +266,18 @@ export class ModelClient {
     }
   }
 
-  /** fetch through our undici agent; `onActivity` on headers and each body chunk, `onHeaders` once. */
-  private watchedFetch(onActivity: () => void, onHeaders: (headers: { get(name: string): string | null }) => void) {
+  /**
+   * fetch through our undici agent; `onHeaders` once, `onActivity` on headers and — for streams, whose
+   * keep-alive comments never reach the SDK's chunks — on each body chunk. A plain answer's body is
+   * passed through untouched (re-wrapping it costs a stream pipe per call).
+   */
+  private watchedFetch(watchBody: boolean, onActivity: () => void, onHeaders: (headers: { get(name: string): string | null }) => void) {
     const agent = this.agent;
     return async (url: string | URL, init?: RequestInit): Promise<Response> => {
       const res = await undiciFetch(url as string, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
       onActivity();
       onHeaders(res.headers);
-      if (!res.body) return res as unknown as Response;
+      if (!res.body || !watchBody) return res as unknown as Response;
       const watched = res.body.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
           transform(chunk, controller) {
