@@ -103,8 +103,8 @@ describe('provider workers against the fake providers', () => {
     const { events: seen, last } = await run({ model: 'o3_architect' });
     const partials = seen.filter((e) => e.type === 'partial');
     expect(partials.length).toBeGreaterThanOrEqual(2);
-    // Throttled: far fewer writes than tokens.
-    expect(partials.length).toBeLessThan(20);
+    // Throttled: 60 tokens over 0.5 s, flushed at most every 20 ms (the default) → about 25 writes, not 60.
+    expect(partials.length).toBeLessThan(40);
     const resultIndex = seen.indexOf(last);
     expect(seen.findIndex((e) => e.type === 'partial')).toBeLessThan(resultIndex);
     if (last.type !== 'result') throw new Error('no result');
