@@ -28,12 +28,29 @@ export async function run() {
     MCP_HTTP_PORT: String(mcpPort),
   };
   const apps = {};
-  for (const name of ['worker-openrouter', 'worker-openai', 'rest-bridge', 'ws-bridge']) apps[name] = await spawnApp(name, env);
+  // Where each app's Prometheus metrics are (for its JS heap); the MCP gateway has none.
+  const [orMetrics, oaMetrics] = await Promise.all([freePort(), freePort()]);
+  const metricsUrl = {
+    'worker-openrouter': `http://127.0.0.1:${orMetrics}/metrics`,
+    'worker-openai': `http://127.0.0.1:${oaMetrics}/metrics`,
+    'rest-bridge': `http://127.0.0.1:${restPort}/metrics`,
+    'ws-bridge': `http://127.0.0.1:${wsPort}/metrics`,
+  };
+  apps['worker-openrouter'] = await spawnApp('worker-openrouter', { ...env, WORKER_METRICS_PORT: String(orMetrics) });
+  apps['worker-openai'] = await spawnApp('worker-openai', { ...env, WORKER_METRICS_PORT: String(oaMetrics) });
+  for (const name of ['rest-bridge', 'ws-bridge']) apps[name] = await spawnApp(name, env);
   apps['mcp-gateway'] = await spawnApp('mcp-gateway', { ...env, MCP_TRANSPORT: 'http' });
   const ws = new WsClient({ url: `ws://127.0.0.1:${wsPort}`, reconnect: false });
   try {
     await sleep(2000);
+    const heapMiB = async (name) => {
+      if (!metricsUrl[name]) return NaN;
+      const text = await (await fetch(metricsUrl[name])).text();
+      return Number(/^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1]) / 1048576;
+    };
+    const heaps = [];
     const snapshot = () => Object.fromEntries(Object.entries(apps).map(([k, p]) => [k, rssMiB(p.pid)]));
+    const heapSnapshot = async () => Object.fromEntries(await Promise.all(Object.keys(apps).map(async (k) => [k, await heapMiB(k)])));
     const samples = [snapshot()];
     await ws.connect();
     // Batch 0 warms up (JIT, pools, V8 heap sizing) and is not one of the three compared.
@@ -66,6 +83,7 @@ export async function run() {
       await sleep(3000);
       if (b === 0) continue;
       samples.push(snapshot());
+      heaps.push(await heapSnapshot());
       log(`memory batch ${b}: ${JSON.stringify(Object.fromEntries(Object.entries(samples.at(-1)).map(([k, v]) => [k, round(v)])))}`);
     }
     const rows = Object.keys(apps).map((name) => {
@@ -73,12 +91,24 @@ export async function run() {
       const growth = (b3 - b1) / b1;
       // A trend: rising batch after batch, by more than 10% in all.
       const rising = b1 < b2 && b2 < b3 && growth > 0.1;
-      return { app: name, 'idle MiB': round(idle), 'batch 1 MiB': round(b1), 'batch 2 MiB': round(b2), 'batch 3 MiB': round(b3), 'batch 1→3': `${growth >= 0 ? '+' : ''}${round(growth * 100)}%`, trend: rising ? 'rising' : 'none' };
+      const [h1, h2, h3] = heaps.map((h) => h[name]);
+      const heapRising = h1 < h2 && h2 < h3 && (h3 - h1) / h1 > 0.1;
+      return {
+        app: name,
+        'idle MiB': round(idle),
+        'batch 1 MiB': round(b1),
+        'batch 2 MiB': round(b2),
+        'batch 3 MiB': round(b3),
+        'batch 1→3': `${growth >= 0 ? '+' : ''}${round(growth * 100)}%`,
+        'JS heap used 1 / 2 / 3 MiB': Number.isFinite(h1) ? `${round(h1)} / ${round(h2)} / ${round(h3)}` : '–',
+        trend: rising ? (heapRising || !Number.isFinite(h1) ? 'rising' : 'RSS only') : 'none',
+      };
     });
     const trend = rows.filter((r) => r.trend === 'rising');
+    const rssOnly = rows.filter((r) => r.trend === 'RSS only');
     return {
       title: '5. Memory (RSS idle and after three batches)',
-      text: `${total} requests in three batches of ${perBatch}, after a warm-up batch of ${Math.round(perBatch / 3)} that is not compared: 80% REST (query_specific_model, 40 connections) and 20% over one WebSocket (think_deeper, 10 in flight). The MCP gateway runs but only idles (MCP clients are exercised by the tests). RSS read from /proc 3 s after each batch. A trend = RSS rising batch after batch by more than 10% in all; V8 returns memory lazily, so single batches swing (a 7-batch run while writing this benchmark showed worker-openai between 235 and 322 MiB with no direction).\n\n${table(rows)}\n\n${trend.length ? `Rising: ${trend.map((r) => r.app).join(', ')} → target NOT met.` : 'No app rises batch after batch → no growth trend (target met).'}`,
+      text: `${total} requests in three batches of ${perBatch}, after a warm-up batch of ${Math.round(perBatch / 3)} that is not compared: 80% REST (query_specific_model, 40 connections) and 20% over one WebSocket (think_deeper, 10 in flight). The MCP gateway runs but only idles (MCP clients are exercised by the tests). RSS read from /proc 3 s after each batch, JS heap used from each app's /metrics. A trend = RSS rising batch after batch by more than 10% in all; when the JS heap does not rise with it, the growth is the allocator and V8 sizing (memory is returned lazily), not live objects, and is marked \`RSS only\`.\n\n${table(rows)}\n\n${trend.length ? `Rising, heap included: ${trend.map((r) => r.app).join(', ')} → target NOT met.` : `No app's memory rises batch after batch${rssOnly.length ? ` (RSS alone rose for ${rssOnly.map((r) => r.app).join(', ')} while its JS heap did not)` : ''} → no growth trend (target met).`}`,
     };
   } finally {
     ws.close();
