@@ -1,11 +1,8 @@
 #!/usr/bin/env node
 import { format, parseArgs } from 'node:util';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { configSecrets, loadConfigOrExit } from '@orch/config';
-import { createLogger } from '@orch/logging';
-import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
-import { Orchestrator, callerForKey, frontDoorHost, isLoopback } from '@orch/orchestration';
+import { callerForKey, closeServer, frontDoorHost, isLoopback, listenOn, openFrontDoor } from '@orch/orchestration';
 import { installShutdown, startProviderWorker, type ProviderWorker } from '@orch/worker';
 
 import { createHttpApp } from './http-app';
@@ -37,17 +34,8 @@ async function main(): Promise<void> {
     console.log = console.info = console.debug = (...a: unknown[]) => void process.stderr.write(`${format(...a)}\n`);
   }
 
-  const config = loadConfigOrExit('mcp-gateway');
-  const logger = createLogger({ service: 'mcp-gateway', level: config.logging.level, secrets: configSecrets(config), stderrOnly: !http });
-  const redis = createRedis(config.redis.url, 'command', 'mcp-gateway');
-  redis.on('error', (err) => logger.warn('redis connection error', { err: err.message }));
-  try {
-    await waitForRedis(redis);
-  } catch (err) {
-    logger.error('cannot reach Redis', { redisUrl: config.redis.url.replace(/\/\/[^@]*@/, '//***@'), err: (err as Error).message });
-    process.exit(1);
-  }
-  const orchestrator = new Orchestrator({ config, redis, logger });
+  const door = await openFrontDoor('mcp-gateway', { stderrOnly: !http });
+  const { config, logger, redis, orchestrator } = door;
   const workers: ProviderWorker[] = [];
   if (flags['with-workers'] || config.gateway.runWorkers) {
     for (const queue of ['openrouter', 'openai'] as const) workers.push(await startProviderWorker({ config, queue, logger, health: false }));
@@ -69,14 +57,11 @@ async function main(): Promise<void> {
       loopback,
       isReady: async () => redis.status === 'ready' && workers.every((w) => w.isReady()),
     });
-    httpServer = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.server.mcpHttpPort, host, () => resolve(s)).on('error', reject);
-    });
+    httpServer = createServer(app);
     // Calls can outlive default Node timeouts: the sync window plus margin.
     httpServer.requestTimeout = 0;
     httpServer.headersTimeout = 60_000;
-    const addr = httpServer.address();
-    const port = typeof addr === 'object' && addr ? addr.port : config.server.mcpHttpPort;
+    const port = await listenOn(httpServer, config.server.mcpHttpPort, host);
     logger.info('MCP Streamable HTTP listening', { url: `http://${host}:${port}/mcp`, auth: config.gateway.apiKeys.length ? 'bearer keys' : 'none' });
   } else {
     const caller = callerForKey(undefined, [], true)!;
@@ -90,14 +75,11 @@ async function main(): Promise<void> {
     logger,
     timeoutMs: config.worker.shutdownTimeoutMs + 15_000,
     close: async () => {
-      if (httpServer) {
-        await new Promise<void>((resolve) => httpServer!.close(() => resolve()));
-        httpServer.closeAllConnections();
-      }
+      if (httpServer) await closeServer(httpServer);
       await stdio?.close();
-      await orchestrator.close(5_000);
+      // In-process workers outlive the front door: its running requests need them until it closes.
+      await door.close();
       await Promise.all(workers.map((w) => w.close()));
-      await closeRedis(redis);
     },
   });
   // Claude closes stdin when it is done with us.

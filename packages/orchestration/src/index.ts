@@ -13,5 +13,6 @@ export type { RequestRecord } from './request-store';
 export { CallerStore } from './caller-store';
 export { renderModelOutput, renderJobResult } from './render';
 export { spendOutput, listModelsOutput } from './status';
-export { callerForKey, bearer } from './caller-auth';
-export { frontDoorHost, isLoopback } from './listen-host';
+export { callerForKey, bearer, originAllowed } from './caller-auth';
+export { frontDoorHost, isLoopback, openFrontDoor, listenOn, closeServer } from './front-door';
+export type { FrontDoor } from './front-door';

@@ -59,7 +59,7 @@ export interface ToolResult {
 
 export interface OrchestratorOptions {
   config: Config;
-  /** Command connection; blocking reads use duplicates of it. */
+  /** Command connection. The event hub and the queues use duplicates of it. */
   redis: Redis;
   logger: Logger;
   /** Default file root when none is configured. */

@@ -1,0 +1,92 @@
+import type { Server } from 'node:http';
+import type { Redis } from 'ioredis';
+import { configSecrets, loadConfigOrExit, type Config } from '@orch/config';
+import { createLogger, type Logger } from '@orch/logging';
+import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
+import { Orchestrator } from './orchestrator';
+
+export interface FrontDoor {
+  config: Config;
+  logger: Logger;
+  /** The command connection the orchestrator uses. */
+  redis: Redis;
+  orchestrator: Orchestrator;
+  /** Stops driving requests (waiting up to `graceMs` for running ones), then closes Redis. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * What every front door (MCP gateway, REST and WebSocket bridges) starts with: validated config
+ * (exit 1 with every invalid setting), JSON logs with secrets masked, a Redis connection that
+ * answers (exit 1 otherwise), and the orchestrator facade.
+ */
+export async function openFrontDoor(service: string, opts: { stderrOnly?: boolean } = {}): Promise<FrontDoor> {
+  const config = loadConfigOrExit(service);
+  const logger = createLogger({ service, level: config.logging.level, secrets: configSecrets(config), ...(opts.stderrOnly ? { stderrOnly: true } : {}) });
+  const redis = createRedis(config.redis.url, 'command', service);
+  redis.on('error', (err) => logger.warn('redis connection error', { err: err.message }));
+  try {
+    await waitForRedis(redis);
+  } catch (err) {
+    logger.error('cannot reach Redis', { redisUrl: config.redis.url.replace(/\/\/[^@]*@/, '//***@'), err: (err as Error).message });
+    process.exit(1);
+  }
+  const orchestrator = new Orchestrator({ config, redis, logger });
+  return {
+    config,
+    logger,
+    redis,
+    orchestrator,
+    close: async (graceMs = 5_000) => {
+      await orchestrator.close(graceMs);
+      await closeRedis(redis);
+    },
+  };
+}
+
+/** Listens on `host:port` (0 = any free port); resolves with the port it got. */
+export async function listenOn(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  return typeof addr === 'object' && addr ? addr.port : port;
+}
+
+/**
+ * Stops accepting connections and ends the open ones (long SSE streams and waiting calls would
+ * otherwise hold `close` until the shutdown deadline).
+ */
+export async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
+}
+
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
+
+/**
+ * The address a front door binds. Without ORCH_API_KEYS anyone who reaches the port can spend the
+ * budget, so a keyless front door binds 127.0.0.1 (and says so) unless the operator declared that a
+ * proxy authenticates (ORCH_ALLOW_UNAUTHENTICATED=true).
+ */
+export function frontDoorHost(config: Config, logger: Logger, service: string): string {
+  const host = config.server.host;
+  if (config.gateway.apiKeys.length) return host;
+  if (LOOPBACK.includes(host)) {
+    logger.warn(`no ORCH_API_KEYS: the ${service} accepts every caller, so it listens on ${host} only; set keys to serve other hosts`);
+    return host;
+  }
+  if (config.gateway.allowUnauthenticated) {
+    logger.warn(`no ORCH_API_KEYS and ORCH_ALLOW_UNAUTHENTICATED=true: the ${service} serves ${host} without auth; anyone who reaches it can spend your budget`);
+    return host;
+  }
+  logger.warn(`no ORCH_API_KEYS: the ${service} listens on 127.0.0.1, not ${host}; set ORCH_API_KEYS (or ORCH_ALLOW_UNAUTHENTICATED=true behind an authenticating proxy)`);
+  return '127.0.0.1';
+}
+
+export const isLoopback = (host: string): boolean => LOOPBACK.includes(host);
