@@ -2,7 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { OrchestratorError, TOOL_CONTRACTS, TOOL_NAMES, toErrorInfo, type ErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, spendOutput, type Caller, type Orchestrator } from '@orch/orchestration';
+import { TOOL_DOCS, originAllowed, spendOutput, type Caller, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { z } from 'zod';
 import { STATUS_BY_CODE, errorBody } from './http-errors';
@@ -50,7 +50,7 @@ export function createRestApp(deps: RestAppDeps): Express {
   app.use((req, res, next) => {
     const origin = req.headers.origin;
     if (origin) {
-      if (!deps.allowedOrigins.includes(origin) && !deps.allowedOrigins.includes('*')) {
+      if (!originAllowed(origin, deps.allowedOrigins)) {
         return void res.status(403).json(errorBody({ code: 'unauthorized', message: `Origin ${origin} is not allowed`, retryable: false }));
       }
       res.setHeader('Access-Control-Allow-Origin', origin);

@@ -21,3 +21,8 @@ export function bearer(header: string | undefined): string | undefined {
   const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
   return m?.[1]?.trim();
 }
+
+/** A browser Origin the REST and WebSocket bridges accept: listed in ORCH_ALLOWED_ORIGINS, or `*` listed. */
+export function originAllowed(origin: string, allowed: readonly string[]): boolean {
+  return allowed.includes(origin) || allowed.includes('*');
+}
