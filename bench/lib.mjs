@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { spawnService } from '@orch/testing';
 
 export const smoke = process.argv.includes('--smoke');
 
@@ -37,6 +38,26 @@ export function configFile(yaml) {
   const file = join(dir, 'config.yaml');
   writeFileSync(file, yaml);
   return file;
+}
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc). */
+export function cpuSeconds(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** The key every benchmark's fake provider expects. */
+export const KEY = 'bench-key';
+
+/** The fake provider in its own process (bench/fake-server.mjs): `{ child, baseURL }`. */
+export async function startFakeProcess(flavor, behaviour = {}) {
+  const proc = await spawnService({
+    script: new URL('./fake-server.mjs', import.meta.url).pathname,
+    args: [flavor, KEY, JSON.stringify(behaviour)],
+    env: {},
+    readyText: 'fake provider listening',
+  });
+  return { child: proc.child, baseURL: /fake provider listening (\S+)/.exec(proc.output().stdout)[1] };
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

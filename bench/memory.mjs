@@ -4,8 +4,7 @@
 import autocannon from 'autocannon';
 import { WsClient } from '@orch/client';
 import { freePort, spawnApp, startRedis } from '@orch/testing';
-import { startFakeProcess } from './overhead.mjs';
-import { log, round, rssMiB, sleep, smoke, table } from './lib.mjs';
+import { KEY, log, round, rssMiB, sleep, smoke, startFakeProcess, table } from './lib.mjs';
 
 export async function run() {
   const total = smoke ? 600 : 20_000;
@@ -16,9 +15,9 @@ export async function run() {
   const env = {
     REDIS_URL: redis.url,
     OPENROUTER_BASE_URL: or.baseURL,
-    OPENROUTER_API_KEY: 'bench-key',
+    OPENROUTER_API_KEY: KEY,
     OPENAI_BASE_URL: oa.baseURL,
-    OPENAI_API_KEY: 'bench-key',
+    OPENAI_API_KEY: KEY,
     MCP_DAILY_LIMIT: '1000000',
     ORCH_RATE_LIMIT: '0',
     WORKER_CONCURRENCY: '32',

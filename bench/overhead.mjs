@@ -3,50 +3,15 @@
 // generator (autocannon), concurrency 10 and 50, the three sides alternating in every round:
 //   (a) direct to the provider, (b) through @portkey-ai/gateway, (c) through our REST bridge →
 //   BullMQ → worker → provider → back, with the spend ledger on.
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import autocannon from 'autocannon';
-import { freePort, spawnApp, startRedis } from '@orch/testing';
-import { configFile, log, median, round, smoke, table } from './lib.mjs';
+import { freePort, spawnApp, spawnService, startRedis } from '@orch/testing';
+import { KEY, configFile, cpuSeconds, log, median, round, smoke, startFakeProcess, table } from './lib.mjs';
 
 const here = dirname(new URL(import.meta.url).pathname);
 const require = createRequire(import.meta.url);
-const KEY = 'bench-key';
 const MODEL_ID = 'google/gemini-2.5-pro';
-
-/** Starts a node process and resolves with it once a line of its stdout matches. */
-export function startProcess(args, env, ready) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start: ${out}`)), 30_000);
-    child.stdout.on('data', (c) => {
-      out += c;
-      const m = ready.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout.removeAllListeners('data');
-        child.stdout.resume();
-        resolve({ child, match: m });
-      }
-    });
-    child.stderr.resume();
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
-  });
-}
-
-export async function startFakeProcess(flavor, behaviour = {}) {
-  const { child, match } = await startProcess([join(here, 'fake-server.mjs'), flavor, KEY, JSON.stringify(behaviour)], {}, /^(http\S+)\n/m);
-  return { child, baseURL: match[1] };
-}
-
-/** CPU seconds (user + system) a process has used so far (Linux /proc). */
-export function cpuSeconds(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
 
 function cannon(opts) {
   return new Promise((resolve, reject) => {
@@ -64,7 +29,7 @@ export async function run() {
     // (b) Portkey, bound to loopback.
     const portkeyPort = await freePort();
     const portkeyMain = join(dirname(require.resolve('@portkey-ai/gateway/package.json')), 'build', 'start-server.js');
-    const portkey = await startProcess(['--require', join(here, 'loopback.cjs'), portkeyMain, `--port=${portkeyPort}`, '--headless'], {}, /Ready for connections/);
+    const portkey = await spawnService({ script: portkeyMain, nodeArgs: ['--require', join(here, 'loopback.cjs')], args: [`--port=${portkeyPort}`, '--headless'], env: {}, readyText: 'Ready for connections' });
     procs.push(portkey.child);
 
     // (c) Ours: REST bridge + one OpenRouter worker, the model non-streaming like the others.

@@ -4,8 +4,7 @@ import { createRequire } from 'node:module';
 import { loadConfig } from '@orch/config';
 import { ProviderQueues } from '@orch/queue';
 import { spawnApp, startRedis } from '@orch/testing';
-import { startFakeProcess } from './overhead.mjs';
-import { configFile, log, median, round, sleep, smoke, table } from './lib.mjs';
+import { configFile, KEY, log, median, round, sleep, smoke, startFakeProcess, table } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const { Redis } = require(require.resolve('ioredis', { paths: [new URL('../packages/queue', import.meta.url).pathname] }));
@@ -20,7 +19,7 @@ export async function run() {
   const fake = await startFakeProcess('openrouter', { latencyMs: LATENCY_MS, completionTokens: 24 });
   const procs = [fake.child];
   const conn = new Redis(redis.url);
-  const base = { REDIS_URL: redis.url, OPENROUTER_BASE_URL: fake.baseURL, OPENROUTER_API_KEY: 'bench-key', OPENAI_API_KEY: 'unused', MCP_DAILY_LIMIT: '100000', WORKER_CONCURRENCY: String(CONCURRENCY), WORKER_METRICS_PORT: '0' };
+  const base = { REDIS_URL: redis.url, OPENROUTER_BASE_URL: fake.baseURL, OPENROUTER_API_KEY: KEY, OPENAI_API_KEY: 'unused', MCP_DAILY_LIMIT: '100000', WORKER_CONCURRENCY: String(CONCURRENCY), WORKER_METRICS_PORT: '0' };
   try {
     // One queue (its own prefix) per worker count, with that many worker processes on it.
     const setups = {};

@@ -22,11 +22,15 @@ export interface SpawnServiceOptions {
   timeoutMs?: number;
   /** Working directory (default: the test's). */
   cwd?: string;
+  /** Arguments after the script. */
+  args?: string[];
+  /** Node options before the script (e.g. `--require`). */
+  nodeArgs?: string[];
 }
 
 /** Runs a built app as its own process, as production does, and waits for it to say it is ready. */
 export async function spawnService(opts: SpawnServiceOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [opts.script], { env: { PATH: process.env.PATH ?? '', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.script, ...(opts.args ?? [])], { env: { PATH: process.env.PATH ?? '', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
