@@ -49,6 +49,8 @@ try {
 
 async function main() {
   if (!existsSync(join(root, 'apps/rest-bridge/dist/main.js'))) throw new Error('the apps are not built; run `pnpm start` (it builds) or `pnpm build`');
+  // The repository's own helpers: free ports, and the fake provider of the offline demo.
+  const { freePort, startFakeProvider } = await import(join(root, 'packages/testing/dist/index.js'));
 
   // Redis
   let redisNote;
@@ -80,7 +82,6 @@ async function main() {
   // Providers
   const demo = flags.demo || (!env.OPENROUTER_API_KEY && !env.OPENAI_API_KEY);
   if (demo) {
-    const { startFakeProvider } = await import(join(root, 'packages/testing/dist/index.js'));
     const behaviour = { latencyMs: 300, tokensPerSecond: 40 };
     const [or, oa] = await Promise.all([
       startFakeProvider({ flavor: 'openrouter', apiKey: 'demo-openrouter', behaviour, host: '127.0.0.1' }),
@@ -230,16 +231,6 @@ function portFree(port) {
     const srv = createServer();
     srv.once('error', () => resolve(false));
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
   });
 }
 
