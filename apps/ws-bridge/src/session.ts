@@ -184,12 +184,13 @@ export class WsSession {
     const parsed = WS_CONTROL_PARAMS[method].safeParse(params);
     if (!parsed.success) throw describeZodError(parsed.error);
     const o = this.deps.orchestrator;
-    const p = parsed.data as Record<string, unknown> & { request_id: string };
+    // The union of the control methods' parameters; each case reads only its own.
+    const p = parsed.data as { request_id: string; after?: string; limit?: number };
     switch (method) {
       case 'subscribe': {
         await o.getRequest(p.request_id, caller); // exists and belongs to this caller
         this.send({ type: 'subscribed', id, request_id: p.request_id });
-        this.watch(id, p.request_id, (p.after as string | undefined) ?? '0-0', 'subscription');
+        this.watch(id, p.request_id, p.after ?? '0-0', 'subscription');
         return;
       }
       case 'unsubscribe': {
@@ -208,7 +209,7 @@ export class WsSession {
       case 'get_request':
         return this.send({ type: 'result', id, success: true, request_id: p.request_id, result: await o.getRequest(p.request_id, caller) });
       case 'requests':
-        return this.send({ type: 'result', id, success: true, result: { requests: await o.listRequests(caller, p.limit as unknown as number) } });
+        return this.send({ type: 'result', id, success: true, result: { requests: await o.listRequests(caller, p.limit) } });
       case 'ping':
         return this.send({ type: 'result', id, success: true, result: { pong: Date.now() } });
       default:

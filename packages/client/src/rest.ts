@@ -134,9 +134,11 @@ export class RestClient {
     return (await this.unwrap<{ requests: RequestSummary[] }>(await this.http.get('/requests', { params: { limit } }))).requests;
   }
 
+  /** `GET /tools` answers `{success, tools}` (the seed's shape), not `{success, result}`. */
   async tools(): Promise<ToolInfo[]> {
     const res = await this.http.get('/tools');
-    return this.unwrap<ToolInfo[]>({ ...res, data: { success: res.data?.success, result: res.data?.tools, error: res.data?.error } });
+    if (res.status === 200 && res.data?.success) return res.data.tools as ToolInfo[];
+    return this.unwrap(res);
   }
 
   private unwrap<T>(res: Pick<AxiosResponse, 'status' | 'data'>): T {
