@@ -101,10 +101,12 @@ async function main() {
     ws: env.WS_PORT ?? '8765',
     mcp: env.MCP_HTTP_PORT ?? '8080',
     worker: Number(env.WORKER_METRICS_PORT ?? 9464),
+    // The second worker's health port (default: the next one).
+    workerOpenai: Number(env.ORCH_OPENAI_WORKER_METRICS_PORT ?? Number(env.WORKER_METRICS_PORT ?? 9464) + 1),
   };
   const apps = [
     ['worker-openrouter', [], { WORKER_METRICS_PORT: String(ports.worker) }, 'provider worker started'],
-    ['worker-openai', [], { WORKER_METRICS_PORT: String(ports.worker + 1) }, 'provider worker started'],
+    ['worker-openai', [], { WORKER_METRICS_PORT: String(ports.workerOpenai) }, 'provider worker started'],
     ['rest-bridge', [], {}, 'REST bridge listening'],
     ['ws-bridge', [], {}, 'WebSocket bridge listening'],
     ['mcp-gateway', ['--http'], {}, 'MCP Streamable HTTP listening'],
@@ -124,7 +126,7 @@ async function main() {
     `  REST API     http://${host}:${ports.rest}          docs: http://${host}:${ports.rest}/docs`,
     `  WebSocket    ws://${host}:${ports.ws}`,
     `  MCP (HTTP)   http://${host}:${ports.mcp}/mcp      claude mcp add --transport http orchestrator http://${host}:${ports.mcp}/mcp`,
-    `  Workers      health and metrics on :${ports.worker} (OpenRouter) and :${ports.worker + 1} (OpenAI)`,
+    `  Workers      health and metrics on :${ports.worker} (OpenRouter) and :${ports.workerOpenai} (OpenAI)`,
     `  Redis        ${redisNote}`,
     `  Logs         ${rel(logDir)}/<service>.log`,
     '',

@@ -10,23 +10,23 @@ interface Started {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
-  ports: { rest: number; ws: number; mcp: number; worker: number };
+  ports: { rest: number; ws: number; mcp: number; worker: number; workerOpenai: number };
   dataDir: string;
 }
 
 /** Runs scripts/start.mjs as `pnpm start` does after its build, on free ports and a private data folder. */
 async function start(env: Record<string, string> = {}, path = process.env.PATH ?? ''): Promise<Started> {
-  const [rest, ws, mcp, worker, redis] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [rest, ws, mcp, worker, workerOpenai, redis] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
   const dataDir = mkdtempSync(join(tmpdir(), 'orch-start-'));
   const child = spawn(process.execPath, [START], {
-    env: { PATH: path, REST_PORT: String(rest), WS_PORT: String(ws), MCP_HTTP_PORT: String(mcp), WORKER_METRICS_PORT: String(worker), ORCH_LOCAL_REDIS_PORT: String(redis), ORCH_DATA_DIR: dataDir, ...env },
+    env: { PATH: path, REST_PORT: String(rest), WS_PORT: String(ws), MCP_HTTP_PORT: String(mcp), WORKER_METRICS_PORT: String(worker), ORCH_OPENAI_WORKER_METRICS_PORT: String(workerOpenai), ORCH_LOCAL_REDIS_PORT: String(redis), ORCH_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, output: () => out, exited, ports: { rest, ws, mcp, worker }, dataDir };
+  return { child, output: () => out, exited, ports: { rest, ws, mcp, worker, workerOpenai }, dataDir };
 }
 
 const healthy = async (url: string) => (await fetch(url).catch(() => undefined))?.status === 200;
@@ -46,8 +46,8 @@ describe('local start (scripts/start.mjs, run by `pnpm start`)', () => {
     await waitFor(() => s.output().includes('is running') || s.child.exitCode !== null, { timeoutMs: 60_000, what: 'the stack to start' });
     expect(s.output()).toContain('OFFLINE DEMO MODE');
     expect(s.output()).toContain('private redis-server');
-    const { rest, ws, mcp, worker } = s.ports;
-    for (const url of [`http://127.0.0.1:${rest}/healthz`, `http://127.0.0.1:${ws}/healthz`, `http://127.0.0.1:${mcp}/healthz`, `http://127.0.0.1:${worker}/healthz`, `http://127.0.0.1:${worker + 1}/healthz`]) {
+    const { rest, ws, mcp, worker, workerOpenai } = s.ports;
+    for (const url of [`http://127.0.0.1:${rest}/healthz`, `http://127.0.0.1:${ws}/healthz`, `http://127.0.0.1:${mcp}/healthz`, `http://127.0.0.1:${worker}/healthz`, `http://127.0.0.1:${workerOpenai}/healthz`]) {
       expect({ url, ok: await healthy(url) }).toEqual({ url, ok: true });
     }
     const res = await fetch(`http://127.0.0.1:${rest}/mcp/query_specific_model`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini_pro', description: 'Hello from the demo' }) });
