@@ -162,8 +162,14 @@ describe('provider workers against the fake providers', () => {
     await cancelRequest(conn, requestId, 600);
     const aborted = await oa.waitForAbort();
     expect(aborted.finished).toBe(false);
-    const all = await events.read(requestId);
-    const terminal = all.find((e) => e.type === 'error');
+    // The fake sees the socket close before the worker has written its terminal event: wait for it.
+    let terminal: unknown;
+    for await (const e of events.follow(requestId, { blockingRedis: blocking, timeoutMs: 10_000, blockMs: 200 })) {
+      if (e.type === 'error') {
+        terminal = e;
+        break;
+      }
+    }
     expect(terminal).toMatchObject({ final: true, error: { code: 'cancelled' } });
     await waitFor(async () => (await (await queues.byKey.openai.getJob(jobId))?.getState()) === 'failed', { what: 'job failed' });
     expect(oa.requests).toHaveLength(1);
