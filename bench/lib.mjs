@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { spawnService } from '@orch/testing';
+import WebSocket from 'ws';
 
 export const smoke = process.argv.includes('--smoke');
 
@@ -70,4 +71,44 @@ export function table(rows) {
 
 export function log(msg) {
   process.stderr.write(`${msg}\n`);
+}
+
+/** Node options that open the inspector on a free loopback port (see `memoryAfterGc`). */
+export const INSPECT = ['--inspect=127.0.0.1:0'];
+
+/**
+ * `process.memoryUsage()` of a process started with `INSPECT`, read right after a full garbage
+ * collection over the Chrome DevTools Protocol: live objects only, not garbage waiting for the GC.
+ */
+export async function memoryAfterGc(proc, timeoutMs = 15_000) {
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(proc.output().stderr)?.[1];
+  if (!url) throw new Error(`process ${proc.pid} has no inspector (start it with INSPECT)`);
+  const ws = new WebSocket(url);
+  const timer = setTimeout(() => ws.terminate(), timeoutMs);
+  try {
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+      ws.once('close', () => reject(new Error(`inspector of process ${proc.pid} closed`)));
+    });
+    let seq = 0;
+    const pending = new Map();
+    ws.on('message', (data) => {
+      const m = JSON.parse(data.toString());
+      pending.get(m.id)?.(m);
+    });
+    const send = (method, params = {}) =>
+      new Promise((resolve, reject) => {
+        const id = ++seq;
+        pending.set(id, (m) => (m.error ? reject(new Error(`${method}: ${m.error.message}`)) : resolve(m.result)));
+        ws.once('close', () => reject(new Error(`inspector of process ${proc.pid} closed during ${method}`)));
+        ws.send(JSON.stringify({ id, method, params }));
+      });
+    await send('HeapProfiler.collectGarbage');
+    const r = await send('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+    return JSON.parse(r.result.value);
+  } finally {
+    clearTimeout(timer);
+    ws.close();
+  }
 }

@@ -3,8 +3,8 @@
 // No growth trend across the batches is the target.
 import autocannon from 'autocannon';
 import { WsClient } from '@orch/client';
-import { freePort, spawnApp, startRedis } from '@orch/testing';
-import { KEY, log, round, rssMiB, sleep, smoke, startFakeProcess, table } from './lib.mjs';
+import { APP_READY_TEXT, appScript, freePort, spawnService, startRedis } from '@orch/testing';
+import { INSPECT, KEY, log, memoryAfterGc, round, rssMiB, sleep, smoke, startFakeProcess, table } from './lib.mjs';
 
 export async function run() {
   const total = smoke ? 600 : 20_000;
@@ -26,30 +26,25 @@ export async function run() {
     WS_PORT: String(wsPort),
     MCP_HTTP_PORT: String(mcpPort),
   };
+  // Every app with its inspector open on loopback, to read its live memory after a full GC.
+  const spawnApp = (name, extra = {}) => spawnService({ script: appScript(name), env: { MCP_LOG_LEVEL: 'info', ...env, ...extra }, readyText: APP_READY_TEXT[name], nodeArgs: INSPECT });
   const apps = {};
-  // Where each app's Prometheus metrics are (for its JS heap); the MCP gateway has none.
-  const [orMetrics, oaMetrics] = await Promise.all([freePort(), freePort()]);
-  const metricsUrl = {
-    'worker-openrouter': `http://127.0.0.1:${orMetrics}/metrics`,
-    'worker-openai': `http://127.0.0.1:${oaMetrics}/metrics`,
-    'rest-bridge': `http://127.0.0.1:${restPort}/metrics`,
-    'ws-bridge': `http://127.0.0.1:${wsPort}/metrics`,
-  };
-  apps['worker-openrouter'] = await spawnApp('worker-openrouter', { ...env, WORKER_METRICS_PORT: String(orMetrics) });
-  apps['worker-openai'] = await spawnApp('worker-openai', { ...env, WORKER_METRICS_PORT: String(oaMetrics) });
-  for (const name of ['rest-bridge', 'ws-bridge']) apps[name] = await spawnApp(name, env);
-  apps['mcp-gateway'] = await spawnApp('mcp-gateway', { ...env, MCP_TRANSPORT: 'http' });
+  apps['worker-openrouter'] = await spawnApp('worker-openrouter');
+  apps['worker-openai'] = await spawnApp('worker-openai');
+  for (const name of ['rest-bridge', 'ws-bridge']) apps[name] = await spawnApp(name);
+  apps['mcp-gateway'] = await spawnApp('mcp-gateway', { MCP_TRANSPORT: 'http' });
   const ws = new WsClient({ url: `ws://127.0.0.1:${wsPort}`, reconnect: false });
   try {
     await sleep(2000);
-    const heapMiB = async (name) => {
-      if (!metricsUrl[name]) return NaN;
-      const text = await (await fetch(metricsUrl[name])).text();
-      return Number(/^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1]) / 1048576;
+    // Live JS objects plus memory held outside the JS heap (Buffers, ArrayBuffers) after a full GC:
+    // what a leak grows. Read after RSS, since the collection itself may hand memory back.
+    const liveMiB = async (name) => {
+      const m = await memoryAfterGc(apps[name]);
+      return (m.heapUsed + m.external) / 1048576;
     };
     const heaps = [];
     const snapshot = () => Object.fromEntries(Object.entries(apps).map(([k, p]) => [k, rssMiB(p.pid)]));
-    const heapSnapshot = async () => Object.fromEntries(await Promise.all(Object.keys(apps).map(async (k) => [k, await heapMiB(k)])));
+    const heapSnapshot = async () => Object.fromEntries(await Promise.all(Object.keys(apps).map(async (k) => [k, await liveMiB(k)])));
     const samples = [snapshot()];
     await ws.connect();
     // Batch 0 warms up (JIT, pools, V8 heap sizing) and is not one of the three compared.
@@ -83,6 +78,7 @@ export async function run() {
       if (b === 0) continue;
       samples.push(snapshot());
       heaps.push(await heapSnapshot());
+      log(`live memory after GC, batch ${b}: ${JSON.stringify(Object.fromEntries(Object.entries(heaps.at(-1)).map(([k, v]) => [k, round(v)])))}`);
       log(`memory batch ${b}: ${JSON.stringify(Object.fromEntries(Object.entries(samples.at(-1)).map(([k, v]) => [k, round(v)])))}`);
     }
     const rows = Object.keys(apps).map((name) => {
@@ -99,15 +95,15 @@ export async function run() {
         'batch 2 MiB': round(b2),
         'batch 3 MiB': round(b3),
         'batch 1→3': `${growth >= 0 ? '+' : ''}${round(growth * 100)}%`,
-        'JS heap used 1 / 2 / 3 MiB': Number.isFinite(h1) ? `${round(h1)} / ${round(h2)} / ${round(h3)}` : '–',
-        trend: rising ? (heapRising || !Number.isFinite(h1) ? 'rising' : 'RSS only') : 'none',
+        'live heap + external after GC 1 / 2 / 3 MiB': `${round(h1)} / ${round(h2)} / ${round(h3)}`,
+        trend: rising ? (heapRising ? 'rising' : 'RSS only') : 'none',
       };
     });
     const trend = rows.filter((r) => r.trend === 'rising');
     const rssOnly = rows.filter((r) => r.trend === 'RSS only');
     return {
       title: '5. Memory (RSS idle and after three batches)',
-      text: `${total} requests in three batches of ${perBatch}, after a warm-up batch of ${Math.round(perBatch / 3)} that is not compared: 80% REST (query_specific_model, 40 connections) and 20% over one WebSocket (think_deeper, 10 in flight). The MCP gateway runs but only idles (MCP clients are exercised by the tests). RSS read from /proc 3 s after each batch, JS heap used from each app's /metrics. A trend = RSS rising batch after batch by more than 10% in all; when the JS heap does not rise with it, the growth is the allocator and V8 sizing (memory is returned lazily), not live objects, and is marked \`RSS only\`.\n\n${table(rows)}\n\n${trend.length ? `Rising, heap included: ${trend.map((r) => r.app).join(', ')} → target NOT met.` : `No app's memory rises batch after batch${rssOnly.length ? ` (RSS alone rose for ${rssOnly.map((r) => r.app).join(', ')} while its JS heap did not)` : ''} → no growth trend (target met).`}`,
+      text: `${total} requests in three batches of ${perBatch}, after a warm-up batch of ${Math.round(perBatch / 3)} that is not compared: 80% REST (query_specific_model, 40 connections) and 20% over one WebSocket (think_deeper, 10 in flight). The MCP gateway runs but only idles (MCP clients are exercised by the tests). RSS read from /proc 3 s after each batch; then each app's live memory: JS heap used plus external memory (Buffers, ArrayBuffers) right after a full garbage collection, asked over the inspector (every app runs with \`--inspect=127.0.0.1:0\`). The forced collection also lets V8 shrink its heap before the next batch, which lowers the later RSS readings. A trend = RSS rising batch after batch by more than 10% in all; when live memory does not rise with it, the growth is V8 sizing its heap and the allocator returning memory lazily, not retained objects, and is marked \`RSS only\`.\n\n${table(rows)}\n\n${trend.length ? `Rising, live memory included: ${trend.map((r) => r.app).join(', ')} → target NOT met.` : `No app's memory rises batch after batch${rssOnly.length ? ` (RSS alone rose for ${rssOnly.map((r) => r.app).join(', ')} while its live memory did not)` : ''} → no growth trend (target met).`}`,
     };
   } finally {
     ws.close();
