@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '@orch/config';
 import type { JobResultOutput, ModelToolOutput } from '@orch/contracts';
 import { createLogger } from '@orch/logging';
 import { startProviderWorker, type ProviderWorker } from '@orch/worker';
-import { faults, startFakeStack, type FakeProvider, type FakeStack, type RedisServerHandle } from '@orch/testing';
+import { faults, startFakeStack, waitFor, type FakeProvider, type FakeStack, type RedisServerHandle } from '@orch/testing';
 import { Orchestrator, type Caller } from './orchestrator';
 
 const local: Caller = { id: 'local', fileAccess: true };
@@ -131,6 +131,24 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect(j.output!.answers[0]!.text).toContain('[o3] echo: Think this problem through');
     // Another caller cannot read it.
     expect((await orch.callTool('get_job_result', { request_id: o.request_id }, remote)).isError).toBe(true);
+  });
+
+  it('get_job_result shows a finished plain (non-streamed) answer beside the text of a call still running', async () => {
+    config.models.gemini_pro!.streaming = false;
+    oa.setBehaviour({ latencyMs: 6000 });
+    const r = await orch.callTool('orchestrate_task', { description: 'Pick a queue', strategy: 'max_quality_council' }, local, { syncWaitMs: 100 });
+    const id = out(r).request_id;
+    const j = await waitFor(
+      async () => {
+        const now = (await orch.callTool('get_job_result', { request_id: id }, local)).structured as unknown as JobResultOutput;
+        return now.partial.some((p) => p.model === 'gemini_pro') ? now : undefined;
+      },
+      { timeoutMs: 4000, what: "gemini_pro's answer among the partial text" },
+    );
+    expect(j.status).toBe('running');
+    expect(j.partial.find((p) => p.model === 'gemini_pro')!.text).toContain('echo: ');
+    expect(or.requests[0]!.stream).toBe(false);
+    expect((await orch.callTool('get_job_result', { request_id: id, wait_seconds: 10 }, local)).structured).toMatchObject({ status: 'completed' });
   });
 
   it('an aborted call cancels its request and aborts the provider call', async () => {

@@ -494,6 +494,8 @@ export class Orchestrator {
       const byJob = new Map<string, string>();
       for (const e of await this.events.read(requestId, '0-0', 10_000)) {
         if (e.type === 'partial' && e.jobId) byJob.set(e.jobId, (byJob.get(e.jobId) ?? '') + e.delta);
+        // A finished call's answer is its result (a plain, non-streamed answer has no partials at all).
+        else if (e.type === 'result' && e.jobId) byJob.set(e.jobId, e.result.text);
       }
       for (const [jobId, text] of byJob) partial.push({ model: record.jobs[jobId] ?? jobId, text });
     }

@@ -18,7 +18,7 @@ export interface CompletionRequest {
   timeoutMs?: number;
   /** Aborting it aborts the HTTP call. */
   signal?: AbortSignal;
-  /** Called with each piece of text as it streams in. */
+  /** Called with each piece of text as it streams in; a plain (non-streamed) answer is not passed here. */
   onDelta?: (text: string) => void;
 }
 
@@ -229,7 +229,8 @@ export class ModelClient {
         text = res.choices?.[0]?.message?.content ?? '';
         finishReason = res.choices?.[0]?.finish_reason ?? null;
         wire = res.usage ?? undefined;
-        if (text) req.onDelta?.(text);
+        // A plain answer arrives whole: it is the result, and is not also passed to onDelta (the
+        // worker would publish the same text twice, as a partial and in the result).
       }
       let usage: Usage;
       const usageEstimated = !wire;
