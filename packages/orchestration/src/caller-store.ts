@@ -11,6 +11,11 @@ export interface ThreadTurn {
   ts: number;
 }
 
+export interface Thread {
+  owner: string;
+  turns: ThreadTurn[];
+}
+
 /**
  * Per-caller state in Redis (not process memory, unlike the seed's global dict): session context,
  * settings, and conversation threads. Every key has a TTL renewed on write.
@@ -42,9 +47,10 @@ export class CallerStore {
     else await this.opts.redis.set(key, JSON.stringify(prefs), 'EX', this.opts.sessionTtlSeconds);
   }
 
-  private async readThread(threadId: string): Promise<{ owner: string; turns: ThreadTurn[] } | undefined> {
+  /** A conversation thread as stored, or undefined when unknown or expired. */
+  async readThread(threadId: string): Promise<Thread | undefined> {
     const raw = await this.opts.redis.get(threadKey(threadId));
-    return raw ? (JSON.parse(raw) as { owner: string; turns: ThreadTurn[] }) : undefined;
+    return raw ? (JSON.parse(raw) as Thread) : undefined;
   }
 
   /** The thread's turns as chat messages. Unknown, expired or someone else's id → not_found. */
@@ -56,9 +62,12 @@ export class CallerStore {
     return thread.turns.map((t) => ({ role: t.role, content: t.content }));
   }
 
-  /** Appends turns (creating the thread, owned by its caller), keeps the newest, renews the TTL. */
-  async appendTurns(threadId: string, callerId: string, turns: ThreadTurn[]): Promise<void> {
-    const thread = (await this.readThread(threadId)) ?? { owner: callerId, turns: [] };
+  /**
+   * Appends turns to `current` (the thread as just read; none: a new thread owned by its caller),
+   * keeps the newest and renews the TTL. One write, issued at once.
+   */
+  async appendTurns(threadId: string, callerId: string, turns: ThreadTurn[], current?: Thread): Promise<void> {
+    const thread = current ?? { owner: callerId, turns: [] };
     thread.turns.push(...turns);
     thread.turns = thread.turns.slice(-this.opts.maxThreadTurns);
     await this.opts.redis.set(threadKey(threadId), JSON.stringify(thread), 'EX', this.opts.threadTtlSeconds);

@@ -277,6 +277,7 @@ export class Orchestrator {
       thinkingMode: ask.thinkingMode ?? prefs.thinking_mode ?? o.defaultThinkingMode,
       ...(prefs.cost_limit !== undefined ? { maxRequestCostUsd: prefs.cost_limit } : {}),
       threadId,
+      continued: ask.continuationId !== undefined,
       prompt: ask.prompt,
       caller,
       ctrl,
@@ -324,6 +325,8 @@ export class Orchestrator {
       thinkingMode: ThinkingMode;
       maxRequestCostUsd?: number;
       threadId: string;
+      /** The thread existed before this request (continuation_id). */
+      continued: boolean;
       prompt: string;
       caller: Caller;
       ctrl: AbortController;
@@ -376,19 +379,26 @@ export class Orchestrator {
     };
     try {
       const outcome = await runStrategy(p, exec);
-      const cancelled = await isCancelled(this.redis, requestId);
+      // A continued thread is read again here, as late as possible, since calls on it may overlap.
+      const [cancelled, thread] = await Promise.all([isCancelled(this.redis, requestId), p.continued ? this.callers.readThread(p.threadId) : undefined]);
       record.output = this.buildOutput(record, p, outcome, cancelled);
       record.status = record.output.status;
       if (record.output.error) record.error = record.output.error;
       if (record.status === 'completed') {
         const { synthesis, answers } = record.output;
         const answer = synthesis?.text ?? answers.map((a) => (answers.length > 1 ? `${a.model}: ${a.text}` : a.text)).join('\n\n');
-        // Stored alongside the record below; a lost turn must not fail an answered request.
+        // Written on the same connection just before the record and `done` below, so a caller woken
+        // by `done` finds the turn; a lost turn must not fail an answered request.
         turns = this.callers
-          .appendTurns(p.threadId, p.caller.id, [
-            { role: 'user', content: p.prompt, tool: record.tool, ts: Date.now() },
-            { role: 'assistant', content: answer, tool: record.tool, models: record.output.totals.models, ts: Date.now() },
-          ])
+          .appendTurns(
+            p.threadId,
+            p.caller.id,
+            [
+              { role: 'user', content: p.prompt, tool: record.tool, ts: Date.now() },
+              { role: 'assistant', content: answer, tool: record.tool, models: record.output.totals.models, ts: Date.now() },
+            ],
+            thread,
+          )
           .catch((err) => log.warn('could not store the conversation turn', { err: (err as Error).message }));
       }
     } catch (err) {
@@ -413,12 +423,9 @@ export class Orchestrator {
       waiter.close();
     }
     try {
-      // The record before `done`: a reader woken by `done` must find the result.
-      await Promise.all([this.requests.put(record), turns]);
-      await Promise.all([
-        this.events.publish({ type: 'done', requestId, status: record.status as 'completed' | 'failed' | 'cancelled', ts: Date.now(), ...(record.error ? { error: record.error } : {}) }),
-        this.requests.releaseDriver(requestId),
-      ]);
+      // One atomic step: the record, then `done` (a reader woken by it finds the result), lease dropped.
+      const done = { type: 'done' as const, requestId, status: record.status as 'completed' | 'failed' | 'cancelled', ts: Date.now(), ...(record.error ? { error: record.error } : {}) };
+      await Promise.all([turns, this.events.finish(done, this.requests.serialize(record), this.requests.ttlSeconds)]);
       log.info('request finished', { status: record.status, costUsd: record.output?.totals.cost_usd });
     } catch (err) {
       log.error('could not store the request result', { err: (err as Error).message });

@@ -24,9 +24,19 @@ export class RequestStore {
     return this.opts.driverLeaseSeconds ?? 30;
   }
 
-  async put(record: RequestRecord): Promise<void> {
+  /** How long records are kept, in seconds. */
+  get ttlSeconds(): number {
+    return this.opts.ttlSeconds;
+  }
+
+  /** The record as stored, its `updatedAt` set to now. */
+  serialize(record: RequestRecord): string {
     record.updatedAt = new Date().toISOString();
-    await this.opts.redis.set(requestKeys(record.requestId).meta, JSON.stringify(record), 'EX', this.opts.ttlSeconds);
+    return JSON.stringify(record);
+  }
+
+  async put(record: RequestRecord): Promise<void> {
+    await this.opts.redis.set(requestKeys(record.requestId).meta, this.serialize(record), 'EX', this.opts.ttlSeconds);
   }
 
   /**
@@ -35,11 +45,10 @@ export class RequestStore {
    * hides the request from the caller's history.
    */
   async create(record: RequestRecord): Promise<void> {
-    record.updatedAt = new Date().toISOString();
     const index = callerKeys(record.callerId).requests;
     const r = this.opts.redis;
     await Promise.all([
-      r.set(requestKeys(record.requestId).meta, JSON.stringify(record), 'EX', this.opts.ttlSeconds),
+      r.set(requestKeys(record.requestId).meta, this.serialize(record), 'EX', this.opts.ttlSeconds),
       r.zadd(index, Date.parse(record.createdAt), record.requestId),
       r.zremrangebyrank(index, 0, -(this.opts.keepPerCaller ?? 1000) - 1),
       r.expire(index, this.opts.ttlSeconds),
@@ -62,10 +71,6 @@ export class RequestStore {
   /** Marks this process as the request's driver for the next lease period. */
   async holdDriver(requestId: string, owner: string): Promise<void> {
     await this.opts.redis.set(requestKeys(requestId).driver, owner, 'EX', this.leaseSeconds);
-  }
-
-  async releaseDriver(requestId: string): Promise<void> {
-    await this.opts.redis.del(requestKeys(requestId).driver);
   }
 
   async driverAlive(requestId: string): Promise<boolean> {

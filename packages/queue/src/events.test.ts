@@ -58,6 +58,21 @@ describe('RequestEvents', () => {
     expect(got).toEqual(['x', 'y', 'z']);
   });
 
+  it('finishes a request in one step: the record, then done, and the driver lease gone', async () => {
+    const id = rid();
+    const keys = requestKeys(id);
+    await redis.set(keys.driver, 'host/1', 'EX', 30);
+    await events.publish(progress(id, 'working'));
+    const eventId = await events.finish({ type: 'done', requestId: id, status: 'completed', ts: Date.now() }, '{"status":"completed"}', 300);
+    expect(await redis.get(keys.meta)).toBe('{"status":"completed"}');
+    expect(await redis.ttl(keys.meta)).toBeGreaterThan(290);
+    expect(await redis.exists(keys.driver)).toBe(0);
+    expect(await redis.ttl(keys.events)).toBeGreaterThan(100);
+    const all = await events.read(id);
+    expect(all.map((e) => e.type)).toEqual(['progress', 'done']);
+    expect(all[1]!.id).toBe(eventId);
+  });
+
   it('stops following when the signal aborts', async () => {
     const ctrl = new AbortController();
     const started = Date.now();

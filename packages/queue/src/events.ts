@@ -28,7 +28,20 @@ const PUBLISH_LUA = `local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return id`;
 
-type EventsRedis = Redis & { orchPublishEvent(key: string, maxLen: number, event: string, ttl: number): Promise<string> };
+/**
+ * A request's last step, atomic: its record, then the event that ends it (a reader woken by the
+ * event finds the record), and the driver lease dropped. All three keys share the request's hash tag.
+ */
+const FINISH_LUA = `redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('DEL', KEYS[3])
+return id`;
+
+type EventsRedis = Redis & {
+  orchPublishEvent(key: string, maxLen: number, event: string, ttl: number): Promise<string>;
+  orchFinishRequest(events: string, meta: string, driver: string, maxLen: number, event: string, ttl: number, record: string, recordTtl: number): Promise<string>;
+};
 
 /**
  * The per-request event stream (`orch:req:{id}:events`): progress, partial text, result, error.
@@ -41,7 +54,10 @@ export class RequestEvents {
 
   constructor(opts: RequestEventsOptions) {
     this.redis = opts.redis;
-    if (typeof (this.redis as unknown as Partial<EventsRedis>).orchPublishEvent !== 'function') this.redis.defineCommand('orchPublishEvent', { numberOfKeys: 1, lua: PUBLISH_LUA });
+    if (typeof (this.redis as unknown as Partial<EventsRedis>).orchPublishEvent !== 'function') {
+      this.redis.defineCommand('orchPublishEvent', { numberOfKeys: 1, lua: PUBLISH_LUA });
+      this.redis.defineCommand('orchFinishRequest', { numberOfKeys: 3, lua: FINISH_LUA });
+    }
     this.ttlSeconds = opts.ttlSeconds;
     this.maxLen = opts.maxLen ?? 10_000;
   }
@@ -50,6 +66,17 @@ export class RequestEvents {
   async publish(event: RequestEvent): Promise<string> {
     const key = requestKeys(event.requestId).events;
     return String(await (this.redis as EventsRedis).orchPublishEvent(key, this.maxLen, JSON.stringify(event), this.ttlSeconds));
+  }
+
+  /**
+   * Ends a request in one atomic command: stores its final record (`recordJson`, kept
+   * `recordTtlSeconds`), appends `event` (its `done`) and drops the driver lease.
+   */
+  async finish(event: RequestEvent, recordJson: string, recordTtlSeconds: number): Promise<string> {
+    const keys = requestKeys(event.requestId);
+    return String(
+      await (this.redis as EventsRedis).orchFinishRequest(keys.events, keys.meta, keys.driver, this.maxLen, JSON.stringify(event), this.ttlSeconds, recordJson, recordTtlSeconds),
+    );
   }
 
   /** Events after `after` (exclusive), oldest first. */
