@@ -26,7 +26,10 @@ export const ProgressEventSchema = z.object({
 export const PartialEventSchema = z.object({
   ...base,
   type: z.literal('partial'),
-  /** Text written since the previous partial event of the same job. */
+  /**
+   * Text written since the previous partial event of the same job. Only streamed answers have
+   * partials: a plain (non-streamed) answer arrives whole, once, in its `result`.
+   */
   delta: z.string(),
   /** Characters written so far by this job (after this delta): lets a reader detect a gap. */
   chars: z.number().int().nonnegative(),
