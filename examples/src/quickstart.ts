@@ -27,10 +27,15 @@ async function main(): Promise<void> {
   const { requestId } = await rest.start('think_deeper', { problem: 'Is a Redis stream a good fit for a per-request event log?', thinking_mode: 'low' });
   console.log(`\nstarted ${requestId}; following over WebSocket:`);
   await ws.connect();
+  const streamed = new Set<string | undefined>();
   const record = await ws.subscribe(requestId, {
     onEvent: (e) => {
-      if (e.type === 'partial') process.stdout.write(e.delta);
-      else if (e.type === 'progress') process.stdout.write(`\n[${e.stage}${e.model ? ` ${e.model}` : ''}] `);
+      if (e.type === 'partial') {
+        streamed.add(e.jobId);
+        process.stdout.write(e.delta);
+      } else if (e.type === 'result' && !streamed.has(e.jobId)) {
+        process.stdout.write(e.result.text); // a plain (non-streamed) answer arrives whole
+      } else if (e.type === 'progress') process.stdout.write(`\n[${e.stage}${e.model ? ` ${e.model}` : ''}] `);
     },
   });
   console.log(`\nstatus: ${record.status}`);
