@@ -188,7 +188,7 @@ export class WsSession {
     const p = parsed.data as { request_id: string; after?: string; limit?: number };
     switch (method) {
       case 'subscribe': {
-        await o.getRequest(p.request_id, caller); // exists and belongs to this caller
+        await o.ownRequest(p.request_id, caller);
         this.send({ type: 'subscribed', id, request_id: p.request_id });
         this.watch(id, p.request_id, p.after ?? '0-0', 'subscription');
         return;

@@ -72,6 +72,9 @@ export function describeZodError(error: z.ZodError): OrchestratorError {
   return new OrchestratorError('invalid_arguments', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { details: { issues } });
 }
 
+/** The error of a request its caller cancelled. */
+const CANCELLED: ErrorInfo = { code: 'cancelled', message: 'The request was cancelled by its caller', retryable: false };
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -406,7 +409,7 @@ export class Orchestrator {
       if (p.ctrl.signal.reason === 'shutdown') return;
       const aborted = p.ctrl.signal.aborted;
       record.status = aborted ? 'cancelled' : 'failed';
-      record.error = aborted ? { code: 'cancelled', message: 'The request was cancelled by its caller', retryable: false } : toErrorInfo(err);
+      record.error = aborted ? CANCELLED : toErrorInfo(err);
       record.output = {
         request_id: requestId,
         tool: record.tool,
@@ -461,7 +464,7 @@ export class Orchestrator {
     const synthesis = o.synthesis?.outcome.result ? { ...answer(o.synthesis.outcome, o.rounds ?? 1), role: o.synthesis.role } : undefined;
     const all = [...answers, ...(synthesis ? [synthesis] : [])];
     const status = cancelled ? 'cancelled' : all.length ? 'completed' : 'failed';
-    const error = status === 'completed' ? undefined : cancelled ? { code: 'cancelled' as const, message: 'The request was cancelled by its caller', retryable: false } : failures[0]?.error;
+    const error = status === 'completed' ? undefined : cancelled ? CANCELLED : failures[0]?.error;
     return {
       request_id: record.requestId,
       tool: record.tool,
@@ -484,10 +487,16 @@ export class Orchestrator {
     };
   }
 
+  /** The caller's request record; `not_found` when it is unknown, expired or another caller's. */
+  async ownRequest(requestId: string, caller: Caller): Promise<RequestRecord> {
+    const record = await this.requests.get(requestId);
+    if (!record || record.callerId !== caller.id) throw new OrchestratorError('not_found', `request_id: no request ${requestId} (it may have expired)`, { details: { field: 'request_id' } });
+    return record;
+  }
+
   /** Status, partial text and result of a request; waits up to `waitMs` for it to end. */
   async getRequest(requestId: string, caller: Caller, waitMs = 0, signal?: AbortSignal): Promise<JobResultOutput> {
-    let record = await this.requests.get(requestId);
-    if (!record || record.callerId !== caller.id) throw new OrchestratorError('not_found', `request_id: no request ${requestId} (it may have expired)`, { details: { field: 'request_id' } });
+    let record = await this.ownRequest(requestId, caller);
     if (record.status === 'running' && waitMs > 0) {
       await this.waitForDone(requestId, waitMs, signal);
       record = (await this.requests.get(requestId)) ?? record;
@@ -538,8 +547,7 @@ export class Orchestrator {
 
   /** Cancels a request: queued calls are dropped, running ones aborted, the driver stopped. */
   async cancel(requestId: string, caller: Caller): Promise<{ request_id: string; status: RequestRecord['status']; cancelled: boolean }> {
-    const record = await this.requests.get(requestId);
-    if (!record || record.callerId !== caller.id) throw new OrchestratorError('not_found', `request_id: no request ${requestId} (it may have expired)`, { details: { field: 'request_id' } });
+    const record = await this.ownRequest(requestId, caller);
     if (record.status !== 'running') return { request_id: requestId, status: record.status, cancelled: false };
     await cancelRequest(this.redis, requestId, this.config.queue.requestTtlSeconds);
     const local = this.running.get(requestId);
@@ -548,7 +556,7 @@ export class Orchestrator {
       await local.done;
     } else if (!(await this.requests.driverAlive(requestId))) {
       record.status = 'cancelled';
-      record.error = { code: 'cancelled', message: 'The request was cancelled by its caller', retryable: false };
+      record.error = CANCELLED;
       await this.requests.put(record);
     }
     this.logger.info('request cancelled', { requestId });
