@@ -128,33 +128,28 @@ export function createRestApp(deps: RestAppDeps): Express {
     void callTool(body.method, body.params ?? {}, req, res).catch((err) => send(res, err, deps.logger));
   });
 
-  app.get('/requests', async (req, res) => {
-    try {
-      const limit = Math.min(100, Math.max(1, Number(req.query.limit ?? 20) || 20));
-      res.json({ success: true, result: { requests: await deps.orchestrator.listRequests(res.locals.caller as Caller, limit) } });
-    } catch (err) {
-      send(res, err, deps.logger);
-    }
-  });
-  app.get('/requests/:id', async (req, res) => {
-    try {
-      const wait = Math.min(50, Math.max(0, Number(req.query.wait ?? 0) || 0));
-      res.json({ success: true, result: await deps.orchestrator.getRequest(String(req.params.id), res.locals.caller as Caller, wait * 1000) });
-    } catch (err) {
-      send(res, err, deps.logger);
-    }
-  });
-  app.delete('/requests/:id', async (req, res) => {
-    try {
-      res.json({ success: true, result: await deps.orchestrator.cancel(String(req.params.id), res.locals.caller as Caller) });
-    } catch (err) {
-      send(res, err, deps.logger);
-    }
-  });
+  /** A JSON endpoint: `{success: true, result}`, or the error answer of whatever it throws. */
+  const answer = (run: (req: Request, caller: Caller) => Promise<unknown>) => (req: Request, res: Response) =>
+    void run(req, res.locals.caller as Caller).then(
+      (result) => res.json({ success: true, result }),
+      (err: unknown) => send(res, err, deps.logger),
+    );
+  app.get(
+    '/requests',
+    answer(async (req, caller) => ({ requests: await deps.orchestrator.listRequests(caller, Math.min(100, Math.max(1, Number(req.query.limit ?? 20) || 20))) })),
+  );
+  app.get(
+    '/requests/:id',
+    answer((req, caller) => deps.orchestrator.getRequest(String(req.params.id), caller, Math.min(50, Math.max(0, Number(req.query.wait ?? 0) || 0)) * 1000)),
+  );
+  app.delete(
+    '/requests/:id',
+    answer((req, caller) => deps.orchestrator.cancel(String(req.params.id), caller)),
+  );
   app.get('/requests/:id/events', async (req, res) => {
     const id = String(req.params.id);
     try {
-      await deps.orchestrator.getRequest(id, res.locals.caller as Caller);
+      await deps.orchestrator.ownRequest(id, res.locals.caller as Caller);
     } catch (err) {
       return void send(res, err, deps.logger);
     }
@@ -179,14 +174,13 @@ export function createRestApp(deps: RestAppDeps): Express {
     req.on('close', end);
   });
 
-  app.get('/spend', async (_req, res) => {
-    try {
+  app.get(
+    '/spend',
+    answer(async () => {
       const r = await deps.orchestrator.ledger.report();
-      res.json({ success: true, result: { ...spendOutput(r), by_request: r.byRequest } });
-    } catch (err) {
-      send(res, err, deps.logger);
-    }
-  });
+      return { ...spendOutput(r), by_request: r.byRequest };
+    }),
+  );
 
   app.use((_req, res) => void res.status(404).json(errorBody({ code: 'not_found', message: 'No such endpoint; see /openapi.json', retryable: false })));
   app.use((err: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
