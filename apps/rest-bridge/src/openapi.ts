@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorInfoSchema, JobResultOutputSchema, RequestSummarySchema, SpendSchema, TOOL_CONTRACTS, TOOL_NAMES } from '@orch/contracts';
+import { ErrorInfoSchema, JobResultOutputSchema, RequestSummarySchema, SpendReportSchema, TOOL_CONTRACTS, TOOL_NAMES } from '@orch/contracts';
 import { TOOL_DOCS } from '@orch/orchestration';
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' });
@@ -44,7 +44,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
   paths['/requests/{id}/events'] = {
     get: { summary: 'Server-sent events of a request (resumable with Last-Event-ID)', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': {} } }, 404: errorResponse } },
   };
-  paths['/spend'] = { get: { summary: 'Spend today, by model and by request, against the limits', responses: { 200: { description: 'Spend', content: { 'application/json': { schema: schema(SpendSchema) } } } } } };
+  paths['/spend'] = { get: { summary: 'Spend today, by model and by request, against the limits', responses: { 200: { description: 'Spend', content: { 'application/json': { schema: { type: 'object', properties: { success: { const: true }, result: schema(SpendReportSchema) } } } } } } } };
   paths['/tools'] = { get: { summary: 'Tools and their input schemas', responses: { 200: { description: 'Tools' } } } };
   return {
     openapi: '3.1.0',

@@ -1,4 +1,4 @@
-import type { ErrorInfo } from '@orch/contracts';
+import type { ErrorInfo, JobResultOutput } from '@orch/contracts';
 
 /**
  * A failed call, from either bridge: the server's stable `code` (`invalid_arguments`,
@@ -24,4 +24,10 @@ export class OrchestratorClientError extends Error {
     this.requestId = extra.requestId;
     this.result = extra.result;
   }
+}
+
+/** The tool output of a request that has ended; throws its error when it did not complete. */
+export function outputOf(record: JobResultOutput): unknown {
+  if (record.status === 'completed' && record.output) return record.output;
+  throw new OrchestratorClientError(record.error ?? { code: 'internal', message: `request ended as ${record.status}` }, { requestId: record.request_id, result: record.output });
 }

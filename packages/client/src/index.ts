@@ -1,5 +1,5 @@
 export { RestClient } from './rest';
-export type { RestClientOptions, ToolInfo, Spend, FollowedEvent } from './rest';
+export type { RestClientOptions, ToolInfo, FollowedEvent } from './rest';
 export { WsClient } from './ws';
 export type { WsClientOptions, Welcome, EventListener } from './ws';
 export { OrchestratorClientError } from './errors';

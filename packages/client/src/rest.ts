@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Readable } from 'node:stream';
-import type { ErrorInfo, JobResultOutput, RequestEvent, RequestSummary, ToolArgs, ToolName, ToolOutput } from '@orch/contracts';
-import { OrchestratorClientError } from './errors';
+import type { CancelOutput, ErrorInfo, JobResultOutput, RequestEvent, RequestSummary, SpendReport, ToolArgs, ToolName, ToolOutput } from '@orch/contracts';
+import { OrchestratorClientError, outputOf } from './errors';
 import { parseSse } from './sse';
 
 export interface RestClientOptions {
@@ -17,16 +17,6 @@ export interface ToolInfo {
   title: string;
   description: string;
   input_schema: Record<string, unknown>;
-}
-
-export interface Spend {
-  spent_usd: number;
-  reserved_usd: number;
-  daily_limit_usd: number;
-  remaining_usd: number;
-  by_model: Record<string, number>;
-  by_request: Record<string, number>;
-  [k: string]: unknown;
 }
 
 export interface FollowedEvent {
@@ -88,9 +78,7 @@ export class RestClient {
       const left = Math.ceil((deadline - Date.now()) / 1000);
       if (left <= 0) throw new OrchestratorClientError({ code: 'timeout', message: `request ${requestId} still running` }, { requestId });
       const r = await this.getRequest(requestId, Math.min(50, left));
-      if (r.status === 'running') continue;
-      if (r.status === 'completed' && r.output) return r.output;
-      throw new OrchestratorClientError(r.error ?? { code: 'internal', message: `request ended as ${r.status}` }, { requestId, result: r.output });
+      if (r.status !== 'running') return outputOf(r);
     }
   }
 
@@ -122,12 +110,12 @@ export class RestClient {
     }
   }
 
-  async cancel(requestId: string): Promise<{ request_id: string; status: string; cancelled: boolean }> {
+  async cancel(requestId: string): Promise<CancelOutput> {
     return this.unwrap(await this.http.delete(`/requests/${encodeURIComponent(requestId)}`));
   }
 
-  async spend(): Promise<Spend> {
-    return this.unwrap<Spend>(await this.http.get('/spend'));
+  async spend(): Promise<SpendReport> {
+    return this.unwrap<SpendReport>(await this.http.get('/spend'));
   }
 
   async requests(limit = 20): Promise<RequestSummary[]> {

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
-import type { JobResultOutput, RequestEvent, RequestSummary, ToolArgs, ToolName, ToolOutput, WsServerMessage } from '@orch/contracts';
-import { OrchestratorClientError } from './errors';
+import type { CancelOutput, JobResultOutput, RequestEvent, RequestSummary, ToolArgs, ToolName, ToolOutput, WsServerMessage } from '@orch/contracts';
+import { OrchestratorClientError, outputOf } from './errors';
 
 export interface WsClientOptions {
   /** e.g. ws://127.0.0.1:8765 */
@@ -156,8 +156,11 @@ export class WsClient {
         // A resumed tool call is answered as a subscription: unwrap the record's output.
         const r = msg.result as JobResultOutput;
         if (p.kind === 'call' && r && typeof r === 'object' && 'partial' in r && 'created_at' in r) {
-          if (r.status === 'completed' && r.output) return p.resolve(r.output);
-          return p.reject(new OrchestratorClientError(r.error ?? { code: 'internal', message: `request ended as ${r.status}` }, { requestId: r.request_id, result: r.output }));
+          try {
+            return p.resolve(outputOf(r));
+          } catch (err) {
+            return p.reject(err as Error);
+          }
         }
         return p.resolve(msg.result);
       }
@@ -205,7 +208,7 @@ export class WsClient {
     await this.request('unsubscribe', { request_id: requestId }, 'control');
   }
 
-  cancel(requestId: string): Promise<{ request_id: string; status: string; cancelled: boolean }> {
+  cancel(requestId: string): Promise<CancelOutput> {
     return this.request('cancel', { request_id: requestId }, 'control');
   }
 

@@ -225,6 +225,10 @@ export const SpendSchema = z.object({
 });
 export type Spend = z.infer<typeof SpendSchema>;
 
+/** REST `GET /spend`: today's spend, with the cost of each request so far. */
+export const SpendReportSchema = SpendSchema.extend({ by_request: z.record(z.string(), z.number()) });
+export type SpendReport = z.infer<typeof SpendReportSchema>;
+
 export const StatusOutputSchema = z.object({
   models: z.array(z.string()),
   default_strategy: StrategySchema,
@@ -275,6 +279,7 @@ export const RequestSummarySchema = z.object({
 export type RequestSummary = z.infer<typeof RequestSummarySchema>;
 
 export const CancelOutputSchema = z.object({ request_id: z.string(), status: RequestStatusSchema, cancelled: z.boolean() });
+export type CancelOutput = z.infer<typeof CancelOutputSchema>;
 
 /** Every tool's name, schemas and hints. Handlers live in packages/orchestration. */
 export const TOOL_CONTRACTS = {
