@@ -1,13 +1,10 @@
 // 3. Ledger: reserve+settle pairs per second against a private redis-server, one client
 // (sequential) and 8 concurrent clients, alternating rounds, medians; then the race check:
 // N concurrent reservations against a daily limit that fits exactly L of them → L admitted, no overshoot.
-import { createRequire } from 'node:module';
+import { Redis } from 'ioredis';
 import { Ledger, BudgetExceededError } from '@orch/ledger';
 import { startRedis } from '@orch/testing';
-import { log, median, smoke, table } from './lib.mjs';
-
-const require = createRequire(import.meta.url);
-const { Redis } = require(require.resolve('ioredis', { paths: [new URL('../packages/ledger', import.meta.url).pathname] }));
+import { log, median, runIfMain, smoke, table } from './lib.mjs';
 
 export async function run() {
   const seconds = smoke ? 0.5 : 3;
@@ -81,7 +78,4 @@ export async function run() {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = await run();
-  console.log(`## ${r.title}\n\n${r.text}`);
-}
+await runIfMain(import.meta.url, run);

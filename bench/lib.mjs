@@ -69,6 +69,13 @@ export function table(rows) {
   return [`| ${keys.join(' | ')} |`, `|${keys.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${keys.map((k) => r[k]).join(' | ')} |`)].join('\n');
 }
 
+/** Runs a benchmark and prints its section when its file is run directly (`node bench/<name>.mjs`). */
+export async function runIfMain(metaUrl, run) {
+  if (metaUrl !== `file://${process.argv[1]}`) return;
+  const r = await run();
+  process.stdout.write(`## ${r.title}\n\n${r.text}\n`);
+}
+
 export function log(msg) {
   process.stderr.write(`${msg}\n`);
 }

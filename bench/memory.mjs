@@ -3,8 +3,8 @@
 // No growth trend across the batches is the target.
 import autocannon from 'autocannon';
 import { WsClient } from '@orch/client';
-import { APP_READY_TEXT, appScript, freePort, spawnService, startRedis } from '@orch/testing';
-import { INSPECT, KEY, log, memoryAfterGc, round, rssMiB, sleep, smoke, startFakeProcess, table } from './lib.mjs';
+import { freePort, spawnApp, startRedis } from '@orch/testing';
+import { INSPECT, KEY, log, memoryAfterGc, round, rssMiB, runIfMain, sleep, smoke, startFakeProcess, table } from './lib.mjs';
 
 export async function run() {
   const total = smoke ? 600 : 20_000;
@@ -27,12 +27,9 @@ export async function run() {
     MCP_HTTP_PORT: String(mcpPort),
   };
   // Every app with its inspector open on loopback, to read its live memory after a full GC.
-  const spawnApp = (name, extra = {}) => spawnService({ script: appScript(name), env: { MCP_LOG_LEVEL: 'info', ...env, ...extra }, readyText: APP_READY_TEXT[name], nodeArgs: INSPECT });
   const apps = {};
-  apps['worker-openrouter'] = await spawnApp('worker-openrouter');
-  apps['worker-openai'] = await spawnApp('worker-openai');
-  for (const name of ['rest-bridge', 'ws-bridge']) apps[name] = await spawnApp(name);
-  apps['mcp-gateway'] = await spawnApp('mcp-gateway', { MCP_TRANSPORT: 'http' });
+  for (const name of ['worker-openrouter', 'worker-openai', 'rest-bridge', 'ws-bridge']) apps[name] = await spawnApp(name, env, { nodeArgs: INSPECT });
+  apps['mcp-gateway'] = await spawnApp('mcp-gateway', { ...env, MCP_TRANSPORT: 'http' }, { nodeArgs: INSPECT });
   const ws = new WsClient({ url: `ws://127.0.0.1:${wsPort}`, reconnect: false });
   try {
     await sleep(2000);
@@ -114,7 +111,4 @@ export async function run() {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = await run();
-  console.log(`## ${r.title}\n\n${r.text}`);
-}
+await runIfMain(import.meta.url, run);

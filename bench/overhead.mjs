@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort, spawnApp, spawnService, startRedis } from '@orch/testing';
-import { KEY, configFile, cpuSeconds, log, median, round, smoke, startFakeProcess, table } from './lib.mjs';
+import { configFile, cpuSeconds, KEY, log, median, round, runIfMain, smoke, startFakeProcess, table } from './lib.mjs';
 
 const here = dirname(new URL(import.meta.url).pathname);
 const require = createRequire(import.meta.url);
@@ -118,7 +118,4 @@ export async function run() {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = await run();
-  console.log(`## ${r.title}\n\n${r.text}`);
-}
+await runIfMain(import.meta.url, run);

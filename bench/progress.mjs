@@ -3,7 +3,7 @@
 // provider stamps each token with the time it was written (same machine, same clock).
 import { RestClient, WsClient } from '@orch/client';
 import { freePort, spawnApp, startRedis } from '@orch/testing';
-import { KEY, log, percentile, round, smoke, startFakeProcess, table } from './lib.mjs';
+import { KEY, log, percentile, round, runIfMain, smoke, startFakeProcess, table } from './lib.mjs';
 
 const SUBSCRIBERS = 100;
 const TOKENS_PER_SECOND = 50;
@@ -62,7 +62,4 @@ export async function run() {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = await run();
-  console.log(`## ${r.title}\n\n${r.text}`);
-}
+await runIfMain(import.meta.url, run);

@@ -1,13 +1,10 @@
 // 2. Horizontal scaling: one queue, provider latency 200 ms, 1, 2 and 4 worker processes of
 // concurrency 8. Throughput (jobs/s) against the ideal workers × concurrency / latency.
-import { createRequire } from 'node:module';
+import { Redis } from 'ioredis';
 import { loadConfig } from '@orch/config';
 import { ProviderQueues } from '@orch/queue';
 import { spawnApp, startRedis } from '@orch/testing';
-import { configFile, KEY, log, median, round, sleep, smoke, startFakeProcess, table } from './lib.mjs';
-
-const require = createRequire(import.meta.url);
-const { Redis } = require(require.resolve('ioredis', { paths: [new URL('../packages/queue', import.meta.url).pathname] }));
+import { configFile, KEY, log, median, round, runIfMain, sleep, smoke, startFakeProcess, table } from './lib.mjs';
 
 const LATENCY_MS = 200;
 const CONCURRENCY = 8;
@@ -80,7 +77,4 @@ export async function run() {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = await run();
-  console.log(`## ${r.title}\n\n${r.text}`);
-}
+await runIfMain(import.meta.url, run);

@@ -71,6 +71,6 @@ export const appScript = (name: AppName): string => join(__dirname, '..', '..', 
  * Starts a built app as its own process and waits until it serves. Workers log their start at
  * info level, so MCP_LOG_LEVEL defaults to info here.
  */
-export function spawnApp(name: AppName, env: Record<string, string>): Promise<ServiceProcess> {
-  return spawnService({ script: appScript(name), env: { MCP_LOG_LEVEL: 'info', ...env }, readyText: APP_READY_TEXT[name] });
+export function spawnApp(name: AppName, env: Record<string, string>, opts: Pick<SpawnServiceOptions, 'nodeArgs'> = {}): Promise<ServiceProcess> {
+  return spawnService({ script: appScript(name), env: { MCP_LOG_LEVEL: 'info', ...env }, readyText: APP_READY_TEXT[name], ...opts });
 }
