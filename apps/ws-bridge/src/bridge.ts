@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Gauge, type Registry } from 'prom-client';
 import { TOOL_NAMES, WS_CLOSE, WS_CONTROL_METHODS, WS_PROTOCOL_VERSION } from '@orch/contracts';
-import { TOOL_DOCS, bearer, callerForKey, listModelsOutput, originAllowed, type Orchestrator } from '@orch/orchestration';
+import { TOOL_DOCS, bearer, callerForKey, closeServer, listModelsOutput, originAllowed, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { WsSession, type SessionLimits } from './session';
 
@@ -111,8 +111,7 @@ export function createWsBridge(deps: WsBridgeDeps): WsBridge {
       clearInterval(heartbeat);
       for (const s of sessions) s.close(WS_CLOSE.goingAway, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      await closeServer(server);
     },
   };
 }
