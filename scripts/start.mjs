@@ -50,7 +50,7 @@ try {
 async function main() {
   if (!existsSync(join(root, 'apps/rest-bridge/dist/main.js'))) throw new Error('the apps are not built; run `pnpm start` (it builds) or `pnpm build`');
   // The repository's own helpers: free ports, and the fake provider of the offline demo.
-  const { freePort, startFakeProvider } = await import(join(root, 'packages/testing/dist/index.js'));
+  const { APP_READY_TEXT, appScript, freePort, startFakeProvider } = await import(join(root, 'packages/testing/dist/index.js'));
 
   // Redis
   let redisNote;
@@ -105,15 +105,15 @@ async function main() {
     workerOpenai: Number(env.ORCH_OPENAI_WORKER_METRICS_PORT ?? Number(env.WORKER_METRICS_PORT ?? 9464) + 1),
   };
   const apps = [
-    ['worker-openrouter', [], { WORKER_METRICS_PORT: String(ports.worker) }, 'provider worker started'],
-    ['worker-openai', [], { WORKER_METRICS_PORT: String(ports.workerOpenai) }, 'provider worker started'],
-    ['rest-bridge', [], {}, 'REST bridge listening'],
-    ['ws-bridge', [], {}, 'WebSocket bridge listening'],
-    ['mcp-gateway', ['--http'], {}, 'MCP Streamable HTTP listening'],
+    ['worker-openrouter', [], { WORKER_METRICS_PORT: String(ports.worker) }],
+    ['worker-openai', [], { WORKER_METRICS_PORT: String(ports.workerOpenai) }],
+    ['rest-bridge', [], {}],
+    ['ws-bridge', [], {}],
+    ['mcp-gateway', ['--http'], {}],
   ];
   // Workers announce their start at info level; keep that the floor.
   const base = { MCP_LOG_LEVEL: 'info', ...env };
-  await Promise.all(apps.map(([name, args, extra, ready]) => startChild(name, process.execPath, [join(root, 'apps', name, 'dist/main.js'), ...args], { ...base, ...extra }, ready)));
+  await Promise.all(apps.map(([name, args, extra]) => startChild(name, process.execPath, [appScript(name), ...args], { ...base, ...extra }, APP_READY_TEXT[name])));
 
   const host = env.ORCH_HOST && env.ORCH_API_KEYS ? env.ORCH_HOST : '127.0.0.1';
   const lines = [
