@@ -3,7 +3,8 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import type { Logger } from '@orch/logging';
 import type { Caller } from '@orch/orchestration';
-import { bearer, callerForKey } from '@orch/orchestration';
+import { bearer, callerForKey, checkJsonDepth } from '@orch/orchestration';
+import { OrchestratorError } from '@orch/contracts';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 
 export interface HttpAppDeps {
@@ -68,7 +69,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     if (req.headers['mcp-session-id']) return void rpcError(res, 404, -32001, 'Session not found');
     next();
   });
-  app.post('/mcp', express.json({ limit: deps.maxBodyBytes ?? 4 * 1024 * 1024 }), async (req: Request, res: Response) => {
+  app.post('/mcp', express.json({ limit: deps.maxBodyBytes ?? 4 * 1024 * 1024, verify: (_req, _res, buf) => checkJsonDepth(buf) }), async (req: Request, res: Response) => {
     const server = deps.createServer(res.locals.caller as Caller);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
@@ -92,6 +93,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     void next;
     if (err.type === 'entity.too.large') return void rpcError(res, 413, -32600, 'Request body too large');
     if (err.type === 'entity.parse.failed') return void rpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
+    if (err instanceof OrchestratorError) return void rpcError(res, 400, -32600, `Invalid request: ${err.message}`);
+    if (err.type === 'charset.unsupported') return void rpcError(res, 415, -32700, 'Parse error: send the JSON body as UTF-8');
+    if (err.type === 'encoding.unsupported') return void rpcError(res, 415, -32700, 'Parse error: Content-Encoding must be identity, gzip, deflate or br');
+    if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) return void rpcError(res, err.status, -32600, 'Invalid request: the HTTP request is malformed');
     deps.logger.error('HTTP error', { err: err.stack ?? String(err) });
     rpcError(res, err.status ?? 500, -32603, 'Internal error');
   });

@@ -1,5 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { TOOL_CONTRACTS, TOOL_NAMES, type StoredRequestEvent } from '@orch/contracts';
 import { TOOL_DOCS, type Caller, type Orchestrator } from '@orch/orchestration';
@@ -89,5 +89,34 @@ export function createMcpServer(deps: McpServerDeps): McpServer {
       },
     );
   }
+  invalidParamsAsInvalidParams(server);
   return server;
+}
+
+type RequestHandler = (request: unknown, extra: unknown) => Promise<unknown>;
+
+/**
+ * The SDK parses a request's params inside its handler wrapper and lets the ZodError escape, which
+ * its protocol layer answers as -32603 Internal error. JSON-RPC says malformed params are -32602:
+ * wrap every installed handler so a params ZodError becomes McpError(InvalidParams) naming the
+ * fields. (`_requestHandlers` is the SDK's own map; the gateway test pins this behaviour.)
+ */
+function invalidParamsAsInvalidParams(server: McpServer): void {
+  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, RequestHandler> })._requestHandlers;
+  if (!handlers) return;
+  const asInvalidParams = (err: unknown): unknown => {
+    const issues = (err as { issues?: Array<{ path: PropertyKey[]; message: string }> })?.issues;
+    if (!(err instanceof Error) || !/^\$?ZodError$/.test(err.name) || !Array.isArray(issues)) return err;
+    return new McpError(ErrorCode.InvalidParams, `Invalid params: ${issues.map((i) => `${i.path.map(String).join('.') || '(params)'}: ${i.message}`).join('; ')}`);
+  };
+  for (const [method, handler] of handlers) {
+    handlers.set(method, (request, extra) => {
+      try {
+        // The SDK parses synchronously, before its handler returns a promise.
+        return handler(request, extra).catch((err: unknown) => Promise.reject(asInvalidParams(err)));
+      } catch (err) {
+        return Promise.reject(asInvalidParams(err));
+      }
+    });
+  }
 }

@@ -216,5 +216,22 @@ describe('MCP gateway driven by the SDK Client', () => {
     expect(status).toBe(403);
     expect((await fetch(url.replace('/mcp', '/healthz'))).status).toBe(200);
     expect((await fetch(url.replace('/mcp', '/readyz'))).status).toBe(200);
+
+    // Issue 12.4: malformed params are -32602 (not -32603), deep nesting and bad charsets are 4xx.
+    const auth = { authorization: 'Bearer k-one-123' };
+    const rpcError = async (body: unknown) => {
+      const res = await post(auth, body);
+      const text = await res.text();
+      const data = text.split('\n').find((l) => l.startsWith('data: '));
+      return { status: res.status, error: (JSON.parse(data ? data.slice(6) : text) as { error?: { code: number; message: string } }).error };
+    };
+    for (const params of [{ name: 'list_models', arguments: 'x' }, { name: 5 }, { name: 'list_models', arguments: [1] }, undefined]) {
+      const { error } = await rpcError({ jsonrpc: '2.0', id: 2, method: 'tools/call', ...(params ? { params } : {}) });
+      expect(error).toMatchObject({ code: -32602, message: expect.stringContaining('Invalid params') });
+    }
+    const deep = await post(auth, `{"jsonrpc":"2.0","id":3,"method":"ping","params":${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
+    expect(deep.status).toBe(400);
+    expect(((await deep.json()) as { error: { code: number } }).error.code).toBe(-32600);
+    expect((await post({ ...auth, 'content-type': 'application/json; charset=latin1' })).status).toBe(415);
   });
 });

@@ -1,11 +1,11 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
-import { OrchestratorError, TOOL_CONTRACTS, TOOL_NAMES, toErrorInfo, type ErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, originAllowed, spendOutput, type Caller, type Orchestrator } from '@orch/orchestration';
+import { OrchestratorError, SpendQuerySchema, TOOL_CONTRACTS, TOOL_NAMES, toErrorInfo, type ErrorInfo } from '@orch/contracts';
+import { TOOL_DOCS, checkJsonDepth, describeZodError, hostAllowed, originAllowed, spendOutput, streamIdOrThrow, type Caller, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { z } from 'zod';
-import { STATUS_BY_CODE, errorBody } from './http-errors';
+import { STATUS_BY_CODE, clientErrorInfo, errorBody } from './http-errors';
 import { DOCS_CSP, DOCS_HTML, openApiDocument } from './openapi';
 import { callerFor } from './auth';
 
@@ -14,6 +14,8 @@ export interface RestAppDeps {
   logger: Logger;
   apiKeys: readonly string[];
   allowedOrigins: readonly string[];
+  /** Host header values accepted besides the loopback names (ORCH_ALLOWED_HOSTS; `*` for any). */
+  allowedHosts: readonly string[];
   /** How long a synchronous call waits before answering 202 with the request id. */
   syncWaitMs: number;
   registry?: Registry;
@@ -62,14 +64,15 @@ export function createRestApp(deps: RestAppDeps): Express {
     next();
   });
 
-  // Open endpoints: health, metrics, the API description.
+  // Probes answer whatever the Host (kubelets use the pod's address); they tell nothing.
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => void deps.isReady().then((ok) => res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready' })));
-  app.get('/metrics', async (_req, res) => {
-    if (!deps.registry) return void res.status(404).end();
-    res.setHeader('Content-Type', deps.registry.contentType);
-    res.send(await deps.registry.metrics());
+  // DNS rebinding: a page on another name that resolves to this address must not read anything.
+  app.use((req, res, next) => {
+    if (hostAllowed(req.headers.host, deps.allowedHosts)) return next();
+    res.status(403).json(errorBody({ code: 'unauthorized', message: `Host ${String(req.headers.host ?? '(none)').slice(0, 100)} is not allowed; add it to ORCH_ALLOWED_HOSTS`, retryable: false }));
   });
+  // Open endpoints: the API description.
   const doc = openApiDocument(deps.version ?? '0.1.0');
   app.get('/openapi.json', (_req, res) => void res.json(doc));
   app.get('/docs', (_req, res) => void res.setHeader('Content-Security-Policy', DOCS_CSP).type('html').send(DOCS_HTML));
@@ -84,7 +87,13 @@ export function createRestApp(deps: RestAppDeps): Express {
     res.locals.caller = caller;
     next();
   });
-  app.use(express.json({ limit: deps.maxBodyBytes ?? 1024 * 1024 }));
+  // Behind the key when keys are set: metrics name models, tools and spend.
+  app.get('/metrics', async (_req, res) => {
+    if (!deps.registry) return void res.status(404).end();
+    res.setHeader('Content-Type', deps.registry.contentType);
+    res.send(await deps.registry.metrics());
+  });
+  app.use(express.json({ limit: deps.maxBodyBytes ?? 1024 * 1024, verify: (_req, _res, buf) => checkJsonDepth(buf) }));
 
   app.get('/health', async (_req, res) => {
     const ready = await deps.isReady();
@@ -148,21 +157,29 @@ export function createRestApp(deps: RestAppDeps): Express {
   );
   app.get('/requests/:id/events', async (req, res) => {
     const id = String(req.params.id);
+    const lastEventId = req.headers['last-event-id'];
+    let after: string;
     try {
+      // An id Redis would refuse is this caller's error, answered here, never the shared reader's.
+      after = streamIdOrThrow(String(lastEventId ?? req.query.after ?? '0-0'), lastEventId !== undefined ? 'Last-Event-ID' : 'after');
       await deps.orchestrator.ownRequest(id, res.locals.caller as Caller);
     } catch (err) {
       return void send(res, err, deps.logger);
     }
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write('retry: 2000\n\n');
-    const after = String(req.headers['last-event-id'] ?? req.query.after ?? '0-0');
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     // Every SSE stream of this process shares one blocking Redis read (the EventHub).
-    const sub = deps.orchestrator.hub.subscribe(id, /^\d+(-\d+)?$/.test(after) ? after : '0-0', (e) => {
-      const { id: eventId, ...event } = e;
-      res.write(`id: ${eventId}\nevent: ${e.type}\ndata: ${JSON.stringify(event)}\n\n`);
-      if (e.type === 'done') end();
-    });
+    const sub = deps.orchestrator.hub.subscribe(
+      id,
+      after,
+      (e) => {
+        const { id: eventId, ...event } = e;
+        res.write(`id: ${eventId}\nevent: ${e.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        if (e.type === 'done') end();
+      },
+      () => end(),
+    );
     // A request that never ends (its driver died) closes the stream after an hour; the client may resume.
     const limit = setTimeout(() => end(), 3_600_000);
     function end() {
@@ -176,17 +193,20 @@ export function createRestApp(deps: RestAppDeps): Express {
 
   app.get(
     '/spend',
-    answer(async () => {
-      const r = await deps.orchestrator.ledger.report();
-      return { ...spendOutput(r), by_request: r.byRequest };
+    answer(async (req) => {
+      const q = SpendQuerySchema.safeParse(req.query);
+      if (!q.success) throw describeZodError(q.error);
+      const r = await deps.orchestrator.ledger.report({ requests: { cursor: q.data.cursor, count: q.data.limit } });
+      return { ...spendOutput(r), by_request: r.byRequest, by_request_cursor: r.byRequestCursor, request_count: r.requestCount };
     }),
   );
 
   app.use((_req, res) => void res.status(404).json(errorBody({ code: 'not_found', message: 'No such endpoint; see /openapi.json', retryable: false })));
   app.use((err: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
     void next;
-    if (err.type === 'entity.too.large') return void res.status(413).json(errorBody({ code: 'payload_too_large', message: 'The request body is over the size limit', retryable: false }));
-    if (err.type === 'entity.parse.failed') return void res.status(400).json(errorBody({ code: 'invalid_arguments', message: 'The body is not valid JSON', retryable: false }));
+    if (res.headersSent) return void res.end();
+    const info = clientErrorInfo(err);
+    if (info) return void res.status(info.status).json(errorBody(info.error));
     send(res, err, deps.logger);
   });
   return app;

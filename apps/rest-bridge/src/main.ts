@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     logger,
     apiKeys: config.gateway.apiKeys,
     allowedOrigins: config.gateway.allowedOrigins,
+    allowedHosts: config.gateway.allowedHosts,
     syncWaitMs: config.orchestration.syncWaitSeconds * 1000,
     registry,
     isReady: async () => door.redis.status === 'ready',

@@ -44,7 +44,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
   paths['/requests/{id}/events'] = {
     get: { summary: 'Server-sent events of a request (resumable with Last-Event-ID)', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': {} } }, 404: errorResponse } },
   };
-  paths['/spend'] = { get: { summary: 'Spend today, by model and by request, against the limits', responses: { 200: { description: 'Spend', content: { 'application/json': { schema: { type: 'object', properties: { success: { const: true }, result: schema(SpendReportSchema) } } } } } } } };
+  paths['/spend'] = { get: { summary: 'Spend today, by model and by request (paged: cursor, limit), against the limits', parameters: [{ name: 'cursor', in: 'query', schema: { type: 'string' } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } }], responses: { 200: { description: 'Spend', content: { 'application/json': { schema: { type: 'object', properties: { success: { const: true }, result: schema(SpendReportSchema) } } } } } } } };
   paths['/tools'] = { get: { summary: 'Tools and their input schemas', responses: { 200: { description: 'Tools' } } } };
   return {
     openapi: '3.1.0',

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { TOOL_NAMES } from '@orch/contracts';
 import { freePort, spawnService, startFakeStack, type FakeProvider, type FakeStack, type ServiceProcess } from '@orch/testing';
@@ -80,14 +81,31 @@ describe('REST bridge over real sockets, with worker processes and fake provider
     expect(kinds.indexOf('partial')).toBeGreaterThan(-1);
     expect(kinds.indexOf('partial')).toBeLessThan(kinds.indexOf('result'));
     expect(kinds.at(-1)).toBe('done');
-    // Resume after the third event: exactly the rest, nothing missed or repeated.
+    // Resume after the third event, once the request ended: its stream was compacted to how it
+    // ended (errors, done), each with its id; nothing repeated, and the output is in the record.
     const rest = await readSse(await call(`/requests/${id}/events`, { headers: { 'last-event-id': events[2]!.id } }));
-    expect(rest.map((e) => e.id)).toEqual(events.slice(3).map((e) => e.id));
+    expect(rest.map((e) => e.id)).toEqual(events.slice(3).filter((e) => e.event === 'error' || e.event === 'done').map((e) => e.id));
     const final = (await (await call(`/requests/${id}?wait=5`)).json()) as { result: { status: string; output: { answers: unknown[] } } };
     expect(final.result.status).toBe('completed');
     expect(final.result.output.answers).toHaveLength(1);
     const spend = (await (await call('/spend')).json()) as { result: { by_request: Record<string, number>; spent_usd: number } };
     expect(spend.result.spent_usd).toBeGreaterThan(0);
+  });
+
+  it('/spend pages its per-request records (issue 12.6)', async () => {
+    for (let i = 0; i < 3; i++) expect((await post('/mcp/query_specific_model', { model: 'gemini_pro', description: `page ${i}` })).status).toBe(200);
+    type Page = { result: { by_request: Record<string, number>; by_request_cursor: string; request_count: number } };
+    const first = (await (await call('/spend?limit=2')).json()) as Page;
+    expect(first.result.request_count).toBeGreaterThanOrEqual(3);
+    const seen = new Set(Object.keys(first.result.by_request));
+    let cursor = first.result.by_request_cursor;
+    while (cursor !== '0') {
+      const page = (await (await call(`/spend?limit=2&cursor=${cursor}`)).json()) as Page;
+      for (const k of Object.keys(page.result.by_request)) seen.add(k);
+      cursor = page.result.by_request_cursor;
+    }
+    expect(seen.size).toBe(first.result.request_count);
+    expect((await call('/spend?limit=0')).status).toBe(400);
   });
 
   it('DELETE /requests/:id cancels a running request and aborts the provider call', async () => {
@@ -127,6 +145,66 @@ describe('REST bridge over real sockets, with worker processes and fake provider
     expect((await fetch(`${base}/docs`)).headers.get('content-type')).toContain('text/html');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    expect(await (await fetch(`${base}/metrics`)).text()).toContain('process_cpu_seconds_total');
+    // Keys are set: metrics need one too (issue 12.7).
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    expect(await (await call('/metrics')).text()).toContain('process_cpu_seconds_total');
+  });
+
+  describe('hostile input (issue 12)', () => {
+    const expectCode = async (res: Response, status: number, code: string, text?: string) => {
+      const body = await res.text();
+      expect(`${res.status} ${body}`).toMatch(new RegExp(`^${status} `));
+      const parsed = JSON.parse(body) as { error: { code: string; message: string } };
+      expect(parsed.error.code).toBe(code);
+      if (text) expect(parsed.error.message).toContain(text);
+      expect(body).not.toMatch(/at .*\.js:\d+/);
+    };
+    /** A raw request (fetch will not send a foreign Host, a bad escape or a lying encoding). */
+    const raw = (path: string, opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {}) =>
+      new Promise<Response>((resolve, reject) => {
+        const req = httpRequest(`${base}${path}`, { method: opts.method ?? 'GET', headers: { authorization: `Bearer ${KEY}`, ...opts.headers } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0 })));
+        });
+        req.on('error', reject);
+        req.end(opts.body);
+      });
+
+    it('tool names that are Object.prototype keys are unknown tools, not 500s (12.4)', async () => {
+      for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+        await expectCode(await post(`/mcp/${name}`, {}), 404, 'unknown_tool');
+        await expectCode(await post('/mcp', { method: name, params: {} }), 404, 'unknown_tool');
+      }
+    });
+
+    it('bad charsets, encodings, escapes and deep nesting get 4xx with a clear code (12.4)', async () => {
+      const json = { 'content-type': 'application/json' };
+      await expectCode(await raw('/mcp/list_models', { method: 'POST', headers: { 'content-type': 'application/json; charset=latin1' }, body: '{}' }), 415, 'invalid_arguments', 'UTF-8');
+      await expectCode(await raw('/mcp/list_models', { method: 'POST', headers: { ...json, 'content-encoding': 'deflate' }, body: '{}' }), 400, 'invalid_arguments');
+      await expectCode(await raw('/mcp/list_models', { method: 'POST', headers: { ...json, 'content-encoding': 'foo' }, body: '{}' }), 415, 'invalid_arguments', 'Content-Encoding');
+      await expectCode(await raw('/requests/%ZZ'), 400, 'invalid_arguments', '%-escape');
+      const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+      await expectCode(await raw('/mcp/list_models', { method: 'POST', headers: json, body: deep }), 400, 'invalid_arguments', 'deeper than 64');
+      await expectCode(await raw('/mcp/list_models', { method: 'POST', headers: json, body: `{"a":${'{"a":'.repeat(100)}1${'}'.repeat(101)}` }), 400, 'invalid_arguments', 'deeper than 64');
+      expect((await post('/mcp/list_models', {})).status).toBe(200);
+    });
+
+    it('refuses a foreign Host (DNS rebinding) except on the probes (12.3)', async () => {
+      await expectCode(await raw('/requests', { headers: { host: 'attacker.example' } }), 403, 'unauthorized', 'ORCH_ALLOWED_HOSTS');
+      await expectCode(await raw('/openapi.json', { headers: { host: 'attacker.example:5050' } }), 403, 'unauthorized');
+      expect((await raw('/healthz', { headers: { host: '10.1.2.3:5050' } })).status).toBe(200);
+      expect((await raw('/requests', { headers: { host: `localhost:${new URL(base).port}` } })).status).toBe(200);
+    });
+
+    it('an event id Redis would reject is refused for that caller alone; other followers go on (12.1)', async () => {
+      oa.setBehaviour({ latencyMs: 300, tokensPerSecond: 40, completionTokens: 20 });
+      const res = await post('/mcp/think_deeper?wait=false', { problem: 'Follow me' });
+      const { request_id: id } = (await res.json()) as { request_id: string };
+      await expectCode(await call(`/requests/${id}/events`, { headers: { 'last-event-id': '99999999999999999999' } }), 400, 'invalid_arguments', 'Last-Event-ID');
+      await expectCode(await call(`/requests/${id}/events?after=1-99999999999999999999`), 400, 'invalid_arguments', 'after');
+      const events = await readSse(await call(`/requests/${id}/events`));
+      expect(events.at(-1)!.event).toBe('done');
+    });
   });
 });

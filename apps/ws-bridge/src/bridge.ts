@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Gauge, type Registry } from 'prom-client';
 import { TOOL_NAMES, WS_CLOSE, WS_CONTROL_METHODS, WS_PROTOCOL_VERSION } from '@orch/contracts';
-import { TOOL_DOCS, bearer, callerForKey, closeServer, listModelsOutput, originAllowed, type Orchestrator } from '@orch/orchestration';
+import { TOOL_DOCS, bearer, callerForKey, closeServer, hostAllowed, listModelsOutput, originAllowed, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { WsSession, type SessionLimits } from './session';
 
@@ -12,6 +12,8 @@ export interface WsBridgeDeps {
   logger: Logger;
   apiKeys: readonly string[];
   allowedOrigins: readonly string[];
+  /** Host header values accepted besides the loopback names (ORCH_ALLOWED_HOSTS; `*` for any). */
+  allowedHosts: readonly string[];
   limits: SessionLimits & { heartbeatMs: number };
   registry?: Registry;
   isReady: () => Promise<boolean>;
@@ -31,9 +33,11 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 };
 
 function refuse(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify({ success: false, error: { code: status === 401 ? 'unauthorized' : 'not_found', message, retryable: false } });
+  const body = JSON.stringify({ success: false, error: { code: status === 401 || status === 403 ? 'unauthorized' : 'not_found', message, retryable: false } });
   socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
+
+const hostRefusal = (host: string | undefined) => `Host ${String(host ?? '(none)').slice(0, 100)} is not allowed; add it to ORCH_ALLOWED_HOSTS`;
 
 /**
  * The WebSocket bridge on one HTTP server: `/healthz`, `/readyz`, `/metrics` over plain HTTP, and
@@ -60,7 +64,11 @@ export function createWsBridge(deps: WsBridgeDeps): WsBridge {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return json(res, 200, { status: 'ok', connections: sessions.size });
     if (path === '/readyz') return void deps.isReady().then((ok) => json(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not_ready' }));
+    // Probes above answer whatever the Host; the rest refuses DNS-rebound names.
+    if (!hostAllowed(req.headers.host, deps.allowedHosts)) return json(res, 403, { success: false, error: { code: 'unauthorized', message: hostRefusal(req.headers.host), retryable: false } });
     if (path === '/metrics' && deps.registry) {
+      // Behind the key when keys are set: metrics name models, tools and spend.
+      if (!callerForKey(bearer(req.headers.authorization), deps.apiKeys, false)) return json(res, 401, { success: false, error: { code: 'unauthorized', message: 'Send Authorization: Bearer <key>', retryable: false } });
       return void deps.registry.metrics().then((text) => {
         res.writeHead(200, { 'Content-Type': deps.registry!.contentType });
         res.end(text);
@@ -74,6 +82,7 @@ export function createWsBridge(deps: WsBridgeDeps): WsBridge {
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.limits.maxMessageBytes * 4, perMessageDeflate: false });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
+    if (!hostAllowed(req.headers.host, deps.allowedHosts)) return refuse(socket, 403, hostRefusal(req.headers.host));
     const origin = req.headers.origin;
     if (origin && !originAllowed(origin, deps.allowedOrigins)) return refuse(socket, 403, `Origin ${origin} is not allowed`);
     // A header key must be right; without one, the first message may authenticate (browsers).

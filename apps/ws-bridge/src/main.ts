@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     logger,
     apiKeys: config.gateway.apiKeys,
     allowedOrigins: config.gateway.allowedOrigins,
+    allowedHosts: config.gateway.allowedHosts,
     limits: config.ws,
     registry,
     isReady: async () => door.redis.status === 'ready',

@@ -13,7 +13,8 @@ import {
   type WsControlMethod,
   type WsServerMessage,
 } from '@orch/contracts';
-import { callerForKey, describeZodError, type Caller, type Orchestrator } from '@orch/orchestration';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { callerForKey, checkJsonDepth, describeZodError, streamIdOrThrow, type Caller, type Orchestrator } from '@orch/orchestration';
 import type { Subscription } from '@orch/queue';
 import type { Logger } from '@orch/logging';
 
@@ -22,6 +23,7 @@ export interface SessionLimits {
   maxBufferedBytes: number;
   authTimeoutMs: number;
   maxInFlight: number;
+  maxMessagesPerSecond: number;
 }
 
 export interface SessionDeps {
@@ -55,6 +57,10 @@ export class WsSession {
   private inFlight = 0;
   private closed = false;
   private authTimer: NodeJS.Timeout | undefined;
+  /** Messages per second of this socket (rate-limiter-flexible, in memory: the socket is here). */
+  private readonly messageRate: RateLimiterMemory;
+  /** Reading is paused until this time because the socket went over its message rate. */
+  private pausedUntil = 0;
   alive = true;
 
   constructor(
@@ -63,9 +69,15 @@ export class WsSession {
     headerCaller: Caller | undefined,
   ) {
     this.caller = headerCaller;
+    this.messageRate = new RateLimiterMemory({ points: deps.limits.maxMessagesPerSecond, duration: 1 });
     ws.on('message', (data, isBinary) => {
       this.alive = true;
-      void this.onMessage(data, isBinary);
+      // Messages that were already buffered when reading paused are dropped unread.
+      if (Date.now() < this.pausedUntil) return;
+      this.messageRate.consume('socket').then(
+        () => this.onMessage(data, isBinary),
+        (res: unknown) => this.overRate(res),
+      );
     });
     ws.on('pong', () => (this.alive = true));
     ws.on('close', () => this.dispose());
@@ -111,6 +123,22 @@ export class WsSession {
     this.watches.clear();
   }
 
+  /**
+   * Over the message rate: one `rate_limited` error, then reading stops until the window is over
+   * (TCP pushes back on the sender), so a flood costs this process almost nothing.
+   */
+  private overRate(res: unknown): void {
+    if (!(res instanceof RateLimiterRes) || this.closed || Date.now() < this.pausedUntil) return;
+    const waitMs = Math.max(50, res.msBeforeNext);
+    this.pausedUntil = Date.now() + waitMs;
+    const limit = this.deps.limits.maxMessagesPerSecond;
+    this.error(null, new OrchestratorError('rate_limited', `More than ${limit} messages per second on this socket; messages are dropped for ${waitMs} ms`, { retryable: true, details: { retry_after_seconds: Math.ceil(waitMs / 1000), limit, window_seconds: 1 } }));
+    this.ws.pause();
+    setTimeout(() => {
+      if (!this.closed) this.ws.resume();
+    }, waitMs).unref();
+  }
+
   private error(id: WsCallId | null, err: unknown, requestId?: string, result?: unknown): void {
     const info: ErrorInfo = toErrorInfo(err);
     if (info.code === 'internal') this.deps.logger.error('websocket call failed', { err: (err as Error)?.stack ?? String(err) });
@@ -123,6 +151,11 @@ export class WsSession {
       return this.error(null, new OrchestratorError('payload_too_large', `The message is ${buf.length} bytes; the limit is ${this.deps.limits.maxMessageBytes}`));
     }
     let raw: unknown;
+    try {
+      checkJsonDepth(buf);
+    } catch (err) {
+      return this.error(null, err);
+    }
     try {
       if (isBinary) throw new Error('binary');
       raw = JSON.parse(buf.toString('utf8'));
@@ -146,7 +179,7 @@ export class WsSession {
     }
     this.inFlight++;
     try {
-      if (method in WS_CONTROL_PARAMS) await this.control(id, method as WsControlMethod, params, this.caller);
+      if (Object.hasOwn(WS_CONTROL_PARAMS, method)) await this.control(id, method as WsControlMethod, params, this.caller);
       else await this.callTool(id, method, params, this.caller);
     } catch (err) {
       this.error(id, err);
@@ -171,7 +204,7 @@ export class WsSession {
     // syncWaitMs 0: a model tool returns its request id at once; its events and output follow here.
     const result = await this.deps.orchestrator.callTool(method, params, caller, { syncWaitMs: 0 });
     const structured = result.structured as { status?: string; error?: ErrorInfo };
-    if (result.requestId && structured.status === 'running' && method in TOOL_CONTRACTS) {
+    if (result.requestId && structured.status === 'running' && Object.hasOwn(TOOL_CONTRACTS, method)) {
       this.send({ type: 'accepted', id, request_id: result.requestId });
       this.watch(id, result.requestId, '0-0', 'call');
       return;
@@ -188,9 +221,11 @@ export class WsSession {
     const p = parsed.data as { request_id: string; after?: string; limit?: number };
     switch (method) {
       case 'subscribe': {
+        // An id Redis would refuse is this caller's error, answered here, never the shared reader's.
+        const after = streamIdOrThrow(p.after ?? '0-0', 'after');
         await o.ownRequest(p.request_id, caller);
         this.send({ type: 'subscribed', id, request_id: p.request_id });
-        this.watch(id, p.request_id, p.after ?? '0-0', 'subscription');
+        this.watch(id, p.request_id, after, 'subscription');
         return;
       }
       case 'unsubscribe': {
@@ -224,7 +259,15 @@ export class WsSession {
       id,
       requestId,
       kind,
-      sub: this.deps.orchestrator.hub.subscribe(requestId, after, (e) => this.forward(watch, e)),
+      sub: this.deps.orchestrator.hub.subscribe(
+        requestId,
+        after,
+        (e) => this.forward(watch, e),
+        (err) => {
+          if (this.watches.delete(watch)) this.deps.onSubscriptionCount?.(-1);
+          this.error(id, new OrchestratorError('not_found', `request_id: the events of ${requestId} cannot be read (${err.message.slice(0, 80)})`), requestId);
+        },
+      ),
     };
     this.watches.add(watch);
     this.deps.onSubscriptionCount?.(1);

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
@@ -25,7 +26,7 @@ describe('WebSocket bridge server', () => {
     redis = new Redis(stack.redis.url);
     orchestrator = new Orchestrator({ config, redis, logger });
     registry = new Registry();
-    bridge = createWsBridge({ orchestrator, logger, apiKeys: [], allowedOrigins: config.gateway.allowedOrigins, limits: config.ws, registry, isReady: async () => true });
+    bridge = createWsBridge({ orchestrator, logger, apiKeys: [], allowedOrigins: config.gateway.allowedOrigins, allowedHosts: [], limits: config.ws, registry, isReady: async () => true });
     await new Promise<void>((r) => bridge.server.listen(0, '127.0.0.1', () => r()));
     port = (bridge.server.address() as AddressInfo).port;
   });
@@ -64,6 +65,64 @@ describe('WebSocket bridge server', () => {
     const welcome = await new Promise<Record<string, unknown>>((r) => ws.once('message', (d) => r(JSON.parse(String(d)) as Record<string, unknown>)));
     expect(welcome).toMatchObject({ type: 'welcome', authenticated: true, methods: expect.arrayContaining(['orchestrate_task', 'subscribe', 'cancel']) });
     ws.close();
+  });
+
+  describe('hostile input (issue 12)', () => {
+    /** Sends messages and collects replies (parsed) on one socket. */
+    const client = async () => {
+      const ws = await open();
+      const replies: Array<{ type: string; id?: unknown; error?: { code: string; message: string } }> = [];
+      ws.on('message', (d) => replies.push(JSON.parse(String(d)) as (typeof replies)[number]));
+      const send = (msg: unknown) => ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+      const reply = (id: string) => waitFor(() => replies.find((r) => r.id === id), { timeoutMs: 5000, what: `reply ${id}` });
+      return { ws, replies, send, reply };
+    };
+
+    it('prototype-key methods are unknown, deep JSON and bad event ids are invalid_arguments; never internal (12.1, 12.4)', async () => {
+      const c = await client();
+      for (const method of ['constructor', '__proto__', 'toString', 'valueOf']) {
+        c.send({ id: method, method, params: {} });
+        expect((await c.reply(method)).error?.code).toBe('unknown_tool');
+      }
+      c.send({ id: 'sub', method: 'subscribe', params: { request_id: 'whatever', after: '99999999999999999999' } });
+      expect(await c.reply('sub')).toMatchObject({ type: 'error', error: { code: 'invalid_arguments' } });
+      c.send(`{"id":"deep","method":"ping","params":{"x":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`);
+      await waitFor(() => c.replies.some((r) => r.error?.message.includes('deeper than 64')), { timeoutMs: 5000 });
+      c.send({ id: 'alive', method: 'ping' });
+      expect((await c.reply('alive')).type).toBe('result');
+      expect(c.replies.some((r) => r.error?.code === 'internal')).toBe(false);
+      c.ws.close();
+    });
+
+    it('refuses a foreign Host at the upgrade and on HTTP, but not on the probes (12.3)', async () => {
+      await expect(open({ host: 'attacker.example' })).rejects.toMatchObject({ status: 403 });
+      const get = (path: string, host: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect(await get('/metrics', 'attacker.example')).toBe(403);
+      expect(await get('/healthz', 'attacker.example')).toBe(200);
+    });
+
+    it('a message flood from one socket is cut to its rate and does not starve another socket (12.5)', async () => {
+      const flooder = await client();
+      const other = await client();
+      const payload = JSON.stringify({ method: 'ping' });
+      for (let i = 0; i < 20_000; i++) flooder.ws.send(payload);
+      other.send({ id: 'during', method: 'ping' });
+      expect((await other.reply('during')).type).toBe('result');
+      await waitFor(() => flooder.replies.some((r) => r.error?.code === 'rate_limited'), { timeoutMs: 10_000 });
+      // Far fewer answers than messages: the rest were dropped while the socket was paused.
+      const answered = flooder.replies.filter((r) => r.type === 'result').length;
+      expect(answered).toBeLessThan(5_000);
+      flooder.ws.close();
+      other.ws.close();
+    });
   });
 
   it('on shutdown tells clients to go away (1001) so they reconnect elsewhere', async () => {

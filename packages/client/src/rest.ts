@@ -114,8 +114,9 @@ export class RestClient {
     return this.unwrap(await this.http.delete(`/requests/${encodeURIComponent(requestId)}`));
   }
 
-  async spend(): Promise<SpendReport> {
-    return this.unwrap<SpendReport>(await this.http.get('/spend'));
+  /** Today's spend; `by_request` is one page (pass `by_request_cursor` back as `cursor` for the next). */
+  async spend(page: { cursor?: string; limit?: number } = {}): Promise<SpendReport> {
+    return this.unwrap<SpendReport>(await this.http.get('/spend', { params: page }));
   }
 
   async requests(limit = 20): Promise<RequestSummary[]> {

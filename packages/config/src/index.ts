@@ -4,5 +4,5 @@ export { DEFAULT_CONFIG } from './defaults';
 export { ENV_BINDINGS } from './env';
 export { loadConfig, loadConfigOrExit, configSecrets, ConfigError } from './load-config';
 export type { LoadConfigOptions } from './load-config';
-export { resolveModel, enabledModelKeys, modelsOnQueue, priceFor, costFromUsage, roundUsd } from './models';
+export { ledgerRetention, resolveModel, enabledModelKeys, modelsOnQueue, priceFor, costFromUsage, roundUsd } from './models';
 export type { ResolvedModel } from './models';

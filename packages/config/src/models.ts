@@ -12,7 +12,7 @@ export interface ResolvedModel {
 }
 
 export function resolveModel(config: Config, key: string): ResolvedModel {
-  const model = config.models[key];
+  const model = Object.hasOwn(config.models, key) ? config.models[key] : undefined;
   if (!model || !model.enabled) {
     throw new OrchestratorError('unknown_model', `Unknown model "${key}". Configured: ${enabledModelKeys(config).join(', ')}`);
   }
@@ -63,4 +63,9 @@ export function costFromUsage(pricing: Pricing, usage: Pick<Usage, 'promptTokens
 /** Round to 1e-9 USD to keep float noise out of sums. */
 export function roundUsd(usd: number): number {
   return Math.round(usd * 1e9) / 1e9;
+}
+
+/** The ledger's record retention in seconds (LedgerOptions.retention). */
+export function ledgerRetention(config: Config): { daySeconds: number; requestSeconds: number } {
+  return { daySeconds: config.ledger.dayRetentionDays * 86_400, requestSeconds: config.ledger.requestRetentionSeconds };
 }

@@ -100,6 +100,10 @@ export const ConfigSchema = z
       reapIntervalMs: posInt().default(5_000),
       /** A call whose cost is unknown (timeout, lost stream) keeps its reservation this long. */
       unknownHoldMs: posInt().default(600_000),
+      /** Day totals (by model, by provider) are kept this many days after the day's last call. */
+      dayRetentionDays: posInt().default(400),
+      /** Per-request spend (and the day's by-request figures) is kept this long after its last call. */
+      requestRetentionSeconds: posInt().default(86_400),
       /** Redis key prefix of the ledger, with its Cluster hash tag. */
       keyPrefix: z.string().regex(/^\{[^}]+\}$/, 'must be a hash tag like {ledger}').default('{ledger}'),
     }),
@@ -120,6 +124,12 @@ export const ConfigSchema = z
       authTimeoutMs: posInt().default(10_000),
       /** Calls and subscriptions one socket may have open at once. */
       maxInFlight: posInt().default(256),
+      /**
+       * Messages one socket may send per second. Past it the socket gets one `rate_limited` error,
+       * its further messages are dropped and reading pauses until the second is over, so one
+       * flooding client cannot starve the others.
+       */
+      maxMessagesPerSecond: posInt().default(100),
     }),
     worker: z.object({
       concurrency: posInt().default(8),
@@ -140,7 +150,11 @@ export const ConfigSchema = z
     queue: z.object({
       /** BullMQ key prefix. */
       prefix: z.string().regex(/^[^:]+$/, 'must not contain ":"').default('bull'),
-      keepCompleted: z.object({ ageSeconds: posInt().default(86_400), count: posInt().default(1000) }),
+      /**
+       * Finished model-call jobs BullMQ keeps for inspection. Their results already live in the
+       * request's record, so few are kept: each holds the whole prompt and answer.
+       */
+      keepCompleted: z.object({ ageSeconds: posInt().default(3600), count: posInt().default(100) }),
       keepFailed: z.object({ ageSeconds: posInt().default(7 * 86_400), count: posInt().default(5000) }),
       /** Event streams and results of a request stay readable this long. */
       requestTtlSeconds: posInt().default(86_400),
@@ -177,6 +191,8 @@ export const ConfigSchema = z
         maxFileBytes: posInt().default(256 * 1024),
         maxTotalBytes: posInt().default(1024 * 1024),
         maxFiles: posInt().default(50),
+        /** Secret-bearing files (.env*, keys, credential files) file_paths may still read, by name or path suffix. */
+        allowSecretFiles: list().default([]),
       }),
     }),
     gateway: z.object({

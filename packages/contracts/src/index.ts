@@ -74,6 +74,7 @@ export {
   ListModelsOutputSchema,
   SpendSchema,
   SpendReportSchema,
+  SpendQuerySchema,
   StatusOutputSchema,
   SessionContextOutputSchema,
   PreferencesOutputSchema,

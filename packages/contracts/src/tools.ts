@@ -225,8 +225,20 @@ export const SpendSchema = z.object({
 });
 export type Spend = z.infer<typeof SpendSchema>;
 
-/** REST `GET /spend`: today's spend, with the cost of each request so far. */
-export const SpendReportSchema = SpendSchema.extend({ by_request: z.record(z.string(), z.number()) });
+/** REST `GET /spend`: today's spend, with one page of the cost of each request so far. */
+export const SpendReportSchema = SpendSchema.extend({
+  /** One page (about `limit` entries, 100 by default; a small day comes whole) of today's cost by request id. */
+  by_request: z.record(z.string(), z.number()),
+  /** Pass as `cursor` for the next page; `"0"` when this page was the last. */
+  by_request_cursor: z.string(),
+  /** Requests with spend recorded today (within the request retention). */
+  request_count: z.number().int(),
+});
+/** Query of `GET /spend`: paging of `by_request`. */
+export const SpendQuerySchema = z.object({
+  cursor: z.string().regex(/^\d{1,20}$/, 'must be the by_request_cursor of the previous page').default('0'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
 export type SpendReport = z.infer<typeof SpendReportSchema>;
 
 export const StatusOutputSchema = z.object({

@@ -36,6 +36,36 @@ describe('Ledger (Lua against a real redis-server)', () => {
     clock = Date.parse('2026-11-24T10:00:00Z');
   });
 
+  it('keeps one key per finished request (markers are fields of it), per-request figures for the request retention, and pages them (issue 12.6)', async () => {
+    const prefix = `{ledger-t${++n}}`;
+    const ledger = new Ledger({ redis, limits: { ...limits, dailyLimit: 1000 }, keyPrefix: prefix, now: () => clock, retention: { daySeconds: 400 * 86_400, requestSeconds: 120 } });
+    // Over hash-max-listpack-entries (512): a real hash table, which HSCAN pages.
+    for (let i = 0; i < 600; i++) {
+      const res = await ledger.reserve(call({ requestId: `r${i}`, estimateUsd: 0.01 }));
+      await ledger.settle(res, 0.001);
+      expect(await ledger.settle(res, 0.001)).toBe(false);
+    }
+    const keys = await redis.keys(`${prefix}*`);
+    // Day totals, by model, by provider, by request, the leases set (emptied: gone), one per request.
+    expect(keys.filter((k) => k.includes(':req:'))).toHaveLength(600);
+    expect(keys.filter((k) => !k.includes(':req:')).sort()).toEqual([`${prefix}:day:2026-11-24`, `${prefix}:day:2026-11-24:models`, `${prefix}:day:2026-11-24:providers`, `${prefix}:day:2026-11-24:requests`]);
+    expect(await redis.ttl(`${prefix}:req:r0`)).toBeLessThanOrEqual(120);
+    expect(await redis.ttl(`${prefix}:day:2026-11-24:requests`)).toBeLessThanOrEqual(120);
+    expect(await redis.ttl(`${prefix}:day:2026-11-24`)).toBeGreaterThan(300 * 86_400);
+    const seen = new Set<string>();
+    let cursor = '0';
+    let pages = 0;
+    do {
+      const r = await ledger.report({ requests: { cursor, count: 50 } });
+      expect(r.requestCount).toBe(600);
+      for (const id of Object.keys(r.byRequest)) seen.add(id);
+      cursor = r.byRequestCursor;
+      pages++;
+    } while (cursor !== '0');
+    expect(seen.size).toBe(600);
+    expect(pages).toBeGreaterThan(2);
+  });
+
   it('reserves, settles the actual cost and reports it by day, model, provider and request', async () => {
     const ledger = make();
     const res = await ledger.reserve(call({ estimateUsd: 0.5 }));

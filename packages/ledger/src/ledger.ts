@@ -22,6 +22,12 @@ export interface LedgerOptions {
   /** A reservation not extended or settled within this time is returned to the budget. */
   leaseMs?: number;
   now?: () => number;
+  /**
+   * How long spend records are kept after their last write, in seconds. Day totals (by model and
+   * provider too) are small and lasting (400 days by default); per-request totals and the day's
+   * by-request figures grow with traffic, so they are kept as long as request records (1 day).
+   */
+  retention?: { daySeconds?: number; requestSeconds?: number };
   /** Called once per day when spend passes the warning threshold. */
   onWarning?: (report: { day: string; spentUsd: number; reservedUsd: number; limitUsd: number }) => void;
 }
@@ -70,11 +76,17 @@ export interface LedgerReport extends SpendTotals {
   reaped: number;
   byModel: Record<string, number>;
   byProvider: Record<string, number>;
+  /** One page of the day's spend by request (HSCAN order, about `requests.count` entries). */
   byRequest: Record<string, number>;
+  /** Pass as `requests.cursor` for the next page; `0` when this was the last. */
+  byRequestCursor: string;
+  /** Requests with spend recorded this day (kept for the request retention). */
+  requestCount: number;
 }
 
 const DAY = 86_400;
-const RECORD_TTL = { day: 400 * DAY, request: 35 * DAY, marker: 2 * DAY };
+/** Default retention of spend records (seconds); LedgerOptions.retention overrides. */
+export const SPEND_RETENTION = { daySeconds: 400 * DAY, requestSeconds: DAY };
 
 /**
  * The spend ledger: reserve → call → settle, in single Lua scripts, so the limit check and the update
@@ -87,6 +99,7 @@ export class Ledger {
   private readonly leaseMs: number;
   private readonly now: () => number;
   private readonly onWarning: LedgerOptions['onWarning'];
+  private readonly ttl: { day: number; request: number };
 
   constructor(opts: LedgerOptions) {
     this.redis = defineLedgerScripts(opts.redis);
@@ -95,6 +108,7 @@ export class Ledger {
     this.leaseMs = opts.leaseMs ?? 60_000;
     this.now = opts.now ?? Date.now;
     this.onWarning = opts.onWarning;
+    this.ttl = { day: opts.retention?.daySeconds ?? SPEND_RETENTION.daySeconds, request: opts.retention?.requestSeconds ?? SPEND_RETENTION.requestSeconds };
   }
 
   get lease(): number {
@@ -112,9 +126,9 @@ export class Ledger {
       dayModels: `${p}day:${day}:models`,
       dayProviders: `${p}day:${day}:providers`,
       dayRequests: `${p}day:${day}:requests`,
+      /** Per-request totals; also holds the `done:<member>` markers of its finished attempts. */
       req: `${p}req:${requestId}`,
       res: `${p}res:${member}`,
-      done: `${p}done:${member}`,
       leases: `${p}leases`,
       warned: `${p}warned:${day}`,
     };
@@ -130,9 +144,9 @@ export class Ledger {
     const est = toNanoCeil(input.estimateUsd);
     const resTtl = Math.ceil(this.leaseMs / 1000) + 3600;
     const [status, reserved, ds, dr, rs, rr] = (await this.redis.ledgerReserve(
-      k.day, k.req, k.res, k.leases, k.done,
+      k.day, k.req, k.res, k.leases,
       est, toNano(this.limits.dailyLimit), toNano(requestLimit), now + this.leaseMs, member,
-      input.requestId, day, input.model, input.provider, RECORD_TTL.request, resTtl, RECORD_TTL.day,
+      input.requestId, day, input.model, input.provider, this.ttl.request, resTtl, this.ttl.day,
     )).map(Number) as [number, number, number, number, number, number];
     if (status === -1 || status === -2) {
       const daily = status === -2;
@@ -174,8 +188,8 @@ export class Ledger {
   private async finish(res: Reservation, actualNano: number, kind: 'settled' | 'released'): Promise<boolean> {
     const k = this.keys(res.day, res.requestId, res.member);
     const [status] = await this.redis.ledgerSettle(
-      k.res, k.day, k.req, k.leases, k.done, k.dayModels, k.dayProviders, k.dayRequests,
-      actualNano, res.member, res.model, res.provider, res.requestId, RECORD_TTL.marker, RECORD_TTL.day, RECORD_TTL.request, kind,
+      k.res, k.day, k.req, k.leases, k.dayModels, k.dayProviders, k.dayRequests,
+      actualNano, res.member, res.model, res.provider, res.requestId, this.ttl.day, this.ttl.request, kind,
     );
     return Number(status) === 1;
   }
@@ -190,18 +204,29 @@ export class Ledger {
     return { spentUsd: toUsd(Number(spent ?? 0)), reservedUsd: toUsd(Number(reserved ?? 0)) };
   }
 
-  /** Spend of a day (today by default), by model, provider and request. Readable from any process. */
-  async report(opts: { day?: string } = {}): Promise<LedgerReport> {
+  /**
+   * Spend of a day (today by default), by model and provider, and one page of its spend by request
+   * (`requests`: HSCAN cursor and page size, 100 by default). Readable from any process.
+   */
+  async report(opts: { day?: string; requests?: { cursor?: string; count?: number } } = {}): Promise<LedgerReport> {
     const now = this.now();
     const day = opts.day ?? this.day(now);
     const k = this.keys(day, '');
-    const [totals, models, providers, requests] = (await this.redis
+    const count = Math.max(1, Math.min(1000, opts.requests?.count ?? 100));
+    const results = (await this.redis
       .multi()
       .hgetall(k.day)
       .hgetall(k.dayModels)
       .hgetall(k.dayProviders)
-      .hgetall(k.dayRequests)
-      .exec())!.map(([, v]) => v as Record<string, string>);
+      .hscan(k.dayRequests, opts.requests?.cursor ?? '0', 'COUNT', count)
+      .hlen(k.dayRequests)
+      .exec())!.map(([, v]) => v);
+    const [totals, models, providers] = results.slice(0, 3) as Array<Record<string, string>>;
+    const [nextCursor, flat] = results[3] as [string, string[]];
+    // HSCAN's COUNT is a hint: a small hash comes back whole in one page, a large one in pages of
+    // about `count`. Every entry is returned exactly as HSCAN gives it, so paging never loses one.
+    const requests: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) requests[flat[i]!] = flat[i + 1]!;
     const n = (v: string | undefined) => Number(v ?? 0);
     const usdMap = (m: Record<string, string> | undefined) => Object.fromEntries(Object.entries(m ?? {}).map(([key, v]) => [key, toUsd(Number(v))]));
     const spent = n(totals?.spent);
@@ -224,6 +249,8 @@ export class Ledger {
       byModel: usdMap(models),
       byProvider: usdMap(providers),
       byRequest: usdMap(requests),
+      byRequestCursor: nextCursor,
+      requestCount: Number(results[4] ?? 0),
     };
   }
 

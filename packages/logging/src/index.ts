@@ -1,4 +1,4 @@
 export { createLogger } from './logger';
 export type { Logger, CreateLoggerOptions } from './logger';
-export { createRedactor, REDACTED } from './redact';
-export type { Redactor } from './redact';
+export { createRedactor, createScrubber, MIN_LITERAL_SECRET, REDACTED } from './redact';
+export type { Redactor, Scrubber } from './redact';

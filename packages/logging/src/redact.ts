@@ -1,9 +1,48 @@
 /** Keys whose values are secrets wherever they appear in log metadata. */
 const SECRET_KEY = /(api[-_]?key|authorization|password|secret|token|cookie|bearer)$/i;
-/** Well-known key shapes, caught even inside free text (error messages echoing a header). */
-const SECRET_VALUE = /\b(sk-(?:or-)?[A-Za-z0-9_-]{8,}|Bearer\s+[A-Za-z0-9._~+/=-]{8,})/g;
+
+/**
+ * Shapes of credentials, caught inside free text (a provider error echoing our key, a pasted file):
+ * OpenAI/OpenRouter/Anthropic `sk-…`, bearer tokens, Google `AIza…`, GitHub `gh?_…`, AWS access key
+ * ids, Slack tokens, and PEM private key blocks.
+ */
+const SECRET_SHAPES = [
+  String.raw`\bsk-[A-Za-z0-9_-]{8,}`,
+  String.raw`\bBearer\s+[A-Za-z0-9._~+/=-]{8,}`,
+  String.raw`\bAIza[0-9A-Za-z_-]{30,}`,
+  String.raw`\bgh[pousr]_[A-Za-z0-9]{30,}`,
+  String.raw`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`,
+  String.raw`\bxox[abprs]-[A-Za-z0-9-]{10,}`,
+  String.raw`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----`,
+];
+const SECRET_VALUE = new RegExp(SECRET_SHAPES.join('|'), 'g');
+
+/**
+ * Configured secrets shorter than this are not matched literally: a short one would also match
+ * ordinary text (ids, numbers) and corrupt the values written to Redis.
+ */
+export const MIN_LITERAL_SECRET = 8;
 
 export const REDACTED = '[REDACTED]';
+
+/** Masks secrets inside one string. */
+export type Scrubber = (text: string) => string;
+
+/**
+ * THE scrubber: every text that leaves a process through a log line or a Redis write goes through
+ * one of these (the logger's redactor, and the scrubbing Redis connection of @orch/queue). It
+ * replaces every configured secret (provider keys, caller keys) and every credential-shaped string
+ * with `[REDACTED]`. `[REDACTED]` itself matches nothing, so scrubbing twice changes nothing.
+ */
+export function createScrubber(secrets: readonly string[] = []): Scrubber {
+  const literals = [...new Set(secrets.filter((s) => s.length >= MIN_LITERAL_SECRET))].sort((a, b) => b.length - a.length);
+  return (s) => {
+    let out = s;
+    for (const lit of literals) if (out.includes(lit)) out = out.split(lit).join(REDACTED);
+    SECRET_VALUE.lastIndex = 0;
+    return SECRET_VALUE.test(out) ? out.replace(SECRET_VALUE, REDACTED) : out;
+  };
+}
 
 export interface Redactor {
   (value: unknown): unknown;
@@ -11,16 +50,11 @@ export interface Redactor {
 
 /**
  * Returns a function that deep-copies a value with secrets masked: values under secret-looking keys,
- * strings shaped like API keys, and every literal secret the process knows (its configured keys).
- * Token counts such as `promptTokens` are numbers and stay visible.
+ * and every string through the scrubber. Token counts such as `promptTokens` are numbers and stay
+ * visible.
  */
 export function createRedactor(secrets: readonly string[] = []): Redactor {
-  const literals = [...new Set(secrets.filter((s) => s.length >= 6))].sort((a, b) => b.length - a.length);
-  const scrubString = (s: string): string => {
-    let out = s;
-    for (const lit of literals) if (out.includes(lit)) out = out.split(lit).join(REDACTED);
-    return out.replace(SECRET_VALUE, REDACTED);
-  };
+  const scrubString = createScrubber(secrets);
   const walk = (value: unknown, depth: number, seen: WeakSet<object>): unknown => {
     if (typeof value === 'string') return scrubString(value);
     if (value === null || typeof value !== 'object') return value;

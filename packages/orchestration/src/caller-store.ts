@@ -53,9 +53,13 @@ export class CallerStore {
     return raw ? (JSON.parse(raw) as Thread) : undefined;
   }
 
-  /** The thread's turns as chat messages. Unknown, expired or someone else's id → not_found. */
-  async threadMessages(threadId: string, callerId: string): Promise<ChatMessage[]> {
-    const thread = await this.readThread(threadId);
+  /**
+   * The thread's turns as chat messages: the stored thread, or else what `firstTurns` finds (a
+   * conversation of one request lives in that request's record). Unknown, expired or someone
+   * else's id → not_found.
+   */
+  async threadMessages(threadId: string, callerId: string, firstTurns?: () => Promise<Thread | undefined>): Promise<ChatMessage[]> {
+    const thread = (await this.readThread(threadId)) ?? (await firstTurns?.());
     if (!thread || thread.owner !== callerId) {
       throw new OrchestratorError('not_found', `continuation_id: no conversation ${threadId} (it may have expired)`, { details: { field: 'continuation_id' } });
     }

@@ -1,6 +1,7 @@
 import { open, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { OrchestratorError } from '@orch/contracts';
+import { secretFileRule } from './secret-files';
 
 export interface FileLimits {
   /** Directories every path must resolve inside (symlinks followed). */
@@ -8,6 +9,8 @@ export interface FileLimits {
   maxFileBytes: number;
   maxTotalBytes: number;
   maxFiles: number;
+  /** Secret-bearing file names or path suffixes the operator allows (ORCH_ALLOW_SECRET_FILES). */
+  allowSecretFiles?: readonly string[];
 }
 
 export interface ReadFile {
@@ -38,7 +41,8 @@ export async function resolveInside(p: string, rootsIn: string[], where: string)
 
 /**
  * Reads the files a tool call names, for the prompt. Only the MCP gateway calls this (workers never
- * read the caller's disk). Each path must resolve, after symlinks, inside an allowed root; a file
+ * read the caller's disk). Each path must resolve, after symlinks, inside an allowed root and must
+ * not be a secret-bearing file (secret-files.ts) unless allowed by name; a file
  * over `maxFileBytes` is cut (and says so); the total is bounded; binary files are refused.
  */
 export async function readFiles(paths: string[], limits: FileLimits, field = 'file_paths'): Promise<ReadFile[]> {
@@ -50,6 +54,10 @@ export async function readFiles(paths: string[], limits: FileLimits, field = 'fi
   for (const [i, p] of paths.entries()) {
     const where = `${field}.${i}`;
     const real = await resolveInside(p, limits.roots, where);
+    const rule = secretFileRule([p, real], limits.allowSecretFiles ?? []);
+    if (rule) {
+      throw new OrchestratorError('invalid_arguments', `${where}: ${p} is refused by the rule for ${rule}: it may hold credentials and would be sent to an external model. An operator can allow it by name in ORCH_ALLOW_SECRET_FILES.`, { details: { field: where, rule } });
+    }
     const info = await stat(real);
     if (!info.isFile()) throw new OrchestratorError('invalid_arguments', `${where}: ${p} is not a regular file`, { details: { field: where } });
     const want = Math.min(info.size, limits.maxFileBytes, limits.maxTotalBytes - total);

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { configSecrets, loadConfigOrExit, type Config } from '@orch/config';
-import { createLogger, type Logger } from '@orch/logging';
+import { createLogger, createScrubber, type Logger } from '@orch/logging';
 import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
 import { Orchestrator } from './orchestrator';
 
@@ -22,8 +22,10 @@ export interface FrontDoor {
  */
 export async function openFrontDoor(service: string, opts: { stderrOnly?: boolean } = {}): Promise<FrontDoor> {
   const config = loadConfigOrExit(service);
-  const logger = createLogger({ service, level: config.logging.level, secrets: configSecrets(config), ...(opts.stderrOnly ? { stderrOnly: true } : {}) });
-  const redis = createRedis(config.redis.url, 'command', service);
+  const secrets = configSecrets(config);
+  const logger = createLogger({ service, level: config.logging.level, secrets, ...(opts.stderrOnly ? { stderrOnly: true } : {}) });
+  // Every value this process writes to Redis (and so every text a caller reads back) is scrubbed.
+  const redis = createRedis(config.redis.url, 'command', service, createScrubber(secrets));
   redis.on('error', (err) => logger.warn('redis connection error', { err: err.message }));
   try {
     await waitForRedis(redis);

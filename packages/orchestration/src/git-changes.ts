@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { OrchestratorError } from '@orch/contracts';
 import { readFiles, resolveInside, type FileLimits } from './files';
+import { SECRET_FILE_PATHSPECS, secretFileRule } from './secret-files';
 
 const run = promisify(execFile);
 
@@ -28,12 +29,16 @@ export async function collectChanges(repoPaths: string[], includeUntracked: bool
   for (const [i, repo] of repoPaths.entries()) {
     const dir = await resolveInside(repo, limits.roots, `repo_paths.${i}`);
     // Only what lies under the given directory (`-- .`), which is inside the roots.
-    const diff = await git(dir, ['diff', 'HEAD', '--stat', '--patch', '--no-color', '--no-ext-diff', '--', '.'], limits.maxTotalBytes);
+    // Secret-bearing files (.env, keys…) stay out of the diff unless allowed by name.
+    const exclude = limits.allowSecretFiles?.length ? [] : SECRET_FILE_PATHSPECS;
+    const diff = await git(dir, ['diff', 'HEAD', '--stat', '--patch', '--no-color', '--no-ext-diff', '--', '.', ...exclude], limits.maxTotalBytes);
     const status = await git(dir, ['status', '--short', '--', '.'], 1 << 20);
     parts.push(`## Repository ${repo}\n\n### git status --short\n${status || '(clean)'}\n\n### git diff HEAD\n\`\`\`diff\n${diff.slice(0, limits.maxTotalBytes) || '(no changes)'}\n\`\`\``);
     if (diff.trim()) empty = false;
     if (includeUntracked) {
-      const untracked = (await git(dir, ['ls-files', '--others', '--exclude-standard', '--', '.'], 1 << 20)).split('\n').filter(Boolean);
+      const untracked = (await git(dir, ['ls-files', '--others', '--exclude-standard', '--', '.'], 1 << 20))
+        .split('\n')
+        .filter((f) => f && !secretFileRule([f], limits.allowSecretFiles ?? []));
       if (untracked.length) {
         empty = false;
         const files = await readFiles(

@@ -16,3 +16,5 @@ export { spendOutput, listModelsOutput } from './status';
 export { callerForKey, bearer, originAllowed } from './caller-auth';
 export { frontDoorHost, isLoopback, openFrontDoor, listenOn, closeServer } from './front-door';
 export type { FrontDoor } from './front-door';
+export { streamIdOrThrow } from '@orch/queue';
+export { MAX_JSON_DEPTH, checkJsonDepth, hostAllowed } from './input-limits';

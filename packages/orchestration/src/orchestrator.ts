@@ -16,14 +16,14 @@ import {
   type ThinkingMode,
   type ToolName,
 } from '@orch/contracts';
-import { enabledModelKeys, resolveModel, type Config } from '@orch/config';
+import { enabledModelKeys, ledgerRetention, resolveModel, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
 import { EventHub, ProviderQueues, RequestEvents, cancelRequest, isCancelled } from '@orch/queue';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Ledger } from '@orch/ledger';
 import { analyzeTask } from './analyze';
 import { newId } from './ids';
-import { CallerStore } from './caller-store';
+import { CallerStore, type Thread } from './caller-store';
 import { JobWaiter, type CallOutcome } from './job-waiter';
 import { SYSTEM_PROMPT, withSessionContext } from './prompts';
 import { renderJobResult, renderJson, renderModelOutput } from './render';
@@ -72,6 +72,12 @@ export function describeZodError(error: z.ZodError): OrchestratorError {
   return new OrchestratorError('invalid_arguments', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { details: { issues } });
 }
 
+/** A finished request's answer as one assistant turn: the synthesis, or the answers labelled by model. */
+function answerText(output: ModelToolOutput): string {
+  const { synthesis, answers } = output;
+  return synthesis?.text ?? answers.map((a) => (answers.length > 1 ? `${a.model}: ${a.text}` : a.text)).join('\n\n');
+}
+
 /** The error of a request its caller cancelled. */
 const CANCELLED: ErrorInfo = { code: 'cancelled', message: 'The request was cancelled by its caller', retryable: false };
 
@@ -117,7 +123,7 @@ export class Orchestrator {
     this.requests = new RequestStore({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds });
     const o = opts.config.orchestration;
     this.callers = new CallerStore({ redis: opts.redis, sessionTtlSeconds: o.sessionTtlSeconds, threadTtlSeconds: o.threadTtlSeconds, maxThreadTurns: o.maxThreadTurns });
-    this.ledger = new Ledger({ redis: opts.redis, limits: opts.config.limits, keyPrefix: opts.config.ledger.keyPrefix });
+    this.ledger = new Ledger({ redis: opts.redis, limits: opts.config.limits, keyPrefix: opts.config.ledger.keyPrefix, retention: ledgerRetention(opts.config) });
     this.roots = o.files.roots.length ? o.files.roots : [opts.cwd ?? process.cwd()];
     const rl = opts.config.gateway.rateLimit;
     if (rl.points > 0) this.limiter = new RateLimiterRedis({ storeClient: opts.redis, keyPrefix: 'orch:rl', points: rl.points, duration: rl.windowSeconds });
@@ -159,7 +165,7 @@ export class Orchestrator {
   async callTool(name: string, args: unknown, caller: Caller, opts: CallOptions = {}): Promise<ToolResult> {
     try {
       await this.consumeRate(caller);
-      if (!(name in TOOL_CONTRACTS)) {
+      if (!Object.hasOwn(TOOL_CONTRACTS, name)) {
         throw new OrchestratorError('unknown_tool', `Unknown tool "${name}". Tools: ${Object.keys(TOOL_CONTRACTS).join(', ')}`);
       }
       const tool = name as ToolName;
@@ -245,14 +251,16 @@ export class Orchestrator {
     const models =
       ask.models ?? (tool === 'think_deeper' ? [o.reasoningModel] : strategy === 'single' ? [prefs.models?.[0] ?? o.firstModel] : (prefs.models ?? this.defaultModels()));
     this.checkModels(models, 'models');
-    const history = ask.continuationId ? await this.callers.threadMessages(ask.continuationId, caller.id) : [];
+    const history = ask.continuationId ? await this.callers.threadMessages(ask.continuationId, caller.id, () => this.firstTurns(ask.continuationId!)) : [];
     const messages: ChatMessage[] = [
       { role: 'system', content: withSessionContext(SYSTEM_PROMPT, context) },
       ...history,
       { role: 'user', content: ask.prompt },
     ];
     const requestId = newId();
-    const threadId = ask.continuationId ?? newId();
+    // A new conversation is its first request: its record holds the prompt and the answer, and a
+    // thread key is written only when the conversation is continued.
+    const threadId = ask.continuationId ?? requestId;
     const record: RequestRecord = {
       requestId,
       tool,
@@ -262,6 +270,7 @@ export class Orchestrator {
       createdAt: new Date().toISOString(),
       updatedAt: '',
       jobs: {},
+      prompt: ask.prompt,
     };
     await Promise.all([this.requests.create(record), this.requests.holdDriver(requestId, this.owner)]);
     const ctrl = new AbortController();
@@ -383,13 +392,15 @@ export class Orchestrator {
     try {
       const outcome = await runStrategy(p, exec);
       // A continued thread is read again here, as late as possible, since calls on it may overlap.
-      const [cancelled, thread] = await Promise.all([isCancelled(this.redis, requestId), p.continued ? this.callers.readThread(p.threadId) : undefined]);
+      const [cancelled, thread] = await Promise.all([
+        isCancelled(this.redis, requestId),
+        p.continued ? this.callers.readThread(p.threadId).then((t) => t ?? this.firstTurns(p.threadId)) : undefined,
+      ]);
       record.output = this.buildOutput(record, p, outcome, cancelled);
       record.status = record.output.status;
       if (record.output.error) record.error = record.output.error;
-      if (record.status === 'completed') {
-        const { synthesis, answers } = record.output;
-        const answer = synthesis?.text ?? answers.map((a) => (answers.length > 1 ? `${a.model}: ${a.text}` : a.text)).join('\n\n');
+      if (record.status === 'completed' && p.continued && thread) {
+        const answer = answerText(record.output);
         // Written on the same connection just before the record and `done` below, so a caller woken
         // by `done` finds the turn; a lost turn must not fail an answered request.
         turns = this.callers
@@ -484,6 +495,20 @@ export class Orchestrator {
         cost_usd: Math.round(all.reduce((n, a) => n + a.cost_usd, 0) * 1e9) / 1e9,
       },
       ...(error ? { error } : {}),
+    };
+  }
+
+  /** The conversation a finished request started: its prompt and answer, read from its record. */
+  private async firstTurns(requestId: string): Promise<Thread | undefined> {
+    const r = await this.requests.get(requestId);
+    if (!r || r.status !== 'completed' || r.prompt === undefined || !r.output) return undefined;
+    const ts = Date.parse(r.updatedAt) || Date.now();
+    return {
+      owner: r.callerId,
+      turns: [
+        { role: 'user', content: r.prompt, tool: r.tool, ts },
+        { role: 'assistant', content: answerText(r.output), tool: r.tool, models: r.output.totals.models, ts },
+      ],
     };
   }
 

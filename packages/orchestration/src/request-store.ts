@@ -12,6 +12,11 @@ export interface RequestRecord {
   updatedAt: string;
   /** model key per job id, to label partial text. */
   jobs: Record<string, string>;
+  /**
+   * The caller's prompt (files included). With the output it is the first turn of the request's
+   * conversation: a new conversation is not stored twice, its continuation reads it from here.
+   */
+  prompt?: string;
   output?: ModelToolOutput;
   error?: ErrorInfo;
 }

@@ -1,7 +1,9 @@
 import { Redis } from 'ioredis';
 import { startRedis, waitFor, type RedisServerHandle } from '@orch/testing';
 import type { RequestEvent, StoredRequestEvent } from '@orch/contracts';
-import { EventHub, compareStreamIds } from './event-hub';
+import { EventHub } from './event-hub';
+import { requestKeys } from './keys';
+import { compareStreamIds, parseStreamId } from './stream-ids';
 import { RequestEvents } from './events';
 
 describe('EventHub: many streams over one blocking connection', () => {
@@ -75,6 +77,36 @@ describe('EventHub: many streams over one blocking connection', () => {
     expect(messages(second)).toEqual(['e2', 'e3', 'e4', 'e5', 'e6', 'e7']);
     expect(messages(first)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7']);
     expect(b.lastId).toBe(second.at(-1)!.id);
+    a.close();
+    b.close();
+  });
+
+  it('refuses a resume id Redis would reject, for that caller alone (issue 12.1)', async () => {
+    expect(parseStreamId('99999999999999999999')).toBeUndefined();
+    expect(parseStreamId('18446744073709551615-18446744073709551615')).toBe('18446744073709551615-18446744073709551615');
+    expect(parseStreamId('0')).toBe('0-0');
+    const id = rid();
+    const got: StoredRequestEvent[] = [];
+    const ok = hub.subscribe(id, '0-0', (e) => got.push(e));
+    expect(() => hub.subscribe(rid(), '99999999999999999999', () => undefined)).toThrow(expect.objectContaining({ code: 'invalid_arguments' }) as Error);
+    await events.publish(progress(id, 'still served'));
+    await waitFor(() => got.length === 1, { timeoutMs: 2000 });
+    ok.close();
+  });
+
+  it('a stream Redis refuses to read is dropped with an error; every other stream goes on (issue 12.1)', async () => {
+    const good = rid();
+    const bad = rid();
+    await redis.set(requestKeys(bad).events, 'not a stream');
+    const got: StoredRequestEvent[] = [];
+    const errors: Error[] = [];
+    const a = hub.subscribe(good, '0-0', (e) => got.push(e));
+    const b = hub.subscribe(bad, '0-0', () => undefined, (err) => errors.push(err));
+    await waitFor(() => errors.length === 1, { timeoutMs: 3000 });
+    expect(errors[0]!.message).toMatch(/WRONGTYPE/);
+    for (let i = 0; i < 3; i++) await events.publish(progress(good, `e${i}`));
+    await waitFor(() => got.length === 3, { timeoutMs: 3000 });
+    expect(hub.size).toBe(1);
     a.close();
     b.close();
   });

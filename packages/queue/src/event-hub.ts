@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { StoredRequestEvent } from '@orch/contracts';
+import { ReplyError } from 'ioredis';
 import { parseEntry, type RequestEvents } from './events';
 import { requestKeys } from './keys';
+import { compareStreamIds, streamIdOrThrow } from './stream-ids';
 
 export interface EventHubOptions {
   /** Command connection: catch-up reads (XRANGE) and CLIENT UNBLOCK. */
@@ -24,22 +26,14 @@ interface Listener {
   /** Live events that arrive while the catch-up read runs. */
   pending: StoredRequestEvent[] | undefined;
   deliver: (e: StoredRequestEvent) => void;
+  /** Told when Redis refuses to read this listener's stream; the listener is dropped. */
+  onError: ((err: Error) => void) | undefined;
 }
 
 interface Tracked {
   /** The shared read position of the stream (the newest id the hub has read). */
   cursor: string;
   listeners: Set<Listener>;
-}
-
-/** Compares Redis stream ids (`ms-seq`). */
-export function compareStreamIds(a: string, b: string): number {
-  const [am = '0', as = '0'] = a.split('-');
-  const [bm = '0', bs = '0'] = b.split('-');
-  const ms = BigInt(am) - BigInt(bm);
-  if (ms !== 0n) return ms < 0n ? -1 : 1;
-  const seq = BigInt(as) - BigInt(bs);
-  return seq === 0n ? 0 : seq < 0n ? -1 : 1;
 }
 
 /**
@@ -68,10 +62,12 @@ export class EventHub {
 
   /**
    * Delivers every event of `requestId` after `after` (exclusive; `0-0` for all), then new ones as
-   * they arrive, until `close()`.
+   * they arrive, until `close()`. An `after` Redis would refuse throws `invalid_arguments` here, for
+   * this caller alone; a stream Redis refuses later (a key of another type) is dropped with `onError`
+   * while every other stream goes on.
    */
-  subscribe(requestId: string, after: string, deliver: (e: StoredRequestEvent) => void): Subscription {
-    const listener: Listener = { last: after === '0' ? '0-0' : after, pending: undefined, deliver };
+  subscribe(requestId: string, after: string, deliver: (e: StoredRequestEvent) => void, onError?: (err: Error) => void): Subscription {
+    const listener: Listener = { last: streamIdOrThrow(after, 'after'), pending: undefined, deliver, onError };
     let tracked = this.streams.get(requestId);
     if (!tracked) {
       // A new stream: the shared read starts at this listener's position, no catch-up needed.
@@ -159,6 +155,29 @@ export class EventHub {
     void send(5);
   }
 
+  /**
+   * One XREAD names every stream, so one stream Redis refuses fails the read for all. Reads each
+   * stream alone (without blocking) and drops the ones refused, telling their listeners.
+   */
+  private async dropRefused(ids: string[], trackedAt: Tracked[], err: Error): Promise<void> {
+    let dropped = 0;
+    await Promise.all(
+      ids.map(async (id, i) => {
+        const tracked = trackedAt[i]!;
+        try {
+          await this.opts.redis.xread('COUNT', 1, 'STREAMS', requestKeys(id).events, tracked.cursor);
+        } catch (e) {
+          if (!(e instanceof ReplyError) || this.streams.get(id) !== tracked) return;
+          this.streams.delete(id);
+          dropped++;
+          for (const l of tracked.listeners) l.onError?.(e as Error);
+        }
+      }),
+    );
+    // Not one stream alone: Redis refuses every read for now (e.g. LOADING); wait as for a lost connection.
+    if (!dropped) await new Promise((r) => setTimeout(r, 200, err));
+  }
+
   private async run(): Promise<void> {
     while (!this.stopped) {
       if (this.streams.size === 0) {
@@ -175,8 +194,10 @@ export class EventHub {
         this.clientId ??= Number(await this.opts.blockingRedis.client('ID'));
         this.blocked = true;
         res = (await this.opts.blockingRedis.xread('COUNT', 500, 'BLOCK', this.blockMs, 'STREAMS', ...keys, ...cursors)) as typeof res;
-      } catch {
-        if (!this.stopped) await new Promise((r) => setTimeout(r, 200));
+      } catch (err) {
+        // Redis refused the read itself (not a lost connection): find the stream it refused.
+        if (err instanceof ReplyError && !this.stopped) await this.dropRefused(ids, trackedAt, err as Error);
+        else if (!this.stopped) await new Promise((r) => setTimeout(r, 200));
       } finally {
         this.blocked = false;
         this.generation++;

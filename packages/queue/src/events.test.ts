@@ -58,19 +58,32 @@ describe('RequestEvents', () => {
     expect(got).toEqual(['x', 'y', 'z']);
   });
 
-  it('finishes a request in one step: the record, then done, and the driver lease gone', async () => {
+  it('finishes a request in one step: the record, then done, the driver lease gone, the stream compacted (issue 12.6)', async () => {
     const id = rid();
     const keys = requestKeys(id);
     await redis.set(keys.driver, 'host/1', 'EX', 30);
     await events.publish(progress(id, 'working'));
+    const partialIds: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      partialIds.push(await events.publish({ type: 'partial', requestId: id, jobId: `${id}.0`, model: 'm', delta: `token ${i} `.repeat(5), chars: i * 40, ts: Date.now() }));
+    }
+    const errorId = await events.publish({ type: 'error', requestId: id, jobId: `${id}.1`, model: 'm', error: { code: 'provider_timeout', message: 'slow', retryable: true }, final: true, ts: Date.now() });
+    const before = Number(await redis.memory('USAGE', keys.events));
     const eventId = await events.finish({ type: 'done', requestId: id, status: 'completed', ts: Date.now() }, '{"status":"completed"}', 300);
     expect(await redis.get(keys.meta)).toBe('{"status":"completed"}');
     expect(await redis.ttl(keys.meta)).toBeGreaterThan(290);
     expect(await redis.exists(keys.driver)).toBe(0);
+    expect(await redis.exists(keys.compacting)).toBe(0);
     expect(await redis.ttl(keys.events)).toBeGreaterThan(100);
+    // Only how it ended stays, with the original ids; the output lives in the record.
     const all = await events.read(id);
-    expect(all.map((e) => e.type)).toEqual(['progress', 'done']);
-    expect(all[1]!.id).toBe(eventId);
+    expect(all.map((e) => e.type)).toEqual(['error', 'done']);
+    expect(all.map((e) => e.id)).toEqual([errorId, eventId]);
+    const after = Number(await redis.memory('USAGE', keys.events));
+    expect(after).toBeLessThan(1000);
+    expect(after).toBeLessThan(before / 10);
+    // A follower resuming from a dropped partial still reads a consistent end.
+    expect((await events.read(id, partialIds[50]!)).map((e) => e.type)).toEqual(['error', 'done']);
   });
 
   it('stops following when the signal aborts', async () => {

@@ -1,10 +1,12 @@
 export { createRedis, waitForRedis, closeRedis } from './redis';
 export type { RedisRole } from './redis';
+export { ScrubbingRedis } from './scrubbing-redis';
 export { requestKeys, threadKey, callerKeys, CANCEL_CHANNEL } from './keys';
 export { PROVIDER_BACKOFF, queueName, modelCallJobOptions, modelCallJobId, providerBackoff } from './catalog';
 export { RequestEvents } from './events';
 export type { RequestEventsOptions, FollowOptions } from './events';
-export { EventHub, compareStreamIds } from './event-hub';
+export { EventHub } from './event-hub';
+export { compareStreamIds, parseStreamId, streamIdOrThrow } from './stream-ids';
 export type { EventHubOptions, Subscription } from './event-hub';
 export { cancelRequest, isCancelled, subscribeCancellations } from './cancel';
 export { ProviderQueues } from './queues';

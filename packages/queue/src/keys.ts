@@ -13,6 +13,8 @@ export function requestKeys(requestId: string) {
     meta: `${base}:meta`,
     /** Lease of the process driving the request's strategy; gone when that process died. */
     driver: `${base}:driver`,
+    /** Scratch stream the finish script compacts the events into, then renames over `events`. */
+    compacting: `${base}:compacting`,
   };
 }
 

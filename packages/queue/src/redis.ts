@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { ScrubbingRedis } from './scrubbing-redis';
 
 export type RedisRole =
   /** BullMQ workers and blocking reads: commands wait for a reconnect instead of failing. */
@@ -10,9 +11,10 @@ export type RedisRole =
 
 /**
  * ioredis connection with the settings BullMQ's production guide asks for: workers and blocking
- * readers use `maxRetriesPerRequest: null`; command connections fail fast.
+ * readers use `maxRetriesPerRequest: null`; command connections fail fast. With `scrub`, every
+ * value written through it (and its duplicates) is scrubbed of secrets first (ScrubbingRedis).
  */
-export function createRedis(url: string, role: RedisRole, name?: string): Redis {
+export function createRedis(url: string, role: RedisRole, name?: string, scrub?: (text: string) => string): Redis {
   const opts: RedisOptions = {
     connectionName: name,
     maxRetriesPerRequest: role === 'command' ? 2 : null,
@@ -23,7 +25,7 @@ export function createRedis(url: string, role: RedisRole, name?: string): Redis 
     // Reconnect with capped exponential backoff (BullMQ's default shape).
     retryStrategy: (times) => Math.max(Math.min(Math.exp(times), 20_000), 1000),
   };
-  return new Redis(url, opts);
+  return scrub ? new ScrubbingRedis(scrub, url, opts) : new Redis(url, opts);
 }
 
 /** Resolves once the connection answers PING; rejects after `timeoutMs`. */
@@ -51,3 +53,4 @@ export async function closeRedis(redis: Redis): Promise<void> {
   }
   redis.disconnect();
 }
+

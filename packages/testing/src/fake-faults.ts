@@ -21,6 +21,8 @@ export type Fault = (
       message?: string;
       retryAfterSeconds?: number;
       metadata?: Record<string, unknown>;
+      /** Append the key the caller presented to the message, as some providers' 401s do. */
+      echoKey?: boolean;
     }
   /** Accept the request and never answer (until the client gives up). */
   | { kind: 'hang' }

@@ -163,6 +163,10 @@ export async function startFakeProvider(opts: FakeProviderOptions): Promise<Fake
       if (v) return sendError(res, rec, { kind: 'status', status: 400, type: 'invalid_request_error', code: 'unsupported_parameter', param: v.param, message: v.message });
     }
     const fault = takeFault(model, stream);
+    if (fault?.kind === 'status' && fault.echoKey) {
+      const presented = String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+      return sendError(res, rec, { ...fault, message: `${fault.message ?? 'Error'}: ${presented}. You can find your API key at https://platform.openai.com/account/api-keys.` });
+    }
     if (fault?.kind === 'status') return sendError(res, rec, fault);
     if (fault?.kind === 'hang') return; // never answer; the socket stays open until the client aborts
 

@@ -8,8 +8,8 @@ import {
   type QueueKey,
   type RequestEvent,
 } from '@orch/contracts';
-import { modelsOnQueue, type Config, type ResolvedModel } from '@orch/config';
-import type { Logger } from '@orch/logging';
+import { configSecrets, ledgerRetention, modelsOnQueue, type Config, type ResolvedModel } from '@orch/config';
+import { createScrubber, type Logger } from '@orch/logging';
 import { ModelClient, ProviderError, classifyProviderError } from '@orch/providers';
 import {
   RequestEvents,
@@ -65,8 +65,11 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
   const client = opts.modelClient ?? new ModelClient({ config, logger });
   const ownsClient = !opts.modelClient;
   const metrics = createWorkerMetrics(queue);
-  const workerConn = createRedis(config.redis.url, 'blocking', `worker-${queue}`);
-  const cmd = createRedis(config.redis.url, 'command', `worker-${queue}-cmd`);
+  // Every value written to Redis (results, events, BullMQ failure reasons) is scrubbed of secrets:
+  // a provider error that echoes our key stops here.
+  const scrub = createScrubber(configSecrets(config));
+  const workerConn = createRedis(config.redis.url, 'blocking', `worker-${queue}`, scrub);
+  const cmd = createRedis(config.redis.url, 'command', `worker-${queue}-cmd`, scrub);
   const subscriber = createRedis(config.redis.url, 'subscriber', `worker-${queue}-cancel`);
   for (const conn of [workerConn, cmd, subscriber]) conn.on('error', (err) => logger.warn('redis connection error', { err: err.message }));
   const events = new RequestEvents({ redis: cmd, ttlSeconds: config.queue.requestTtlSeconds, maxLen: config.queue.eventsMaxLen });
@@ -75,6 +78,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     limits: config.limits,
     keyPrefix: config.ledger.keyPrefix,
     leaseMs: config.ledger.leaseMs,
+    retention: ledgerRetention(config),
     onWarning: (w) => logger.warn('daily spend passed the warning threshold', w),
   });
   const ownGuard = opts.spendGuard ? undefined : createLedgerSpendGuard({ ledger, client, logger, unknownHoldMs: config.ledger.unknownHoldMs });

@@ -1,13 +1,14 @@
 --[[
   Reserve the worst-case cost of one model-call attempt, if both limits allow it. Atomic: the check
   and the update are one step, so no number of concurrent workers can overshoot.
-  Idempotent by job id + attempt: a second reserve returns the first one.
+  Idempotent by job id + attempt: a second reserve returns the first one. An attempt already
+  settled or released has a `done:<member>` field in its request totals hash (one key per request,
+  not one per attempt, so a finished request leaves one ledger key behind).
 
   KEYS[1] day totals hash      {ledger}:day:<day>        fields spent, reserved (nano-USD)
   KEYS[2] request totals hash  {ledger}:req:<requestId>  fields spent, reserved
   KEYS[3] reservation hash     {ledger}:res:<jobId>:<attempt>
   KEYS[4] leases zset          {ledger}:leases           member <jobId>:<attempt>, score lease end (ms)
-  KEYS[5] finished marker      {ledger}:done:<jobId>:<attempt>
 
   ARGV[1] estimate (nano-USD)       ARGV[2] daily limit (nano-USD)   ARGV[3] request limit (nano-USD)
   ARGV[4] lease end (epoch ms)      ARGV[5] lease member             ARGV[6] request id
@@ -18,7 +19,7 @@
   status: 1 reserved, 2 already reserved (same id), 3 already settled or released,
           -1 refused by the request limit, -2 refused by the daily limit.
 ]]
-if redis.call('EXISTS', KEYS[5]) == 1 then
+if redis.call('HEXISTS', KEYS[2], 'done:' .. ARGV[5]) == 1 then
   return {3, 0, 0, 0, 0, 0}
 end
 local est = tonumber(ARGV[1])

@@ -1,0 +1,48 @@
+import { OrchestratorError } from '@orch/contracts';
+
+/** Deepest JSON nesting any front door accepts (objects and arrays). Tool inputs need a handful. */
+export const MAX_JSON_DEPTH = 64;
+
+const OPEN = new Set([0x7b, 0x5b]); // { [
+const CLOSE = new Set([0x7d, 0x5d]); // } ]
+
+/**
+ * Throws `invalid_arguments` when JSON text nests deeper than `max`. Scans the raw bytes before
+ * anything parses or walks the value, so a 20,000-level body costs one linear pass instead of a
+ * stack overflow in a recursive walk (zod, JSON.stringify). Structural characters are ASCII, so
+ * UTF-8 multi-byte sequences never look like them.
+ */
+export function checkJsonDepth(text: Buffer | string, max = MAX_JSON_DEPTH): void {
+  const buf = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (OPEN.has(c)) {
+      if (++depth > max) throw new OrchestratorError('invalid_arguments', `The JSON nests deeper than ${max} levels`, { details: { rule: 'max_json_depth', limit: max } });
+    } else if (CLOSE.has(c)) depth--;
+  }
+}
+
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];
+
+/**
+ * A `Host` header a front door serves: a loopback name, or one listed in ORCH_ALLOWED_HOSTS (`*`
+ * accepts any). A DNS-rebinding page reaches a loopback port under its own name, so anything else
+ * is refused. The port is ignored; a missing header is refused.
+ */
+export function hostAllowed(host: string | undefined, allowed: readonly string[]): boolean {
+  if (!host) return false;
+  if (allowed.includes('*')) return true;
+  let name: string;
+  try {
+    name = new URL(`http://${host}`).hostname;
+  } catch {
+    return false;
+  }
+  return LOOPBACK_HOSTS.includes(name) || allowed.includes(name) || allowed.includes(host);
+}
