@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// pnpm bench [--smoke] [--only=overhead,scaling,ledger,progress,memory]
-// Runs the five benchmarks one after another (each starts and stops every process it needs, all on
+// pnpm bench [--smoke] [--only=overhead,scaling,ledger,progress,memory,retention]
+// Runs the six benchmarks one after another (each starts and stops every process it needs, all on
 // 127.0.0.1). A full run rewrites bench/RESULTS.md; --smoke runs each for a few seconds, checks that
 // it works, and writes nothing (CI runs it).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { machine, smoke } from './lib.mjs';
 
-const ALL = ['overhead', 'scaling', 'ledger', 'progress', 'memory'];
+const ALL = ['overhead', 'scaling', 'ledger', 'progress', 'memory', 'retention'];
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ALL;
 const started = Date.now();
 const sections = [];
@@ -18,12 +18,31 @@ for (const name of ALL.filter((n) => only.includes(n))) {
   process.stdout.write(`\n## ${r.title}\n\n${r.text}\n`);
 }
 const header = `# Benchmark results\n\nOne full run of \`pnpm bench\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machine()}, ${Math.round((Date.now() - started) / 60000)} min. These machines are shared and noisy: every comparison alternates its sides in one run, and tables show medians.\n`;
+const file = new URL('./RESULTS.md', import.meta.url);
 if (!smoke && only.length === ALL.length) {
-  const file = new URL('./RESULTS.md', import.meta.url);
   const old = readFileSync(file, 'utf8');
   const history = old.includes('\n# Earlier measurements') ? old.slice(old.indexOf('\n# Earlier measurements')) : '';
   writeFileSync(file, `${header}\n${sections.join('\n')}${history}`);
   process.stderr.write(`\nwrote bench/RESULTS.md\n`);
+} else if (!smoke) {
+  // A partial run replaces (or adds) only its own sections, each marked with the date it ran.
+  let text = readFileSync(file, 'utf8');
+  const stamp = `(run on its own on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machine()})`;
+  for (const section of sections) {
+    const title = section.split('\n')[0];
+    const start = text.indexOf(`${title}\n`);
+    const body = `${title}\n\n${stamp}\n${section.slice(title.length)}`;
+    if (start < 0) {
+      const at = text.includes('\n# Earlier measurements') ? text.indexOf('\n# Earlier measurements') : text.length;
+      text = `${text.slice(0, at).trimEnd()}\n\n${body}${text.slice(at)}`;
+    } else {
+      const end = text.indexOf('\n## ', start + title.length);
+      const stop = end < 0 ? (text.includes('\n# Earlier measurements') ? text.indexOf('\n# Earlier measurements') : text.length) : end + 1;
+      text = `${text.slice(0, start)}${body}${text.slice(stop)}`;
+    }
+  }
+  writeFileSync(file, text);
+  process.stderr.write(`\nupdated ${sections.length} section(s) of bench/RESULTS.md\n`);
 }
 process.stderr.write(`\nbench ${smoke ? 'smoke ' : ''}done in ${Math.round((Date.now() - started) / 1000)} s\n`);
 process.exit(0);

@@ -78,7 +78,8 @@ describe('REST + WebSocket bridges end to end (redis-server, worker processes, f
         spawnApp('rest-bridge', { ...limited, REST_PORT: String(lrPort) }),
         spawnApp('ws-bridge', { ...limited, WS_PORT: String(lwPort) }),
         // Short heartbeats and a small send buffer, for the dead-socket and slow-consumer checks.
-        spawnApp('ws-bridge', { ...env, ORCH_RATE_LIMIT: '0', WS_PORT: String(sPort), WS_HEARTBEAT_MS: '300', WS_MAX_BUFFERED_BYTES: '16384' }),
+        // The per-socket message rate is lifted here: this bridge tests the slow-consumer cut-off.
+        spawnApp('ws-bridge', { ...env, ORCH_RATE_LIMIT: '0', WS_PORT: String(sPort), WS_HEARTBEAT_MS: '300', WS_MAX_BUFFERED_BYTES: '16384', WS_MAX_MESSAGES_PER_SECOND: '1000000' }),
       ])),
     );
     restUrl = `http://127.0.0.1:${restPort}`;
@@ -180,10 +181,15 @@ describe('REST + WebSocket bridges end to end (redis-server, worker processes, f
     await client.connect();
     const seen: Array<{ id: string; e: RequestEvent }> = [];
     let dropped = false;
-    let requestId = '';
+    // The authoritative list: the whole stream read over SSE from the start, while the request
+    // runs (once it ends its stream is compacted to errors and done).
+    const all: string[] = [];
+    let sse: Promise<void> | undefined;
     const out = await client.call('think_deeper', { problem: 'Survive a reconnect' }, {
       onEvent: (e, id, rid) => {
-        requestId = rid;
+        sse ??= (async () => {
+          for await (const ev of rest.events(rid)) all.push(ev.id);
+        })();
         seen.push({ id, e });
         if (!dropped && seen.filter((s) => s.e.type === 'partial').length === 2) {
           dropped = true;
@@ -194,9 +200,7 @@ describe('REST + WebSocket bridges end to end (redis-server, worker processes, f
     client.close();
     expect(client.reconnects).toBeGreaterThanOrEqual(1);
     expect(out.status).toBe('completed');
-    // The authoritative list: the whole stream, read again from the start over SSE.
-    const all: string[] = [];
-    for await (const { id } of rest.events(requestId)) all.push(id);
+    await sse;
     expect(seen.map((s) => s.id)).toEqual(all);
     const text = seen.flatMap((s) => (s.e.type === 'partial' ? [s.e.delta] : [])).join('');
     expect(text).toBe(out.answers[0]!.text);

@@ -156,6 +156,11 @@ export const ConfigSchema = z
        */
       keepCompleted: z.object({ ageSeconds: posInt().default(3600), count: posInt().default(100) }),
       keepFailed: z.object({ ageSeconds: posInt().default(7 * 86_400), count: posInt().default(5000) }),
+      /**
+       * Entries BullMQ keeps in each queue's own event stream (its default is 10,000). Nothing here
+       * reads that stream (requests have their own); it is for dashboards, so a short tail will do.
+       */
+      bullEventsMaxLen: posInt().default(1000),
       /** Event streams and results of a request stay readable this long. */
       requestTtlSeconds: posInt().default(86_400),
       eventsMaxLen: posInt().default(10_000),

@@ -437,6 +437,8 @@ export class Orchestrator {
       waiter.close();
     }
     try {
+      // The job → model labels only serve partial text while running; the output names the models.
+      record.jobs = {};
       // One atomic step: the record, then `done` (a reader woken by it finds the result), lease dropped.
       const done = { type: 'done' as const, requestId, status: record.status as 'completed' | 'failed' | 'cancelled', ts: Date.now(), ...(record.error ? { error: record.error } : {}) };
       await Promise.all([turns, this.events.finish(done, this.requests.serialize(record), this.requests.ttlSeconds)]);

@@ -29,7 +29,8 @@ export class ProviderQueues {
   constructor(opts: QueuesOptions) {
     this.config = opts.config;
     this.flows = new FlowProducer({ connection: opts.connection, prefix: opts.config.queue.prefix });
-    const make = (key: QueueKey) => new Queue<ModelCallPayload>(queueName(key), { connection: opts.connection, prefix: opts.config.queue.prefix });
+    const make = (key: QueueKey) =>
+      new Queue<ModelCallPayload>(queueName(key), { connection: opts.connection, prefix: opts.config.queue.prefix, streams: { events: { maxLen: opts.config.queue.bullEventsMaxLen } } });
     this.byKey = { openrouter: make('openrouter'), openai: make('openai') };
   }
 
