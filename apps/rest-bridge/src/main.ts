@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { closeServer, frontDoorHost, listenOn, openFrontDoor } from '@orch/orchestration';
-import { installShutdown } from '@orch/worker';
+import { installShutdown, startHealthServer } from '@orch/worker';
 import { createRestApp } from './app';
 
 async function main(): Promise<void> {
@@ -24,10 +24,16 @@ async function main(): Promise<void> {
   const host = frontDoorHost(config, logger, 'REST bridge');
   const port = await listenOn(server, config.server.restPort, host);
   logger.info('REST bridge listening', { url: `http://${host}:${port}`, auth: config.gateway.apiKeys.length ? 'bearer keys' : 'none' });
+  // Metrics on an operator-chosen address of their own (a scraper on a private network, no key).
+  const metrics = config.server.metricsPort
+    ? await startHealthServer({ host: config.server.metricsHost, port: config.server.metricsPort, registry, isReady: () => door.redis.status === 'ready' })
+    : undefined;
+  if (metrics) logger.info('metrics listening', { url: `http://${config.server.metricsHost}:${metrics.port}/metrics` });
   installShutdown({
     logger,
     timeoutMs: 30_000,
     close: async () => {
+      await metrics?.close();
       await closeServer(server);
       await door.close();
     },

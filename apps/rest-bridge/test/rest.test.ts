@@ -35,12 +35,14 @@ describe('REST bridge over real sockets, with worker processes and fake provider
   let oa: FakeProvider;
   const procs: ServiceProcess[] = [];
   let base = '';
+  let metricsPort = 0;
 
   beforeAll(async () => {
     stack = await startFakeStack();
     ({ openrouter: or, openai: oa } = stack);
     const port = await freePort();
-    const env = stack.env({ REST_PORT: String(port), ORCH_API_KEYS: KEY, MCP_SYNC_WAIT_SECONDS: '10', MCP_LOG_LEVEL: 'info' });
+    metricsPort = await freePort();
+    const env = stack.env({ REST_PORT: String(port), ORCH_API_KEYS: KEY, MCP_SYNC_WAIT_SECONDS: '10', MCP_LOG_LEVEL: 'info', ORCH_METRICS_PORT: String(metricsPort) });
     procs.push(
       await spawnService({ script: WORKER_OPENAI, env, readyText: 'provider worker started' }),
       await spawnService({ script: WORKER_OPENROUTER, env, readyText: 'provider worker started' }),
@@ -148,6 +150,8 @@ describe('REST bridge over real sockets, with worker processes and fake provider
     // Keys are set: metrics need one too (issue 12.7).
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
     expect(await (await call('/metrics')).text()).toContain('process_cpu_seconds_total');
+    // Or on an operator-chosen address of its own, open to whoever reaches it.
+    expect(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).toContain('process_cpu_seconds_total');
   });
 
   describe('hostile input (issue 12)', () => {

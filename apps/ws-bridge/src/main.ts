@@ -1,6 +1,6 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { frontDoorHost, listenOn, openFrontDoor } from '@orch/orchestration';
-import { installShutdown } from '@orch/worker';
+import { installShutdown, startHealthServer } from '@orch/worker';
 import { createWsBridge } from './bridge';
 
 async function main(): Promise<void> {
@@ -21,10 +21,16 @@ async function main(): Promise<void> {
   const host = frontDoorHost(config, logger, 'WebSocket bridge');
   const port = await listenOn(bridge.server, config.server.wsPort, host);
   logger.info('WebSocket bridge listening', { url: `ws://${host}:${port}`, auth: config.gateway.apiKeys.length ? 'bearer keys (header or auth message)' : 'none' });
+  // Metrics on an operator-chosen address of their own (a scraper on a private network, no key).
+  const metrics = config.server.metricsPort
+    ? await startHealthServer({ host: config.server.metricsHost, port: config.server.metricsPort, registry, isReady: () => door.redis.status === 'ready' })
+    : undefined;
+  if (metrics) logger.info('metrics listening', { url: `http://${config.server.metricsHost}:${metrics.port}/metrics` });
   installShutdown({
     logger,
     timeoutMs: 30_000,
     close: async () => {
+      await metrics?.close();
       await bridge.close();
       await door.close();
     },

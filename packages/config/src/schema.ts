@@ -112,6 +112,13 @@ export const ConfigSchema = z
       restPort: port().default(5050),
       wsPort: port().default(8765),
       mcpHttpPort: port().default(8080),
+      /**
+       * A separate listener for /metrics (and /healthz, /readyz) of the REST and WebSocket bridges,
+       * without key or Host checks, for a scraper on a private network; 0: none (then /metrics is on
+       * the main port, behind the key when keys are set).
+       */
+      metricsPort: port().default(0),
+      metricsHost: z.string().default('127.0.0.1'),
     }),
     ws: z.object({
       /** Largest message a client may send; bigger ones get `payload_too_large` (4× closes the socket). */
