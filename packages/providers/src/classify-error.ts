@@ -30,6 +30,49 @@ interface ProviderBody {
   metadata?: { limit_source?: unknown; reason?: unknown; raw?: unknown };
 }
 
+/**
+ * The HTTP status a provider's error code stands for. Errors sent inside a 200 stream (OpenRouter
+ * does this) carry no status, only a code: a number, a number as a string ("401"), or a name.
+ */
+const STATUS_OF_CODE: Record<string, number> = {
+  invalid_api_key: 401,
+  authentication_error: 401,
+  unauthorized: 401,
+  permission_denied: 403,
+  permission_error: 403,
+  forbidden: 403,
+  insufficient_quota: 429,
+  rate_limit_exceeded: 429,
+  rate_limit_error: 429,
+  rate_limited: 429,
+  too_many_requests: 429,
+  payment_required: 402,
+  insufficient_credits: 402,
+  invalid_request_error: 400,
+  bad_request: 400,
+  context_length_exceeded: 400,
+  unsupported_parameter: 400,
+  unsupported_value: 400,
+  model_not_found: 404,
+  not_found: 404,
+  not_found_error: 404,
+  request_timeout: 408,
+  timeout: 408,
+  server_error: 500,
+  internal_error: 500,
+  api_error: 500,
+  overloaded: 503,
+  overloaded_error: 503,
+  service_unavailable: 503,
+};
+
+function statusOfCode(code: unknown): number | undefined {
+  if (typeof code === 'number' && Number.isInteger(code) && code >= 400 && code < 600) return code;
+  if (typeof code !== 'string') return undefined;
+  if (/^[45]\d\d$/.test(code)) return Number(code);
+  return Object.hasOwn(STATUS_OF_CODE, code.toLowerCase()) ? STATUS_OF_CODE[code.toLowerCase()] : undefined;
+}
+
 /** Where the failure happened: before the response, or while reading a stream that had started. */
 export type FailurePhase = 'request' | 'stream';
 
@@ -53,8 +96,8 @@ export function classifyProviderError(err: unknown, phase: FailurePhase = 'reque
   if (err instanceof APIError) {
     const body = (err.error ?? {}) as ProviderBody;
     // Mid-stream errors (OpenRouter sends them inside a 200) have no HTTP status; their code is one.
-    const status = err.status ?? (typeof body.code === 'number' ? body.code : undefined);
-    const providerCode = typeof body.code === 'string' ? body.code : typeof body.type === 'string' ? body.type : undefined;
+    const status = err.status ?? statusOfCode(body.code) ?? statusOfCode(body.type);
+    const providerCode = typeof body.code === 'string' && !/^\d+$/.test(body.code) ? body.code : typeof body.type === 'string' ? body.type : undefined;
     const message = typeof body.message === 'string' ? body.message : err.message;
     const retryAfterMs = parseRetryAfter(err.headers as HeaderBag);
     const billing = err.status === undefined || phase === 'stream' ? 'unknown' : 'none';

@@ -119,6 +119,13 @@ describe('ModelClient against the fake providers', () => {
     ['402 out of credits', faults.outOfCredits(), { code: 'provider_quota', retryable: false, status: 402 }],
     ['402 in-flight budget', faults.outOfCredits({ metadata: { limit_source: 'openrouter_in_flight_budget', reason: 'in_flight_budget_exhausted' }, retryAfterSeconds: 1 } as never), { code: 'rate_limited', retryable: true }],
     ['mid-stream error', { kind: 'midstream_error', code: 502 } as const, { code: 'provider_unavailable', retryable: true, billing: 'unknown' }],
+    // Issue 13.4: in-stream errors whose code is a string are classed by it, not retried as unknown.
+    ['mid-stream "401"', { kind: 'midstream_error', code: '401' } as const, { code: 'provider_auth', retryable: false, status: 401 }],
+    ['mid-stream invalid_api_key', { kind: 'midstream_error', code: 'invalid_api_key' } as const, { code: 'provider_auth', retryable: false, status: 401, providerCode: 'invalid_api_key' }],
+    ['mid-stream "402"', { kind: 'midstream_error', code: '402' } as const, { code: 'provider_quota', retryable: false, status: 402 }],
+    ['mid-stream insufficient_quota', { kind: 'midstream_error', code: 'insufficient_quota' } as const, { code: 'provider_quota', retryable: false }],
+    ['mid-stream rate_limit_exceeded', { kind: 'midstream_error', code: 'rate_limit_exceeded' } as const, { code: 'rate_limited', retryable: true, status: 429 }],
+    ['mid-stream "429"', { kind: 'midstream_error', code: '429' } as const, { code: 'rate_limited', retryable: true, status: 429 }],
     ['malformed chunk', { kind: 'malformed_chunk' } as const, { code: 'provider_error', retryable: true, billing: 'unknown' }],
     ['dropped connection', { kind: 'drop' } as const, { code: 'provider_unavailable', retryable: true, billing: 'unknown' }],
   ])('classifies OpenRouter %s', async (_name, fault, expected) => {

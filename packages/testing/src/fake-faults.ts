@@ -29,7 +29,7 @@ export type Fault = (
   /** Stream some tokens, then go silent. */
   | { kind: 'hang_midstream'; afterTokens?: number }
   /** OpenRouter-style error inside a 200 stream: `error` object and finish_reason "error". */
-  | { kind: 'midstream_error'; afterTokens?: number; code?: number; message?: string }
+  | { kind: 'midstream_error'; afterTokens?: number; code?: number | string; message?: string }
   /** A data line that is not JSON. */
   | { kind: 'malformed_chunk'; afterTokens?: number }
   /** Close the socket mid-stream. */
