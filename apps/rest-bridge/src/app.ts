@@ -24,10 +24,10 @@ export interface RestAppDeps {
   version?: string;
 }
 
-/** Sets the status (and Retry-After for rate limits) of an error answer. */
+/** Sets the status (and Retry-After for rate limits and Redis outages) of an error answer. */
 const errorStatus = (res: Response, info: ErrorInfo): Response => {
   const retryAfter = info.details?.retry_after_seconds;
-  if (info.code === 'rate_limited' && typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
+  if ((info.code === 'rate_limited' || info.code === 'unavailable') && typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
   return res.status(STATUS_BY_CODE[info.code]);
 };
 

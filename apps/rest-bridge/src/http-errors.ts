@@ -19,6 +19,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   provider_unavailable: 502,
   provider_error: 502,
   cancelled: 409,
+  unavailable: 503,
   internal: 500,
 };
 

@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   provider_unavailable: 'The provider failed or could not be reached (5xx, connection error).',
   provider_error: 'The provider reported an error that fits no other code.',
   cancelled: 'The request was cancelled by its caller.',
+  unavailable: 'The service cannot reach its Redis right now; retry after `details.retry_after_seconds`.',
   internal: 'An unexpected failure; details are in the server log only.',
 } as const;
 
@@ -66,9 +67,27 @@ export class OrchestratorError extends Error {
   }
 }
 
+/**
+ * ioredis's errors when Redis cannot be reached (retries used up, connection closed, offline queue
+ * off). Recognised by name and text so that contracts need not import ioredis.
+ */
+function isRedisUnreachable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return err.name === 'MaxRetriesPerRequestError' || /^Connection is closed|enableOfflineQueue|ECONNREFUSED|Redis is unreachable/.test(err.message);
+}
+
+/** The answer while Redis is away: retryable at once, with a hint of when to come back. */
+export const UNAVAILABLE: ErrorInfo = {
+  code: 'unavailable',
+  message: 'The service cannot reach its Redis right now; retry shortly',
+  retryable: true,
+  details: { retry_after_seconds: 2 },
+};
+
 /** Turns anything thrown into an ErrorInfo without leaking stacks or unknown internals. */
 export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof OrchestratorError) return err.toInfo();
+  if (isRedisUnreachable(err)) return UNAVAILABLE;
   if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
     const parsed = ErrorCodeSchema.safeParse((err as { code: string }).code);
     if (parsed.success) {

@@ -4,6 +4,7 @@ export {
   ErrorInfoSchema,
   OrchestratorError,
   toErrorInfo,
+  UNAVAILABLE,
 } from './errors';
 export type { ErrorCode, ErrorInfo } from './errors';
 export { UsageSchema, PriceSchema, PricingSchema } from './usage';

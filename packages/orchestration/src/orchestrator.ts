@@ -5,6 +5,7 @@ import {
   OrchestratorError,
   TOOL_CONTRACTS,
   toErrorInfo,
+  UNAVAILABLE,
   type Answer,
   type ChatMessage,
   type ErrorInfo,
@@ -141,6 +142,16 @@ export class Orchestrator {
     return this.sharedHub.hub;
   }
 
+  /**
+   * Redis lost (the connection is reconnecting or closed): `unavailable` at once, retryable, instead
+   * of queueing the call behind a reconnect. A connection still opening for the first time is fine.
+   */
+  private assertRedisReachable(): void {
+    if (['reconnecting', 'close', 'end'].includes(this.redis.status)) {
+      throw new OrchestratorError('unavailable', UNAVAILABLE.message, { retryable: true, details: UNAVAILABLE.details });
+    }
+  }
+
   /** Counts one call against the caller's rate limit; throws `rate_limited` when it is used up. */
   private async consumeRate(caller: Caller): Promise<void> {
     if (!this.limiter) return;
@@ -164,6 +175,8 @@ export class Orchestrator {
   /** Runs a tool. Known failures come back as `isError` results with a stable code, never thrown. */
   async callTool(name: string, args: unknown, caller: Caller, opts: CallOptions = {}): Promise<ToolResult> {
     try {
+      // Redis away: say so at once (503, retryable) rather than queue the call behind a reconnect.
+      this.assertRedisReachable();
       await this.consumeRate(caller);
       if (!Object.hasOwn(TOOL_CONTRACTS, name)) {
         throw new OrchestratorError('unknown_tool', `Unknown tool "${name}". Tools: ${Object.keys(TOOL_CONTRACTS).join(', ')}`);
@@ -516,6 +529,7 @@ export class Orchestrator {
 
   /** The caller's request record; `not_found` when it is unknown, expired or another caller's. */
   async ownRequest(requestId: string, caller: Caller): Promise<RequestRecord> {
+    this.assertRedisReachable();
     const record = await this.requests.get(requestId);
     if (!record || record.callerId !== caller.id) throw new OrchestratorError('not_found', `request_id: no request ${requestId} (it may have expired)`, { details: { field: 'request_id' } });
     return record;

@@ -19,6 +19,8 @@ export interface StartRedisOptions {
   appendOnly?: boolean;
   /** Data folder; a fresh temp folder by default (removed on stop). */
   dir?: string;
+  /** Port; a free one by default. Give the old port and folder to restart a server on its data. */
+  port?: number;
   startTimeoutMs?: number;
 }
 
@@ -33,7 +35,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
   const bin = opts.bin ?? process.env.REDIS_SERVER_BIN ?? 'redis-server';
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     const ownDir = !opts.dir;
     const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'orch-redis-'));
     try {
