@@ -227,7 +227,7 @@ export type Spend = z.infer<typeof SpendSchema>;
 
 /** REST `GET /spend`: today's spend, with one page of the cost of each request so far. */
 export const SpendReportSchema = SpendSchema.extend({
-  /** One page (about `limit` entries, 100 by default; a small day comes whole) of today's cost by request id. */
+  /** One page (`limit` entries, 100 by default; newest first) of today's cost by request id. */
   by_request: z.record(z.string(), z.number()),
   /** Pass as `cursor` for the next page; `"0"` when this page was the last. */
   by_request_cursor: z.string(),

@@ -36,34 +36,38 @@ describe('Ledger (Lua against a real redis-server)', () => {
     clock = Date.parse('2026-11-24T10:00:00Z');
   });
 
-  it('keeps one key per finished request (markers are fields of it), per-request figures for the request retention, and pages them (issue 12.6)', async () => {
+  it('keeps one key per finished request (markers are fields of it), an index of the day\'s requests trimmed to the retention, and pages it (issue 12.6)', async () => {
     const prefix = `{ledger-t${++n}}`;
     const ledger = new Ledger({ redis, limits: { ...limits, dailyLimit: 1000 }, keyPrefix: prefix, now: () => clock, retention: { daySeconds: 400 * 86_400, requestSeconds: 120 } });
-    // Over hash-max-listpack-entries (512): a real hash table, which HSCAN pages.
-    for (let i = 0; i < 600; i++) {
-      const res = await ledger.reserve(call({ requestId: `r${i}`, estimateUsd: 0.01 }));
+    const spendOn = async (requestId: string) => {
+      const res = await ledger.reserve(call({ requestId, estimateUsd: 0.01 }));
       await ledger.settle(res, 0.001);
       expect(await ledger.settle(res, 0.001)).toBe(false);
-    }
+    };
+    for (let i = 0; i < 250; i++) await spendOn(`r${i}`);
     const keys = await redis.keys(`${prefix}*`);
-    // Day totals, by model, by provider, by request, the leases set (emptied: gone), one per request.
-    expect(keys.filter((k) => k.includes(':req:'))).toHaveLength(600);
-    expect(keys.filter((k) => !k.includes(':req:')).sort()).toEqual([`${prefix}:day:2026-11-24`, `${prefix}:day:2026-11-24:models`, `${prefix}:day:2026-11-24:providers`, `${prefix}:day:2026-11-24:requests`]);
+    expect(keys.filter((k) => k.includes(':req:'))).toHaveLength(250);
+    expect(keys.filter((k) => !k.includes(':req:')).sort()).toEqual([`${prefix}:day:2026-11-24`, `${prefix}:day:2026-11-24:models`, `${prefix}:day:2026-11-24:providers`, `${prefix}:day:2026-11-24:spend-index`]);
     expect(await redis.ttl(`${prefix}:req:r0`)).toBeLessThanOrEqual(120);
-    expect(await redis.ttl(`${prefix}:day:2026-11-24:requests`)).toBeLessThanOrEqual(120);
     expect(await redis.ttl(`${prefix}:day:2026-11-24`)).toBeGreaterThan(300 * 86_400);
-    const seen = new Set<string>();
+    // Pages of exactly the size asked, newest first, covering every request once.
+    const seen: string[] = [];
     let cursor = '0';
-    let pages = 0;
     do {
-      const r = await ledger.report({ requests: { cursor, count: 50 } });
-      expect(r.requestCount).toBe(600);
-      for (const id of Object.keys(r.byRequest)) seen.add(id);
+      const r = await ledger.report({ requests: { cursor, count: 100 } });
+      expect(r.requestCount).toBe(250);
+      expect(Object.keys(r.byRequest).length).toBeLessThanOrEqual(100);
+      for (const [id, usd] of Object.entries(r.byRequest)) {
+        seen.push(id);
+        expect(usd).toBe(0.001);
+      }
       cursor = r.byRequestCursor;
-      pages++;
     } while (cursor !== '0');
-    expect(seen.size).toBe(600);
-    expect(pages).toBeGreaterThan(2);
+    expect(new Set(seen).size).toBe(250);
+    // Steady traffic keeps the day's index as small as the retention window, not a day's worth.
+    clock += 200_000;
+    await spendOn('later');
+    expect((await ledger.report()).requestCount).toBe(1);
   });
 
   it('reserves, settles the actual cost and reports it by day, model, provider and request', async () => {

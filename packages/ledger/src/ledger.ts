@@ -76,11 +76,11 @@ export interface LedgerReport extends SpendTotals {
   reaped: number;
   byModel: Record<string, number>;
   byProvider: Record<string, number>;
-  /** One page of the day's spend by request (HSCAN order, about `requests.count` entries). */
+  /** One page of the day's spend by request, newest first, at most `requests.count` entries. */
   byRequest: Record<string, number>;
   /** Pass as `requests.cursor` for the next page; `0` when this was the last. */
   byRequestCursor: string;
-  /** Requests with spend recorded this day (kept for the request retention). */
+  /** Requests with spend recorded this day within the request retention. */
   requestCount: number;
 }
 
@@ -125,7 +125,8 @@ export class Ledger {
       day: `${p}day:${day}`,
       dayModels: `${p}day:${day}:models`,
       dayProviders: `${p}day:${day}:providers`,
-      dayRequests: `${p}day:${day}:requests`,
+      /** Sorted set: the day's requests with spend, by time of their last spend (trimmed to the request retention). */
+      dayRequests: `${p}day:${day}:spend-index`,
       /** Per-request totals; also holds the `done:<member>` markers of its finished attempts. */
       req: `${p}req:${requestId}`,
       res: `${p}res:${member}`,
@@ -189,7 +190,7 @@ export class Ledger {
     const k = this.keys(res.day, res.requestId, res.member);
     const [status] = await this.redis.ledgerSettle(
       k.res, k.day, k.req, k.leases, k.dayModels, k.dayProviders, k.dayRequests,
-      actualNano, res.member, res.model, res.provider, res.requestId, this.ttl.day, this.ttl.request, kind,
+      actualNano, res.member, res.model, res.provider, res.requestId, this.ttl.day, this.ttl.request, kind, this.now(),
     );
     return Number(status) === 1;
   }
@@ -205,28 +206,31 @@ export class Ledger {
   }
 
   /**
-   * Spend of a day (today by default), by model and provider, and one page of its spend by request
-   * (`requests`: HSCAN cursor and page size, 100 by default). Readable from any process.
+   * Spend of a day (today by default), by model and provider, and one page of its spend by request,
+   * newest first (`requests`: cursor = offset, as returned in `byRequestCursor`; page size 100 by
+   * default). Readable from any process.
    */
   async report(opts: { day?: string; requests?: { cursor?: string; count?: number } } = {}): Promise<LedgerReport> {
     const now = this.now();
     const day = opts.day ?? this.day(now);
     const k = this.keys(day, '');
     const count = Math.max(1, Math.min(1000, opts.requests?.count ?? 100));
+    const offset = Math.max(0, Number(opts.requests?.cursor ?? 0) || 0);
     const results = (await this.redis
       .multi()
       .hgetall(k.day)
       .hgetall(k.dayModels)
       .hgetall(k.dayProviders)
-      .hscan(k.dayRequests, opts.requests?.cursor ?? '0', 'COUNT', count)
-      .hlen(k.dayRequests)
+      .zrevrange(k.dayRequests, offset, offset + count - 1)
+      .zcard(k.dayRequests)
       .exec())!.map(([, v]) => v);
     const [totals, models, providers] = results.slice(0, 3) as Array<Record<string, string>>;
-    const [nextCursor, flat] = results[3] as [string, string[]];
-    // HSCAN's COUNT is a hint: a small hash comes back whole in one page, a large one in pages of
-    // about `count`. Every entry is returned exactly as HSCAN gives it, so paging never loses one.
+    const ids = results[3] as string[];
+    const total = Number(results[4] ?? 0);
+    const perRequest = ids.length ? await Promise.all(ids.map((id) => this.redis.hget(`${this.prefix}req:${id}`, 'spent'))) : [];
     const requests: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) requests[flat[i]!] = flat[i + 1]!;
+    ids.forEach((id, i) => (requests[id] = perRequest[i] ?? '0'));
+    const nextCursor = offset + ids.length < total && ids.length ? String(offset + ids.length) : '0';
     const n = (v: string | undefined) => Number(v ?? 0);
     const usdMap = (m: Record<string, string> | undefined) => Object.fromEntries(Object.entries(m ?? {}).map(([key, v]) => [key, toUsd(Number(v))]));
     const spent = n(totals?.spent);
@@ -250,7 +254,7 @@ export class Ledger {
       byProvider: usdMap(providers),
       byRequest: usdMap(requests),
       byRequestCursor: nextCursor,
-      requestCount: Number(results[4] ?? 0),
+      requestCount: total,
     };
   }
 

@@ -56,6 +56,8 @@ export class RequestStore {
       r.set(requestKeys(record.requestId).meta, this.serialize(record), 'EX', this.opts.ttlSeconds),
       r.zadd(index, Date.parse(record.createdAt), record.requestId),
       r.zremrangebyrank(index, 0, -(this.opts.keepPerCaller ?? 1000) - 1),
+      // Entries whose records have expired go too, so the index is as small as the retention window.
+      r.zremrangebyscore(index, '-inf', `(${Date.parse(record.createdAt) - this.opts.ttlSeconds * 1000}`),
       r.expire(index, this.opts.ttlSeconds),
     ]);
   }

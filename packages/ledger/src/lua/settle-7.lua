@@ -6,11 +6,16 @@
   returned by the reaper (lease over) still has its actual cost booked.
 
   KEYS[1] reservation hash   KEYS[2] day totals hash   KEYS[3] request totals hash   KEYS[4] leases zset
-  KEYS[5] day by-model hash  KEYS[6] day by-provider hash  KEYS[7] day by-request hash
+  KEYS[5] day by-model hash  KEYS[6] day by-provider hash
+  KEYS[7] day's requests zset (member request id, score time of its last spend, ms)
 
   ARGV[1] actual cost (nano-USD)   ARGV[2] lease member   ARGV[3] model   ARGV[4] provider
   ARGV[5] request id               ARGV[6] day record TTL (s)
-  ARGV[7] request record TTL (s)   ARGV[8] 'settled' or 'released'
+  ARGV[7] request record TTL (s)   ARGV[8] 'settled' or 'released'   ARGV[9] now (epoch ms)
+
+  The day's requests index only points at request totals hashes; entries older than the request
+  record TTL are trimmed here, so it stays as small as the retention window whatever the traffic
+  (a hash field per request would grow all day: fields have no TTL of their own).
 
   Returns {status, reserved, actual}: status 1 done now, 0 already finished; reserved is -1 when the
   reservation was gone (reaped).
@@ -33,7 +38,8 @@ if actual > 0 then
   redis.call('HINCRBY', KEYS[3], 'spent', actual)
   redis.call('HINCRBY', KEYS[5], ARGV[3], actual)
   redis.call('HINCRBY', KEYS[6], ARGV[4], actual)
-  redis.call('HINCRBY', KEYS[7], ARGV[5], actual)
+  redis.call('ZADD', KEYS[7], ARGV[9], ARGV[5])
+  redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. (tonumber(ARGV[9]) - tonumber(ARGV[7]) * 1000))
   if est >= 0 and actual > est then
     redis.call('HINCRBY', KEYS[2], 'overshoot', actual - est)
     redis.call('HINCRBY', KEYS[2], 'overshootCalls', 1)
