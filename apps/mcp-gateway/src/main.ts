@@ -75,10 +75,14 @@ async function main(): Promise<void> {
     logger,
     timeoutMs: config.worker.shutdownTimeoutMs + 15_000,
     close: async () => {
+      // Stop intake; calls waiting here may finish within the grace period, and requests driven here
+      // are handed over to other processes after it (never cancelled).
+      orchestrator.beginShutdown();
+      httpServer?.close();
+      // In-process workers outlive the front door: its running requests need them until it closes.
+      await door.close(config.orchestration.shutdownGraceMs);
       if (httpServer) await closeServer(httpServer);
       await stdio?.close();
-      // In-process workers outlive the front door: its running requests need them until it closes.
-      await door.close();
       await Promise.all(workers.map((w) => w.close()));
     },
   });

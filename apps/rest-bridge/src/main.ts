@@ -34,8 +34,12 @@ async function main(): Promise<void> {
     timeoutMs: 30_000,
     close: async () => {
       await metrics?.close();
+      // Stop intake, let the calls waiting here finish (up to the grace period: their requests go
+      // on in other processes after it, never cancelled), then close what is left.
+      door.orchestrator.beginShutdown();
+      server.close();
+      await door.close(config.orchestration.shutdownGraceMs);
       await closeServer(server);
-      await door.close();
     },
   });
 }

@@ -114,8 +114,11 @@ describe('worker-openai as separate processes', () => {
   });
 
   it('SIGTERM hands a job that outlasts the grace period back to the queue', async () => {
-    const a = await start({ WORKER_SHUTDOWN_TIMEOUT_MS: '300', WORKER_CONCURRENCY: '1' });
-    const b = await start({ WORKER_CONCURRENCY: '1' });
+    // Long locks here: on a loaded machine a 1 s lock can lapse between renewals, and a stalled
+    // job runs twice; this test is about the hand-back, not about stall recovery.
+    const locks = { WORKER_LOCK_DURATION_MS: '15000', WORKER_STALLED_INTERVAL_MS: '5000' };
+    const a = await start({ ...locks, WORKER_SHUTDOWN_TIMEOUT_MS: '300', WORKER_CONCURRENCY: '1' });
+    const b = await start({ ...locks, WORKER_CONCURRENCY: '1' });
     // Keep b busy so the long job lands on a.
     oa.setBehaviour({ completionTokens: 100, tokensPerSecond: 40 }); // 2.5 s
     await queues.submit({ requestId: `busy${seq}`, model: 'o3_architect', messages }, events);

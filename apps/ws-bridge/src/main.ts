@@ -31,8 +31,11 @@ async function main(): Promise<void> {
     timeoutMs: 30_000,
     close: async () => {
       await metrics?.close();
+      // Clients are told to go away (1001) and resubscribe elsewhere; requests driven here are
+      // handed over to other processes, never cancelled.
+      door.orchestrator.beginShutdown();
       await bridge.close();
-      await door.close();
+      await door.close(config.orchestration.shutdownGraceMs);
     },
   });
 }

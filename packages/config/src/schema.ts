@@ -192,6 +192,18 @@ export const ConfigSchema = z
       syncWaitSeconds: num().pipe(z.number().min(0).max(3600)).default(50),
       /** MCP progress notifications at least this often while a call runs (when the client asked). */
       progressIntervalMs: posInt().default(5000),
+      /**
+       * On SIGTERM a front door lets its waiting calls and the requests it drives run this long,
+       * then hands the requests over to other processes (never cancelling them).
+       */
+      shutdownGraceMs: posInt().default(10_000),
+      /** Requests one front-door process drives at once (they mostly wait on model calls). */
+      maxDrivers: posInt().default(1000),
+      /**
+       * Lock of a request's driver; renewed every half. When a driver's process dies, another takes
+       * its requests over within about 1.5× this.
+       */
+      driverLockMs: posInt().default(6000),
       /** Conversation threads (continuation_id) live this long after their last turn. */
       threadTtlSeconds: posInt().default(86_400),
       maxThreadTurns: posInt().default(50),

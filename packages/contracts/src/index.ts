@@ -19,6 +19,8 @@ export {
   CostSourceSchema,
   ModelCallResultSchema,
   ModelCallFailureSchema,
+  REQUEST_QUEUE_NAME,
+  DriveRequestPayloadSchema,
 } from './jobs';
 export type {
   QueueKey,
@@ -28,6 +30,7 @@ export type {
   ModelCallPayloadInput,
   ModelCallResult,
   ModelCallFailure,
+  DriveRequestPayload,
 } from './jobs';
 export {
   ProgressEventSchema,

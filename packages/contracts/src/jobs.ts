@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorInfoSchema } from './errors';
 import { UsageSchema } from './usage';
+import { StrategySchema, ThinkingModeSchema } from './tools';
 
 /**
  * Queue names. NEVER RENAME: queued jobs, dashboards and KEDA triggers use them.
@@ -14,7 +15,13 @@ export const QueueKeySchema = z.enum(['openrouter', 'openai']);
 export type QueueKey = z.infer<typeof QueueKeySchema>;
 
 /** Job names. NEVER RENAME. */
-export const JOB_NAMES = { modelCall: 'model-call' } as const;
+export const JOB_NAMES = { modelCall: 'model-call', driveRequest: 'drive-request' } as const;
+
+/**
+ * The queue of request drivers: one job per request (its id is the request id), run by whichever
+ * front door is free, taken over by another when its process dies. NEVER RENAME.
+ */
+export const REQUEST_QUEUE_NAME = '{requests}';
 
 export const ChatMessageSchema = z.object({
   role: z.enum(['system', 'developer', 'user', 'assistant']),
@@ -107,3 +114,34 @@ export const ModelCallFailureSchema = z.object({
   final: z.boolean(),
 });
 export type ModelCallFailure = z.infer<typeof ModelCallFailureSchema>;
+
+/**
+ * What a driver needs to run a request's strategy from the start, or again from the top after a
+ * takeover (finished model calls are not run again: their job ids are the same, and their results
+ * are read back from the request's event stream). New fields must be optional.
+ */
+export const DriveRequestPayloadSchema = z.object({
+  requestId: z.string().min(1),
+  tool: z.string(),
+  callerId: z.string(),
+  strategy: StrategySchema,
+  models: z.array(z.string()).min(1),
+  messages: z.array(ChatMessageSchema).min(1),
+  synthesisModel: z.string(),
+  judgeModel: z.string(),
+  firstModel: z.string(),
+  requireConsensus: z.boolean(),
+  maxRounds: z.number().int().positive(),
+  compareApproaches: z.boolean(),
+  /** The task looked complex (progressive_deep_dive escalates). */
+  complex: z.boolean(),
+  thinkingMode: ThinkingModeSchema,
+  maxRequestCostUsd: z.number().positive().optional(),
+  /** The conversation this request belongs to (its own id for a new one). */
+  threadId: z.string(),
+  /** The conversation existed before this request (continuation_id). */
+  continued: z.boolean(),
+  /** The caller's prompt, for the conversation's turn. */
+  prompt: z.string(),
+});
+export type DriveRequestPayload = z.infer<typeof DriveRequestPayloadSchema>;

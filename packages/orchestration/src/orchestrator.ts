@@ -6,31 +6,25 @@ import {
   TOOL_CONTRACTS,
   toErrorInfo,
   UNAVAILABLE,
-  type Answer,
   type ChatMessage,
-  type ErrorInfo,
   type JobResultOutput,
-  type ModelCallPayloadInput,
   type ModelToolOutput,
   type RequestSummary,
   type StoredRequestEvent,
-  type ThinkingMode,
   type ToolName,
 } from '@orch/contracts';
 import { enabledModelKeys, ledgerRetention, resolveModel, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
-import { EventHub, ProviderQueues, RequestEvents, cancelRequest, isCancelled } from '@orch/queue';
+import { EventHub, ProviderQueues, RequestEvents, cancelRequest } from '@orch/queue';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Ledger } from '@orch/ledger';
 import { analyzeTask } from './analyze';
 import { newId } from './ids';
-import { CallerStore, type Thread } from './caller-store';
-import { JobWaiter, type CallOutcome } from './job-waiter';
+import { CallerStore } from './caller-store';
 import { SYSTEM_PROMPT, withSessionContext } from './prompts';
 import { renderJobResult, renderJson, renderModelOutput } from './render';
 import { RequestStore, type RequestRecord } from './request-store';
-import { runStrategy, type Exec, type StrategyOutcome } from './strategies';
-import { thinkingSettings } from './thinking';
+import { CANCELLED, RequestDriver } from './request-driver';
 import { MODEL_TOOLS, buildAsk, type ModelToolName } from './tool-prompts';
 import { statusOutput, listModelsOutput, preferencesOutput } from './status';
 
@@ -73,15 +67,6 @@ export function describeZodError(error: z.ZodError): OrchestratorError {
   return new OrchestratorError('invalid_arguments', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { details: { issues } });
 }
 
-/** A finished request's answer as one assistant turn: the synthesis, or the answers labelled by model. */
-function answerText(output: ModelToolOutput): string {
-  const { synthesis, answers } = output;
-  return synthesis?.text ?? answers.map((a) => (answers.length > 1 ? `${a.model}: ${a.text}` : a.text)).join('\n\n');
-}
-
-/** The error of a request its caller cancelled. */
-const CANCELLED: ErrorInfo = { code: 'cancelled', message: 'The request was cancelled by its caller', retryable: false };
-
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -106,7 +91,12 @@ export class Orchestrator {
   private readonly redis: Redis;
   private readonly logger: Logger;
   private readonly roots: string[];
-  private readonly running = new Map<string, { ctrl: AbortController; done: Promise<void> }>();
+  /** Drives requests from the `{requests}` queue; any front door's driver may run any request. */
+  private readonly driver: RequestDriver;
+  private readonly driverStarted: Promise<void>;
+  /** Calls waiting here for their request to end (a shutdown lets them finish first). */
+  private readonly waiting = new Set<Promise<void>>();
+  private closing = false;
   private readonly owner = `${hostname()}/${process.pid}`;
   private readonly limiter: RateLimiterRedis | undefined;
   private readonly queueConnection: Redis;
@@ -128,6 +118,21 @@ export class Orchestrator {
     this.roots = o.files.roots.length ? o.files.roots : [opts.cwd ?? process.cwd()];
     const rl = opts.config.gateway.rateLimit;
     if (rl.points > 0) this.limiter = new RateLimiterRedis({ storeClient: opts.redis, keyPrefix: 'orch:rl', points: rl.points, duration: rl.windowSeconds });
+    this.driver = new RequestDriver({
+      config: opts.config,
+      redis: opts.redis,
+      queueConnection: this.queueConnection,
+      logger: opts.logger,
+      hub: () => this.hub,
+      queues: this.queues,
+      events: this.events,
+      requests: this.requests,
+      callers: this.callers,
+      owner: this.owner,
+    });
+    this.driverStarted = this.driver.start().catch((err: unknown) => {
+      this.logger.error('request driver did not start', { err: (err as Error).message });
+    });
   }
 
   /**
@@ -177,6 +182,7 @@ export class Orchestrator {
     try {
       // Redis away: say so at once (503, retryable) rather than queue the call behind a reconnect.
       this.assertRedisReachable();
+      if (this.closing) throw new OrchestratorError('unavailable', 'This server is shutting down; send the call again (another replica will take it)', { retryable: true, details: { retry_after_seconds: 1 } });
       await this.consumeRate(caller);
       if (!Object.hasOwn(TOOL_CONTRACTS, name)) {
         throw new OrchestratorError('unknown_tool', `Unknown tool "${name}". Tools: ${Object.keys(TOOL_CONTRACTS).join(', ')}`);
@@ -264,7 +270,7 @@ export class Orchestrator {
     const models =
       ask.models ?? (tool === 'think_deeper' ? [o.reasoningModel] : strategy === 'single' ? [prefs.models?.[0] ?? o.firstModel] : (prefs.models ?? this.defaultModels()));
     this.checkModels(models, 'models');
-    const history = ask.continuationId ? await this.callers.threadMessages(ask.continuationId, caller.id, () => this.firstTurns(ask.continuationId!)) : [];
+    const history = ask.continuationId ? await this.callers.threadMessages(ask.continuationId, caller.id, () => this.driver.firstTurns(ask.continuationId!)) : [];
     const messages: ChatMessage[] = [
       { role: 'system', content: withSessionContext(SYSTEM_PROMPT, context) },
       ...history,
@@ -285,10 +291,15 @@ export class Orchestrator {
       jobs: {},
       prompt: ask.prompt,
     };
-    await Promise.all([this.requests.create(record), this.requests.holdDriver(requestId, this.owner)]);
-    const ctrl = new AbortController();
     const analysis = strategy === 'progressive_deep_dive' ? analyzeTask(ask.prompt, { all: models, first: o.firstModel }) : undefined;
-    const done = this.drive(record, {
+    // The lease says "a driver has this request" until one takes the job (and renews it).
+    await Promise.all([this.requests.create(record), this.requests.holdDriver(requestId, this.owner)]);
+    // Follow the request's events from the start (progress for MCP clients) while it is driven.
+    const follow = opts.onEvent ? this.hub.subscribe(requestId, '0-0', opts.onEvent) : undefined;
+    await this.driver.submit({
+      requestId,
+      tool,
+      callerId: caller.id,
       strategy,
       models,
       messages,
@@ -304,30 +315,21 @@ export class Orchestrator {
       threadId,
       continued: ask.continuationId !== undefined,
       prompt: ask.prompt,
-      caller,
-      ctrl,
-      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     });
-    this.running.set(requestId, { ctrl, done });
-    void done.finally(() => this.running.delete(requestId));
 
     const waitMs = opts.syncWaitMs ?? o.syncWaitSeconds * 1000;
-    const stop = new AbortController();
-    const winner = await Promise.race([
-      done.then(() => 'done' as const),
-      sleep(waitMs, stop.signal).then(() => 'timeout' as const),
-      new Promise<'aborted'>((resolve) => {
-        if (opts.signal?.aborted) resolve('aborted');
-        opts.signal?.addEventListener('abort', () => resolve('aborted'), { once: true });
-      }),
-    ]);
-    stop.abort();
-    if (winner === 'aborted') {
-      await this.cancel(requestId, caller);
-      await done;
+    const waiting = this.waitForDone(requestId, waitMs, opts.signal);
+    this.waiting.add(waiting);
+    try {
+      await waiting;
+    } finally {
+      this.waiting.delete(waiting);
+      follow?.close();
     }
-    // Finished here: the in-memory record is the stored one. Otherwise read what the driver wrote.
-    const final = winner === 'done' ? record : ((await this.requests.get(requestId)) ?? record);
+    // A caller that hung up cancels its request; a door that is shutting down does not (the
+    // request goes on elsewhere and its result stays readable by id).
+    if (opts.signal?.aborted && !this.closing) await this.cancel(requestId, caller);
+    const final = (await this.requests.get(requestId)) ?? record;
     const output: ModelToolOutput =
       final.output ?? {
         request_id: requestId,
@@ -341,190 +343,6 @@ export class Orchestrator {
         message: `Still running after ${Math.round(waitMs / 1000)} s (external models can take minutes). Call get_job_result with request_id "${requestId}" and wait_seconds up to 50 to get the result.`,
       };
     return { tool, structured: output, text: renderModelOutput(output), isError: output.status === 'failed' || output.status === 'cancelled', requestId };
-  }
-
-  /** Runs the strategy to its end and writes the request record and the `done` event. */
-  private async drive(
-    record: RequestRecord,
-    p: Parameters<typeof runStrategy>[0] & {
-      thinkingMode: ThinkingMode;
-      maxRequestCostUsd?: number;
-      threadId: string;
-      /** The thread existed before this request (continuation_id). */
-      continued: boolean;
-      prompt: string;
-      caller: Caller;
-      ctrl: AbortController;
-      onEvent?: (e: StoredRequestEvent) => void;
-    },
-  ): Promise<void> {
-    const { requestId } = record;
-    const log = this.logger.child({ requestId, tool: record.tool });
-    const waiter = new JobWaiter({ requestId, hub: this.hub, queues: this.queues, signal: p.ctrl.signal, ...(p.onEvent ? { onEvent: p.onEvent } : {}) });
-    const lease = setInterval(() => void this.requests.holdDriver(requestId, this.owner).catch(() => undefined), (this.requests.leaseSeconds * 1000) / 3);
-    lease.unref();
-    let turns: Promise<unknown> = Promise.resolve();
-    let callIndex = 0;
-    const payload = (model: string, messages: ChatMessage[]): ModelCallPayloadInput => {
-      const resolved = resolveModel(this.config, model);
-      const settings = thinkingSettings(p.thinkingMode, resolved);
-      const i = callIndex++;
-      record.jobs[`${requestId}.${i}`] = model;
-      return {
-        requestId,
-        callIndex: i,
-        model,
-        messages,
-        ...settings,
-        ...(resolved.model.temperature !== undefined && !resolved.oSeries ? { temperature: resolved.model.temperature } : {}),
-        ...(p.maxRequestCostUsd !== undefined ? { maxRequestCostUsd: p.maxRequestCostUsd } : {}),
-        labels: { tool: record.tool, strategy: p.strategy, caller: p.caller.id },
-      };
-    };
-    const exec: Exec = {
-      single: async (call) => {
-        const job = payload(call.model, call.messages);
-        // The record (job → model labels) and the job go out together; neither waits for the other.
-        const [, { jobId }] = await Promise.all([this.requests.put(record), this.queues.submit(job, this.events)]);
-        const [outcome] = await waiter.wait([{ jobId, model: call.model }]);
-        return outcome!;
-      },
-      flow: async (children, parent) => {
-        const childJobs = children.map((c) => payload(c.model, c.messages));
-        const parentJob = payload(parent.model, parent.messages);
-        parentJob.compose = { ...parent.compose, labels: Object.fromEntries(childJobs.map((c) => [String(c.callIndex), c.model])) };
-        const [, ids] = await Promise.all([this.requests.put(record), this.queues.submitFlow(parentJob, childJobs, this.events)]);
-        const outcomes = await waiter.wait([
-          ...ids.childJobIds.map((jobId, i) => ({ jobId, model: children[i]!.model })),
-          { jobId: ids.parentJobId, model: parent.model },
-        ]);
-        return { children: outcomes.slice(0, -1), parent: outcomes[outcomes.length - 1]! };
-      },
-      progress: (message) => void this.events.publish({ type: 'progress', stage: 'round', requestId, message, ts: Date.now() }).catch(() => undefined),
-    };
-    try {
-      const outcome = await runStrategy(p, exec);
-      // A continued thread is read again here, as late as possible, since calls on it may overlap.
-      const [cancelled, thread] = await Promise.all([
-        isCancelled(this.redis, requestId),
-        p.continued ? this.callers.readThread(p.threadId).then((t) => t ?? this.firstTurns(p.threadId)) : undefined,
-      ]);
-      record.output = this.buildOutput(record, p, outcome, cancelled);
-      record.status = record.output.status;
-      if (record.output.error) record.error = record.output.error;
-      if (record.status === 'completed' && p.continued && thread) {
-        const answer = answerText(record.output);
-        // Written on the same connection just before the record and `done` below, so a caller woken
-        // by `done` finds the turn; a lost turn must not fail an answered request.
-        turns = this.callers
-          .appendTurns(
-            p.threadId,
-            p.caller.id,
-            [
-              { role: 'user', content: p.prompt, tool: record.tool, ts: Date.now() },
-              { role: 'assistant', content: answer, tool: record.tool, models: record.output.totals.models, ts: Date.now() },
-            ],
-            thread,
-          )
-          .catch((err) => log.warn('could not store the conversation turn', { err: (err as Error).message }));
-      }
-    } catch (err) {
-      // This process is stopping: leave the record running; readers see the driver lease lapse.
-      if (p.ctrl.signal.reason === 'shutdown') return;
-      const aborted = p.ctrl.signal.aborted;
-      record.status = aborted ? 'cancelled' : 'failed';
-      record.error = aborted ? CANCELLED : toErrorInfo(err);
-      record.output = {
-        request_id: requestId,
-        tool: record.tool,
-        status: record.status,
-        ...(record.strategy ? { strategy: record.strategy } : {}),
-        answers: [],
-        failures: [],
-        totals: { models: p.models, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 },
-        error: record.error,
-      };
-      if (!aborted) log.error('request failed', { err: (err as Error)?.stack ?? String(err) });
-    } finally {
-      clearInterval(lease);
-      waiter.close();
-    }
-    try {
-      // The job → model labels only serve partial text while running; the output names the models.
-      record.jobs = {};
-      // One atomic step: the record, then `done` (a reader woken by it finds the result), lease dropped.
-      const done = { type: 'done' as const, requestId, status: record.status as 'completed' | 'failed' | 'cancelled', ts: Date.now(), ...(record.error ? { error: record.error } : {}) };
-      await Promise.all([turns, this.events.finish(done, this.requests.serialize(record), this.requests.ttlSeconds)]);
-      log.info('request finished', { status: record.status, costUsd: record.output?.totals.cost_usd });
-    } catch (err) {
-      log.error('could not store the request result', { err: (err as Error).message });
-    }
-  }
-
-  private buildOutput(
-    record: RequestRecord,
-    p: { strategy: ModelToolOutput['strategy'] & string; models: string[]; threadId: string },
-    o: StrategyOutcome,
-    cancelled: boolean,
-  ): ModelToolOutput {
-    const answer = (c: CallOutcome, round: number): Answer => {
-      const r = c.result!;
-      return {
-        model: r.model,
-        model_id: r.modelId,
-        provider: r.provider,
-        round,
-        text: r.text,
-        prompt_tokens: r.usage.promptTokens,
-        completion_tokens: r.usage.completionTokens,
-        reasoning_tokens: r.usage.reasoningTokens,
-        cost_usd: r.costUsd,
-        latency_ms: r.latencyMs,
-      };
-    };
-    const answers = o.answers.filter((a) => a.outcome.result).map((a) => answer(a.outcome, a.round));
-    const failed = [...o.answers.map((a) => ({ c: a.outcome, round: a.round })), ...(o.synthesis ? [{ c: o.synthesis.outcome, round: o.rounds ?? 1 }] : [])];
-    const failures = failed
-      .filter((f) => f.c.error)
-      .map((f) => ({ model: f.c.model, round: f.round, error: f.c.error as ErrorInfo }));
-    const synthesis = o.synthesis?.outcome.result ? { ...answer(o.synthesis.outcome, o.rounds ?? 1), role: o.synthesis.role } : undefined;
-    const all = [...answers, ...(synthesis ? [synthesis] : [])];
-    const status = cancelled ? 'cancelled' : all.length ? 'completed' : 'failed';
-    const error = status === 'completed' ? undefined : cancelled ? CANCELLED : failures[0]?.error;
-    return {
-      request_id: record.requestId,
-      tool: record.tool,
-      status,
-      strategy: p.strategy,
-      answers,
-      failures,
-      ...(synthesis ? { synthesis } : {}),
-      ...(o.agreement ? { agreement: o.agreement } : {}),
-      ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
-      ...(o.escalated !== undefined ? { escalated: o.escalated } : {}),
-      continuation_id: p.threadId,
-      totals: {
-        models: [...new Set(all.map((a) => a.model))],
-        prompt_tokens: all.reduce((n, a) => n + a.prompt_tokens, 0),
-        completion_tokens: all.reduce((n, a) => n + a.completion_tokens, 0),
-        cost_usd: Math.round(all.reduce((n, a) => n + a.cost_usd, 0) * 1e9) / 1e9,
-      },
-      ...(error ? { error } : {}),
-    };
-  }
-
-  /** The conversation a finished request started: its prompt and answer, read from its record. */
-  private async firstTurns(requestId: string): Promise<Thread | undefined> {
-    const r = await this.requests.get(requestId);
-    if (!r || r.status !== 'completed' || r.prompt === undefined || !r.output) return undefined;
-    const ts = Date.parse(r.updatedAt) || Date.now();
-    return {
-      owner: r.callerId,
-      turns: [
-        { role: 'user', content: r.prompt, tool: r.tool, ts },
-        { role: 'assistant', content: answerText(r.output), tool: r.tool, models: r.output.totals.models, ts },
-      ],
-    };
   }
 
   /** The caller's request record; `not_found` when it is unknown, expired or another caller's. */
@@ -590,15 +408,17 @@ export class Orchestrator {
   async cancel(requestId: string, caller: Caller): Promise<{ request_id: string; status: RequestRecord['status']; cancelled: boolean }> {
     const record = await this.ownRequest(requestId, caller);
     if (record.status !== 'running') return { request_id: requestId, status: record.status, cancelled: false };
+    // Every driver hears it (pub/sub) and every worker drops the request's calls.
     await cancelRequest(this.redis, requestId, this.config.queue.requestTtlSeconds);
-    const local = this.running.get(requestId);
-    if (local) {
-      local.ctrl.abort('cancelled');
-      await local.done;
-    } else if (!(await this.requests.driverAlive(requestId))) {
-      record.status = 'cancelled';
-      record.error = CANCELLED;
-      await this.requests.put(record);
+    if (!(await this.driver.cancelLocal(requestId))) {
+      if (await this.requests.driverAlive(requestId)) {
+        // Driven elsewhere: its driver writes the end; wait a little for it.
+        await this.waitForDone(requestId, 5_000);
+      } else {
+        record.status = 'cancelled';
+        record.error = CANCELLED;
+        await this.requests.put(record);
+      }
     }
     this.logger.info('request cancelled', { requestId });
     return { request_id: requestId, status: 'cancelled', cancelled: true };
@@ -622,15 +442,26 @@ export class Orchestrator {
 
   /** Requests this process is driving. */
   get active(): number {
-    return this.running.size;
+    return this.driver.active;
   }
 
-  /** Waits up to `graceMs` for running requests, then stops driving them (their jobs go on). */
+  /**
+   * Shutdown, first step: new tool calls are refused (`unavailable`, retryable: the client tries
+   * another replica) and a waiting call whose client goes away no longer cancels its request.
+   */
+  beginShutdown(): void {
+    this.closing = true;
+  }
+
+  /**
+   * Stops intake, lets the calls waiting here and the requests driven here run up to `graceMs`, then
+   * hands the rest to other processes (their model calls go on) and closes.
+   */
   async close(graceMs = 0): Promise<void> {
-    const all = [...this.running.values()];
-    if (all.length && graceMs > 0) await Promise.race([Promise.all(all.map((r) => r.done)), sleep(graceMs)]);
-    for (const r of this.running.values()) r.ctrl.abort('shutdown');
-    await Promise.all([...this.running.values()].map((r) => r.done));
+    this.closing = true;
+    if (this.waiting.size && graceMs > 0) await Promise.race([Promise.all(this.waiting), sleep(graceMs)]);
+    await this.driverStarted;
+    await this.driver.close(graceMs);
     if (this.sharedHub) {
       await this.sharedHub.hub.close();
       this.sharedHub.connection.disconnect();

@@ -1,0 +1,339 @@
+import { Queue, WaitingError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  DriveRequestPayloadSchema,
+  JOB_NAMES,
+  REQUEST_QUEUE_NAME,
+  toErrorInfo,
+  type Answer,
+  type ChatMessage,
+  type DriveRequestPayload,
+  type ErrorInfo,
+  type ModelCallPayloadInput,
+  type ModelToolOutput,
+} from '@orch/contracts';
+import { resolveModel, type Config } from '@orch/config';
+import type { Logger } from '@orch/logging';
+import { isCancelled, subscribeCancellations, type EventHub, type ProviderQueues, type RequestEvents } from '@orch/queue';
+import type { CallerStore, Thread } from './caller-store';
+import { JobWaiter, type CallOutcome } from './job-waiter';
+import type { RequestRecord, RequestStore } from './request-store';
+import { runStrategy, type Exec, type StrategyOutcome } from './strategies';
+import { thinkingSettings } from './thinking';
+
+export interface RequestDriverDeps {
+  config: Config;
+  /** Command connection (scrubbing): records, events, cancel checks. */
+  redis: Redis;
+  /** Connection for the `{requests}` queue (BullMQ defines its scripts on it). */
+  queueConnection: Redis;
+  logger: Logger;
+  hub: () => EventHub;
+  queues: ProviderQueues;
+  events: RequestEvents;
+  requests: RequestStore;
+  callers: CallerStore;
+  /** `host/pid` of this process, written as the driver lease. */
+  owner: string;
+}
+
+/** The error of a request its caller cancelled. */
+export const CANCELLED: ErrorInfo = { code: 'cancelled', message: 'The request was cancelled by its caller', retryable: false };
+
+/** Abort reason when this process stops: the request is handed to another driver, not ended. */
+const SHUTDOWN = 'shutdown';
+
+/** A finished request's answer as one assistant turn: the synthesis, or the answers labelled by model. */
+export function answerText(output: ModelToolOutput): string {
+  const { synthesis, answers } = output;
+  return synthesis?.text ?? answers.map((a) => (answers.length > 1 ? `${a.model}: ${a.text}` : a.text)).join('\n\n');
+}
+
+/**
+ * The durable request driver. A request is a job on the `{requests}` queue (its id is the request
+ * id); every front door runs a BullMQ worker on that queue, so whichever process is free drives it,
+ * and when a driver's process dies its job stalls and another takes it over. A takeover runs the
+ * strategy again from the top: each model call has the same job id as before, so BullMQ does not
+ * queue a finished (or running) call twice, and its result is read back from the request's event
+ * stream — no model call is run, or billed, twice. SIGTERM hands active requests back to the
+ * queue after the grace period; a request is never recorded as cancelled because its driver stops.
+ */
+export class RequestDriver {
+  private readonly queue: Queue<DriveRequestPayload>;
+  private worker: Worker<DriveRequestPayload> | undefined;
+  private workerConnection: Redis | undefined;
+  private subscriber: Redis | undefined;
+  /** Requests this process drives now, by id. */
+  private readonly local = new Map<string, { ctrl: AbortController; done: Promise<void> }>();
+
+  constructor(private readonly deps: RequestDriverDeps) {
+    this.queue = new Queue<DriveRequestPayload>(REQUEST_QUEUE_NAME, { connection: deps.queueConnection, prefix: deps.config.queue.prefix });
+  }
+
+  /** Starts driving requests from the queue (and listening for their cancellation). */
+  async start(): Promise<void> {
+    if (this.worker) return;
+    const { config } = this.deps;
+    this.workerConnection = this.deps.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false, connectionName: 'request-driver' });
+    this.subscriber = this.deps.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false, connectionName: 'request-cancel' });
+    this.subscriber.on('error', () => undefined);
+    this.workerConnection.on('error', () => undefined);
+    await subscribeCancellations(this.subscriber, (requestId) => this.local.get(requestId)?.ctrl.abort('cancelled'));
+    this.worker = new Worker<DriveRequestPayload>(REQUEST_QUEUE_NAME, (job, token, signal) => this.process(job, token, signal), {
+      connection: this.workerConnection,
+      prefix: config.queue.prefix,
+      // Drivers mostly wait on model calls: many at once cost little.
+      concurrency: config.orchestration.maxDrivers,
+      // A dead driver's request is taken over within lockDuration + stalledInterval.
+      lockDuration: config.orchestration.driverLockMs,
+      stalledInterval: Math.max(1000, Math.floor(config.orchestration.driverLockMs / 2)),
+      // A takeover replays finished steps from the event stream: safe to repeat.
+      maxStalledCount: 100,
+    });
+    this.worker.on('error', (err) => this.deps.logger.warn('request driver error', { err: err.message }));
+    await this.worker.waitUntilReady();
+  }
+
+  /** Queues a request for a driver; a second submission of the same request is ignored. */
+  async submit(payload: DriveRequestPayload): Promise<void> {
+    const parsed = DriveRequestPayloadSchema.parse(payload);
+    await this.queue.add(JOB_NAMES.driveRequest, parsed, { jobId: parsed.requestId, attempts: 1, removeOnComplete: true, removeOnFail: { age: 86_400, count: 1000 } });
+  }
+
+  /** Aborts the request if this process drives it; resolves once its driver has written the end. */
+  async cancelLocal(requestId: string): Promise<boolean> {
+    const local = this.local.get(requestId);
+    if (!local) return false;
+    local.ctrl.abort('cancelled');
+    await local.done;
+    return true;
+  }
+
+  /** Requests this process drives now. */
+  get active(): number {
+    return this.local.size;
+  }
+
+  /**
+   * Stops taking requests, lets active ones run up to `graceMs`, then hands the rest back to the
+   * queue, where another process takes them over (their model calls go on meanwhile).
+   */
+  async close(graceMs: number): Promise<void> {
+    const handBack = setTimeout(() => {
+      for (const l of this.local.values()) l.ctrl.abort(SHUTDOWN);
+    }, graceMs);
+    try {
+      await this.worker?.close();
+    } finally {
+      clearTimeout(handBack);
+    }
+    await this.queue.close();
+    this.subscriber?.disconnect();
+    this.workerConnection?.disconnect();
+  }
+
+  private async process(job: Job<DriveRequestPayload>, token: string | undefined, signal?: AbortSignal): Promise<void> {
+    const parsed = DriveRequestPayloadSchema.safeParse(job.data);
+    if (!parsed.success) {
+      this.deps.logger.error('invalid request job payload', { jobId: job.id, error: parsed.error.message });
+      return;
+    }
+    const p = parsed.data;
+    const record = await this.deps.requests.get(p.requestId);
+    // Gone (expired) or already ended (its driver died after writing the end): nothing to do.
+    if (!record || record.status !== 'running') return;
+    const ctrl = new AbortController();
+    const onStop = () => ctrl.abort(SHUTDOWN);
+    signal?.addEventListener('abort', onStop, { once: true });
+    if (await isCancelled(this.deps.redis, p.requestId)) ctrl.abort('cancelled');
+    if (job.stalledCounter > 0) this.deps.logger.warn('taking over a request whose driver stopped', { requestId: p.requestId, stalled: job.stalledCounter });
+    const done = this.drive(record, p, ctrl);
+    this.local.set(p.requestId, { ctrl, done });
+    try {
+      await done;
+    } finally {
+      this.local.delete(p.requestId);
+      signal?.removeEventListener('abort', onStop);
+    }
+    if (ctrl.signal.reason === SHUTDOWN && token) {
+      // Hand the request over: another process drives it from the top, replaying finished calls.
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+  }
+
+  /** Runs the strategy to its end and writes the request record and the `done` event. */
+  private async drive(record: RequestRecord, p: DriveRequestPayload, ctrl: AbortController): Promise<void> {
+    const { requestId } = record;
+    const log = this.deps.logger.child({ requestId, tool: record.tool });
+    const waiter = new JobWaiter({ requestId, hub: this.deps.hub(), queues: this.deps.queues, signal: ctrl.signal });
+    // The lease names this process from now on (it also tells readers that a driver is alive).
+    const holdLease = () => void this.deps.requests.holdDriver(requestId, this.deps.owner).catch(() => undefined);
+    holdLease();
+    const lease = setInterval(holdLease, (this.deps.requests.leaseSeconds * 1000) / 3);
+    lease.unref();
+    let turns: Promise<unknown> = Promise.resolve();
+    let callIndex = 0;
+    const payload = (model: string, messages: ChatMessage[]): ModelCallPayloadInput => {
+      const resolved = resolveModel(this.deps.config, model);
+      const settings = thinkingSettings(p.thinkingMode, resolved);
+      const i = callIndex++;
+      record.jobs[`${requestId}.${i}`] = model;
+      return {
+        requestId,
+        callIndex: i,
+        model,
+        messages,
+        ...settings,
+        ...(resolved.model.temperature !== undefined && !resolved.oSeries ? { temperature: resolved.model.temperature } : {}),
+        ...(p.maxRequestCostUsd !== undefined ? { maxRequestCostUsd: p.maxRequestCostUsd } : {}),
+        labels: { tool: record.tool, strategy: p.strategy, caller: p.callerId },
+      };
+    };
+    const exec: Exec = {
+      single: async (call) => {
+        const job = payload(call.model, call.messages);
+        // The record (job → model labels) and the job go out together; neither waits for the other.
+        const [, { jobId }] = await Promise.all([this.deps.requests.put(record), this.deps.queues.submit(job, this.deps.events)]);
+        const [outcome] = await waiter.wait([{ jobId, model: call.model }]);
+        return outcome!;
+      },
+      flow: async (children, parent) => {
+        const childJobs = children.map((c) => payload(c.model, c.messages));
+        const parentJob = payload(parent.model, parent.messages);
+        parentJob.compose = { ...parent.compose, labels: Object.fromEntries(childJobs.map((c) => [String(c.callIndex), c.model])) };
+        const [, ids] = await Promise.all([this.deps.requests.put(record), this.deps.queues.submitFlow(parentJob, childJobs, this.deps.events)]);
+        const outcomes = await waiter.wait([
+          ...ids.childJobIds.map((jobId, i) => ({ jobId, model: children[i]!.model })),
+          { jobId: ids.parentJobId, model: parent.model },
+        ]);
+        return { children: outcomes.slice(0, -1), parent: outcomes[outcomes.length - 1]! };
+      },
+      progress: (message) => void this.deps.events.publish({ type: 'progress', stage: 'round', requestId, message, ts: Date.now() }).catch(() => undefined),
+    };
+    try {
+      const outcome = await runStrategy(p, exec);
+      // A continued thread is read again here, as late as possible, since calls on it may overlap.
+      const [cancelled, thread] = await Promise.all([
+        isCancelled(this.deps.redis, requestId),
+        p.continued ? this.deps.callers.readThread(p.threadId).then((t) => t ?? this.firstTurns(p.threadId)) : undefined,
+      ]);
+      record.output = this.buildOutput(record, p, outcome, cancelled);
+      record.status = record.output.status;
+      if (record.output.error) record.error = record.output.error;
+      if (record.status === 'completed' && p.continued && thread) {
+        const answer = answerText(record.output);
+        // Written on the same connection just before the record and `done` below, so a caller woken
+        // by `done` finds the turn; a lost turn must not fail an answered request.
+        turns = this.deps.callers
+          .appendTurns(
+            p.threadId,
+            p.callerId,
+            [
+              { role: 'user', content: p.prompt, tool: record.tool, ts: Date.now() },
+              { role: 'assistant', content: answer, tool: record.tool, models: record.output.totals.models, ts: Date.now() },
+            ],
+            thread,
+          )
+          .catch((err) => log.warn('could not store the conversation turn', { err: (err as Error).message }));
+      }
+    } catch (err) {
+      // This process is stopping: leave the record running; readers see the driver lease lapse.
+      if (ctrl.signal.reason === SHUTDOWN) return;
+      const aborted = ctrl.signal.aborted;
+      record.status = aborted ? 'cancelled' : 'failed';
+      record.error = aborted ? CANCELLED : toErrorInfo(err);
+      record.output = {
+        request_id: requestId,
+        tool: record.tool,
+        status: record.status,
+        ...(record.strategy ? { strategy: record.strategy } : {}),
+        answers: [],
+        failures: [],
+        totals: { models: p.models, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 },
+        error: record.error,
+      };
+      if (!aborted) log.error('request failed', { err: (err as Error)?.stack ?? String(err) });
+    } finally {
+      clearInterval(lease);
+      waiter.close();
+    }
+    try {
+      // The job → model labels only serve partial text while running; the output names the models.
+      record.jobs = {};
+      // One atomic step: the record, then `done` (a reader woken by it finds the result), lease dropped.
+      const done = { type: 'done' as const, requestId, status: record.status as 'completed' | 'failed' | 'cancelled', ts: Date.now(), ...(record.error ? { error: record.error } : {}) };
+      await Promise.all([turns, this.deps.events.finish(done, this.deps.requests.serialize(record), this.deps.requests.ttlSeconds)]);
+      log.info('request finished', { status: record.status, costUsd: record.output?.totals.cost_usd });
+    } catch (err) {
+      log.error('could not store the request result', { err: (err as Error).message });
+    }
+  }
+
+  private buildOutput(
+    record: RequestRecord,
+    p: { strategy: ModelToolOutput['strategy'] & string; models: string[]; threadId: string },
+    o: StrategyOutcome,
+    cancelled: boolean,
+  ): ModelToolOutput {
+    const answer = (c: CallOutcome, round: number): Answer => {
+      const r = c.result!;
+      return {
+        model: r.model,
+        model_id: r.modelId,
+        provider: r.provider,
+        round,
+        text: r.text,
+        prompt_tokens: r.usage.promptTokens,
+        completion_tokens: r.usage.completionTokens,
+        reasoning_tokens: r.usage.reasoningTokens,
+        cost_usd: r.costUsd,
+        latency_ms: r.latencyMs,
+      };
+    };
+    const answers = o.answers.filter((a) => a.outcome.result).map((a) => answer(a.outcome, a.round));
+    const failed = [...o.answers.map((a) => ({ c: a.outcome, round: a.round })), ...(o.synthesis ? [{ c: o.synthesis.outcome, round: o.rounds ?? 1 }] : [])];
+    const failures = failed
+      .filter((f) => f.c.error)
+      .map((f) => ({ model: f.c.model, round: f.round, error: f.c.error as ErrorInfo }));
+    const synthesis = o.synthesis?.outcome.result ? { ...answer(o.synthesis.outcome, o.rounds ?? 1), role: o.synthesis.role } : undefined;
+    const all = [...answers, ...(synthesis ? [synthesis] : [])];
+    const status = cancelled ? 'cancelled' : all.length ? 'completed' : 'failed';
+    const error = status === 'completed' ? undefined : cancelled ? CANCELLED : failures[0]?.error;
+    return {
+      request_id: record.requestId,
+      tool: record.tool,
+      status,
+      strategy: p.strategy,
+      answers,
+      failures,
+      ...(synthesis ? { synthesis } : {}),
+      ...(o.agreement ? { agreement: o.agreement } : {}),
+      ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
+      ...(o.escalated !== undefined ? { escalated: o.escalated } : {}),
+      continuation_id: p.threadId,
+      totals: {
+        models: [...new Set(all.map((a) => a.model))],
+        prompt_tokens: all.reduce((n, a) => n + a.prompt_tokens, 0),
+        completion_tokens: all.reduce((n, a) => n + a.completion_tokens, 0),
+        cost_usd: Math.round(all.reduce((n, a) => n + a.cost_usd, 0) * 1e9) / 1e9,
+      },
+      ...(error ? { error } : {}),
+    };
+  }
+
+  /** The conversation a finished request started: its prompt and answer, read from its record. */
+  async firstTurns(requestId: string): Promise<Thread | undefined> {
+    const r = await this.deps.requests.get(requestId);
+    if (!r || r.status !== 'completed' || r.prompt === undefined || !r.output) return undefined;
+    const ts = Date.parse(r.updatedAt) || Date.now();
+    return {
+      owner: r.callerId,
+      turns: [
+        { role: 'user', content: r.prompt, tool: r.tool, ts },
+        { role: 'assistant', content: answerText(r.output), tool: r.tool, models: r.output.totals.models, ts },
+      ],
+    };
+  }
+
+}
