@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '@orch/config';
 import type { StoredRequestEvent } from '@orch/contracts';
+import { Ledger } from '@orch/ledger';
 import { ProviderQueues, RequestEvents } from '@orch/queue';
 import { spawnService, startFakeProvider, startRedis, waitFor, type FakeProvider, type RedisServerHandle, type ServiceProcess } from '@orch/testing';
 
@@ -82,13 +83,18 @@ describe('worker-openai as separate processes', () => {
     expect(pids.sort()).toEqual([a.pid, b.pid].sort());
   });
 
-  it('a job whose worker is SIGKILLed mid-call completes on the other worker', async () => {
-    const a = await start();
-    oa.setBehaviour({ completionTokens: 60, tokensPerSecond: 30 }); // about 2 s per call
+  it('a job whose worker is SIGKILLed mid-call completes on the other worker, and both provider calls are booked', async () => {
+    // The spend lease outlives the job lock (as by default): the rerun reserves before the dead
+    // worker's reservation is reaped, and must not be mistaken for it.
+    const lease = { LEDGER_LEASE_MS: '4000', LEDGER_REAP_INTERVAL_MS: '200' };
+    const a = await start(lease);
+    // A long call (about 20 s): it is still running when b is up and a is killed, however slow
+    // the machine; b's run is made instant after the kill.
+    oa.setBehaviour({ completionTokens: 600, tokensPerSecond: 30 });
     const requestId = `kill${seq}`;
     await queues.submit({ requestId, model: 'o3_architect', messages }, events);
     await oa.waitForRequest();
-    const b = await start();
+    const b = await start(lease);
     a.child.kill('SIGKILL');
     await a.exited;
     oa.setBehaviour({ tokensPerSecond: 0 });
@@ -96,6 +102,15 @@ describe('worker-openai as separate processes', () => {
     expect(done).toMatchObject({ type: 'result' });
     if (done.type === 'result') expect(done.result.worker).toMatch(new RegExp(`/${b.pid}$`));
     expect(oa.requests.length).toBe(2);
+    // Issue 13.2: the provider was sent two calls and may bill both. The rerun is booked at its cost,
+    // the killed call at its reservation once its lease lapses: booked >= billed.
+    const ledger = new Ledger({ redis: conn, limits: config.limits, keyPrefix: config.ledger.keyPrefix });
+    const cost = done.type === 'result' ? done.result.costUsd : 0;
+    const spend = await waitFor(async () => {
+      const s = await ledger.requestSpend(requestId);
+      return s.reservedUsd === 0 && s.spentUsd > cost && s;
+    }, { timeoutMs: 10_000, what: 'both calls booked' });
+    expect(spend.spentUsd).toBeGreaterThan(2 * cost);
   });
 
   it('SIGTERM lets the active job finish, then the process exits', async () => {

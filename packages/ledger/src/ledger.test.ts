@@ -132,18 +132,37 @@ describe('Ledger (Lua against a real redis-server)', () => {
     await expect(ledger.reserve(call({ requestId: 'high', estimateUsd: 2, maxRequestCostUsd: 50 }))).rejects.toThrow(/per-request limit of \$1\.0000/);
   });
 
-  it('returns a reservation whose lease ended, and still books a late settle', async () => {
+  it('books a reservation whose lease ended at its estimate (booked >= billed), and a late settle or release corrects it (issue 13.2)', async () => {
     const ledger = make({}, { leaseMs: 1000 });
     const held = await ledger.reserve(call({ estimateUsd: 4 }));
     const live = await ledger.reserve(call({ estimateUsd: 1 }));
+    const lost = await ledger.reserve(call({ estimateUsd: 2, requestId: 'req2' }));
     clock += 600;
     expect(await ledger.extend(live)).toBe(true);
     clock += 600;
-    expect(await ledger.reap()).toBe(1);
-    expect(await ledger.report()).toMatchObject({ reservedUsd: 1, reaped: 1 });
+    expect(await ledger.reap()).toBe(2);
+    // The worker may have been billed for both: they are booked at their reservations.
+    expect(await ledger.report()).toMatchObject({ reservedUsd: 1, spentUsd: 6, estimatedUsd: 6, reaped: 2, byModel: { gemini_pro: 6 } });
+    expect(await ledger.requestSpend('req2')).toEqual({ spentUsd: 2, reservedUsd: 0 });
     expect(await ledger.extend(held)).toBe(false);
+    // The worker was alive after all: its actual cost replaces the estimate.
     expect(await ledger.settle(held, 0.5)).toBe(true);
-    expect(await ledger.report()).toMatchObject({ spentUsd: 0.5, reservedUsd: 1 });
+    expect(await ledger.report()).toMatchObject({ spentUsd: 2.5, estimatedUsd: 2, reservedUsd: 1 });
+    // Nothing was billed for the other: its release returns the estimate.
+    expect(await ledger.release(lost)).toBe(true);
+    expect(await ledger.report()).toMatchObject({ spentUsd: 0.5, estimatedUsd: 0, reservedUsd: 1, byModel: { gemini_pro: 0.5 } });
+    expect(await ledger.settle(held, 0.5)).toBe(false);
+  });
+
+  it('handles $0 models: reserve, settle, release and reap of a zero estimate (issue 14.2)', async () => {
+    const ledger = make({}, { leaseMs: 1000 });
+    const free = await ledger.reserve(call({ estimateUsd: 0, model: 'local' }));
+    expect(await ledger.settle(free, 0)).toBe(true);
+    expect(await ledger.release(await ledger.reserve(call({ estimateUsd: 0 })))).toBe(true);
+    await ledger.reserve(call({ estimateUsd: 0 }));
+    clock += 2000;
+    expect(await ledger.reap()).toBe(1);
+    expect(await ledger.report()).toMatchObject({ spentUsd: 0, reservedUsd: 0 });
   });
 
   it('records an actual cost above its reservation as overshoot', async () => {

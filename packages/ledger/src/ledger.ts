@@ -35,6 +35,8 @@ export interface LedgerOptions {
 export interface ReserveInput {
   jobId: string;
   attempt: number;
+  /** A rerun of the same attempt after its worker died (a new provider call): its own reservation. */
+  run?: number;
   requestId: string;
   model: string;
   provider: string;
@@ -74,6 +76,8 @@ export interface LedgerReport extends SpendTotals {
   overshootUsd: number;
   overshootCalls: number;
   reaped: number;
+  /** Spend booked at a reservation because its outcome stayed unknown (a late settle corrects it). */
+  estimatedUsd: number;
   byModel: Record<string, number>;
   byProvider: Record<string, number>;
   /** One page of the day's spend by request, newest first, at most `requests.count` entries. */
@@ -139,7 +143,7 @@ export class Ledger {
   async reserve(input: ReserveInput): Promise<Reservation> {
     const now = this.now();
     const day = this.day(now);
-    const member = `${input.jobId}:${input.attempt}`;
+    const member = `${input.jobId}:${input.attempt}${input.run ? `.${input.run}` : ''}`;
     const k = this.keys(day, input.requestId, member);
     const requestLimit = Math.min(this.limits.maxCostPerRequest, input.maxRequestCostUsd ?? Infinity);
     const est = toNanoCeil(input.estimateUsd);
@@ -195,9 +199,12 @@ export class Ledger {
     return Number(status) === 1;
   }
 
-  /** Returns reservations whose lease ended. Safe to call from every worker. */
+  /**
+   * Books reservations whose lease ended at their reservation (marked estimated: the provider may
+   * have billed them); a late settle or release corrects them. Safe to call from every worker.
+   */
   async reap(max = 500): Promise<number> {
-    return Number(await this.redis.ledgerReap(`${this.prefix}leases`, this.now(), max, this.prefix));
+    return Number(await this.redis.ledgerReap(`${this.prefix}leases`, this.now(), max, this.prefix, this.ttl.day, this.ttl.request));
   }
 
   async requestSpend(requestId: string): Promise<SpendTotals> {
@@ -250,6 +257,7 @@ export class Ledger {
       overshootUsd: toUsd(n(totals?.overshoot)),
       overshootCalls: n(totals?.overshootCalls),
       reaped: n(totals?.reaped),
+      estimatedUsd: toUsd(n(totals?.estimated)),
       byModel: usdMap(models),
       byProvider: usdMap(providers),
       byRequest: usdMap(requests),

@@ -29,7 +29,7 @@ export function createLedgerSpendGuard(opts: LedgerSpendGuardOptions): LedgerSpe
   const held = new Map<string, { res: Reservation; heartbeat: NodeJS.Timeout }>();
   const lookups = new Set<Promise<void>>();
   const stop = new AbortController();
-  const keyOf = (r: SpendReservation) => `${r.call.jobId}:${r.call.attempt}`;
+  const keyOf = (r: SpendReservation) => `${r.call.jobId}:${r.call.attempt}.${r.call.run ?? 0}`;
 
   const take = (r: SpendReservation) => {
     const h = held.get(keyOf(r));
@@ -70,6 +70,7 @@ export function createLedgerSpendGuard(opts: LedgerSpendGuardOptions): LedgerSpe
       const res = await ledger.reserve({
         jobId: call.jobId,
         attempt: call.attempt,
+        ...(call.run ? { run: call.run } : {}),
         requestId: call.requestId,
         model: call.model.key,
         provider: call.model.providerKey,

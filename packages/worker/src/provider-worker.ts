@@ -180,7 +180,8 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     try {
       // Not awaited: later events go out on the same connection, so they still follow it in order.
       pending = publish({ type: 'progress', stage: 'started', ...base, ts: Date.now(), attempt });
-      reservation = await spend.reserve({ jobId, attempt, requestId: payload.requestId, model: resolved, payload });
+      // A job started again after its worker died is a second provider call: a reservation of its own.
+      reservation = await spend.reserve({ jobId, attempt, ...(job.stalledCounter ? { run: job.stalledCounter } : {}), requestId: payload.requestId, model: resolved, payload });
       let streaming = false;
       const res = await client.complete(payload.model, {
         messages: payload.messages,

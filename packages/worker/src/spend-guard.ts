@@ -5,8 +5,13 @@ import type { BillingState } from '@orch/providers';
 /** One model call attempt, as the spend ledger sees it. */
 export interface SpendCall {
   jobId: string;
-  /** 1-based; reservations are keyed by job id + attempt. */
+  /** 1-based; reservations are keyed by job id + attempt (+ run). */
   attempt: number;
+  /**
+   * How often this attempt was started again after its worker died (BullMQ's stalled counter). A
+   * rerun is a new provider call, billed again: it gets a reservation of its own.
+   */
+  run?: number;
   requestId: string;
   model: ResolvedModel;
   payload: ModelCallPayload;

@@ -1,12 +1,17 @@
 --[[
-  Return the reservations whose lease has ended (their worker died, or their cost stayed unknown
-  past the hold time) to the budget. Run by every worker on a timer; safe to run concurrently.
+  Book the reservations whose lease has ended (their worker died, or their cost stayed unknown past
+  the hold time) at their reservation, the worst case, and mark them estimated: the provider may
+  well have billed them, and booked spend must never be below billed spend. A late settle or
+  release of such an attempt corrects the booking to the actual cost (settle-7.lua). Run by every
+  worker on a timer; safe to run concurrently.
 
   KEYS[1] leases zset
   ARGV[1] now (epoch ms)   ARGV[2] most to reap in one call   ARGV[3] key prefix, e.g. "{ledger}:"
+  ARGV[4] day record TTL (s)   ARGV[5] request record TTL (s)
 
   The reservation, day and request keys are derived from the member and the reservation's fields;
-  they share KEYS[1]'s hash tag, so this stays in one Redis Cluster slot.
+  they share KEYS[1]'s hash tag, so this stays in one Redis Cluster slot. The request totals hash
+  keeps `reaped:<member>` = the amount booked, for the correction.
 
   Returns the number of reservations reaped.
 ]]
@@ -14,12 +19,26 @@ local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0
 local reaped = 0
 for _, member in ipairs(members) do
   local resKey = ARGV[3] .. 'res:' .. member
-  local r = redis.call('HMGET', resKey, 'est', 'day', 'requestId')
+  local r = redis.call('HMGET', resKey, 'est', 'day', 'requestId', 'model', 'provider')
   if r[1] then
     local est = tonumber(r[1])
-    redis.call('HINCRBY', ARGV[3] .. 'day:' .. r[2], 'reserved', -est)
-    redis.call('HINCRBY', ARGV[3] .. 'day:' .. r[2], 'reaped', 1)
-    redis.call('HINCRBY', ARGV[3] .. 'req:' .. r[3], 'reserved', -est)
+    local dayKey = ARGV[3] .. 'day:' .. r[2]
+    local reqKey = ARGV[3] .. 'req:' .. r[3]
+    redis.call('HINCRBY', dayKey, 'reserved', 0 - est)
+    redis.call('HINCRBY', dayKey, 'reaped', 1)
+    redis.call('HINCRBY', reqKey, 'reserved', 0 - est)
+    if est > 0 then
+      redis.call('HINCRBY', dayKey, 'spent', est)
+      redis.call('HINCRBY', dayKey, 'estimated', est)
+      redis.call('HINCRBY', reqKey, 'spent', est)
+      redis.call('HSET', reqKey, 'reaped:' .. member, est)
+      if r[4] then redis.call('HINCRBY', dayKey .. ':models', r[4], est) end
+      if r[5] then redis.call('HINCRBY', dayKey .. ':providers', r[5], est) end
+      redis.call('ZADD', dayKey .. ':spend-index', ARGV[1], r[3])
+      for _, k in ipairs({dayKey .. ':models', dayKey .. ':providers'}) do redis.call('EXPIRE', k, ARGV[4]) end
+      redis.call('EXPIRE', dayKey .. ':spend-index', ARGV[5])
+      redis.call('EXPIRE', reqKey, ARGV[5])
+    end
     redis.call('DEL', resKey)
     reaped = reaped + 1
   end

@@ -1,6 +1,8 @@
 --[[
   Settle (actual cost known) or release (nothing billed: actual 0) one reservation. Returns the
   reserved amount and books the actual cost on the day, the request, the model and the provider.
+  An attempt whose lease ran out was booked at its reservation by the reaper (reap-1.lua); its
+  settle or release books the difference, so the totals end exact.
   Idempotent: the finished marker (field `done:<member>` of the request totals hash) makes a second
   settle or release a no-op. A reservation already
   returned by the reaper (lease over) still has its actual cost booked.
@@ -25,19 +27,33 @@ if redis.call('HEXISTS', KEYS[3], marker) == 1 then
   return {0, 0, 0}
 end
 local est = tonumber(redis.call('HGET', KEYS[1], 'est') or '-1')
+-- What the reaper already booked for this attempt (its lease ran out before this settle).
+local booked = 0
 if est >= 0 then
-  redis.call('HINCRBY', KEYS[2], 'reserved', -est)
-  redis.call('HINCRBY', KEYS[3], 'reserved', -est)
+  redis.call('HINCRBY', KEYS[2], 'reserved', 0 - est)
+  redis.call('HINCRBY', KEYS[3], 'reserved', 0 - est)
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', KEYS[4], ARGV[2])
+else
+  booked = tonumber(redis.call('HGET', KEYS[3], 'reaped:' .. ARGV[2]) or '0')
+  if booked > 0 then
+    redis.call('HDEL', KEYS[3], 'reaped:' .. ARGV[2])
+    redis.call('HINCRBY', KEYS[2], 'estimated', 0 - booked)
+  end
 end
 local actual = tonumber(ARGV[1])
+-- Book the actual cost, less what the reaper booked as an estimate (0 - x, never -x: Redis refuses "-0").
+local delta = actual - booked
+if delta ~= 0 then
+  redis.call('HINCRBY', KEYS[2], 'spent', delta)
+  redis.call('HINCRBY', KEYS[3], 'spent', delta)
+  redis.call('HINCRBY', KEYS[5], ARGV[3], delta)
+  redis.call('HINCRBY', KEYS[6], ARGV[4], delta)
+  redis.call('EXPIRE', KEYS[5], ARGV[6])
+  redis.call('EXPIRE', KEYS[6], ARGV[6])
+end
 if actual > 0 then
-  redis.call('HINCRBY', KEYS[2], 'spent', actual)
   redis.call('HINCRBY', KEYS[2], 'calls', 1)
-  redis.call('HINCRBY', KEYS[3], 'spent', actual)
-  redis.call('HINCRBY', KEYS[5], ARGV[3], actual)
-  redis.call('HINCRBY', KEYS[6], ARGV[4], actual)
   redis.call('ZADD', KEYS[7], ARGV[9], ARGV[5])
   redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. (tonumber(ARGV[9]) - tonumber(ARGV[7]) * 1000))
   if est >= 0 and actual > est then
@@ -47,8 +63,6 @@ if actual > 0 then
   if est < 0 then
     redis.call('HINCRBY', KEYS[2], 'settledAfterLease', 1)
   end
-  redis.call('EXPIRE', KEYS[5], ARGV[6])
-  redis.call('EXPIRE', KEYS[6], ARGV[6])
   -- Per-request figures are kept as long as request records, not as long as day totals.
   redis.call('EXPIRE', KEYS[7], ARGV[7])
 end
