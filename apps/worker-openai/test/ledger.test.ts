@@ -108,7 +108,7 @@ describe('spend ledger across worker processes', () => {
       await a.exited;
       const after = await waitFor(async () => {
         const r = await ledger.report();
-        return r.reservedUsd === 0 && r;
+        return r.reservedUsd === 0 ? r : undefined;
       }, { timeoutMs: 10_000, what: 'reservation reaped' });
       // The provider was sent the call and may bill it: the worst case is booked, marked estimated.
       expect(after).toMatchObject({ reaped: 1, spentUsd: before.reservedUsd, estimatedUsd: before.reservedUsd });

@@ -108,7 +108,7 @@ describe('worker-openai as separate processes', () => {
     const cost = done.type === 'result' ? done.result.costUsd : 0;
     const spend = await waitFor(async () => {
       const s = await ledger.requestSpend(requestId);
-      return s.reservedUsd === 0 && s.spentUsd > cost && s;
+      return s.reservedUsd === 0 && s.spentUsd > cost ? s : undefined;
     }, { timeoutMs: 10_000, what: 'both calls booked' });
     expect(spend.spentUsd).toBeGreaterThan(2 * cost);
   });
