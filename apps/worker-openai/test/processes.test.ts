@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '@orch/config';
@@ -111,6 +113,42 @@ describe('worker-openai as separate processes', () => {
       return s.reservedUsd === 0 && s.spentUsd > cost ? s : undefined;
     }, { timeoutMs: 10_000, what: 'both calls booked' });
     expect(spend.spentUsd).toBeGreaterThan(2 * cost);
+  });
+
+  it('an answered call is not sent again when Redis is away while the worker books it (issue 13.2)', async () => {
+    // Its own Redis, on disk, to stop and start again on the same port and data.
+    const dir = mkdtempSync(join(tmpdir(), 'orch-blip-'));
+    let own = await startRedis({ appendOnly: true, dir });
+    // Locks outlast the outage here (as the defaults do a short blip): this is about the booking.
+    const ownEnv = { ...env, REDIS_URL: own.url, WORKER_LOCK_DURATION_MS: '30000', WORKER_STALLED_INTERVAL_MS: '15000' };
+    const ownConfig = loadConfig({ cwd: '/nonexistent', env: ownEnv });
+    const ownConn = new Redis(own.url, { maxRetriesPerRequest: null });
+    const ownQueues = new ProviderQueues({ config: ownConfig, connection: ownConn });
+    const p = await spawnService({ script: MAIN, env: ownEnv, readyText: 'provider worker started' });
+    procs.push(p);
+    try {
+      oa.setBehaviour({ completionTokens: 40, tokensPerSecond: 20 }); // about 2 s
+      const requestId = `blip${seq}`;
+      await ownQueues.submit({ requestId, model: 'o3_architect', messages });
+      await oa.waitForRequest();
+      // Redis goes away while the answer streams in; the worker gets it, and cannot book it yet.
+      own.process.kill('SIGKILL');
+      await new Promise((r) => own.process.once('exit', r));
+      await waitFor(() => oa.requests[0]?.finished, { timeoutMs: 10_000, what: 'the answer' });
+      // The worker tried to book it and could not (it keeps the answer; before the fix it failed the call).
+      await waitFor(() => /could not book the call|model call failed/.test(p.output().stdout + p.output().stderr), { timeoutMs: 10_000, what: 'a failed booking' });
+      own = await startRedis({ appendOnly: true, dir, port: own.port });
+      const job = await waitFor(async () => {
+        const j = await ownQueues.queueForModel('o3_architect').getJob(`${requestId}.0`);
+        return j && (await j.getState()) === 'completed' ? j : undefined;
+      }, { timeoutMs: 20_000, what: 'the job completed' });
+      expect(job.returnvalue).toMatchObject({ requestId, worker: expect.stringMatching(new RegExp(`/${p.pid}$`)) });
+      expect(oa.requests).toHaveLength(1);
+    } finally {
+      await ownQueues.close();
+      ownConn.disconnect();
+      await own.stop();
+    }
   });
 
   it('SIGTERM lets the active job finish, then the process exits', async () => {

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import pRetry from 'p-retry';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import {
   ModelCallPayloadSchema,
@@ -200,7 +201,10 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
         },
       });
       partial.flush();
-      await spend.settle(reservation, { costUsd: res.costUsd, usage: res.usage, ...(res.generationId ? { generationId: res.generationId } : {}) });
+      // The provider answered: from here on a Redis error is retried with the answer kept, never
+      // treated as a failed call (that would send the call, and bill it, again).
+      const answered = res;
+      await keepTrying(log, 'book the call', () => spend.settle(reservation!, { costUsd: answered.costUsd, usage: answered.usage, ...(answered.generationId ? { generationId: answered.generationId } : {}) }));
       const result: ModelCallResult = {
         requestId: payload.requestId,
         callIndex: payload.callIndex,
@@ -220,7 +224,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
         worker: workerIdentity,
       };
       await pending;
-      await publish({ type: 'result', ...base, ts: Date.now(), result });
+      await keepTrying(log, 'publish the result', () => events.publish({ type: 'result', ...base, ts: Date.now(), result }));
       metrics.jobs.inc({ model: payload.model, outcome: 'completed', code: '' });
       metrics.duration.observe({ model: payload.model, outcome: 'completed' }, (Date.now() - started) / 1000);
       metrics.costUsd.inc({ model: payload.model }, res.costUsd);
@@ -314,6 +318,21 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
   };
 
   return { worker, metrics, ledger, healthPort: health?.port, isReady, close };
+}
+
+/**
+ * Retries a Redis write after the provider has answered (p-retry: 200 ms doubling to 2 s, about a
+ * minute in all): a Redis blip must not turn an answered, billed call into a failed one.
+ */
+function keepTrying<T>(log: Logger, what: string, write: () => Promise<T>): Promise<T> {
+  return pRetry(write, {
+    retries: 30,
+    minTimeout: 200,
+    maxTimeout: 2000,
+    onFailedAttempt: (e) => {
+      log.warn(`could not ${what}; keeping the answer and retrying`, { attempt: e.attemptNumber, err: e.message });
+    },
+  });
 }
 
 /** The BullMQ limiter of a queue: the strictest rate limit among its providers. */
