@@ -75,7 +75,10 @@ export function createMcpServer(deps: McpServerDeps): McpServer {
             onEvent: (e) => {
               const message = describe(e);
               // Partial text arrives several times a second; one notification a second is plenty.
-              if (message && (e.type !== 'partial' || Date.now() - lastSent >= 1000)) notify(message);
+              // The first one names the request: a client whose call is cut off can fetch the result
+              // by id (get_job_result) from any front door.
+              if (message && progress === 0) notify(`request ${e.requestId}: ${message}`);
+              else if (message && (e.type !== 'partial' || Date.now() - lastSent >= 1000)) notify(message);
             },
           });
           return {

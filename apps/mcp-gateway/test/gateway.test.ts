@@ -138,6 +138,9 @@ describe('MCP gateway driven by the SDK Client', () => {
       expect(structured(r).status).toBe('completed');
       expect(messages.length).toBeGreaterThan(1);
       expect(messages.some((m) => m.includes('o3_architect'))).toBe(true);
+      // The first notification names the request, so a client cut off mid-call can fetch it by id.
+      expect(messages[0]).toBe(`request ${structured(r).request_id}: ${messages[0]!.split(': ').slice(1).join(': ')}`);
+      expect(messages[0]).toMatch(/^request \w{26}: /);
 
       oa.setBehaviour({ latencyMs: 0, tokensPerSecond: 0 });
       oa.addFault({ kind: 'hang' });
