@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import WebSocket from 'ws';
 import { freePort, spawnApp, startFakeStack, waitFor, type FakeStack, type ServiceProcess } from '@orch/testing';
 
 /**
@@ -25,32 +26,48 @@ describe('a council survives the front door that drives it', () => {
     await stack.stop();
   });
 
-  const door = async () => {
+  type Kind = 'rest-bridge' | 'ws-bridge' | 'mcp-gateway';
+  const door = async (kind: Kind = 'rest-bridge') => {
     const port = await freePort();
-    const p = await spawnApp('rest-bridge', { ...env, REST_PORT: String(port) });
+    const portVar = { 'rest-bridge': 'REST_PORT', 'ws-bridge': 'WS_PORT', 'mcp-gateway': 'MCP_HTTP_PORT' }[kind];
+    const p = await spawnApp(kind, { ...env, [portVar]: String(port), MCP_TRANSPORT: 'http' });
     procs.push(p);
-    return { p, base: `http://127.0.0.1:${port}` };
+    return { p, base: `http://127.0.0.1:${port}`, port };
   };
   const json = { 'content-type': 'application/json' };
+  const council = { description: 'Design a cache', strategy: 'external_enhancement' };
+
+  /** Starts a council through the given door (not awaited: the door is stopped while it runs). */
+  const startCouncil = (kind: Kind, sync: boolean, d: { base: string; port: number }): void => {
+    if (kind === 'rest-bridge') {
+      void fetch(`${d.base}/mcp/orchestrate_task${sync ? '' : '?wait=false'}`, { method: 'POST', headers: json, body: JSON.stringify(council) }).then((r) => r.text()).catch(() => undefined);
+    } else if (kind === 'ws-bridge') {
+      const ws = new WebSocket(`ws://127.0.0.1:${d.port}`);
+      ws.on('error', () => undefined);
+      ws.on('open', () => ws.send(JSON.stringify({ id: 1, method: 'orchestrate_task', params: council })));
+    } else {
+      const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'orchestrate_task', arguments: council } };
+      void fetch(`${d.base}/mcp`, { method: 'POST', headers: { ...json, accept: 'application/json, text/event-stream' }, body: JSON.stringify(call) }).then((r) => r.text()).catch(() => undefined);
+    }
+  };
 
   it.each([
-    ['kill -9', 'SIGKILL'],
-    ['SIGTERM', 'SIGTERM'],
-  ] as const)('%s of the driving door: another door finishes the request, each model called once', async (_name, signal) => {
+    ['REST sync, kill -9', 'rest-bridge', true, 'SIGKILL'],
+    ['REST sync, SIGTERM', 'rest-bridge', true, 'SIGTERM'],
+    ['REST async, kill -9', 'rest-bridge', false, 'SIGKILL'],
+    ['WebSocket, kill -9', 'ws-bridge', false, 'SIGKILL'],
+    ['WebSocket, SIGTERM', 'ws-bridge', false, 'SIGTERM'],
+    ['MCP HTTP, kill -9', 'mcp-gateway', true, 'SIGKILL'],
+  ] as const)('%s of the driving door: another door finishes the request, each model called once', async (_name, kind, sync, signal) => {
     // Slow models: the door is stopped while all three calls (two answers, then a synthesis) run.
     stack.openrouter.setBehaviour({ latencyMs: 1500 });
     stack.openai.setBehaviour({ latencyMs: 1500 });
-    const a = await door();
-    // A sync caller: on SIGTERM its wait ends, but its request must not be cancelled.
-    const sync = fetch(`${a.base}/mcp/orchestrate_task`, { method: 'POST', headers: json, body: JSON.stringify({ description: 'Design a cache', strategy: 'external_enhancement' }) }).then(
-      (r) => r.json() as Promise<{ result?: { request_id?: string } }>,
-      () => undefined,
-    );
+    const a = await door(kind);
+    startCouncil(kind, sync, a);
     const requestId = await waitFor(async () => (await redis.keys('orch:req:*:meta'))[0]?.match(/\{(\w+)\}/)?.[1], { timeoutMs: 5000, what: 'the request record' });
     await stack.openai.waitForRequest();
     a.p.child.kill(signal);
     await a.p.exited;
-    await sync;
     // Another door, started after the first one is gone, takes the request over.
     const b = await door();
     const res = await fetch(`${b.base}/requests/${requestId}?wait=45`);
@@ -65,7 +82,7 @@ describe('a council survives the front door that drives it', () => {
     const events = await (await fetch(`${b.base}/requests/${requestId}/events`)).text();
     expect(events).toContain('event: done');
     // The ledger booked the three calls and holds no reservation.
-    const spend = (await (await fetch(`${b.base}/spend`)).json()) as { result: { by_request: Record<string, number>; reserved_usd: number } };
+    const spend = (await (await fetch(`${b.base}/spend`)).json()) as { result: { by_request: Record<string, number> } };
     expect(spend.result.by_request[requestId]).toBeGreaterThan(0);
     await waitFor(async () => ((await (await fetch(`${b.base}/spend`)).json()) as { result: { reserved_usd: number } }).result.reserved_usd === 0, { timeoutMs: 10_000 });
     b.p.child.kill('SIGTERM');
