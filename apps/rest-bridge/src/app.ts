@@ -2,7 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { OrchestratorError, SpendQuerySchema, TOOL_CONTRACTS, TOOL_NAMES, toErrorInfo, type ErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, checkJsonDepth, describeZodError, hostAllowed, originAllowed, spendOutput, streamIdOrThrow, type Caller, type Orchestrator } from '@orch/orchestration';
+import { TOOL_DOCS, checkJsonDepth, describeZodError, hostAllowed, originAllowed, spendOutput, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { z } from 'zod';
 import { STATUS_BY_CODE, clientErrorInfo, errorBody } from './http-errors';
@@ -159,10 +159,11 @@ export function createRestApp(deps: RestAppDeps): Express {
     const id = String(req.params.id);
     const lastEventId = req.headers['last-event-id'];
     let after: string;
+    let record: RequestRecord;
     try {
       // An id Redis would refuse is this caller's error, answered here, never the shared reader's.
       after = streamIdOrThrow(String(lastEventId ?? req.query.after ?? '0-0'), lastEventId !== undefined ? 'Last-Event-ID' : 'after');
-      await deps.orchestrator.ownRequest(id, res.locals.caller as Caller);
+      record = await deps.orchestrator.ownRequest(id, res.locals.caller as Caller);
     } catch (err) {
       return void send(res, err, deps.logger);
     }
@@ -170,8 +171,8 @@ export function createRestApp(deps: RestAppDeps): Express {
     res.write('retry: 2000\n\n');
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     // Every SSE stream of this process shares one blocking Redis read (the EventHub).
-    const sub = deps.orchestrator.hub.subscribe(
-      id,
+    const sub = deps.orchestrator.follow(
+      record,
       after,
       (e) => {
         const { id: eventId, ...event } = e;

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { TOOL_NAMES } from '@orch/contracts';
 import { freePort, spawnService, startFakeStack, type FakeProvider, type FakeStack, type ServiceProcess } from '@orch/testing';
 
@@ -92,6 +93,23 @@ describe('REST bridge over real sockets, with worker processes and fake provider
     expect(final.result.output.answers).toHaveLength(1);
     const spend = (await (await call('/spend')).json()) as { result: { by_request: Record<string, number>; spent_usd: number } };
     expect(spend.result.spent_usd).toBeGreaterThan(0);
+  });
+
+  it('a request that ended long ago (its stream gone) still gives every follower its end (issue 12.6)', async () => {
+    const res = await post('/mcp/query_specific_model', { model: 'gemini_pro', description: 'Old news' });
+    const { result } = (await res.json()) as { result: { request_id: string } };
+    const redis = new Redis(stack.redis.url);
+    try {
+      // As when ORCH_FINISHED_EVENTS_TTL_SECONDS has passed.
+      expect(await redis.del(`orch:req:{${result.request_id}}:events`)).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
+    const events = await readSse(await call(`/requests/${result.request_id}/events`));
+    expect(events.map((e) => e.event)).toEqual(['done']);
+    expect(events[0]!.data).toMatchObject({ status: 'completed', requestId: result.request_id });
+    const final = (await (await call(`/requests/${result.request_id}`)).json()) as { result: { status: string; output: { answers: unknown[] } } };
+    expect(final.result.output.answers).toHaveLength(1);
   });
 
   it('/spend pages its per-request records (issue 12.6)', async () => {

@@ -14,7 +14,7 @@ import {
   type WsServerMessage,
 } from '@orch/contracts';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { callerForKey, checkJsonDepth, describeZodError, streamIdOrThrow, type Caller, type Orchestrator } from '@orch/orchestration';
+import { callerForKey, checkJsonDepth, describeZodError, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
 import type { Subscription } from '@orch/queue';
 import type { Logger } from '@orch/logging';
 
@@ -223,9 +223,9 @@ export class WsSession {
       case 'subscribe': {
         // An id Redis would refuse is this caller's error, answered here, never the shared reader's.
         const after = streamIdOrThrow(p.after ?? '0-0', 'after');
-        await o.ownRequest(p.request_id, caller);
+        const record = await o.ownRequest(p.request_id, caller);
         this.send({ type: 'subscribed', id, request_id: p.request_id });
-        this.watch(id, p.request_id, after, 'subscription');
+        this.watch(id, p.request_id, after, 'subscription', record);
         return;
       }
       case 'unsubscribe': {
@@ -253,14 +253,15 @@ export class WsSession {
   }
 
   /** Forwards a request's events after `after`, then its output when it is done. */
-  private watch(id: WsCallId | null, requestId: string, after: string, kind: WatchKind): void {
+  private watch(id: WsCallId | null, requestId: string, after: string, kind: WatchKind, record?: RequestRecord): void {
     if (this.closed) return;
+    const o = this.deps.orchestrator;
     const watch: Watch = {
       id,
       requestId,
       kind,
-      sub: this.deps.orchestrator.hub.subscribe(
-        requestId,
+      // A subscription may be to a request that ended long ago: `follow` tells its end from the record.
+      sub: (record ? o.follow.bind(o, record) : o.hub.subscribe.bind(o.hub, requestId))(
         after,
         (e) => this.forward(watch, e),
         (err) => {

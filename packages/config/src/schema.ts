@@ -171,6 +171,11 @@ export const ConfigSchema = z
       /** Event streams and results of a request stay readable this long. */
       requestTtlSeconds: posInt().default(86_400),
       eventsMaxLen: posInt().default(10_000),
+      /**
+       * A finished request's compacted stream (its errors and \`done\`) stays this long for followers
+       * on their way; later followers are told the end from the record. Shorter = less memory.
+       */
+      finishedEventsTtlSeconds: posInt().default(300),
     }),
     orchestration: z.object({
       /** Strategy of orchestrate_task when neither the call nor the caller's settings name one. */

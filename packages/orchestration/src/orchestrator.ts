@@ -15,7 +15,7 @@ import {
 } from '@orch/contracts';
 import { enabledModelKeys, ledgerRetention, resolveModel, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
-import { EventHub, ProviderQueues, RequestEvents, cancelRequest } from '@orch/queue';
+import { EventHub, ProviderQueues, RequestEvents, cancelRequest, requestKeys, type Subscription } from '@orch/queue';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Ledger } from '@orch/ledger';
 import { analyzeTask } from './analyze';
@@ -110,7 +110,7 @@ export class Orchestrator {
     // into each MULTI/pipeline: give the queues their own connection so ours stay cheap.
     this.queueConnection = opts.redis.duplicate({ connectionName: 'queues' });
     this.queues = new ProviderQueues({ config: opts.config, connection: this.queueConnection });
-    this.events = new RequestEvents({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds, maxLen: opts.config.queue.eventsMaxLen });
+    this.events = new RequestEvents({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds, maxLen: opts.config.queue.eventsMaxLen, finishedTtlSeconds: opts.config.queue.finishedEventsTtlSeconds });
     this.requests = new RequestStore({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds });
     const o = opts.config.orchestration;
     this.callers = new CallerStore({ redis: opts.redis, sessionTtlSeconds: o.sessionTtlSeconds, threadTtlSeconds: o.threadTtlSeconds, maxThreadTurns: o.maxThreadTurns });
@@ -343,6 +343,35 @@ export class Orchestrator {
         message: `Still running after ${Math.round(waitMs / 1000)} s (external models can take minutes). Call get_job_result with request_id "${requestId}" and wait_seconds up to 50 to get the result.`,
       };
     return { tool, structured: output, text: renderModelOutput(output), isError: output.status === 'failed' || output.status === 'cancelled', requestId };
+  }
+
+  /**
+   * Follows a request's events after `after` (SSE, WebSocket subscriptions). A request that ended
+   * more than `finishedEventsTtlSeconds` ago has no stream any more: its `done` is told from its
+   * record, so every follower, however late, gets a consistent end (and only one).
+   */
+  follow(record: RequestRecord, after: string, deliver: (e: StoredRequestEvent) => void, onError?: (err: Error) => void): Subscription {
+    let ended = false;
+    const once = (e: StoredRequestEvent) => {
+      if (e.type === 'done') {
+        if (ended) return;
+        ended = true;
+      }
+      deliver(e);
+    };
+    const sub = this.hub.subscribe(record.requestId, after, once, onError);
+    if (record.status !== 'running') {
+      void this.redis
+        .exists(requestKeys(record.requestId).events)
+        .then((n) => {
+          if (n !== 0) return;
+          const status = record.status as 'completed' | 'failed' | 'cancelled';
+          const ts = Date.parse(record.updatedAt) || Date.now();
+          once({ id: `${ts}-0`, type: 'done', requestId: record.requestId, status, ts, ...(record.error ? { error: record.error } : {}) });
+        })
+        .catch(() => undefined);
+    }
+    return sub;
   }
 
   /** The caller's request record; `not_found` when it is unknown, expired or another caller's. */

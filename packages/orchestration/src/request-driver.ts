@@ -67,7 +67,11 @@ export class RequestDriver {
   private readonly local = new Map<string, { ctrl: AbortController; done: Promise<void> }>();
 
   constructor(private readonly deps: RequestDriverDeps) {
-    this.queue = new Queue<DriveRequestPayload>(REQUEST_QUEUE_NAME, { connection: deps.queueConnection, prefix: deps.config.queue.prefix });
+    this.queue = new Queue<DriveRequestPayload>(REQUEST_QUEUE_NAME, {
+      connection: deps.queueConnection,
+      prefix: deps.config.queue.prefix,
+      streams: { events: { maxLen: deps.config.queue.bullEventsMaxLen } },
+    });
   }
 
   /** Starts driving requests from the queue (and listening for their cancellation). */

@@ -9,6 +9,11 @@ export interface RequestEventsOptions {
   ttlSeconds: number;
   /** Approximate cap on events per request. */
   maxLen?: number;
+  /**
+   * Seconds a finished request's (compacted) stream stays, for followers already on their way; after
+   * that its end is told from its record (`Orchestrator.follow`). Default: `ttlSeconds`.
+   */
+  finishedTtlSeconds?: number;
 }
 
 export interface FollowOptions {
@@ -66,6 +71,7 @@ export class RequestEvents {
   private readonly redis: Redis;
   private readonly ttlSeconds: number;
   private readonly maxLen: number;
+  private readonly finishedTtlSeconds: number;
 
   constructor(opts: RequestEventsOptions) {
     this.redis = opts.redis;
@@ -75,6 +81,7 @@ export class RequestEvents {
     }
     this.ttlSeconds = opts.ttlSeconds;
     this.maxLen = opts.maxLen ?? 10_000;
+    this.finishedTtlSeconds = opts.finishedTtlSeconds ?? opts.ttlSeconds;
   }
 
   /** Appends an event (and renews the stream's TTL) in one atomic command; returns its stream id. */
@@ -86,12 +93,13 @@ export class RequestEvents {
   /**
    * Ends a request in one atomic command: stores its final record (`recordJson`, kept
    * `recordTtlSeconds`), appends `event` (its `done`), drops the driver lease and compacts the
-   * stream to its `error` events and `done` (the output is in the record).
+   * stream to its `error` events and `done` (the output is in the record), kept
+   * `finishedTtlSeconds` for followers on their way; later ones are told the end from the record.
    */
   async finish(event: RequestEvent, recordJson: string, recordTtlSeconds: number): Promise<string> {
     const keys = requestKeys(event.requestId);
     return String(
-      await (this.redis as EventsRedis).orchFinishRequest(keys.events, keys.meta, keys.driver, keys.compacting, this.maxLen, JSON.stringify(event), this.ttlSeconds, recordJson, recordTtlSeconds),
+      await (this.redis as EventsRedis).orchFinishRequest(keys.events, keys.meta, keys.driver, keys.compacting, this.maxLen, JSON.stringify(event), this.finishedTtlSeconds, recordJson, recordTtlSeconds),
     );
   }
 

@@ -73,7 +73,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
   const cmd = createRedis(config.redis.url, 'command', `worker-${queue}-cmd`, scrub);
   const subscriber = createRedis(config.redis.url, 'subscriber', `worker-${queue}-cancel`);
   for (const conn of [workerConn, cmd, subscriber]) conn.on('error', (err) => logger.warn('redis connection error', { err: err.message }));
-  const events = new RequestEvents({ redis: cmd, ttlSeconds: config.queue.requestTtlSeconds, maxLen: config.queue.eventsMaxLen });
+  const events = new RequestEvents({ redis: cmd, ttlSeconds: config.queue.requestTtlSeconds, maxLen: config.queue.eventsMaxLen, finishedTtlSeconds: config.queue.finishedEventsTtlSeconds });
   const ledger = new Ledger({
     redis: cmd,
     limits: config.limits,
