@@ -3,7 +3,7 @@
 // stack (private redis-server, fake providers, both workers, REST, WS and MCP HTTP), while a
 // well-behaved caller keeps calling. Passes when no response is a 5xx, none shows a stack trace,
 // every process is still alive, and the well-behaved caller was always answered, with a median
-// latency within 5x (+50 ms) of its median before the fuzzing.
+// latency within 10x (or +500 ms) of its median before the fuzzing.
 // Usage: pnpm run fuzz [--seed=N] [--rest=2000] [--ws=1000] [--mcp=500]   (after pnpm build)
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -77,8 +77,10 @@ try {
   const during = calls.filter((c) => c.phase === 'during');
   const refused = during.filter((c) => c.status !== 200);
   const [b50, d50] = [median(before.map((c) => c.ms)), median(during.map((c) => c.ms))];
-  const slow = d50 > b50 * 5 + 50;
-  log(`well-behaved caller: ${during.length} calls during ${seconds} s of fuzzing, ${refused.length} not answered 200; median ${d50} ms (before: ${b50} ms)${slow ? ' — FAIL: over 5x + 50 ms' : ''}`);
+  // Starved, not merely slowed: the fuzzer and the doors share two cores with the caller, so some
+  // slowdown is the machine's; a stalled door (like the WebSocket flood's 24x) is caught.
+  const slow = d50 > Math.max(b50 * 10, b50 + 500);
+  log(`well-behaved caller: ${during.length} calls during ${seconds} s of fuzzing, ${refused.length} not answered 200; median ${d50} ms (before: ${b50} ms)${slow ? ' — FAIL: over 10x (or +500 ms)' : ''}`);
   if (refused.length) log(`  FAIL statuses ${JSON.stringify(refused.slice(0, 5))}`);
   const passed = results.length - results.filter((r) => r.failures.length).length + (dead.length ? 0 : 1) + (refused.length || slow || !during.length ? 0 : 1);
   const failed = 5 - passed;

@@ -88,7 +88,9 @@ describe('worker-openai as separate processes', () => {
   it('a job whose worker is SIGKILLed mid-call completes on the other worker, and both provider calls are booked', async () => {
     // The spend lease outlives the job lock (as by default): the rerun reserves before the dead
     // worker's reservation is reaped, and must not be mistaken for it.
-    const lease = { LEDGER_LEASE_MS: '4000', LEDGER_REAP_INTERVAL_MS: '200' };
+    // Locks of 3 s (not the suite's 1 s): on a loaded machine a 1 s lock can lapse while its worker
+    // lives, and a job stalled twice is failed by BullMQ without an event.
+    const lease = { LEDGER_LEASE_MS: '6000', LEDGER_REAP_INTERVAL_MS: '200', WORKER_LOCK_DURATION_MS: '3000', WORKER_STALLED_INTERVAL_MS: '1000' };
     const a = await start(lease);
     // A long call (about 20 s): it is still running when b is up and a is killed, however slow
     // the machine; b's run is made instant after the kill.
@@ -124,6 +126,8 @@ describe('worker-openai as separate processes', () => {
     const ownConfig = loadConfig({ cwd: '/nonexistent', env: ownEnv });
     const ownConn = new Redis(own.url, { maxRetriesPerRequest: null });
     const ownQueues = new ProviderQueues({ config: ownConfig, connection: ownConn });
+    // Redis is stopped on purpose below: its connection errors are expected.
+    for (const q of Object.values(ownQueues.byKey)) q.on('error', () => undefined);
     const p = await spawnService({ script: MAIN, env: ownEnv, readyText: 'provider worker started' });
     procs.push(p);
     try {
