@@ -31,7 +31,7 @@ if (!smoke && only.length === ALL.length) {
   for (const section of sections) {
     const title = section.split('\n')[0];
     const start = text.indexOf(`${title}\n`);
-    const body = `${title}\n\n${stamp}\n${section.slice(title.length)}`;
+    const body = `${title}\n\n${stamp}${section.slice(title.length)}`;
     if (start < 0) {
       const at = text.includes('\n# Earlier measurements') ? text.indexOf('\n# Earlier measurements') : text.length;
       text = `${text.slice(0, at).trimEnd()}\n\n${body}${text.slice(at)}`;
