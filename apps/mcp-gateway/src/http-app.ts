@@ -3,8 +3,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import type { Logger } from '@orch/logging';
 import type { Caller } from '@orch/orchestration';
-import { bearer, callerForKey, checkJsonDepth } from '@orch/orchestration';
-import { OrchestratorError } from '@orch/contracts';
+import { LOOPBACK_HOSTS, bearer, callerForKey, checkJsonDepth, malformedRequest } from '@orch/orchestration';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 
 export interface HttpAppDeps {
@@ -23,8 +22,6 @@ export interface HttpAppDeps {
 
 const rpcError = (res: Response, status: number, code: number, message: string) =>
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
-
-const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];
 
 /**
  * Stateless Streamable HTTP at /mcp: a new server and transport per POST, so any replica can serve
@@ -93,10 +90,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     void next;
     if (err.type === 'entity.too.large') return void rpcError(res, 413, -32600, 'Request body too large');
     if (err.type === 'entity.parse.failed') return void rpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
-    if (err instanceof OrchestratorError) return void rpcError(res, 400, -32600, `Invalid request: ${err.message}`);
-    if (err.type === 'charset.unsupported') return void rpcError(res, 415, -32700, 'Parse error: send the JSON body as UTF-8');
-    if (err.type === 'encoding.unsupported') return void rpcError(res, 415, -32700, 'Parse error: Content-Encoding must be identity, gzip, deflate or br');
-    if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) return void rpcError(res, err.status, -32600, 'Invalid request: the HTTP request is malformed');
+    const bad = malformedRequest(err);
+    if (bad) return void rpcError(res, bad.status, bad.status === 415 ? -32700 : -32600, `${bad.status === 415 ? 'Parse error' : 'Invalid request'}: ${bad.error.message}`);
     deps.logger.error('HTTP error', { err: err.stack ?? String(err) });
     rpcError(res, err.status ?? 500, -32603, 'Internal error');
   });

@@ -2,7 +2,7 @@
 import { format, parseArgs } from 'node:util';
 import { createServer, type Server } from 'node:http';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { callerForKey, closeServer, frontDoorHost, isLoopback, listenOn, openFrontDoor } from '@orch/orchestration';
+import { callerForKey, frontDoorHost, isLoopback, listenOn, openFrontDoor } from '@orch/orchestration';
 import { installShutdown, startProviderWorker, type ProviderWorker } from '@orch/worker';
 
 import { createHttpApp } from './http-app';
@@ -75,13 +75,10 @@ async function main(): Promise<void> {
     logger,
     timeoutMs: config.worker.shutdownTimeoutMs + 15_000,
     close: async () => {
-      // Stop intake; calls waiting here may finish within the grace period, and requests driven here
-      // are handed over to other processes after it (never cancelled).
-      orchestrator.beginShutdown();
-      httpServer?.close();
-      // In-process workers outlive the front door: its running requests need them until it closes.
-      await door.close(config.orchestration.shutdownGraceMs);
-      if (httpServer) await closeServer(httpServer);
+      // Calls waiting here may finish within the grace period; requests driven here are handed over
+      // to other processes after it (never cancelled). In-process workers outlive the front door:
+      // its running requests need them until it closes.
+      await door.close(config.orchestration.shutdownGraceMs, httpServer);
       await stdio?.close();
       await Promise.all(workers.map((w) => w.close()));
     },

@@ -2,10 +2,10 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { OrchestratorError, SpendQuerySchema, TOOL_CONTRACTS, TOOL_NAMES, toErrorInfo, type ErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, checkJsonDepth, describeZodError, hostAllowed, originAllowed, spendOutput, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
+import { TOOL_DOCS, checkJsonDepth, describeZodError, hostAllowed, malformedRequest, originAllowed, spendOutput, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { z } from 'zod';
-import { STATUS_BY_CODE, clientErrorInfo, errorBody } from './http-errors';
+import { STATUS_BY_CODE, errorBody } from './http-errors';
 import { DOCS_CSP, DOCS_HTML, openApiDocument } from './openapi';
 import { callerFor } from './auth';
 
@@ -172,7 +172,7 @@ export function createRestApp(deps: RestAppDeps): Express {
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     // Every SSE stream of this process shares one blocking Redis read (the EventHub).
     const sub = deps.orchestrator.follow(
-      record,
+      id,
       after,
       (e) => {
         const { id: eventId, ...event } = e;
@@ -180,6 +180,7 @@ export function createRestApp(deps: RestAppDeps): Express {
         if (e.type === 'done') end();
       },
       () => end(),
+      record,
     );
     // A request that never ends (its driver died) closes the stream after an hour; the client may resume.
     const limit = setTimeout(() => end(), 3_600_000);
@@ -206,7 +207,7 @@ export function createRestApp(deps: RestAppDeps): Express {
   app.use((err: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
     void next;
     if (res.headersSent) return void res.end();
-    const info = clientErrorInfo(err);
+    const info = malformedRequest(err);
     if (info) return void res.status(info.status).json(errorBody(info.error));
     send(res, err, deps.logger);
   });

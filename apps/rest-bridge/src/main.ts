@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { closeServer, frontDoorHost, listenOn, openFrontDoor } from '@orch/orchestration';
+import { frontDoorHost, listenOn, openFrontDoor } from '@orch/orchestration';
 import { installShutdown, startHealthServer } from '@orch/worker';
 import { createRestApp } from './app';
 
@@ -34,12 +34,9 @@ async function main(): Promise<void> {
     timeoutMs: 30_000,
     close: async () => {
       await metrics?.close();
-      // Stop intake, let the calls waiting here finish (up to the grace period: their requests go
-      // on in other processes after it, never cancelled), then close what is left.
-      door.orchestrator.beginShutdown();
-      server.close();
-      await door.close(config.orchestration.shutdownGraceMs);
-      await closeServer(server);
+      // Calls waiting here may finish within the grace period; their requests go on elsewhere after
+      // it, never cancelled.
+      await door.close(config.orchestration.shutdownGraceMs, server);
     },
   });
 }

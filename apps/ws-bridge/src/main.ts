@@ -33,7 +33,6 @@ async function main(): Promise<void> {
       await metrics?.close();
       // Clients are told to go away (1001) and resubscribe elsewhere; requests driven here are
       // handed over to other processes, never cancelled.
-      door.orchestrator.beginShutdown();
       await bridge.close();
       await door.close(config.orchestration.shutdownGraceMs);
     },

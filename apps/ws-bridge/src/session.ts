@@ -255,19 +255,20 @@ export class WsSession {
   /** Forwards a request's events after `after`, then its output when it is done. */
   private watch(id: WsCallId | null, requestId: string, after: string, kind: WatchKind, record?: RequestRecord): void {
     if (this.closed) return;
-    const o = this.deps.orchestrator;
     const watch: Watch = {
       id,
       requestId,
       kind,
       // A subscription may be to a request that ended long ago: `follow` tells its end from the record.
-      sub: (record ? o.follow.bind(o, record) : o.hub.subscribe.bind(o.hub, requestId))(
+      sub: this.deps.orchestrator.follow(
+        requestId,
         after,
         (e) => this.forward(watch, e),
         (err) => {
           if (this.watches.delete(watch)) this.deps.onSubscriptionCount?.(-1);
           this.error(id, new OrchestratorError('not_found', `request_id: the events of ${requestId} cannot be read (${err.message.slice(0, 80)})`), requestId);
         },
+        record,
       ),
     };
     this.watches.add(watch);

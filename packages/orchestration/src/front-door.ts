@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { configSecrets, loadConfigOrExit, type Config } from '@orch/config';
 import { createLogger, createScrubber, type Logger } from '@orch/logging';
 import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
+import { LOOPBACK_HOSTS } from './input-limits';
 import { Orchestrator } from './orchestrator';
 
 export interface FrontDoor {
@@ -11,8 +12,12 @@ export interface FrontDoor {
   /** The command connection the orchestrator uses. */
   redis: Redis;
   orchestrator: Orchestrator;
-  /** Stops driving requests (waiting up to `graceMs` for running ones), then closes Redis. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Shutdown: stops `server` taking connections, lets the calls waiting here and the requests driven
+   * here run up to `graceMs` (then hands those requests to other processes), ends the connections
+   * left, and closes Redis.
+   */
+  close(graceMs?: number, server?: Server): Promise<void>;
 }
 
 /**
@@ -39,8 +44,10 @@ export async function openFrontDoor(service: string, opts: { stderrOnly?: boolea
     logger,
     redis,
     orchestrator,
-    close: async (graceMs = 5_000) => {
+    close: async (graceMs = 5_000, server?: Server) => {
+      server?.close();
       await orchestrator.close(graceMs);
+      if (server) await closeServer(server);
       await closeRedis(redis);
     },
   };
@@ -69,7 +76,6 @@ export async function closeServer(server: Server): Promise<void> {
   await closed;
 }
 
-const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
 /**
  * The address a front door binds. Without ORCH_API_KEYS anyone who reaches the port can spend the
@@ -79,7 +85,7 @@ const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 export function frontDoorHost(config: Config, logger: Logger, service: string): string {
   const host = config.server.host;
   if (config.gateway.apiKeys.length) return host;
-  if (LOOPBACK.includes(host)) {
+  if (LOOPBACK_HOSTS.includes(host)) {
     logger.warn(`no ORCH_API_KEYS: the ${service} accepts every caller, so it listens on ${host} only; set keys to serve other hosts`);
     return host;
   }
@@ -91,4 +97,4 @@ export function frontDoorHost(config: Config, logger: Logger, service: string): 
   return '127.0.0.1';
 }
 
-export const isLoopback = (host: string): boolean => LOOPBACK.includes(host);
+export const isLoopback = (host: string): boolean => LOOPBACK_HOSTS.includes(host);

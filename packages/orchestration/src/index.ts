@@ -17,4 +17,4 @@ export { callerForKey, bearer, originAllowed } from './caller-auth';
 export { frontDoorHost, isLoopback, openFrontDoor, listenOn, closeServer } from './front-door';
 export type { FrontDoor } from './front-door';
 export { streamIdOrThrow } from '@orch/queue';
-export { MAX_JSON_DEPTH, checkJsonDepth, hostAllowed } from './input-limits';
+export { LOOPBACK_HOSTS, MAX_JSON_DEPTH, checkJsonDepth, hostAllowed, malformedRequest } from './input-limits';

@@ -1,4 +1,4 @@
-import { OrchestratorError } from '@orch/contracts';
+import { OrchestratorError, type ErrorInfo } from '@orch/contracts';
 
 /** Deepest JSON nesting any front door accepts (objects and arrays). Tool inputs need a handful. */
 export const MAX_JSON_DEPTH = 64;
@@ -28,7 +28,8 @@ export function checkJsonDepth(text: Buffer | string, max = MAX_JSON_DEPTH): voi
   }
 }
 
-const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];
+/** Host names of this machine, as a Host header or a bind address gives them. */
+export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]', '::1'];
 
 /**
  * A `Host` header a front door serves: a loopback name, or one listed in ORCH_ALLOWED_HOSTS (`*`
@@ -45,4 +46,28 @@ export function hostAllowed(host: string | undefined, allowed: readonly string[]
     return false;
   }
   return LOOPBACK_HOSTS.includes(name) || allowed.includes(name) || allowed.includes(host);
+}
+
+/** What body-parser and the router say about a malformed request, by their error `type`. */
+const BODY_ERRORS: Record<string, string> = {
+  'entity.parse.failed': 'The body is not valid JSON',
+  'charset.unsupported': 'Send the JSON body as UTF-8 (Content-Type: application/json; charset=utf-8)',
+  'encoding.unsupported': 'Content-Encoding must be identity, gzip, deflate or br',
+  'request.aborted': 'The request body ended early',
+  'request.size.invalid': 'The body is not as long as Content-Length says',
+};
+
+/**
+ * A malformed HTTP request (bad JSON, charset, encoding, URL escape, nesting) as the 4xx status and
+ * error to answer, or undefined when the error is not the client's. The REST bridge and the MCP
+ * gateway each put it in their own envelope.
+ */
+export function malformedRequest(err: Error & { type?: string; status?: number }): { status: number; error: ErrorInfo } | undefined {
+  if (err.type === 'entity.too.large') return { status: 413, error: { code: 'payload_too_large', message: 'The request body is over the size limit', retryable: false } };
+  // Thrown by checkJsonDepth in body-parser's verify hook (body-parser passes the error itself on).
+  if (err instanceof OrchestratorError) return { status: 400, error: err.toInfo() };
+  if (typeof err.status !== 'number' || err.status < 400 || err.status >= 500) return undefined;
+  const message = (err.type !== undefined ? BODY_ERRORS[err.type] : undefined) ?? (err instanceof URIError ? 'The URL holds a malformed %-escape' : 'The request is malformed');
+  const status = err.type === 'charset.unsupported' || err.type === 'encoding.unsupported' ? 415 : err.status;
+  return { status, error: { code: 'invalid_arguments', message, retryable: false } };
 }

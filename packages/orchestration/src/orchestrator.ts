@@ -346,11 +346,11 @@ export class Orchestrator {
   }
 
   /**
-   * Follows a request's events after `after` (SSE, WebSocket subscriptions). A request that ended
-   * more than `finishedEventsTtlSeconds` ago has no stream any more: its `done` is told from its
-   * record, so every follower, however late, gets a consistent end (and only one).
+   * Follows a request's events after `after` (SSE, WebSocket). Given the request's `record` as just
+   * read, a request that ended more than `finishedEventsTtlSeconds` ago (its stream is gone) has its
+   * `done` told from the record, so every follower, however late, gets one consistent end.
    */
-  follow(record: RequestRecord, after: string, deliver: (e: StoredRequestEvent) => void, onError?: (err: Error) => void): Subscription {
+  follow(requestId: string, after: string, deliver: (e: StoredRequestEvent) => void, onError?: (err: Error) => void, record?: RequestRecord): Subscription {
     let ended = false;
     const once = (e: StoredRequestEvent) => {
       if (e.type === 'done') {
@@ -359,15 +359,15 @@ export class Orchestrator {
       }
       deliver(e);
     };
-    const sub = this.hub.subscribe(record.requestId, after, once, onError);
-    if (record.status !== 'running') {
+    const sub = this.hub.subscribe(requestId, after, once, onError);
+    if (record && record.status !== 'running') {
       void this.redis
-        .exists(requestKeys(record.requestId).events)
+        .exists(requestKeys(requestId).events)
         .then((n) => {
           if (n !== 0) return;
           const status = record.status as 'completed' | 'failed' | 'cancelled';
           const ts = Date.parse(record.updatedAt) || Date.now();
-          once({ id: `${ts}-0`, type: 'done', requestId: record.requestId, status, ts, ...(record.error ? { error: record.error } : {}) });
+          once({ id: `${ts}-0`, type: 'done', requestId, status, ts, ...(record.error ? { error: record.error } : {}) });
         })
         .catch(() => undefined);
     }
@@ -472,14 +472,6 @@ export class Orchestrator {
   /** Requests this process is driving. */
   get active(): number {
     return this.driver.active;
-  }
-
-  /**
-   * Shutdown, first step: new tool calls are refused (`unavailable`, retryable: the client tries
-   * another replica) and a waiting call whose client goes away no longer cancels its request.
-   */
-  beginShutdown(): void {
-    this.closing = true;
   }
 
   /**

@@ -100,8 +100,8 @@ export class RequestDriver {
 
   /** Queues a request for a driver; a second submission of the same request is ignored. */
   async submit(payload: DriveRequestPayload): Promise<void> {
-    const parsed = DriveRequestPayloadSchema.parse(payload);
-    await this.queue.add(JOB_NAMES.driveRequest, parsed, { jobId: parsed.requestId, attempts: 1, removeOnComplete: true, removeOnFail: { age: 86_400, count: 1000 } });
+    // Typed here; the driver that takes it parses it (a job may come from another version).
+    await this.queue.add(JOB_NAMES.driveRequest, payload, { jobId: payload.requestId, attempts: 1, removeOnComplete: true, removeOnFail: { age: 86_400, count: 1000 } });
   }
 
   /** Aborts the request if this process drives it; resolves once its driver has written the end. */
