@@ -116,7 +116,8 @@ describe('WebSocket bridge server', () => {
       for (let i = 0; i < 20_000; i++) flooder.ws.send(payload);
       other.send({ id: 'during', method: 'ping' });
       expect((await other.reply('during')).type).toBe('result');
-      await waitFor(() => flooder.replies.some((r) => r.error?.code === 'rate_limited'), { timeoutMs: 10_000 });
+      // The per-second message limit, not the in-flight cap (which the old code already had).
+      await waitFor(() => flooder.replies.some((r) => r.error?.code === 'rate_limited' && /messages per second/.test(r.error.message)), { timeoutMs: 10_000 });
       // Far fewer answers than messages: the rest were dropped while the socket was paused.
       const answered = flooder.replies.filter((r) => r.type === 'result').length;
       expect(answered).toBeLessThan(5_000);
