@@ -73,8 +73,14 @@ function statusOfCode(code: unknown): number | undefined {
   return Object.hasOwn(STATUS_OF_CODE, code.toLowerCase()) ? STATUS_OF_CODE[code.toLowerCase()] : undefined;
 }
 
-/** Where the failure happened: before the response, or while reading a stream that had started. */
-export type FailurePhase = 'request' | 'stream';
+/**
+ * Where the failure happened: before the response, in a stream that had sent no text yet, or in a
+ * stream whose text had begun (`content`).
+ */
+export type FailurePhase = 'request' | 'stream' | 'content';
+
+/** Statuses that mean the provider refused the call rather than ran it. */
+const REFUSALS = new Set([401, 402, 403, 429]);
 
 /**
  * Maps anything the SDK (or the network) throws to a ProviderError with a stable code and a
@@ -100,7 +106,10 @@ export function classifyProviderError(err: unknown, phase: FailurePhase = 'reque
     const providerCode = typeof body.code === 'string' && !/^\d+$/.test(body.code) ? body.code : typeof body.type === 'string' ? body.type : undefined;
     const message = typeof body.message === 'string' ? body.message : err.message;
     const retryAfterMs = parseRetryAfter(err.headers as HeaderBag);
-    const billing = err.status === undefined || phase === 'stream' ? 'unknown' : 'none';
+    // Billed only if the model may have run: a status before any stream, or a refusal sent in a
+    // stream before its first token, is not billed; anything else in a stream may have been.
+    const refused = status !== undefined && REFUSALS.has(status) && phase !== 'content';
+    const billing = (err.status !== undefined && phase === 'request') || refused ? 'none' : 'unknown';
     const base = { status, providerCode, billing, cause: err } as const;
     const limitSource = body.metadata?.limit_source;
     const quotaCode = body.code === 'insufficient_quota' || body.type === 'insufficient_quota';
@@ -136,7 +145,7 @@ export function classifyProviderError(err: unknown, phase: FailurePhase = 'reque
   }
   // undici reports a socket closed mid-body as TypeError('terminated').
   const msg = err instanceof Error ? err.message : String(err);
-  return new ProviderError('provider_unavailable', `Provider connection failed${phase === 'stream' ? ' mid-stream' : ''}: ${msg}`, {
+  return new ProviderError('provider_unavailable', `Provider connection failed${phase === 'request' ? '' : ' mid-stream'}: ${msg}`, {
     retryable: true,
     billing: 'unknown',
     cause: err,

@@ -126,6 +126,11 @@ describe('ModelClient against the fake providers', () => {
     ['mid-stream insufficient_quota', { kind: 'midstream_error', code: 'insufficient_quota' } as const, { code: 'provider_quota', retryable: false }],
     ['mid-stream rate_limit_exceeded', { kind: 'midstream_error', code: 'rate_limit_exceeded' } as const, { code: 'rate_limited', retryable: true, status: 429 }],
     ['mid-stream "429"', { kind: 'midstream_error', code: '429' } as const, { code: 'rate_limited', retryable: true, status: 429 }],
+    // A refusal sent in the stream before any token was not billed: its reservation goes back at once.
+    ['refusal before any token', { kind: 'midstream_error', code: 'insufficient_quota', afterTokens: 0 } as const, { code: 'provider_quota', billing: 'none' }],
+    ['rate limit before any token', { kind: 'midstream_error', code: 429, afterTokens: 0 } as const, { code: 'rate_limited', billing: 'none' }],
+    ['refusal after tokens', { kind: 'midstream_error', code: 'invalid_api_key', afterTokens: 2 } as const, { code: 'provider_auth', billing: 'unknown' }],
+    ['server error before any token', { kind: 'midstream_error', code: 502, afterTokens: 0 } as const, { code: 'provider_unavailable', billing: 'unknown' }],
     ['malformed chunk', { kind: 'malformed_chunk' } as const, { code: 'provider_error', retryable: true, billing: 'unknown' }],
     ['dropped connection', { kind: 'drop' } as const, { code: 'provider_unavailable', retryable: true, billing: 'unknown' }],
   ])('classifies OpenRouter %s', async (_name, fault, expected) => {

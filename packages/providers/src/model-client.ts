@@ -212,6 +212,7 @@ export class ModelClient {
           const choice = chunk.choices?.[0];
           const delta = choice?.delta?.content;
           if (delta) {
+            phase = 'content';
             text += delta;
             req.onDelta?.(delta);
           }
