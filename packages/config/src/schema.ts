@@ -146,9 +146,14 @@ export const ConfigSchema = z
       attempts: posInt().default(4),
       /** First retry delay; doubles each attempt (a provider Retry-After wins when longer). */
       backoffMs: posInt().default(2000),
-      lockDurationMs: posInt().default(30_000),
-      stalledIntervalMs: posInt().default(30_000),
-      maxStalledCount: num().pipe(z.number().int().min(0)).default(1),
+      /**
+       * A killed worker's calls run elsewhere within about lockDurationMs + stalledIntervalMs
+       * (7.5 s; bench/recovery.mjs). Locks are renewed every lockDurationMs / 2.
+       */
+      lockDurationMs: posInt().default(5_000),
+      stalledIntervalMs: posInt().default(2_500),
+      /** Runs of one call after its worker died, before BullMQ fails it (each may be billed). */
+      maxStalledCount: num().pipe(z.number().int().min(0)).default(2),
       /** How long SIGTERM waits for active jobs before handing them back to the queue. */
       shutdownTimeoutMs: posInt().default(30_000),
       /** Partial text is flushed to the event stream at most this often (20 ms: at most 50 events/s per call; bench/progress.mjs). */

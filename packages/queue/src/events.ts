@@ -111,6 +111,25 @@ export class RequestEvents {
   }
 
   /**
+   * The result a model call (`jobId`) has already recorded, newest first, or undefined. Read when a
+   * call's job runs again (its worker died, or lost its lock while Redis was away): the answer the
+   * provider already gave — and billed — is returned instead of asking again.
+   */
+  async resultOf(requestId: string, jobId: string): Promise<Extract<StoredRequestEvent, { type: 'result' }> | undefined> {
+    const key = requestKeys(requestId).events;
+    let end = '+';
+    for (;;) {
+      const rows = await this.redis.xrevrange(key, end, '-', 'COUNT', 500);
+      for (const [id, fields] of rows) {
+        const event = parseEntry(id, fields);
+        if (event?.type === 'result' && event.jobId === jobId) return event;
+      }
+      if (rows.length < 500) return undefined;
+      end = `(${rows[rows.length - 1]![0]}`;
+    }
+  }
+
+  /**
    * Yields events as they arrive, starting after `after`. Ends when `signal` aborts or `timeoutMs`
    * passes; the caller decides which event is the last one it needs.
    */

@@ -220,3 +220,38 @@ describe('provider workers against the fake providers', () => {
     expect(workers[0]!.isReady()).toBe(false);
   });
 });
+
+describe('a call whose job lock lapses while it runs', () => {
+  it('is not sent to the provider again: the run started after the lapse waits for it and returns its answer', async () => {
+    // As when Redis is away longer than the job lock: the lock is gone, BullMQ's stalled check
+    // moves the job back to wait, and the same worker starts it again while the first run streams.
+    const stack = await startFakeStack();
+    const env = stack.env({ WORKER_LOCK_DURATION_MS: '1000', WORKER_STALLED_INTERVAL_MS: '300', ORCH_QUEUE_PREFIX: 'lapse' });
+    const config = loadConfig({ cwd: '/nonexistent', env });
+    const logger = createLogger({ service: 'test', stream: new PassThrough(), level: 'error' });
+    const worker = await startProviderWorker({ config, queue: 'openrouter', logger, health: false });
+    const conn = new Redis(stack.redis.url);
+    const blocking = new Redis(stack.redis.url);
+    const queues = new ProviderQueues({ config, connection: conn });
+    const events = new RequestEvents({ redis: conn, ttlSeconds: 600 });
+    try {
+      stack.openrouter.setBehaviour({ completionTokens: 40, tokensPerSecond: 10 }); // about 4 s
+      const { jobId } = await queues.submit({ requestId: 'lapse1', model: 'gemini_pro', messages }, events);
+      await stack.openrouter.waitForRequest();
+      const queue = queues.queueForModel('gemini_pro');
+      await conn.del(`lapse:${queue.name}:${jobId}:lock`);
+      await waitFor(async () => ((await queue.getJob(jobId))?.stalledCounter ?? 0) > 0, { timeoutMs: 10_000, what: 'the job run again' });
+      const job = await settled(queue, jobId, 'completed');
+      expect(job.returnvalue).toMatchObject({ requestId: 'lapse1', text: expect.any(String) });
+      expect(stack.openrouter.requests).toHaveLength(1);
+      const results = (await events.read('lapse1')).filter((e) => e.type === 'result');
+      expect(results).toHaveLength(1);
+    } finally {
+      await worker.close();
+      await queues.close();
+      conn.disconnect();
+      blocking.disconnect();
+      await stack.stop();
+    }
+  });
+});

@@ -84,7 +84,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
   });
   const ownGuard = opts.spendGuard ? undefined : createLedgerSpendGuard({ ledger, client, logger, unknownHoldMs: config.ledger.unknownHoldMs });
   const spend: SpendGuard = opts.spendGuard ?? ownGuard!;
-  const active = new Map<string, { requestId: string; ctrl: AbortController }>();
+  const active = new Map<string, { requestId: string; ctrl: AbortController; ended: Promise<void> }>();
   let closing = false;
   const workerIdentity = `${hostname()}/${process.pid}`;
 
@@ -152,6 +152,19 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       throw new UnrecoverableError(`${e.code}: ${e.message}`);
     }
 
+    if (job.stalledCounter > 0) {
+      // Run again after its worker died or lost its lock (Redis away longer than the lock). If the
+      // earlier run is still going in this process, it is waited for; if it got its answer and
+      // recorded it, the answer stands — the provider is not asked, and does not bill, again.
+      await active.get(jobId)?.ended;
+      const recorded = await events.resultOf(payload.requestId, jobId);
+      if (recorded) {
+        log.info('model call already answered by an earlier run; its result stands', { worker: recorded.result.worker });
+        metrics.jobs.inc({ model: payload.model, outcome: 'completed', code: 'recorded' });
+        return recorded.result;
+      }
+    }
+
     if (payload.compose) {
       // A flow parent: its prompt is made of its children's answers, read back from BullMQ.
       const composed = composeMessages(payload.messages, payload.compose, {
@@ -170,7 +183,8 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     const ctrl = new AbortController();
     const onWorkerAbort = () => ctrl.abort(signal?.reason ?? 'cancelled');
     signal?.addEventListener('abort', onWorkerAbort, { once: true });
-    active.set(jobId, { requestId: payload.requestId, ctrl });
+    let ended = () => {};
+    active.set(jobId, { requestId: payload.requestId, ctrl, ended: new Promise<void>((r) => (ended = r)) });
     metrics.active.inc();
     const started = Date.now();
     let reservation: SpendReservation | undefined;
@@ -262,6 +276,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     } finally {
       signal?.removeEventListener('abort', onWorkerAbort);
       active.delete(jobId);
+      ended();
       metrics.active.dec();
     }
   }
