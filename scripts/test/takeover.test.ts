@@ -55,9 +55,11 @@ describe('a council survives the front door that drives it', () => {
     ['REST sync, kill -9', 'rest-bridge', true, 'SIGKILL'],
     ['REST sync, SIGTERM', 'rest-bridge', true, 'SIGTERM'],
     ['REST async, kill -9', 'rest-bridge', false, 'SIGKILL'],
+    ['REST async, SIGTERM', 'rest-bridge', false, 'SIGTERM'],
     ['WebSocket, kill -9', 'ws-bridge', false, 'SIGKILL'],
     ['WebSocket, SIGTERM', 'ws-bridge', false, 'SIGTERM'],
     ['MCP HTTP, kill -9', 'mcp-gateway', true, 'SIGKILL'],
+    ['MCP HTTP, SIGTERM', 'mcp-gateway', true, 'SIGTERM'],
   ] as const)('%s of the driving door: another door finishes the request, each model called once', async (_name, kind, sync, signal) => {
     // Slow models: the door is stopped while all three calls (two answers, then a synthesis) run.
     stack.openrouter.setBehaviour({ latencyMs: 1500 });

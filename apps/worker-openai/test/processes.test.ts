@@ -148,6 +148,12 @@ describe('worker-openai as separate processes', () => {
       }, { timeoutMs: 20_000, what: 'the job completed' });
       expect(job.returnvalue).toMatchObject({ requestId, worker: expect.stringMatching(new RegExp(`/${p.pid}$`)) });
       expect(oa.requests).toHaveLength(1);
+      // And it was booked at its cost once Redis was back: not left reserved (and later booked at
+      // its worst-case estimate when the lease lapsed).
+      const ledger = new Ledger({ redis: ownConn, limits: ownConfig.limits, keyPrefix: ownConfig.ledger.keyPrefix });
+      const spend = await ledger.requestSpend(requestId);
+      expect(spend.reservedUsd).toBe(0);
+      expect(spend.spentUsd).toBeCloseTo((job.returnvalue as { costUsd: number }).costUsd, 6);
     } finally {
       await ownQueues.close();
       ownConn.disconnect();

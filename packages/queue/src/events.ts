@@ -111,17 +111,19 @@ export class RequestEvents {
   }
 
   /**
-   * The result a model call (`jobId`) has already recorded, newest first, or undefined. Read when a
-   * call's job runs again (its worker died, or lost its lock while Redis was away): the answer the
-   * provider already gave — and billed — is returned instead of asking again.
+   * What an earlier run of a model call (`jobId`) left: its recorded `result` event, or `'ended'`
+   * when the whole request has ended (its stream was compacted to errors and `done`), or undefined.
+   * Read when a call's job runs again (its worker died, or lost its lock while Redis was away), so
+   * an answer the provider already gave — and billed — is not asked for again.
    */
-  async resultOf(requestId: string, jobId: string): Promise<Extract<StoredRequestEvent, { type: 'result' }> | undefined> {
+  async earlierRun(requestId: string, jobId: string): Promise<Extract<StoredRequestEvent, { type: 'result' }> | 'ended' | undefined> {
     const key = requestKeys(requestId).events;
     let end = '+';
     for (;;) {
       const rows = await this.redis.xrevrange(key, end, '-', 'COUNT', 500);
       for (const [id, fields] of rows) {
         const event = parseEntry(id, fields);
+        if (event?.type === 'done') return 'ended';
         if (event?.type === 'result' && event.jobId === jobId) return event;
       }
       if (rows.length < 500) return undefined;

@@ -31,13 +31,16 @@ export function createLedgerSpendGuard(opts: LedgerSpendGuardOptions): LedgerSpe
   const stop = new AbortController();
   const keyOf = (r: SpendReservation) => `${r.call.jobId}:${r.call.attempt}.${r.call.run ?? 0}`;
 
-  const take = (r: SpendReservation) => {
+  /**
+   * Runs `step` on a held reservation and lets go of it (heartbeat included) only once the step
+   * succeeded: a settle retried after a Redis error still has its reservation, renewed meanwhile.
+   */
+  const finishWith = async (r: SpendReservation, step: (res: Reservation) => Promise<unknown>) => {
     const h = held.get(keyOf(r));
-    if (h) {
-      clearInterval(h.heartbeat);
-      held.delete(keyOf(r));
-    }
-    return h?.res;
+    if (!h) return;
+    await step(h.res);
+    clearInterval(h.heartbeat);
+    held.delete(keyOf(r));
   };
 
   const sleep = (ms: number) =>
@@ -87,23 +90,22 @@ export function createLedgerSpendGuard(opts: LedgerSpendGuardOptions): LedgerSpe
     },
 
     async settle(r, actual) {
-      const res = take(r);
-      if (res) await ledger.settle(res, actual.costUsd);
+      await finishWith(r, (res) => ledger.settle(res, actual.costUsd));
     },
 
     async release(r, outcome) {
-      const res = take(r);
-      if (!res) return;
       if (outcome.billing === 'none') {
-        await ledger.release(res);
+        await finishWith(r, (res) => ledger.release(res));
         return;
       }
       // Maybe billed: keep the reservation until the cost is known or the hold ends.
-      await ledger.extend(res, opts.unknownHoldMs);
-      if (outcome.generationId && r.call.model.provider.kind === 'openrouter') {
-        const task = settleFromGeneration(res, outcome.generationId).finally(() => lookups.delete(task));
-        lookups.add(task);
-      }
+      await finishWith(r, async (res) => {
+        await ledger.extend(res, opts.unknownHoldMs);
+        if (outcome.generationId && r.call.model.provider.kind === 'openrouter') {
+          const task = settleFromGeneration(res, outcome.generationId).finally(() => lookups.delete(task));
+          lookups.add(task);
+        }
+      });
     },
 
     async close() {

@@ -84,7 +84,8 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
   });
   const ownGuard = opts.spendGuard ? undefined : createLedgerSpendGuard({ ledger, client, logger, unknownHoldMs: config.ledger.unknownHoldMs });
   const spend: SpendGuard = opts.spendGuard ?? ownGuard!;
-  const active = new Map<string, { requestId: string; ctrl: AbortController; ended: Promise<void> }>();
+  /** Calls running here, by job id; `ended` gives the answer when the call got one. */
+  const active = new Map<string, { requestId: string; ctrl: AbortController; ended: Promise<ModelCallResult | undefined> }>();
   let closing = false;
   const workerIdentity = `${hostname()}/${process.pid}`;
 
@@ -153,15 +154,22 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     }
 
     if (job.stalledCounter > 0) {
-      // Run again after its worker died or lost its lock (Redis away longer than the lock). If the
-      // earlier run is still going in this process, it is waited for; if it got its answer and
-      // recorded it, the answer stands — the provider is not asked, and does not bill, again.
-      await active.get(jobId)?.ended;
-      const recorded = await events.resultOf(payload.requestId, jobId);
-      if (recorded) {
-        log.info('model call already answered by an earlier run; its result stands', { worker: recorded.result.worker });
-        metrics.jobs.inc({ model: payload.model, outcome: 'completed', code: 'recorded' });
-        return recorded.result;
+      // Run again after its worker died or lost its lock (Redis away longer than the lock). An
+      // earlier run still going in this process is waited for and its answer returned; one that
+      // recorded its answer (or whose request has ended) is not sent to the provider, and billed, again.
+      const here = await active.get(jobId)?.ended;
+      if (here) {
+        log.info('model call answered by its earlier run in this worker; that answer stands');
+        return here;
+      }
+      const earlier = await events.earlierRun(payload.requestId, jobId);
+      if (earlier === 'ended') {
+        metrics.jobs.inc({ model: payload.model, outcome: 'cancelled', code: 'request_ended' });
+        throw new UnrecoverableError('cancelled: the request ended before this call ran again');
+      }
+      if (earlier) {
+        log.info('model call already answered by an earlier run; its result stands', { worker: earlier.result.worker });
+        return earlier.result;
       }
     }
 
@@ -183,8 +191,9 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     const ctrl = new AbortController();
     const onWorkerAbort = () => ctrl.abort(signal?.reason ?? 'cancelled');
     signal?.addEventListener('abort', onWorkerAbort, { once: true });
+    let answer: ModelCallResult | undefined;
     let ended = () => {};
-    active.set(jobId, { requestId: payload.requestId, ctrl, ended: new Promise<void>((r) => (ended = r)) });
+    active.set(jobId, { requestId: payload.requestId, ctrl, ended: new Promise<ModelCallResult | undefined>((r) => (ended = () => r(answer))) });
     metrics.active.inc();
     const started = Date.now();
     let reservation: SpendReservation | undefined;
@@ -246,6 +255,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
         metrics.tokens.inc({ model: payload.model, kind }, res.usage[`${kind}Tokens`]);
       }
       log.info('model call completed', { costUsd: res.costUsd, promptTokens: res.usage.promptTokens, completionTokens: res.usage.completionTokens, latencyMs: res.latencyMs });
+      answer = result;
       return result;
     } catch (caught) {
       partial.discard();
