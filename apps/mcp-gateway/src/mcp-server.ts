@@ -2,7 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { TOOL_CONTRACTS, TOOL_NAMES, type StoredRequestEvent } from '@orch/contracts';
-import { TOOL_DOCS, type Caller, type Orchestrator } from '@orch/orchestration';
+import { TOOL_DOCS, describeZodError, type Caller, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 
 export interface McpServerDeps {
@@ -81,11 +81,11 @@ export function createMcpServer(deps: McpServerDeps): McpServer {
               else if (message && (e.type !== 'partial' || Date.now() - lastSent >= 1000)) notify(message);
             },
           });
-          return {
-            content: [{ type: 'text', text: result.text }],
-            structuredContent: result.structured,
-            ...(result.isError ? { isError: true } : {}),
-          };
+          // A failed call has no output of the tool's schema: its code and message are in the text
+          // (structured content that did not match the output schema made SDK clients throw).
+          return result.error
+            ? { content: [{ type: 'text', text: result.text }], isError: true }
+            : { content: [{ type: 'text', text: result.text }], structuredContent: result.structured, ...(result.isError ? { isError: true } : {}) };
         } finally {
           if (beat) clearInterval(beat);
         }
@@ -93,7 +93,34 @@ export function createMcpServer(deps: McpServerDeps): McpServer {
     );
   }
   invalidParamsAsInvalidParams(server);
+  argumentsCheckedAsEverywhere(server);
   return server;
+}
+
+/**
+ * Bad tool arguments get the same answer as on every other door: a tool error
+ * `Error (invalid_arguments): <field>: <rule>` (the SDK's own check answers with its own wording and
+ * no code). The arguments are checked against the same contract before the SDK sees them.
+ */
+function argumentsCheckedAsEverywhere(server: McpServer): void {
+  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, RequestHandler> })._requestHandlers;
+  const call = handlers?.get('tools/call');
+  if (!handlers || !call) return;
+  handlers.set('tools/call', async (request, extra) => {
+    const params = (request as { params?: { name?: unknown; arguments?: unknown } }).params;
+    const name = typeof params?.name === 'string' ? params.name : '';
+    const args = params?.arguments;
+    // Malformed params (arguments not an object) are the protocol's -32602, answered by the SDK.
+    const wellFormed = args === undefined || (typeof args === 'object' && args !== null && !Array.isArray(args));
+    if (wellFormed && Object.hasOwn(TOOL_CONTRACTS, name)) {
+      const parsed = TOOL_CONTRACTS[name as keyof typeof TOOL_CONTRACTS].input.safeParse(args ?? {});
+      if (!parsed.success) {
+        const err = describeZodError(parsed.error);
+        return { content: [{ type: 'text', text: `Error (${err.code}): ${err.message}` }], isError: true } satisfies CallToolResult;
+      }
+    }
+    return call(request, extra);
+  });
 }
 
 type RequestHandler = (request: unknown, extra: unknown) => Promise<unknown>;

@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Redis } from 'ioredis';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -124,6 +125,57 @@ describe('MCP gateway driven by the SDK Client', () => {
     } finally {
       await client.close();
     }
+  });
+
+  /**
+   * Issue 14.1: the SDK's Client.callTool validates structured content against the tool's output
+   * schema; an error must come back as a tool error it accepts, whose text names the code and cause.
+   */
+  async function expectErrors(connect: (extra: Record<string, string>) => Promise<{ client: Client; stop?: () => Promise<void> }>) {
+    const expectError = async (client: Client, name: string, args: Record<string, unknown>, code: string, cause: RegExp) => {
+      const r = await client.callTool({ name, arguments: args });
+      expect({ name, isError: r.isError }).toEqual({ name, isError: true });
+      expect(textOf(r)).toContain(code);
+      expect(textOf(r)).toMatch(cause);
+    };
+    // A per-request limit far below any call, and a rate limit of 6 calls a minute (counted from
+    // now: the caller's earlier calls in this file are forgotten).
+    const redis = new Redis(stack.redis.url);
+    for (const key of await redis.keys('orch:rl*')) await redis.del(key);
+    redis.disconnect();
+    const { client, stop } = await connect({ MCP_MAX_COST_PER_REQUEST: '0.000001', ORCH_RATE_LIMIT: '6' });
+    try {
+      // As Claude Code does: the tools are listed first, so the client knows their output schemas.
+      await client.listTools();
+      await expectError(client, 'query_specific_model', { model: 'no_such_model', description: 'Hi' }, 'unknown_model', /no_such_model/);
+      await expectError(client, 'query_specific_model', { model: 'gemini_pro', description: 'Hi' }, 'budget_exceeded', /limit/i);
+      await expectError(client, 'query_specific_model', { model: 'gemini_pro', description: 'Hi', file_paths: ['/etc/hostname'] }, 'file_paths', /\/etc\/hostname|outside/);
+      await expectError(client, 'get_job_result', { request_id: 'no-such-request' }, 'not_found', /no-such-request/);
+      await expectError(client, 'orchestrate_task', { strategy: 'fastest' }, 'invalid_arguments', /description/);
+      // The rate limit (6 a minute per caller) runs out within a few more calls.
+      let limited: Awaited<ReturnType<Client['callTool']>> | undefined;
+      for (let i = 0; i < 8 && !limited; i++) {
+        const r = await client.callTool({ name: 'list_models', arguments: {} });
+        if (r.isError) limited = r;
+      }
+      expect(textOf(limited)).toMatch(/^Error \(rate_limited\): Rate limit: 6 tool calls per 60 s/);
+    } finally {
+      await client.close();
+      await stop?.();
+    }
+  }
+
+  it('stdio: the SDK client reads every error: unknown model, budget, file outside roots, unknown request, invalid arguments, rate limit', async () => {
+    await expectErrors(async (extra) => ({ client: await stdioClient(extra) }));
+  });
+
+  it('HTTP: the SDK client reads every error: unknown model, budget, file outside roots, unknown request, invalid arguments, rate limit', async () => {
+    await expectErrors(async (extra) => {
+      const { url } = await httpStack(extra);
+      const client = new Client({ name: 'test', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      return { client };
+    });
   });
 
   it('stdio: progress notifications while a slow model works, and cancelling aborts the provider call', async () => {

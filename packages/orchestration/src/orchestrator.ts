@@ -7,6 +7,7 @@ import {
   toErrorInfo,
   UNAVAILABLE,
   type ChatMessage,
+  type ErrorInfo,
   type JobResultOutput,
   type ModelToolOutput,
   type RequestSummary,
@@ -46,9 +47,12 @@ export interface CallOptions {
 
 export interface ToolResult {
   tool: string;
+  /** The tool's output (its output schema), or `{ error }` when the call itself failed. */
   structured: Record<string, unknown>;
   text: string;
   isError: boolean;
+  /** Set when the call failed before the tool could answer (`structured` is then `{ error }`). */
+  error?: ErrorInfo;
   requestId?: string;
 }
 
@@ -194,7 +198,7 @@ export class Orchestrator {
     } catch (err) {
       const info = toErrorInfo(err);
       if (info.code === 'internal') this.logger.error('tool call failed', { tool: name, err: (err as Error)?.stack ?? String(err) });
-      return { tool: name, structured: { error: info }, text: `Error (${info.code}): ${info.message}`, isError: true };
+      return { tool: name, structured: { error: info }, text: `Error (${info.code}): ${info.message}`, isError: true, error: info };
     }
   }
 
