@@ -136,6 +136,9 @@ export const DriveRequestPayloadSchema = z.object({
   /** The task looked complex (progressive_deep_dive escalates). */
   complex: z.boolean(),
   thinkingMode: ThinkingModeSchema,
+  /** The caller's output cap (bounded by each model's) and temperature, for every call. */
+  maxOutputTokens: z.number().int().positive().optional(),
+  temperature: z.number().min(0).max(2).optional(),
   maxRequestCostUsd: z.number().positive().optional(),
   /** The conversation this request belongs to (its own id for a new one). */
   threadId: z.string(),

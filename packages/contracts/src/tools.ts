@@ -35,7 +35,16 @@ const continuationId = z
   .describe('Continue an earlier conversation with the external models: pass the continuation_id a previous result returned.');
 const codeContext = text(200_000).describe('Code or other context to show the models, inline.');
 
-export const OrchestrateTaskInputSchema = z.object({
+/** Per-call model settings (the seed's `parameters`). */
+export const CallParametersSchema = z
+  .strictObject({
+    max_tokens: z.number().int().min(1).max(1_000_000).optional().describe('Cap on the answer\'s tokens (at most the model\'s own cap). A lower cap reserves less of the budget.'),
+    temperature: z.number().min(0).max(2).optional().describe('Sampling temperature; ignored by reasoning models such as o3.'),
+  })
+  .describe('Model settings for this call.');
+export type CallParameters = z.infer<typeof CallParametersSchema>;
+
+export const OrchestrateTaskInputSchema = z.strictObject({
   description: text(100_000).min(1).describe('The task or question for the external models.'),
   code_context: codeContext.optional(),
   file_paths: filePaths.optional(),
@@ -46,19 +55,20 @@ export const OrchestrateTaskInputSchema = z.object({
   continuation_id: continuationId.optional(),
 });
 
-export const AnalyzeTaskInputSchema = z.object({
+export const AnalyzeTaskInputSchema = z.strictObject({
   description: text(100_000).min(1).describe('The task to classify. No model is called: this is instant and free.'),
   code_context: codeContext.optional(),
   file_paths: filePaths.optional(),
 });
 
-export const QuerySpecificModelInputSchema = z.object({
+export const QuerySpecificModelInputSchema = z.strictObject({
   model: modelKey,
   description: text(100_000).min(1).describe('The question or task for that one model.'),
   code_context: codeContext.optional(),
   file_paths: filePaths.optional(),
   thinking_mode: ThinkingModeSchema.optional(),
   temperature: z.number().min(0).max(2).optional().describe('Sampling temperature; ignored by reasoning models such as o3.'),
+  parameters: CallParametersSchema.optional(),
   continuation_id: continuationId.optional(),
 });
 
@@ -75,7 +85,7 @@ export const CodeReviewInputSchema = z
   })
   .refine((v) => (v.files?.length ?? 0) > 0 || (v.code ?? '').trim().length > 0, { message: 'give files or code to review', path: ['files'] });
 
-export const ThinkDeeperInputSchema = z.object({
+export const ThinkDeeperInputSchema = z.strictObject({
   problem: text(100_000).min(1).describe('The problem to think through.'),
   context: codeContext.optional(),
   file_paths: filePaths.optional(),
@@ -84,7 +94,7 @@ export const ThinkDeeperInputSchema = z.object({
   continuation_id: continuationId.optional(),
 });
 
-export const MultiModelReviewInputSchema = z.object({
+export const MultiModelReviewInputSchema = z.strictObject({
   task: text(100_000).min(1).describe('What to review: a plan, a design, a piece of code, a decision.'),
   code_context: codeContext.optional(),
   file_paths: filePaths.optional(),
@@ -94,7 +104,7 @@ export const MultiModelReviewInputSchema = z.object({
   continuation_id: continuationId.optional(),
 });
 
-export const ComparativeAnalysisInputSchema = z.object({
+export const ComparativeAnalysisInputSchema = z.strictObject({
   options: z.array(text(20_000).min(1)).min(2, 'give at least 2 options').max(10).describe('The options to compare.'),
   criteria: z.array(text(500)).max(20).optional().describe('What to compare them on (cost, risk, speed…).'),
   context: codeContext.optional(),
@@ -103,7 +113,7 @@ export const ComparativeAnalysisInputSchema = z.object({
   continuation_id: continuationId.optional(),
 });
 
-export const ReviewChangesInputSchema = z.object({
+export const ReviewChangesInputSchema = z.strictObject({
   repo_paths: z.array(z.string().min(1).max(4096)).max(10).optional().describe('Local git repositories (default: the gateway\'s working directory).'),
   include_untracked: z.boolean().default(false).describe('Also show new files git does not track yet.'),
   original_request: text(20_000).optional().describe('What the changes were meant to do, so the review can check it.'),
@@ -112,14 +122,14 @@ export const ReviewChangesInputSchema = z.object({
   continuation_id: continuationId.optional(),
 });
 
-export const EmptyInputSchema = z.object({});
+export const EmptyInputSchema = z.strictObject({});
 
-export const UpdateSessionContextInputSchema = z.object({
+export const UpdateSessionContextInputSchema = z.strictObject({
   context: z.record(z.string(), z.unknown()).describe('Facts to include in every prompt you send from now on (project, conventions, goals).'),
   replace: z.boolean().default(false).describe('Replace the stored context instead of merging into it.'),
 });
 
-export const ConfigureOrchestratorInputSchema = z.object({
+export const ConfigureOrchestratorInputSchema = z.strictObject({
   strategy: StrategySchema.optional().describe('Your default strategy for orchestrate_task.'),
   cost_limit: z.number().positive().optional().describe('Your per-request spend limit in USD; it can lower the operator\'s limit, never raise it.'),
   thinking_mode: ThinkingModeSchema.optional(),
@@ -127,12 +137,12 @@ export const ConfigureOrchestratorInputSchema = z.object({
   reset: z.boolean().default(false).describe('Forget your settings and use the operator\'s defaults.'),
 });
 
-export const GetJobResultInputSchema = z.object({
+export const GetJobResultInputSchema = z.strictObject({
   request_id: z.string().min(1).max(100).describe('The request_id a tool returned while it was still running.'),
   wait_seconds: z.number().min(0).max(50).default(0).describe('Wait up to this long for the request to finish before answering.'),
 });
 
-export const CancelRequestInputSchema = z.object({
+export const CancelRequestInputSchema = z.strictObject({
   request_id: z.string().min(1).max(100).describe('The request to stop; its queued and running model calls are cancelled.'),
 });
 

@@ -67,7 +67,12 @@ export interface OrchestratorOptions {
 
 /** Names the field and the rule of every problem: `description: Required; models.0: …`. */
 export function describeZodError(error: z.ZodError): OrchestratorError {
-  const issues = error.issues.map((i) => ({ field: i.path.join('.') || '(arguments)', message: i.message }));
+  const issues = error.issues.flatMap((i) =>
+    // An argument the tool does not take is named, not dropped without a word.
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => ({ field: [...i.path, key].join('.'), message: 'unknown argument (not in this tool\'s input schema)' }))
+      : [{ field: i.path.join('.') || '(arguments)', message: i.message }],
+  );
   return new OrchestratorError('invalid_arguments', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { details: { issues } });
 }
 
@@ -315,6 +320,8 @@ export class Orchestrator {
       compareApproaches: ask.compareApproaches,
       complex: analysis ? analysis.complexity === 'high' || analysis.complexity === 'very_high' : false,
       thinkingMode: ask.thinkingMode ?? prefs.thinking_mode ?? o.defaultThinkingMode,
+      ...(ask.maxOutputTokens !== undefined ? { maxOutputTokens: ask.maxOutputTokens } : {}),
+      ...(ask.temperature !== undefined ? { temperature: ask.temperature } : {}),
       ...(prefs.cost_limit !== undefined ? { maxRequestCostUsd: prefs.cost_limit } : {}),
       threadId,
       continued: ask.continuationId !== undefined,

@@ -181,6 +181,7 @@ export class RequestDriver {
     const payload = (model: string, messages: ChatMessage[]): ModelCallPayloadInput => {
       const resolved = resolveModel(this.deps.config, model);
       const settings = thinkingSettings(p.thinkingMode, resolved);
+      const temperature = p.temperature ?? resolved.model.temperature;
       const i = callIndex++;
       record.jobs[`${requestId}.${i}`] = model;
       return {
@@ -189,7 +190,9 @@ export class RequestDriver {
         model,
         messages,
         ...settings,
-        ...(resolved.model.temperature !== undefined && !resolved.oSeries ? { temperature: resolved.model.temperature } : {}),
+        // The caller's cap, within the model's own: it bounds the answer and the reservation.
+        ...(p.maxOutputTokens !== undefined ? { maxOutputTokens: Math.min(resolved.model.maxOutputTokens, p.maxOutputTokens) } : {}),
+        ...(temperature !== undefined && !resolved.oSeries ? { temperature } : {}),
         ...(p.maxRequestCostUsd !== undefined ? { maxRequestCostUsd: p.maxRequestCostUsd } : {}),
         labels: { tool: record.tool, strategy: p.strategy, caller: p.callerId },
       };

@@ -31,6 +31,9 @@ export interface ToolAsk {
   compareApproaches: boolean;
   requireConsensus?: boolean;
   continuationId?: string;
+  /** The caller's model settings for every call of the request. */
+  maxOutputTokens?: number;
+  temperature?: number;
 }
 
 export interface PromptContext {
@@ -77,6 +80,8 @@ export async function buildAsk(tool: ModelToolName, args: unknown, ctx: PromptCo
         strategy: 'single',
         models: [a.model],
         ...shared(a),
+        ...(a.parameters?.max_tokens !== undefined ? { maxOutputTokens: a.parameters.max_tokens } : {}),
+        ...((a.parameters?.temperature ?? a.temperature) !== undefined ? { temperature: a.parameters?.temperature ?? a.temperature } : {}),
         compareApproaches: false,
       };
     }
