@@ -35,7 +35,7 @@ async function main(): Promise<void> {
         process.stdout.write(e.delta);
       } else if (e.type === 'result' && !streamed.has(e.jobId)) {
         process.stdout.write(e.result.text); // a plain (non-streamed) answer arrives whole
-      } else if (e.type === 'progress') process.stdout.write(`\n[${e.stage}${e.model ? ` ${e.model}` : ''}] `);
+      } else if (e.type === 'progress') process.stdout.write(`\n[${e.message ?? `${e.stage}${e.model ? ` ${e.model}` : ''}`}] `);
     },
   });
   console.log(`\nstatus: ${record.status}`);

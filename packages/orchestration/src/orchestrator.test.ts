@@ -151,6 +151,29 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect((await orch.callTool('get_job_result', { request_id: id, wait_seconds: 10 }, local)).structured).toMatchObject({ status: 'completed' });
   });
 
+  it('a retried streaming call\'s partial text holds only the attempt running now (issue 14.4)', async () => {
+    // Attempt 1 streams 6 tokens and its connection drops; attempt 2 streams slowly.
+    or.addFault({ kind: 'drop', afterTokens: 6 });
+    or.setBehaviour({ completionTokens: 80, tokensPerSecond: 20 });
+    const r = await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Stream me' }, local, { syncWaitMs: 100 });
+    const id = out(r).request_id;
+    await waitFor(() => or.requests.length === 2, { timeoutMs: 10_000, what: 'the second attempt' });
+    const running = await waitFor(
+      async () => {
+        const now = (await orch.callTool('get_job_result', { request_id: id }, local)).structured as unknown as JobResultOutput;
+        // Longer than all the first attempt sent ("[model] echo: Stream me t1 t2", 6 tokens).
+        return now.status === 'running' && (now.partial[0]?.text.length ?? 0) > 60 ? now : undefined;
+      },
+      { timeoutMs: 10_000, what: 'partial text of the second attempt' },
+    );
+    // Followers were told the call started over.
+    expect((await orch.events.read(id)).find((e) => e.type === 'progress' && e.attempt === 2)).toMatchObject({ stage: 'started', message: expect.stringContaining('started again') });
+    const done = (await orch.callTool('get_job_result', { request_id: id, wait_seconds: 20 }, local)).structured as unknown as JobResultOutput;
+    const answer = done.output!.answers[0]!.text;
+    // What was shown while it ran is the start of the answer, not the failed attempt's text before it.
+    expect(answer.startsWith(running.partial[0]!.text)).toBe(true);
+  });
+
   it('an aborted call cancels its request and aborts the provider call', async () => {
     oa.addFault({ kind: 'hang' });
     const ctrl = new AbortController();

@@ -408,7 +408,9 @@ export class Orchestrator {
     if (record.status === 'running') {
       const byJob = new Map<string, string>();
       for (const e of await this.events.read(requestId, '0-0', 10_000)) {
-        if (e.type === 'partial' && e.jobId) byJob.set(e.jobId, (byJob.get(e.jobId) ?? '') + e.delta);
+        // Each attempt (a retry, or a run again after a worker died) starts its text over.
+        if (e.type === 'progress' && e.stage === 'started' && e.jobId) byJob.delete(e.jobId);
+        else if (e.type === 'partial' && e.jobId) byJob.set(e.jobId, (byJob.get(e.jobId) ?? '') + e.delta);
         // A finished call's answer is its result (a plain, non-streamed answer has no partials at all).
         else if (e.type === 'result' && e.jobId) byJob.set(e.jobId, e.result.text);
       }

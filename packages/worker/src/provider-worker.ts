@@ -203,7 +203,10 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     });
     try {
       // Not awaited: later events go out on the same connection, so they still follow it in order.
-      pending = publish({ type: 'progress', stage: 'started', ...base, ts: Date.now(), attempt });
+      // A call started over (a retry, or a run again after its worker died) says so: followers drop
+      // the text the earlier attempt streamed.
+      const restart = attempt > 1 || job.stalledCounter > 0;
+      pending = publish({ type: 'progress', stage: 'started', ...base, ts: Date.now(), attempt, ...(restart ? { message: `${payload.model}: started again (attempt ${attempt}); text streamed before is discarded` } : {}) });
       // A job started again after its worker died is a second provider call: a reservation of its own.
       reservation = await spend.reserve({ jobId, attempt, ...(job.stalledCounter ? { run: job.stalledCounter } : {}), requestId: payload.requestId, model: resolved, payload });
       let streaming = false;
