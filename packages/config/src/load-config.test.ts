@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, configSecrets, costFromUsage, loadConfig, resolveModel } from './index';
+import { ConfigError, configSecrets, costFromUsage, installedConfigFile, loadConfig, resolveModel } from './index';
 
 const nowhere = '/nonexistent';
 
@@ -127,6 +127,49 @@ models:
     expect(problemsOf(() => loadConfig({ cwd: nowhere, env: { ORCH_CONFIG: file } }))[0]).toContain('models.o3_architect.enabled');
     const ok = yamlFile('models:\n  gemini_pro:\n    streaming: "false"\n');
     expect(loadConfig({ cwd: nowhere, env: { ORCH_CONFIG: ok } }).models.gemini_pro!.streaming).toBe(false);
+  });
+});
+
+describe('config mistakes stop the process (issue 14.5)', () => {
+  it('names every unknown key, with the seed\'s names and near misses spelled out', () => {
+    const file = yamlFile(`
+limts:
+  dailyLimit: 3
+models:
+  gemini_pro:
+    provider: openrouter
+    model_id: google/gemini-2.5-pro
+    max_tokens: 32768
+    temprature: 0.7
+strategies:
+  external_enhancement:
+    models: [gemini_pro]
+`);
+    const problems = problemsOf(() => loadConfig({ cwd: nowhere, env: { ORCH_CONFIG: file } }));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^limts \(in .*\): unknown setting; did you mean limits\?$/),
+        expect.stringMatching(/^models\.gemini_pro\.model_id .*write modelId/),
+        expect.stringMatching(/^models\.gemini_pro\.max_tokens .*write maxOutputTokens/),
+        expect.stringMatching(/^models\.gemini_pro\.temprature .*did you mean temperature\?/),
+        expect.stringMatching(/^strategies .*orchestration\.defaultStrategy/),
+      ]),
+    );
+    expect(problems).toHaveLength(5);
+  });
+
+  it('finds the installation\'s config/config.yaml whatever the working directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orch-install-'));
+    mkdirSync(join(dir, 'config'));
+    mkdirSync(join(dir, 'node_modules', '@orch', 'config', 'dist'), { recursive: true });
+    writeFileSync(join(dir, 'config', 'config.yaml'), 'limits:\n  dailyLimit: 7\n');
+    const installed = installedConfigFile(join(dir, 'node_modules', '@orch', 'config', 'dist'));
+    expect(installed).toBe(join(dir, 'config', 'config.yaml'));
+    expect(loadConfig({ cwd: nowhere, env: {}, defaultFile: installed }).limits.dailyLimit).toBe(7);
+    // This checkout's own file, found from the package, not from the working directory.
+    expect(installedConfigFile()).toBe(join(__dirname, '..', '..', '..', 'config', 'config.yaml'));
+    expect(loadConfig({ cwd: nowhere, env: {}, defaultFile: null }).providers.openai!.timeoutMs).toBe(600_000);
+    expect(loadConfig({ cwd: nowhere, env: {} }).providers.openai!.timeoutMs).toBe(900_000);
   });
 });
 

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigSchema, type Config } from './schema';
 import { DEFAULT_CONFIG } from './defaults';
 import { ENV_BINDINGS } from './env';
+import { unknownKeyHint } from './config-hints';
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config' as const;
@@ -16,9 +17,31 @@ export class ConfigError extends Error {
 
 export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
-  /** Explicit file; else `ORCH_CONFIG`; else `config/config.yaml` under `cwd` when it exists. */
+  /**
+   * Explicit file; else `ORCH_CONFIG` (relative to `cwd`); else the installation's
+   * `config/config.yaml` (see `installedConfigFile`), when it exists.
+   */
   path?: string;
   cwd?: string;
+  /** Overrides the installation's file when no path is given; null: none (defaults and env only). */
+  defaultFile?: string | null;
+}
+
+/**
+ * The nearest `config/config.yaml` above this package: the repository's own in a checkout
+ * (packages/config/dist → repo/config), `/app/config/config.yaml` in a deployed bundle
+ * (/app/node_modules/@orch/config/dist). Found from the installation, not the working directory,
+ * so a process Claude starts in another folder still reads it.
+ */
+export function installedConfigFile(from = __dirname): string {
+  let dir = from;
+  for (;;) {
+    const file = join(dir, 'config', 'config.yaml');
+    if (existsSync(file)) return file;
+    const up = dirname(dir);
+    if (up === dir) return join(from, 'config', 'config.yaml');
+    dir = up;
+  }
 }
 
 type Tree = Record<string, unknown>;
@@ -51,7 +74,11 @@ function describePath(path: PropertyKey[], envByPath: Map<string, string>, file:
 }
 
 function formatIssues(error: z.ZodError, envByPath: Map<string, string>, file: string | undefined): string[] {
-  return error.issues.map((issue) => `${describePath(issue.path, envByPath, file)}: ${issue.message}`);
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => `${describePath([...issue.path, key], envByPath, file)}: unknown setting${unknownKeyHint(issue.path, key)}`)
+      : [`${describePath(issue.path, envByPath, file)}: ${issue.message}`],
+  );
 }
 
 /**
@@ -64,10 +91,11 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const problems: string[] = [];
 
   const explicit = opts.path ?? (env.ORCH_CONFIG || undefined);
-  const candidate = explicit ? resolve(cwd, explicit) : resolve(cwd, 'config/config.yaml');
+  const fallback = opts.defaultFile === undefined ? installedConfigFile() : opts.defaultFile;
+  const candidate = explicit ? resolve(cwd, explicit) : fallback;
   let file: string | undefined;
   let fromFile: unknown = {};
-  if (existsSync(candidate)) {
+  if (candidate && existsSync(candidate)) {
     file = candidate;
     try {
       fromFile = parseYaml(readFileSync(candidate, 'utf8')) ?? {};

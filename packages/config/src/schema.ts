@@ -25,13 +25,13 @@ const list = () =>
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
 
-export const RateLimitSchema = z.object({
+export const RateLimitSchema = z.strictObject({
   /** Jobs started per `durationMs`, across every worker of the queue (BullMQ limiter is global). */
   max: posInt(),
   durationMs: posInt(),
 });
 
-export const ProviderSchema = z.object({
+export const ProviderSchema = z.strictObject({
   /** openrouter and openai get their own wire rules; anything else speaks plain OpenAI chat. */
   kind: z.enum(['openrouter', 'openai', 'openai_compatible']),
   baseUrl: z.url({ error: 'must be a URL' }),
@@ -50,7 +50,7 @@ export const ProviderSchema = z.object({
 });
 export type ProviderConfig = z.infer<typeof ProviderSchema>;
 
-export const ModelSchema = z.object({
+export const ModelSchema = z.strictObject({
   provider: z.string().min(1),
   modelId: z.string().min(1),
   description: z.string().default(''),
@@ -72,18 +72,18 @@ export const ModelSchema = z.object({
 export type ModelConfig = z.infer<typeof ModelSchema>;
 
 export const ConfigSchema = z
-  .object({
-    redis: z.object({
+  .strictObject({
+    redis: z.strictObject({
       url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
     }),
-    logging: z.object({
+    logging: z.strictObject({
       level: z
         .string()
         .transform((v) => v.toLowerCase())
         .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
         .default('info'),
     }),
-    limits: z.object({
+    limits: z.strictObject({
       /** USD one tool call may spend: all its model calls, synthesis and retries. */
       maxCostPerRequest: money().default(5),
       /** USD all requests together may spend per day. */
@@ -93,7 +93,7 @@ export const ConfigSchema = z
       /** IANA time zone of the daily window. */
       timeZone: z.string().default('UTC'),
     }),
-    ledger: z.object({
+    ledger: z.strictObject({
       /** A reservation not renewed for this long (its worker died) is returned to the budget. */
       leaseMs: posInt().default(60_000),
       /** How often each worker returns expired reservations. */
@@ -107,7 +107,7 @@ export const ConfigSchema = z
       /** Redis key prefix of the ledger, with its Cluster hash tag. */
       keyPrefix: z.string().regex(/^\{[^}]+\}$/, 'must be a hash tag like {ledger}').default('{ledger}'),
     }),
-    server: z.object({
+    server: z.strictObject({
       host: z.string().default('127.0.0.1'),
       restPort: port().default(5050),
       wsPort: port().default(8765),
@@ -120,7 +120,7 @@ export const ConfigSchema = z
       metricsPort: port().default(0),
       metricsHost: z.string().default('127.0.0.1'),
     }),
-    ws: z.object({
+    ws: z.strictObject({
       /** Largest message a client may send; bigger ones get `payload_too_large` (4× closes the socket). */
       maxMessageBytes: posInt().default(1024 * 1024),
       /** A client with more than this queued unread is disconnected (slow consumer, code 4008). */
@@ -138,7 +138,7 @@ export const ConfigSchema = z
        */
       maxMessagesPerSecond: posInt().default(100),
     }),
-    worker: z.object({
+    worker: z.strictObject({
       concurrency: posInt().default(8),
       metricsPort: port().default(9464),
       metricsHost: z.string().default('127.0.0.1'),
@@ -159,15 +159,15 @@ export const ConfigSchema = z
       /** Partial text is flushed to the event stream at most this often (20 ms: at most 50 events/s per call; bench/progress.mjs). */
       partialFlushMs: posInt().default(20),
     }),
-    queue: z.object({
+    queue: z.strictObject({
       /** BullMQ key prefix. */
       prefix: z.string().regex(/^[^:]+$/, 'must not contain ":"').default('bull'),
       /**
        * Finished model-call jobs BullMQ keeps for inspection. Their results already live in the
        * request's record, so few are kept: each holds the whole prompt and answer.
        */
-      keepCompleted: z.object({ ageSeconds: posInt().default(3600), count: posInt().default(100) }),
-      keepFailed: z.object({ ageSeconds: posInt().default(7 * 86_400), count: posInt().default(5000) }),
+      keepCompleted: z.strictObject({ ageSeconds: posInt().default(3600), count: posInt().default(100) }),
+      keepFailed: z.strictObject({ ageSeconds: posInt().default(7 * 86_400), count: posInt().default(5000) }),
       /**
        * Entries BullMQ keeps in each queue's own event stream (its default is 10,000). Nothing here
        * reads that stream (requests have their own); it is for dashboards, so a short tail will do.
@@ -182,7 +182,7 @@ export const ConfigSchema = z
        */
       finishedEventsTtlSeconds: posInt().default(300),
     }),
-    orchestration: z.object({
+    orchestration: z.strictObject({
       /** Strategy of orchestrate_task when neither the call nor the caller's settings name one. */
       defaultStrategy: StrategySchema.default('external_enhancement'),
       /** Models consulted by multi-model strategies (default: every enabled model). */
@@ -219,7 +219,7 @@ export const ConfigSchema = z
       maxThreadTurns: posInt().default(50),
       /** Session context and caller settings live this long after their last update. */
       sessionTtlSeconds: posInt().default(7 * 86_400),
-      files: z.object({
+      files: z.strictObject({
         /** Directories file_paths must be inside (default: the gateway's working directory). */
         roots: list().default([]),
         maxFileBytes: posInt().default(256 * 1024),
@@ -229,7 +229,7 @@ export const ConfigSchema = z
         allowSecretFiles: list().default([]),
       }),
     }),
-    gateway: z.object({
+    gateway: z.strictObject({
       /** Bearer keys; when set, every HTTP/WS call needs one. Secret. */
       apiKeys: list().default([]),
       /** Origins allowed to call the HTTP front doors from a browser (exact match). */
@@ -241,7 +241,7 @@ export const ConfigSchema = z
       /** Without keys the front doors bind 127.0.0.1 whatever ORCH_HOST says, unless this is true (auth done by a proxy). */
       allowUnauthenticated: BoolSchema.default(false),
       /** Tool calls one caller (key) may make per window, across every front door; 0 turns it off. */
-      rateLimit: z.object({
+      rateLimit: z.strictObject({
         points: num().pipe(z.number().int('must be an integer').min(0, 'must be >= 0')).default(120),
         windowSeconds: posInt().default(60),
       }),
