@@ -88,6 +88,8 @@ export const ModelCallResultSchema = z.object({
   text: z.string(),
   finishReason: z.string().nullable(),
   usage: UsageSchema,
+  /** The provider sent no usage: the token counts are estimated from the text (about 4 characters a token). */
+  usageEstimated: z.boolean().optional(),
   /** USD. From the provider where it reports cost (OpenRouter `usage.cost`), else tokens × prices. */
   costUsd: z.number().nonnegative(),
   costSource: CostSourceSchema,

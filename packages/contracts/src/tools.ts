@@ -161,6 +161,8 @@ export const AnswerSchema = z.object({
   prompt_tokens: z.number().int().nonnegative(),
   completion_tokens: z.number().int().nonnegative(),
   reasoning_tokens: z.number().int().nonnegative(),
+  /** True when the provider sent no usage and the token counts (and a cost from them) are estimates. */
+  tokens_estimated: z.boolean().optional(),
   cost_usd: z.number().nonnegative(),
   latency_ms: z.number().nonnegative(),
 });
@@ -187,6 +189,8 @@ export const ModelToolOutputSchema = z.object({
     prompt_tokens: z.number().int().nonnegative(),
     completion_tokens: z.number().int().nonnegative(),
     cost_usd: z.number().nonnegative(),
+    /** Some answer's token counts are estimates (its provider sent no usage). */
+    tokens_estimated: z.boolean().optional(),
   }),
   error: ErrorInfoSchema.optional(),
   /** What to do next (e.g. call get_job_result while running). */

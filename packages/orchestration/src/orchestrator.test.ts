@@ -151,6 +151,21 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect((await orch.callTool('get_job_result', { request_id: id, wait_seconds: 10 }, local)).structured).toMatchObject({ status: 'completed' });
   });
 
+  it('token counts a provider did not send are marked as estimated, in the text and the output (issue 14.6)', async () => {
+    oa.setBehaviour({ omitUsage: true });
+    const r = await orch.callTool('query_specific_model', { model: 'o3_architect', description: 'Count me' }, local);
+    const o = out(r);
+    expect(o.answers[0]).toMatchObject({ tokens_estimated: true });
+    expect(o.answers[0]!.completion_tokens).toBeGreaterThan(0);
+    expect(o.totals.tokens_estimated).toBe(true);
+    expect(r.text).toMatch(/Tokens: ~\d+ in \/ ~\d+ out \(estimated/);
+    // A provider that reports usage: exact, and not marked.
+    oa.setBehaviour({ omitUsage: false });
+    const exact = await orch.callTool('query_specific_model', { model: 'o3_architect', description: 'Count me' }, local);
+    expect(out(exact).answers[0]!.tokens_estimated).toBeUndefined();
+    expect(exact.text).not.toContain('estimated');
+  });
+
   it('a retried streaming call\'s partial text holds only the attempt running now (issue 14.4)', async () => {
     // Attempt 1 streams 6 tokens and its connection drops; attempt 2 streams slowly.
     or.addFault({ kind: 'drop', afterTokens: 6 });

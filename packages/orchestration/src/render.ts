@@ -22,7 +22,7 @@ export function renderModelOutput(o: ModelToolOutput): string {
   if (o.message) parts.push(o.message);
   const t = o.totals;
   parts.push(
-    `---\n🤖 Models: ${t.models.join(', ') || 'none'} | 🔢 Tokens: ${t.prompt_tokens.toLocaleString('en-US')} in / ${t.completion_tokens.toLocaleString('en-US')} out | 💰 Cost: ${usd(t.cost_usd)}${o.strategy ? ` | 📊 Strategy: ${o.strategy}` : ''}${o.continuation_id ? ` | 🧵 continuation_id: ${o.continuation_id}` : ''} | 🆔 ${o.request_id}`,
+    `---\n🤖 Models: ${t.models.join(', ') || 'none'} | 🔢 Tokens: ${t.tokens_estimated ? '~' : ''}${t.prompt_tokens.toLocaleString('en-US')} in / ${t.tokens_estimated ? '~' : ''}${t.completion_tokens.toLocaleString('en-US')} out${t.tokens_estimated ? ' (estimated: the provider sent no usage)' : ''} | 💰 Cost: ${usd(t.cost_usd)}${o.strategy ? ` | 📊 Strategy: ${o.strategy}` : ''}${o.continuation_id ? ` | 🧵 continuation_id: ${o.continuation_id}` : ''} | 🆔 ${o.request_id}`,
   );
   return parts.join('\n');
 }

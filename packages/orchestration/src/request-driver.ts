@@ -294,6 +294,7 @@ export class RequestDriver {
         prompt_tokens: r.usage.promptTokens,
         completion_tokens: r.usage.completionTokens,
         reasoning_tokens: r.usage.reasoningTokens,
+        ...(r.usageEstimated ? { tokens_estimated: true } : {}),
         cost_usd: r.costUsd,
         latency_ms: r.latencyMs,
       };
@@ -324,6 +325,7 @@ export class RequestDriver {
         prompt_tokens: all.reduce((n, a) => n + a.prompt_tokens, 0),
         completion_tokens: all.reduce((n, a) => n + a.completion_tokens, 0),
         cost_usd: Math.round(all.reduce((n, a) => n + a.cost_usd, 0) * 1e9) / 1e9,
+        ...(all.some((a) => a.tokens_estimated) ? { tokens_estimated: true } : {}),
       },
       ...(error ? { error } : {}),
     };

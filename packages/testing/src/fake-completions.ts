@@ -35,6 +35,8 @@ export interface Behaviour {
   extraPromptTokens: number;
   /** Streamed tokens become ` @<epoch ms when sent>`, so a reader can time each chunk (benchmarks). */
   stampTokens?: boolean;
+  /** Send no usage at all, as some local OpenAI-compatible servers do. */
+  omitUsage?: boolean;
 }
 
 export interface ChatBody {

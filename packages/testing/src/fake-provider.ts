@@ -214,7 +214,7 @@ export async function startFakeProvider(opts: FakeProviderOptions): Promise<Fake
         created,
         model,
         choices: [{ index: 0, message: { role: 'assistant', content: tokens.join('') }, finish_reason: finishReason }],
-        usage,
+        ...(b.omitUsage ? {} : { usage }),
       }, headers);
       return finish(rec);
     }
@@ -256,7 +256,9 @@ export async function startFakeProvider(opts: FakeProviderOptions): Promise<Fake
       }
     }
     write(chunk(genId, model, created, {}, finishReason));
-    if (flavor === 'openrouter') {
+    if (b.omitUsage) {
+      // no usage chunk
+    } else if (flavor === 'openrouter') {
       write(chunk(genId, model, created, { content: '' }, finishReason, { usage }));
     } else if (body.stream_options?.include_usage) {
       write({ id: genId, object: 'chat.completion.chunk', created, model, choices: [], usage });

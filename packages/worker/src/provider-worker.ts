@@ -241,6 +241,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
         text: res.text,
         finishReason: res.finishReason,
         usage: res.usage,
+        ...(res.usageEstimated ? { usageEstimated: true } : {}),
         costUsd: res.costUsd,
         costSource: res.costSource,
         ...(res.generationId ? { generationId: res.generationId } : {}),
