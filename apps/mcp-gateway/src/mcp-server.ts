@@ -1,9 +1,10 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { TOOL_CONTRACTS, TOOL_NAMES, type StoredRequestEvent } from '@orch/contracts';
-import { TOOL_DOCS, describeZodError, type Caller, type Orchestrator } from '@orch/orchestration';
+import { TOOL_DOCS, type Caller, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
+import { adaptProtocolHandlers } from './protocol-adapters';
 
 export interface McpServerDeps {
   orchestrator: Orchestrator;
@@ -92,61 +93,6 @@ export function createMcpServer(deps: McpServerDeps): McpServer {
       },
     );
   }
-  invalidParamsAsInvalidParams(server);
-  argumentsCheckedAsEverywhere(server);
+  adaptProtocolHandlers(server);
   return server;
-}
-
-/**
- * Bad tool arguments get the same answer as on every other door: a tool error
- * `Error (invalid_arguments): <field>: <rule>` (the SDK's own check answers with its own wording and
- * no code). The arguments are checked against the same contract before the SDK sees them.
- */
-function argumentsCheckedAsEverywhere(server: McpServer): void {
-  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, RequestHandler> })._requestHandlers;
-  const call = handlers?.get('tools/call');
-  if (!handlers || !call) return;
-  handlers.set('tools/call', async (request, extra) => {
-    const params = (request as { params?: { name?: unknown; arguments?: unknown } }).params;
-    const name = typeof params?.name === 'string' ? params.name : '';
-    const args = params?.arguments;
-    // Malformed params (arguments not an object) are the protocol's -32602, answered by the SDK.
-    const wellFormed = args === undefined || (typeof args === 'object' && args !== null && !Array.isArray(args));
-    if (wellFormed && Object.hasOwn(TOOL_CONTRACTS, name)) {
-      const parsed = TOOL_CONTRACTS[name as keyof typeof TOOL_CONTRACTS].input.safeParse(args ?? {});
-      if (!parsed.success) {
-        const err = describeZodError(parsed.error);
-        return { content: [{ type: 'text', text: `Error (${err.code}): ${err.message}` }], isError: true } satisfies CallToolResult;
-      }
-    }
-    return call(request, extra);
-  });
-}
-
-type RequestHandler = (request: unknown, extra: unknown) => Promise<unknown>;
-
-/**
- * The SDK parses a request's params inside its handler wrapper and lets the ZodError escape, which
- * its protocol layer answers as -32603 Internal error. JSON-RPC says malformed params are -32602:
- * wrap every installed handler so a params ZodError becomes McpError(InvalidParams) naming the
- * fields. (`_requestHandlers` is the SDK's own map; the gateway test pins this behaviour.)
- */
-function invalidParamsAsInvalidParams(server: McpServer): void {
-  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, RequestHandler> })._requestHandlers;
-  if (!handlers) return;
-  const asInvalidParams = (err: unknown): unknown => {
-    const issues = (err as { issues?: Array<{ path: PropertyKey[]; message: string }> })?.issues;
-    if (!(err instanceof Error) || !/^\$?ZodError$/.test(err.name) || !Array.isArray(issues)) return err;
-    return new McpError(ErrorCode.InvalidParams, `Invalid params: ${issues.map((i) => `${i.path.map(String).join('.') || '(params)'}: ${i.message}`).join('; ')}`);
-  };
-  for (const [method, handler] of handlers) {
-    handlers.set(method, (request, extra) => {
-      try {
-        // The SDK parses synchronously, before its handler returns a promise.
-        return handler(request, extra).catch((err: unknown) => Promise.reject(asInvalidParams(err)));
-      } catch (err) {
-        return Promise.reject(asInvalidParams(err));
-      }
-    });
-  }
 }

@@ -8,7 +8,9 @@ import { Redis } from 'ioredis';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { TOOL_NAMES, type ModelToolOutput, type JobResultOutput } from '@orch/contracts';
+import { TOOL_CONTRACTS, TOOL_NAMES, type ModelToolOutput, type JobResultOutput } from '@orch/contracts';
+import { countO200kTokens } from '@orch/ledger';
+import { z } from 'zod';
 import { faults, freePort, spawnService, startFakeStack, type FakeProvider, type FakeStack, type ServiceProcess } from '@orch/testing';
 
 const GATEWAY = join(__dirname, '..', 'dist', 'main.js');
@@ -108,6 +110,28 @@ describe('MCP gateway driven by the SDK Client', () => {
         if (s.status === 'completed' && 'answers' in s) expect((s as unknown as ModelToolOutput).answers.length).toBeGreaterThan(0);
       }
       expect(JSON.stringify(or.requests.map((q) => q.body.messages))).toContain('JSON.parse(req.body)');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('tools/list costs a caller at most 8k tokens (o200k), its input schemas at most 4k, with every input field documented (issue 14.7)', async () => {
+    const client = await stdioClient();
+    try {
+      const { tools } = await client.listTools();
+      const total = countO200kTokens(JSON.stringify({ tools }));
+      const inputs = countO200kTokens(JSON.stringify(tools.map((t) => t.inputSchema)));
+      expect({ total: total <= 8000, inputs: inputs <= 4000 }).toEqual({ total: true, inputs: true });
+      for (const t of tools) {
+        // Every input field the contract has is listed, with a description where the contract gives one.
+        const contract = z.toJSONSchema(TOOL_CONTRACTS[t.name as keyof typeof TOOL_CONTRACTS].input, { io: 'input' }) as { properties?: Record<string, { description?: string }> };
+        const listed = (t.inputSchema as { properties?: Record<string, { description?: string }> }).properties ?? {};
+        expect(Object.keys(listed).sort()).toEqual(Object.keys(contract.properties ?? {}).sort());
+        for (const [field, s] of Object.entries(contract.properties ?? {})) if (s.description) expect(listed[field]?.description).toBe(s.description);
+        // Every output field is listed too (nested ones as bare objects and arrays).
+        const out = z.toJSONSchema(TOOL_CONTRACTS[t.name as keyof typeof TOOL_CONTRACTS].output, { io: 'output' }) as { properties?: Record<string, unknown> };
+        expect(Object.keys((t.outputSchema as { properties?: object }).properties ?? {}).sort()).toEqual(Object.keys(out.properties ?? {}).sort());
+      }
     } finally {
       await client.close();
     }

@@ -18,6 +18,11 @@ function o200kCounter(): Counter {
   return o200k;
 }
 
+/** Tokens of a text under o200k (what tools/list costs a caller's context is measured with it). */
+export function countO200kTokens(text: string): number {
+  return o200kCounter()(text);
+}
+
 export interface PromptCount {
   tokens: number;
   /** `tokenizer`: counted with the model's own tokenizer; `bytes_bound`: an upper bound. */
