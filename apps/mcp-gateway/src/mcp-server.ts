@@ -84,9 +84,9 @@ export function createMcpServer(deps: McpServerDeps): McpServer {
           });
           // A failed call has no output of the tool's schema: its code and message are in the text
           // (structured content that did not match the output schema made SDK clients throw).
-          return result.error
-            ? { content: [{ type: 'text', text: result.text }], isError: true }
-            : { content: [{ type: 'text', text: result.text }], structuredContent: result.structured, ...(result.isError ? { isError: true } : {}) };
+          if (result.kind === 'error') return { content: [{ type: 'text', text: result.text }], isError: true };
+          const failed = result.kind === 'done' && result.failed;
+          return { content: [{ type: 'text', text: result.text }], structuredContent: result.structured, ...(failed ? { isError: true } : {}) };
         } finally {
           if (beat) clearInterval(beat);
         }

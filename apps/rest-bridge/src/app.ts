@@ -115,17 +115,24 @@ export function createRestApp(deps: RestAppDeps): Express {
       if (!res.writableEnded) ctrl.abort();
     });
     const result = await deps.orchestrator.callTool(tool, args ?? {}, caller, { syncWaitMs: async ? 0 : deps.syncWaitMs, signal: ctrl.signal });
-    const structured = result.structured as { status?: string; error?: ErrorInfo; request_id?: string };
-    if (structured.status === 'running' && result.requestId) {
-      const id = result.requestId;
-      res.status(202).setHeader('Location', `/requests/${id}`);
-      return void res.json({ success: true, tool, request_id: id, status: 'running', links: { self: `/requests/${id}`, events: `/requests/${id}/events` } });
+    switch (result.kind) {
+      case 'running': {
+        const id = result.requestId;
+        res.status(202).setHeader('Location', `/requests/${id}`);
+        return void res.json({ success: true, tool, request_id: id, status: 'running', links: { self: `/requests/${id}`, events: `/requests/${id}/events` } });
+      }
+      case 'error':
+        return void errorStatus(res, result.error).json({ ...errorBody(result.error), tool });
+      case 'done': {
+        // A request that ended failed or cancelled: its error's status, with the output beside it.
+        const error = (result.structured as { error?: ErrorInfo }).error;
+        if (result.failed) {
+          const e = error ?? { code: 'internal' as const, message: result.text, retryable: false };
+          return void errorStatus(res, e).json({ ...errorBody(e), tool, result: result.structured });
+        }
+        return void res.json({ success: true, tool, result: result.structured, timestamp: new Date().toISOString() });
+      }
     }
-    if (result.isError) {
-      const error = structured.error ?? { code: 'internal' as const, message: result.text, retryable: false };
-      return void errorStatus(res, error).json({ ...errorBody(error), tool, ...(structured.request_id ? { result: structured } : {}) });
-    }
-    res.json({ success: true, tool, result: structured, timestamp: new Date().toISOString() });
   };
 
   app.post('/mcp/:tool', (req, res) => void callTool(String(req.params.tool), req.body, req, res).catch((err) => send(res, err, deps.logger)));

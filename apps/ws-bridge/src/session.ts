@@ -1,7 +1,6 @@
 import { WebSocket, type RawData } from 'ws';
 import {
   OrchestratorError,
-  TOOL_CONTRACTS,
   WS_CLOSE,
   WS_CONTROL_PARAMS,
   WsRequestSchema,
@@ -203,14 +202,18 @@ export class WsSession {
   private async callTool(id: WsCallId | null, method: string, params: Record<string, unknown>, caller: Caller): Promise<void> {
     // syncWaitMs 0: a model tool returns its request id at once; its events and output follow here.
     const result = await this.deps.orchestrator.callTool(method, params, caller, { syncWaitMs: 0 });
-    const structured = result.structured as { status?: string; error?: ErrorInfo };
-    if (result.requestId && structured.status === 'running' && Object.hasOwn(TOOL_CONTRACTS, method)) {
-      this.send({ type: 'accepted', id, request_id: result.requestId });
-      this.watch(id, result.requestId, '0-0', 'call');
-      return;
+    switch (result.kind) {
+      case 'running':
+        this.send({ type: 'accepted', id, request_id: result.requestId });
+        return this.watch(id, result.requestId, '0-0', 'call');
+      case 'error':
+        return this.error(id, result.error);
+      case 'done': {
+        const error = (result.structured as { error?: ErrorInfo }).error;
+        if (result.failed) return this.error(id, error ?? new OrchestratorError('internal', result.text), result.requestId, error ? undefined : result.structured);
+        return this.send({ type: 'result', id, success: true, ...(result.requestId ? { request_id: result.requestId } : {}), result: result.structured });
+      }
     }
-    if (result.isError) return this.error(id, structured.error ?? new OrchestratorError('internal', result.text), result.requestId, structured.error ? undefined : structured);
-    this.send({ type: 'result', id, success: true, ...(result.requestId ? { request_id: result.requestId } : {}), result: structured });
   }
 
   private async control(id: WsCallId | null, method: WsControlMethod, params: Record<string, unknown>, caller: Caller): Promise<void> {

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Caller } from './orchestrator';
+import type { Caller } from './tools';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 

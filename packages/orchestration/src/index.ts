@@ -1,6 +1,8 @@
 export { Orchestrator, describeZodError } from './orchestrator';
-export type { Caller, CallOptions, ToolResult, OrchestratorOptions } from './orchestrator';
-export { TOOL_DOCS } from './tool-docs';
+export type { CallOptions, OrchestratorOptions } from './orchestrator';
+export { TOOLS, TOOL_DOCS } from './tools';
+export { isErrorResult, structuredOf } from './tools';
+export type { Caller, ToolResult, ToolDefinition } from './tools';
 export { analyzeTask } from './analyze';
 export { thinkingSettings } from './thinking';
 export { readFiles, formatFiles, resolveInside } from './files';

@@ -9,7 +9,8 @@ import type { JobResultOutput, ModelToolOutput } from '@orch/contracts';
 import { createLogger } from '@orch/logging';
 import { startProviderWorker, type ProviderWorker } from '@orch/worker';
 import { faults, startFakeStack, waitFor, type FakeProvider, type FakeStack, type RedisServerHandle } from '@orch/testing';
-import { Orchestrator, type Caller } from './orchestrator';
+import { Orchestrator } from './orchestrator';
+import { isErrorResult, structuredOf, type Caller, type ToolResult } from './tools';
 
 const local: Caller = { id: 'local', fileAccess: true };
 const remote: Caller = { id: 'key:abc', fileAccess: false };
@@ -49,11 +50,11 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     conn.disconnect();
   });
 
-  const out = (r: { structured: Record<string, unknown> }) => r.structured as unknown as ModelToolOutput;
+  const out = (r: ToolResult) => structuredOf(r) as unknown as ModelToolOutput;
 
   it('query_specific_model: one call, cost and tokens in the footer, and a thread that continues', async () => {
     const r = await orch.callTool('query_specific_model', { model: 'o3_architect', description: 'Is Redis a good queue backend?' }, local);
-    expect(r.isError).toBe(false);
+    expect(isErrorResult(r)).toBe(false);
     const o = out(r);
     expect(o.status).toBe('completed');
     expect(o.answers).toHaveLength(1);
@@ -68,7 +69,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect(sent).toEqual(['system', 'user', 'assistant', 'user']);
     // A thread belongs to its caller.
     const other = await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'x', continuation_id: o.continuation_id }, remote);
-    expect(other.isError).toBe(true);
+    expect(isErrorResult(other)).toBe(true);
     expect(other.text).toContain('not_found');
   });
 
@@ -126,11 +127,11 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect(o.status).toBe('running');
     expect(r.text).toContain('get_job_result');
     const later = await orch.callTool('get_job_result', { request_id: o.request_id, wait_seconds: 10 }, local);
-    const j = later.structured as unknown as JobResultOutput;
+    const j = structuredOf(later) as unknown as JobResultOutput;
     expect(j.status).toBe('completed');
     expect(j.output!.answers[0]!.text).toContain('[o3] echo: Think this problem through');
     // Another caller cannot read it.
-    expect((await orch.callTool('get_job_result', { request_id: o.request_id }, remote)).isError).toBe(true);
+    expect(isErrorResult(await orch.callTool('get_job_result', { request_id: o.request_id }, remote))).toBe(true);
   });
 
   it('get_job_result shows a finished plain (non-streamed) answer beside the text of a call still running', async () => {
@@ -140,7 +141,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     const id = out(r).request_id;
     const j = await waitFor(
       async () => {
-        const now = (await orch.callTool('get_job_result', { request_id: id }, local)).structured as unknown as JobResultOutput;
+        const now = structuredOf(await orch.callTool('get_job_result', { request_id: id }, local)) as unknown as JobResultOutput;
         return now.partial.some((p) => p.model === 'gemini_pro') ? now : undefined;
       },
       { timeoutMs: 4000, what: "gemini_pro's answer among the partial text" },
@@ -148,7 +149,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect(j.status).toBe('running');
     expect(j.partial.find((p) => p.model === 'gemini_pro')!.text).toContain('echo: ');
     expect(or.requests[0]!.stream).toBe(false);
-    expect((await orch.callTool('get_job_result', { request_id: id, wait_seconds: 10 }, local)).structured).toMatchObject({ status: 'completed' });
+    expect(structuredOf(await orch.callTool('get_job_result', { request_id: id, wait_seconds: 10 }, local))).toMatchObject({ status: 'completed' });
   });
 
   it('token counts a provider did not send are marked as estimated, in the text and the output (issue 14.6)', async () => {
@@ -175,7 +176,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     await waitFor(() => or.requests.length === 2, { timeoutMs: 10_000, what: 'the second attempt' });
     const running = await waitFor(
       async () => {
-        const now = (await orch.callTool('get_job_result', { request_id: id }, local)).structured as unknown as JobResultOutput;
+        const now = structuredOf(await orch.callTool('get_job_result', { request_id: id }, local)) as unknown as JobResultOutput;
         // Longer than all the first attempt sent ("[model] echo: Stream me t1 t2", 6 tokens).
         return now.status === 'running' && (now.partial[0]?.text.length ?? 0) > 60 ? now : undefined;
       },
@@ -183,7 +184,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     );
     // Followers were told the call started over.
     expect((await orch.events.read(id)).find((e) => e.type === 'progress' && e.attempt === 2)).toMatchObject({ stage: 'started', message: expect.stringContaining('started again') });
-    const done = (await orch.callTool('get_job_result', { request_id: id, wait_seconds: 20 }, local)).structured as unknown as JobResultOutput;
+    const done = structuredOf(await orch.callTool('get_job_result', { request_id: id, wait_seconds: 20 }, local)) as unknown as JobResultOutput;
     const answer = done.output!.answers[0]!.text;
     // What was shown while it ran is the start of the answer, not the failed attempt's text before it.
     expect(answer.startsWith(running.partial[0]!.text)).toBe(true);
@@ -206,15 +207,15 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     const id = out(r).request_id;
     await oa.waitForRequest();
     const c = await orch.callTool('cancel_request', { request_id: id }, local);
-    expect(c.structured).toEqual({ request_id: id, status: 'cancelled', cancelled: true });
+    expect(structuredOf(c)).toEqual({ request_id: id, status: 'cancelled', cancelled: true });
     await oa.waitForAbort();
-    const j = (await orch.callTool('get_job_result', { request_id: id }, local)).structured as unknown as JobResultOutput;
+    const j = structuredOf(await orch.callTool('get_job_result', { request_id: id }, local)) as unknown as JobResultOutput;
     expect(j.status).toBe('cancelled');
   });
 
   it('bad arguments name the field and the rule; unknown tools and models are named', async () => {
     const r = await orch.callTool('orchestrate_task', { description: 42, strategy: 'fastest' }, local);
-    expect(r.isError).toBe(true);
+    expect(isErrorResult(r)).toBe(true);
     expect(r.text).toContain('invalid_arguments');
     expect(r.text).toContain('description:');
     expect(r.text).toContain('strategy:');
@@ -233,7 +234,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect(oa.requests).toHaveLength(0);
     // Raising above the operator's limit does not raise it.
     const s = await orch.callTool('configure_orchestrator', { cost_limit: 1000 }, remote);
-    expect((s.structured as { effective_cost_limit_usd: number }).effective_cost_limit_usd).toBe(config.limits.maxCostPerRequest);
+    expect((structuredOf(s) as { effective_cost_limit_usd: number }).effective_cost_limit_usd).toBe(config.limits.maxCostPerRequest);
   });
 
   it('reads files inside the allowed roots only, and never for callers without file access', async () => {
@@ -255,13 +256,13 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'hi' }, local);
     expect((or.requests[0]!.body.messages as Array<{ content: string }>)[0]!.content).toContain('billing-service');
 
-    const status = (await orch.callTool('get_orchestrator_status', {}, local)).structured as { spend: { spent_usd: number; daily_limit_usd: number }; queues: Array<{ workers: number }> };
+    const status = structuredOf(await orch.callTool('get_orchestrator_status', {}, local)) as { spend: { spent_usd: number; daily_limit_usd: number }; queues: Array<{ workers: number }> };
     expect(status.spend.spent_usd).toBeGreaterThan(0);
     expect(status.spend.daily_limit_usd).toBe(100);
     expect(status.queues.map((q) => q.workers)).toEqual([1, 1]);
-    const models = (await orch.callTool('list_models', {}, local)).structured as { models: Array<{ key: string }> };
+    const models = structuredOf(await orch.callTool('list_models', {}, local)) as { models: Array<{ key: string }> };
     expect(models.models.map((m) => m.key)).toEqual(['gemini_pro', 'o3_architect']);
-    const analysis = (await orch.callTool('analyze_task', { description: 'Fix the SQL injection in the login handler' }, local)).structured as { task_type: string };
+    const analysis = structuredOf(await orch.callTool('analyze_task', { description: 'Fix the SQL injection in the login handler' }, local)) as { task_type: string };
     expect(analysis.task_type).toBe('security');
   });
 

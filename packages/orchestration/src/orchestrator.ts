@@ -7,11 +7,11 @@ import {
   toErrorInfo,
   UNAVAILABLE,
   type ChatMessage,
-  type ErrorInfo,
   type JobResultOutput,
   type ModelToolOutput,
   type RequestSummary,
   type StoredRequestEvent,
+  type ToolInput,
   type ToolName,
 } from '@orch/contracts';
 import { enabledModelKeys, ledgerRetention, resolveModel, type Config } from '@orch/config';
@@ -23,18 +23,11 @@ import { analyzeTask } from './analyze';
 import { newId } from './ids';
 import { CallerStore } from './caller-store';
 import { SYSTEM_PROMPT, withSessionContext } from './prompts';
-import { renderJobResult, renderJson, renderModelOutput } from './render';
+import { renderModelOutput } from './render';
 import { RequestStore, type RequestRecord } from './request-store';
 import { CANCELLED, RequestDriver } from './request-driver';
-import { MODEL_TOOLS, buildAsk, type ModelToolName } from './tool-prompts';
-import { statusOutput, listModelsOutput, preferencesOutput } from './status';
-
-/** Who is calling: the key (hashed) or `local`. State such as threads and settings is per caller. */
-export interface Caller {
-  id: string;
-  /** Only the MCP gateway may read local files. */
-  fileAccess: boolean;
-}
+import { TOOLS, type Caller, type PromptContext, type ToolHost, type ToolResult } from './tools';
+import type { ModelTool } from './tools/tool';
 
 export interface CallOptions {
   /** Aborts (client cancel or disconnect) cancel the request while the call is still waiting. */
@@ -43,17 +36,6 @@ export interface CallOptions {
   onEvent?: (e: StoredRequestEvent) => void;
   /** Overrides the configured sync window. */
   syncWaitMs?: number;
-}
-
-export interface ToolResult {
-  tool: string;
-  /** The tool's output (its output schema), or `{ error }` when the call itself failed. */
-  structured: Record<string, unknown>;
-  text: string;
-  isError: boolean;
-  /** Set when the call failed before the tool could answer (`structured` is then `{ error }`). */
-  error?: ErrorInfo;
-  requestId?: string;
 }
 
 export interface OrchestratorOptions {
@@ -90,7 +72,10 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * strategy as BullMQ jobs and flows, and keeps the request's record in Redis so any front door
  * can follow, fetch or cancel it.
  */
-export class Orchestrator {
+/** A registry entry of some tool (the registry is keyed so each entry's arguments match its name). */
+type ToolDefinitionOf = (typeof TOOLS)[ToolName];
+
+export class Orchestrator implements ToolHost {
   readonly config: Config;
   readonly queues: ProviderQueues;
   readonly events: RequestEvents;
@@ -186,82 +171,42 @@ export class Orchestrator {
     }
   }
 
-  /** Runs a tool. Known failures come back as `isError` results with a stable code, never thrown. */
+  /** Runs a tool. Known failures come back as `error` results with a stable code, never thrown. */
   async callTool(name: string, args: unknown, caller: Caller, opts: CallOptions = {}): Promise<ToolResult> {
     try {
       // Redis away: say so at once (503, retryable) rather than queue the call behind a reconnect.
       this.assertRedisReachable();
       if (this.closing) throw new OrchestratorError('unavailable', 'This server is shutting down; send the call again (another replica will take it)', { retryable: true, details: { retry_after_seconds: 1 } });
       await this.consumeRate(caller);
-      if (!Object.hasOwn(TOOL_CONTRACTS, name)) {
-        throw new OrchestratorError('unknown_tool', `Unknown tool "${name}". Tools: ${Object.keys(TOOL_CONTRACTS).join(', ')}`);
+      if (!Object.hasOwn(TOOLS, name)) {
+        throw new OrchestratorError('unknown_tool', `Unknown tool "${name}". Tools: ${Object.keys(TOOLS).join(', ')}`);
       }
-      const tool = name as ToolName;
-      const parsed = TOOL_CONTRACTS[tool].input.safeParse(args ?? {});
+      const tool = TOOLS[name as ToolName] as ToolDefinitionOf;
+      const parsed = TOOL_CONTRACTS[tool.name].input.safeParse(args ?? {});
       if (!parsed.success) throw describeZodError(parsed.error);
-      return await this.dispatch(tool, parsed.data, caller, opts);
+      // The arguments were parsed by this tool's own schema; TypeScript cannot follow that through
+      // the registry's union of tools, hence the one cast (`never`) here and in runModelTool.
+      if (tool.kind === 'model') return await this.runModelTool(tool, parsed.data, caller, opts);
+      const out = await tool.run(parsed.data as never, this, caller, opts.signal);
+      return { kind: 'done', tool: tool.name, structured: out.structured, text: out.text, failed: out.failed ?? false, ...(out.requestId ? { requestId: out.requestId } : {}) };
     } catch (err) {
       const info = toErrorInfo(err);
       if (info.code === 'internal') this.logger.error('tool call failed', { tool: name, err: (err as Error)?.stack ?? String(err) });
-      return { tool: name, structured: { error: info }, text: `Error (${info.code}): ${info.message}`, isError: true, error: info };
+      return { kind: 'error', tool: name, error: info, text: `Error (${info.code}): ${info.message}` };
     }
   }
 
-  private async dispatch(tool: ToolName, args: unknown, caller: Caller, opts: CallOptions): Promise<ToolResult> {
-    const ok = (structured: Record<string, unknown>, text: string): ToolResult => ({ tool, structured, text, isError: false });
-    if ((MODEL_TOOLS as readonly string[]).includes(tool)) return this.runModelTool(tool as ModelToolName, args, caller, opts);
-    switch (tool) {
-      case 'analyze_task': {
-        const a = args as { description: string; code_context?: string; file_paths?: string[] };
-        const ask = await buildAsk('orchestrate_task', a, { fileAccess: caller.fileAccess, files: { ...this.config.orchestration.files, roots: this.roots } });
-        const out = analyzeTask(ask.prompt, { all: this.defaultModels(), first: this.config.orchestration.firstModel });
-        return ok(out, renderJson(`Task analysis: ${out.task_type}, ${out.complexity} complexity → ${out.recommended_strategy}`, out));
-      }
-      case 'list_models': {
-        const out = listModelsOutput(this.config);
-        return ok(out, out.models.map((m) => `- **${m.key}** (${m.model_id} via ${m.provider}): ${m.description}`).join('\n'));
-      }
-      case 'get_orchestrator_status': {
-        const out = await statusOutput({ config: this.config, queues: this.queues, ledger: this.ledger, prefs: await this.callers.getPrefs(caller.id) });
-        return ok(out, renderJson(`Spend today: $${out.spend.spent_usd.toFixed(4)} of $${out.spend.daily_limit_usd} (reserved $${out.spend.reserved_usd.toFixed(4)})${out.spend.warning ? ' ⚠️ over the warning threshold' : ''}`, out));
-      }
-      case 'update_session_context': {
-        const a = args as { context: Record<string, unknown>; replace: boolean };
-        const context = await this.callers.updateContext(caller.id, a.context, a.replace);
-        const out = { context, expires_in_seconds: this.config.orchestration.sessionTtlSeconds };
-        return ok(out, renderJson('Session context stored; it is added to every prompt you send.', out));
-      }
-      case 'configure_orchestrator': {
-        const a = args as { strategy?: string; cost_limit?: number; thinking_mode?: string; models?: string[]; reset: boolean };
-        if (a.models) this.checkModels(a.models, 'models');
-        const current = a.reset ? {} : await this.callers.getPrefs(caller.id);
-        const next = { ...current, ...Object.fromEntries(Object.entries(a).filter(([k, v]) => k !== 'reset' && v !== undefined)) };
-        await this.callers.setPrefs(caller.id, a.reset && Object.keys(next).length === 0 ? undefined : next);
-        const out = preferencesOutput(this.config, next);
-        const capped = a.cost_limit !== undefined && a.cost_limit > this.config.limits.maxCostPerRequest;
-        return ok(out, renderJson(capped ? `Saved. Your cost_limit is above the operator's $${this.config.limits.maxCostPerRequest}; that limit still applies.` : 'Saved.', out));
-      }
-      case 'get_job_result': {
-        const a = args as { request_id: string; wait_seconds: number };
-        const out = await this.getRequest(a.request_id, caller, a.wait_seconds * 1000, opts.signal);
-        return { ...ok(out, renderJobResult(out)), requestId: out.request_id, isError: out.status === 'failed' };
-      }
-      case 'cancel_request': {
-        const a = args as { request_id: string };
-        const out = await this.cancel(a.request_id, caller);
-        return ok(out, out.cancelled ? `Request ${out.request_id} cancelled.` : `Request ${out.request_id} had already ended (${out.status}).`);
-      }
-      default:
-        throw new OrchestratorError('unknown_tool', `Unknown tool "${tool}"`);
-    }
+  /** Where a caller's file arguments may point (only the MCP gateway reads files). */
+  promptContext(caller: Caller): PromptContext {
+    return { fileAccess: caller.fileAccess, files: { ...this.config.orchestration.files, roots: this.roots } };
   }
 
-  private defaultModels(): string[] {
+  defaultModels(): string[] {
     const configured = this.config.orchestration.models;
     return configured.length ? configured : enabledModelKeys(this.config);
   }
 
-  private checkModels(models: string[], field: string): void {
+  checkModels(models: string[], field: string): void {
     models.forEach((m, i) => {
       try {
         resolveModel(this.config, m);
@@ -271,9 +216,10 @@ export class Orchestrator {
     });
   }
 
-  private async runModelTool(tool: ModelToolName, args: unknown, caller: Caller, opts: CallOptions): Promise<ToolResult> {
+  private async runModelTool(def: ModelTool<ToolName>, args: ToolInput<ToolName>, caller: Caller, opts: CallOptions): Promise<ToolResult> {
     const o = this.config.orchestration;
-    const ask = await buildAsk(tool, args, { fileAccess: caller.fileAccess, files: { ...o.files, roots: this.roots } });
+    const tool = def.name;
+    const ask = await def.ask(args as never, this.promptContext(caller));
     const [prefs, context] = await Promise.all([this.callers.getPrefs(caller.id), this.callers.getContext(caller.id)]);
     const strategy = ask.strategy ?? prefs.strategy ?? o.defaultStrategy;
     const models =
@@ -353,7 +299,8 @@ export class Orchestrator {
         continuation_id: threadId,
         message: `Still running after ${Math.round(waitMs / 1000)} s (external models can take minutes). Call get_job_result with request_id "${requestId}" and wait_seconds up to 50 to get the result.`,
       };
-    return { tool, structured: output, text: renderModelOutput(output), isError: output.status === 'failed' || output.status === 'cancelled', requestId };
+    if (output.status === 'running') return { kind: 'running', tool, structured: output, text: renderModelOutput(output), requestId };
+    return { kind: 'done', tool, structured: output, text: renderModelOutput(output), failed: output.status === 'failed' || output.status === 'cancelled', requestId };
   }
 
   /**

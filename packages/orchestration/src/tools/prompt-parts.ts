@@ -1,0 +1,24 @@
+import { OrchestratorError, type ThinkingMode } from '@orch/contracts';
+import { formatFiles, readFiles } from '../files';
+import type { PromptContext, ToolAsk } from './tool';
+
+/** The files block of a prompt; only the MCP gateway reads the caller's files. */
+export async function filesBlock(paths: string[] | undefined, ctx: PromptContext, field: string): Promise<string> {
+  if (!paths?.length) return '';
+  if (!ctx.fileAccess) {
+    throw new OrchestratorError('invalid_arguments', `${field}: files are read only by the MCP gateway; send their content inline instead`, { details: { field } });
+  }
+  return `\n\nFiles:\n\n${formatFiles(await readFiles(paths, ctx.files, field))}`;
+}
+
+/** The settings most model tools share, when the call gives them. */
+export function shared(a: { models?: string[]; thinking_mode?: ThinkingMode; continuation_id?: string }): Pick<ToolAsk, 'models' | 'thinkingMode' | 'continuationId'> {
+  return {
+    ...(a.models ? { models: a.models } : {}),
+    ...(a.thinking_mode ? { thinkingMode: a.thinking_mode } : {}),
+    ...(a.continuation_id ? { continuationId: a.continuation_id } : {}),
+  };
+}
+
+/** A titled block of the prompt, or nothing when the body is empty. */
+export const block = (title: string, body: string | undefined) => (body?.trim() ? `\n\n${title}:\n\n${body}` : '');

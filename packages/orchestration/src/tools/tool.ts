@@ -1,0 +1,92 @@
+import type { ErrorInfo, Strategy, ThinkingMode, ToolInput, ToolName } from '@orch/contracts';
+import type { Config } from '@orch/config';
+import type { Ledger } from '@orch/ledger';
+import type { ProviderQueues } from '@orch/queue';
+import type { CallerStore } from '../caller-store';
+import type { FileLimits } from '../files';
+
+/** Who is calling: the key (hashed) or `local`. State such as threads and settings is per caller. */
+export interface Caller {
+  id: string;
+  /** Only the MCP gateway may read local files. */
+  fileAccess: boolean;
+}
+
+/**
+ * A tool's answer, built once by the orchestrator; each front door maps it in one place.
+ * - `done`: the tool's output (its output schema); `failed` when the output reports a failure
+ *   (a model request that ended failed or cancelled, a failed request looked up by id).
+ * - `running`: a model request still running after the sync window; its id and a running output.
+ * - `error`: the call failed before the tool could answer.
+ */
+export type ToolResult =
+  | { kind: 'done'; tool: string; structured: Record<string, unknown>; text: string; failed: boolean; requestId?: string }
+  | { kind: 'running'; tool: string; structured: Record<string, unknown>; text: string; requestId: string }
+  | { kind: 'error'; tool: string; error: ErrorInfo; text: string };
+
+/** What a model tool asks, before models and settings are resolved. */
+export interface ToolAsk {
+  prompt: string;
+  /** Fixed by the tool (query_specific_model, think_deeper), else from the call or settings. */
+  strategy?: Strategy;
+  models?: string[];
+  thinkingMode?: ThinkingMode;
+  compareApproaches: boolean;
+  requireConsensus?: boolean;
+  continuationId?: string;
+  /** The caller's model settings for every call of the request. */
+  maxOutputTokens?: number;
+  temperature?: number;
+}
+
+export interface PromptContext {
+  /** False over REST/WS: only the MCP gateway reads the caller's files. */
+  fileAccess: boolean;
+  files: FileLimits;
+}
+
+/** What a local tool (no model call) may use. The Orchestrator provides it. */
+export interface ToolHost {
+  readonly config: Config;
+  readonly callers: CallerStore;
+  readonly queues: ProviderQueues;
+  readonly ledger: Ledger;
+  promptContext(caller: Caller): PromptContext;
+  defaultModels(): string[];
+  checkModels(models: string[], field: string): void;
+  getRequest(requestId: string, caller: Caller, waitMs?: number, signal?: AbortSignal): Promise<import('@orch/contracts').JobResultOutput>;
+  cancel(requestId: string, caller: Caller): Promise<{ request_id: string; status: 'running' | 'completed' | 'failed' | 'cancelled'; cancelled: boolean }>;
+}
+
+export interface ToolDocs {
+  title: string;
+  /** For the calling model: what the tool does, when to use it, what it costs. */
+  description: string;
+}
+
+/** A tool that asks external models: it turns its arguments into a prompt and settings. */
+export interface ModelTool<N extends ToolName> {
+  kind: 'model';
+  name: N;
+  docs: ToolDocs;
+  ask(args: ToolInput<N>, ctx: PromptContext): Promise<ToolAsk>;
+}
+
+/** A tool answered here, without a model. */
+export interface LocalTool<N extends ToolName> {
+  kind: 'local';
+  name: N;
+  docs: ToolDocs;
+  run(args: ToolInput<N>, host: ToolHost, caller: Caller, signal?: AbortSignal): Promise<{ structured: Record<string, unknown>; text: string; failed?: boolean; requestId?: string }>;
+}
+
+export type ToolDefinition<N extends ToolName = ToolName> = ModelTool<N> | LocalTool<N>;
+
+export const modelTool = <N extends ToolName>(name: N, docs: ToolDocs, ask: ModelTool<N>['ask']): ModelTool<N> => ({ kind: 'model', name, docs, ask });
+export const localTool = <N extends ToolName>(name: N, docs: ToolDocs, run: LocalTool<N>['run']): LocalTool<N> => ({ kind: 'local', name, docs, run });
+
+/** True for an error, and for an answer that reports a failure (MCP's `isError`). */
+export const isErrorResult = (r: ToolResult): boolean => r.kind === 'error' || (r.kind === 'done' && r.failed);
+
+/** The tool's output, or `{ error }` for a call that failed before the tool answered. */
+export const structuredOf = (r: ToolResult): Record<string, unknown> => (r.kind === 'error' ? { error: r.error } : r.structured);
