@@ -85,6 +85,22 @@ export const UNAVAILABLE: ErrorInfo = {
 };
 
 /** Turns anything thrown into an ErrorInfo without leaking stacks or unknown internals. */
+/**
+ * How a model call's final failure is written into BullMQ's `failedReason` (`code: message`) and
+ * read back by the request's driver: the one owner of that format.
+ */
+export function failureReason(e: { code: ErrorCode; message: string }): string {
+  return `${e.code}: ${e.message}`;
+}
+
+/** The error a `failedReason` written by `failureReason` stands for (anything else: provider_error). */
+export function errorFromFailureReason(reason: string | undefined): ErrorInfo {
+  const m = /^([a-z_]+): ([\s\S]*)$/.exec(reason ?? '');
+  const code = ErrorCodeSchema.safeParse(m?.[1]);
+  if (m && code.success) return { code: code.data, message: m[2]!, retryable: false };
+  return { code: 'provider_error', message: reason || 'The model call failed', retryable: false };
+}
+
 export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof OrchestratorError) return err.toInfo();
   if (isRedisUnreachable(err)) return UNAVAILABLE;

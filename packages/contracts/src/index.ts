@@ -5,6 +5,8 @@ export {
   OrchestratorError,
   toErrorInfo,
   UNAVAILABLE,
+  failureReason,
+  errorFromFailureReason,
 } from './errors';
 export type { ErrorCode, ErrorInfo } from './errors';
 export { UsageSchema, PriceSchema, PricingSchema } from './usage';

@@ -1,4 +1,4 @@
-import { ErrorCodeSchema, ModelCallResultSchema, type ErrorInfo, type ModelCallResult, type StoredRequestEvent } from '@orch/contracts';
+import { ModelCallResultSchema, errorFromFailureReason, type ErrorInfo, type ModelCallResult, type StoredRequestEvent } from '@orch/contracts';
 import type { EventHub, ProviderQueues, Subscription } from '@orch/queue';
 
 export interface CallOutcome {
@@ -18,14 +18,6 @@ export interface JobWaiterOptions {
   onEvent?: (e: StoredRequestEvent) => void;
   /** How often job states are also read from BullMQ, for outcomes no event reported. */
   pollMs?: number;
-}
-
-/** BullMQ failedReason is `code: message` for our errors. */
-function errorFromReason(reason: string | undefined): ErrorInfo {
-  const m = /^([a-z_]+): ([\s\S]*)$/.exec(reason ?? '');
-  const code = ErrorCodeSchema.safeParse(m?.[1]);
-  if (m && code.success) return { code: code.data, message: m[2]!, retryable: false };
-  return { code: 'provider_error', message: reason || 'The model call failed', retryable: false };
 }
 
 /**
@@ -64,7 +56,7 @@ export class JobWaiter {
           const parsed = ModelCallResultSchema.safeParse(job.returnvalue);
           if (parsed.success) this.settle({ jobId, model, result: parsed.data });
         } else if (state === 'failed') {
-          this.settle({ jobId, model, error: errorFromReason(job.failedReason) });
+          this.settle({ jobId, model, error: errorFromFailureReason(job.failedReason) });
         }
       } catch {
         // Redis hiccup: try again next round.

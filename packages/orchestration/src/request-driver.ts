@@ -14,7 +14,7 @@ import {
 } from '@orch/contracts';
 import { resolveModel, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
-import { isCancelled, subscribeCancellations, type EventHub, type ProviderQueues, type RequestEvents } from '@orch/queue';
+import { isCancelled, modelCallJobId, subscribeCancellations, type EventHub, type ProviderQueues, type RequestEvents } from '@orch/queue';
 import type { CallerStore, Thread } from './caller-store';
 import { JobWaiter, type CallOutcome } from './job-waiter';
 import type { RequestRecord, RequestStore } from './request-store';
@@ -183,7 +183,7 @@ export class RequestDriver {
       const settings = thinkingSettings(p.thinkingMode, resolved);
       const temperature = p.temperature ?? resolved.model.temperature;
       const i = callIndex++;
-      record.jobs[`${requestId}.${i}`] = model;
+      record.jobs[modelCallJobId(requestId, i)] = model;
       return {
         requestId,
         callIndex: i,

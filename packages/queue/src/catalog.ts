@@ -24,6 +24,12 @@ export function modelCallJobId(requestId: string, callIndex: number): string {
   return `${requestId}.${callIndex}`;
 }
 
+/** The call index of a model-call job id, or of a BullMQ job key ending in one (`bull:{openai}:01J….3` → 3). */
+export function callIndexOfJobId(jobIdOrKey: string): number | undefined {
+  const m = /\.(\d+)$/.exec(jobIdOrKey);
+  return m ? Number(m[1]) : undefined;
+}
+
 /**
  * Exponential backoff with jitter, unless the provider said how long to wait (Retry-After), in
  * which case at least that long.

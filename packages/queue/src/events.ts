@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { RequestEventSchema, type RequestEvent, type StoredRequestEvent } from '@orch/contracts';
 import { requestKeys } from './keys';
@@ -28,35 +30,10 @@ export interface FollowOptions {
   timeoutMs?: number;
 }
 
-/** XADD with an approximate cap, then EXPIRE: one round trip, atomic (EVALSHA via defineCommand). */
-const PUBLISH_LUA = `local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return id`;
-
-/**
- * A request's last step, atomic: its record, then the event that ends it (a reader woken by the
- * event finds the record), the driver lease dropped, and the stream compacted. A finished request's
- * output lives in its record, so its stream keeps only what says how it ended: its \`error\` events
- * and \`done\`, each with its original id (a follower resuming from any id, a dropped one's
- * included, still reads the end). The kept entries are copied into a scratch stream that is DUMPed
- * and RESTOREd over the old one: a restored stream is sized to fit, where a live one holds a 4 KB
- * preallocated node. A finished request's stream drops from ~5-100 KB to a few hundred bytes.
- * All keys share the request's hash tag.
- */
-const FINISH_LUA = `redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
-redis.call('DEL', KEYS[3])
-redis.call('DEL', KEYS[4])
-for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
-  local f = entry[2]
-  local head = string.sub(f[2] or '', 1, 16)
-  if head == '{"type":"error",' or head == '{"type":"done","' then
-    redis.call('XADD', KEYS[4], entry[1], unpack(f))
-  end
-end
-redis.call('RESTORE', KEYS[1], tonumber(ARGV[3]) * 1000, redis.call('DUMP', KEYS[4]), 'REPLACE')
-redis.call('DEL', KEYS[4])
-return id`;
+/** The stream's Lua scripts, one per file (src/lua; the number in the name is the KEYS count). */
+const lua = (file: string) => readFileSync(join(__dirname, 'lua', file), 'utf8');
+const PUBLISH_LUA = lua('publish-1.lua');
+const FINISH_LUA = lua('finish-4.lua');
 
 type EventsRedis = Redis & {
   orchPublishEvent(key: string, maxLen: number, event: string, ttl: number): Promise<string>;

@@ -2,7 +2,7 @@ export { createRedis, waitForRedis, closeRedis } from './redis';
 export type { RedisRole } from './redis';
 export { ScrubbingRedis } from './scrubbing-redis';
 export { requestKeys, threadKey, callerKeys, CANCEL_CHANNEL } from './keys';
-export { PROVIDER_BACKOFF, queueName, modelCallJobOptions, modelCallJobId, providerBackoff } from './catalog';
+export { PROVIDER_BACKOFF, queueName, modelCallJobOptions, modelCallJobId, callIndexOfJobId, providerBackoff } from './catalog';
 export { RequestEvents } from './events';
 export type { RequestEventsOptions, FollowOptions } from './events';
 export { EventHub } from './event-hub';

@@ -1,16 +1,11 @@
 import type { ChatMessage, ComposeSpec, ModelCallResult } from '@orch/contracts';
+import { callIndexOfJobId } from '@orch/queue';
 
 export interface ChildOutcomes {
   /** Return values of the children that completed, by BullMQ job key. */
   values: Record<string, unknown>;
   /** Failure reasons of the children that failed for good, by job key. */
   failures: Record<string, string>;
-}
-
-/** `bull:{openai}:01J….3` → 3 */
-function callIndexOfKey(key: string): number | undefined {
-  const m = /\.(\d+)$/.exec(key);
-  return m ? Number(m[1]) : undefined;
 }
 
 /**
@@ -27,7 +22,7 @@ export function composeMessages(base: ChatMessage[], spec: ComposeSpec, children
   const parts = [spec.intro, ''];
   for (const a of answers) parts.push(`### ${label(a.callIndex)}`, a.text.trim(), '');
   const failed = Object.entries(children.failures).map(([key, reason]) => {
-    const i = callIndexOfKey(key);
+    const i = callIndexOfJobId(key);
     return `${i === undefined ? key : label(i)} (${reason.split('\n')[0]})`;
   });
   if (failed.length) parts.push(`These models did not answer: ${failed.join('; ')}.`, '');

@@ -4,6 +4,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import {
   ModelCallPayloadSchema,
   OrchestratorError,
+  failureReason,
   type ModelCallPayload,
   type ModelCallResult,
   type QueueKey,
@@ -129,7 +130,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       const message = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
       logger.error('invalid job payload', { jobId, error: message });
       metrics.jobs.inc({ model: 'unknown', outcome: 'failed', code: 'invalid_payload' });
-      throw new UnrecoverableError(`invalid_payload: ${message}`);
+      throw new UnrecoverableError(failureReason({ code: 'invalid_payload', message }));
     }
     let payload = parsed.data;
     const base = { requestId: payload.requestId, jobId, model: payload.model };
@@ -142,7 +143,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     if (await isCancelled(cmd, payload.requestId)) {
       const err = new OrchestratorError('cancelled', 'The request was cancelled before this call started');
       await fail(err, true);
-      throw new UnrecoverableError(`cancelled: ${err.message}`);
+      throw new UnrecoverableError(failureReason(err));
     }
     let resolved: ResolvedModel;
     try {
@@ -150,7 +151,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     } catch (err) {
       const e = err instanceof OrchestratorError ? err : new OrchestratorError('unknown_model', String(err));
       await fail(e, true);
-      throw new UnrecoverableError(`${e.code}: ${e.message}`);
+      throw new UnrecoverableError(failureReason(e));
     }
 
     if (job.stalledCounter > 0) {
@@ -165,7 +166,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       const earlier = await events.earlierRun(payload.requestId, jobId);
       if (earlier === 'ended') {
         metrics.jobs.inc({ model: payload.model, outcome: 'cancelled', code: 'request_ended' });
-        throw new UnrecoverableError('cancelled: the request ended before this call ran again');
+        throw new UnrecoverableError(failureReason({ code: 'cancelled', message: 'the request ended before this call ran again' }));
       }
       if (earlier) {
         log.info('model call already answered by an earlier run; its result stands', { worker: earlier.result.worker });
@@ -182,7 +183,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       if (!composed) {
         const err = new OrchestratorError('provider_error', 'No model answered, so there is nothing to synthesise');
         await fail(err, true);
-        throw new UnrecoverableError(`${err.code}: ${err.message}`);
+        throw new UnrecoverableError(failureReason(err));
       }
       payload = { ...payload, messages: composed };
       await publish({ type: 'progress', stage: 'synthesizing', ...base, ts: Date.now(), attempt });
@@ -285,7 +286,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
         // The provider's limit applies to every worker of this queue: pause the whole queue.
         await worker.rateLimit(err.retryAfterMs).catch(() => undefined);
       }
-      if (!err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      if (!err.retryable) throw new UnrecoverableError(failureReason(err));
       throw err;
     } finally {
       signal?.removeEventListener('abort', onWorkerAbort);

@@ -1,0 +1,24 @@
+-- A request's last step, atomic: its record, then the event that ends it (a reader woken by the
+-- event finds the record), the driver lease dropped, and the stream compacted. A finished request's
+-- output lives in its record, so its stream keeps only what says how it ended: its `error` events
+-- and `done`, each with its original id (a follower resuming from any id, a dropped one's
+-- included, still reads the end). The kept entries are copied into a scratch stream that is DUMPed
+-- and RESTOREd over the old one: a restored stream is sized to fit, where a live one holds a 4 KB
+-- preallocated node. A finished request's stream drops from ~5-100 KB to a few hundred bytes.
+-- All keys share the request's hash tag.
+-- KEYS: events stream, request record, driver lease, scratch stream.
+-- ARGV[1] max length, ARGV[2] done event JSON, ARGV[3] finished-stream TTL seconds, ARGV[4] record JSON, ARGV[5] record TTL seconds.
+redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
+redis.call('DEL', KEYS[3])
+redis.call('DEL', KEYS[4])
+for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local f = entry[2]
+  local head = string.sub(f[2] or '', 1, 16)
+  if head == '{"type":"error",' or head == '{"type":"done","' then
+    redis.call('XADD', KEYS[4], entry[1], unpack(f))
+  end
+end
+redis.call('RESTORE', KEYS[1], tonumber(ARGV[3]) * 1000, redis.call('DUMP', KEYS[4]), 'REPLACE')
+redis.call('DEL', KEYS[4])
+return id
