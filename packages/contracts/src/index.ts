@@ -110,3 +110,5 @@ export { WS_PROTOCOL_VERSION, WsCallIdSchema, WsRequestSchema, WS_CONTROL_PARAMS
 export type { WsCallId, WsRequest, WsControlMethod, WsServerMessage } from './ws';
 export { RequestSummarySchema } from './tools';
 export type { RequestSummary } from './tools';
+export { RequestRecordSchema, ThreadSchema, ThreadTurnSchema, PreferencesSchema, SessionContextSchema, readRecord } from './records';
+export type { RequestRecord, Thread, ThreadTurn } from './records';

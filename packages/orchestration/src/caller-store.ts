@@ -1,20 +1,8 @@
 import type { Redis } from 'ioredis';
-import { OrchestratorError, type ChatMessage, type Preferences } from '@orch/contracts';
+import { OrchestratorError, PreferencesSchema, SessionContextSchema, ThreadSchema, readRecord, type ChatMessage, type Preferences, type Thread, type ThreadTurn } from '@orch/contracts';
 import { callerKeys, threadKey } from '@orch/queue';
 
-export interface ThreadTurn {
-  role: 'user' | 'assistant';
-  content: string;
-  tool: string;
-  /** Models that wrote an assistant turn. */
-  models?: string[];
-  ts: number;
-}
-
-export interface Thread {
-  owner: string;
-  turns: ThreadTurn[];
-}
+export type { Thread, ThreadTurn };
 
 /**
  * Per-caller state in Redis (not process memory, unlike the seed's global dict): session context,
@@ -25,7 +13,7 @@ export class CallerStore {
 
   async getContext(callerId: string): Promise<Record<string, unknown>> {
     const raw = await this.opts.redis.get(callerKeys(callerId).context);
-    return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+    return readRecord(SessionContextSchema, raw) ?? {};
   }
 
   async updateContext(callerId: string, context: Record<string, unknown>, replace: boolean): Promise<Record<string, unknown>> {
@@ -38,7 +26,7 @@ export class CallerStore {
 
   async getPrefs(callerId: string): Promise<Preferences> {
     const raw = await this.opts.redis.get(callerKeys(callerId).prefs);
-    return raw ? (JSON.parse(raw) as Preferences) : {};
+    return readRecord(PreferencesSchema, raw) ?? {};
   }
 
   async setPrefs(callerId: string, prefs: Preferences | undefined): Promise<void> {
@@ -50,7 +38,7 @@ export class CallerStore {
   /** A conversation thread as stored, or undefined when unknown or expired. */
   async readThread(threadId: string): Promise<Thread | undefined> {
     const raw = await this.opts.redis.get(threadKey(threadId));
-    return raw ? (JSON.parse(raw) as Thread) : undefined;
+    return readRecord(ThreadSchema, raw);
   }
 
   /**

@@ -167,6 +167,17 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect(exact.text).not.toContain('estimated');
   });
 
+  it('records read back from Redis are parsed: a damaged one counts as missing, not as trusted data', async () => {
+    await conn.set('orch:req:{damaged1}:meta', JSON.stringify({ requestId: 'damaged1', callerId: 'local', status: 'exploded' }));
+    await conn.set('orch:req:{damaged2}:meta', '{not json');
+    for (const id of ['damaged1', 'damaged2']) {
+      const r = await orch.callTool('get_job_result', { request_id: id }, local);
+      expect(r).toMatchObject({ kind: 'error', error: { code: 'not_found' } });
+    }
+    await conn.set('orch:caller:{local}:prefs', JSON.stringify({ strategy: 'no_such_strategy' }));
+    expect(structuredOf(await orch.callTool('get_orchestrator_status', {}, local))).toMatchObject({ your_settings: {} });
+  });
+
   it('a retried streaming call\'s partial text holds only the attempt running now (issue 14.4)', async () => {
     // Attempt 1 streams 6 tokens and its connection drops; attempt 2 streams slowly.
     or.addFault({ kind: 'drop', afterTokens: 6 });

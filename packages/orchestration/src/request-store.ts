@@ -1,25 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { ErrorInfo, ModelToolOutput, RequestStatus, Strategy } from '@orch/contracts';
+import { RequestRecordSchema, readRecord, type RequestRecord } from '@orch/contracts';
 import { callerKeys, requestKeys } from '@orch/queue';
 
-export interface RequestRecord {
-  requestId: string;
-  tool: string;
-  callerId: string;
-  strategy?: Strategy;
-  status: RequestStatus;
-  createdAt: string;
-  updatedAt: string;
-  /** model key per job id, to label partial text. */
-  jobs: Record<string, string>;
-  /**
-   * The caller's prompt (files included). With the output it is the first turn of the request's
-   * conversation: a new conversation is not stored twice, its continuation reads it from here.
-   */
-  prompt?: string;
-  output?: ModelToolOutput;
-  error?: ErrorInfo;
-}
+export type { RequestRecord };
 
 /** Request records (`orch:req:{id}:meta`): readable by every front door, with the request TTL. */
 export class RequestStore {
@@ -67,12 +50,12 @@ export class RequestStore {
     const ids = await this.opts.redis.zrevrange(callerKeys(callerId).requests, 0, limit - 1);
     if (!ids.length) return [];
     const raws = await Promise.all(ids.map((id) => this.opts.redis.get(requestKeys(id).meta)));
-    return raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as RequestRecord);
+    return raws.map((r) => readRecord(RequestRecordSchema, r)).filter((r): r is RequestRecord => r !== undefined);
   }
 
   async get(requestId: string): Promise<RequestRecord | undefined> {
     const raw = await this.opts.redis.get(requestKeys(requestId).meta);
-    return raw ? (JSON.parse(raw) as RequestRecord) : undefined;
+    return readRecord(RequestRecordSchema, raw);
   }
 
   /** Marks this process as the request's driver for the next lease period. */
