@@ -49,8 +49,10 @@ try {
 
 async function main() {
   if (!existsSync(join(root, 'apps/rest-bridge/dist/main.js'))) throw new Error('the apps are not built; run `pnpm start` (it builds) or `pnpm build`');
-  // The repository's own helpers: free ports, and the fake provider of the offline demo.
-  const { APP_READY_TEXT, appScript, freePort, startFakeProvider } = await import(join(root, 'packages/testing/dist/index.js'));
+  // What each app logs when it serves, and the fake provider of the offline demo (not test code).
+  const { APP_READY_TEXT } = await import(join(root, 'packages/contracts/dist/index.js'));
+  const { startFakeProvider } = await import(join(root, 'packages/fake-provider/dist/index.js'));
+  const appScript = (name) => join(root, 'apps', name, 'dist', 'main.js');
 
   // Redis
   let redisNote;
@@ -225,6 +227,18 @@ function ping(host, port, timeoutMs) {
     s.once('error', () => done(false));
     s.once('connect', () => s.write('PING\r\n'));
     s.once('data', (d) => done(/^\+PONG|^-NOAUTH/.test(d.toString())));
+  });
+}
+
+/** A port the OS has free now (listen on 0, read it, close). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
   });
 }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { APP_READY_TEXT } from '@orch/contracts';
 import { format, parseArgs } from 'node:util';
 import { createServer, type Server } from 'node:http';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
     httpServer.requestTimeout = 0;
     httpServer.headersTimeout = 60_000;
     const port = await listenOn(httpServer, config.server.mcpHttpPort, host);
-    logger.info('MCP Streamable HTTP listening', { url: `http://${host}:${port}/mcp`, auth: config.gateway.apiKeys.length ? 'bearer keys' : 'none' });
+    logger.info(APP_READY_TEXT['mcp-gateway'], { url: `http://${host}:${port}/mcp`, auth: config.gateway.apiKeys.length ? 'bearer keys' : 'none' });
   } else {
     const caller = callerForKey(undefined, [], true)!;
     const server = createMcpServer({ orchestrator, caller, logger, progressIntervalMs, version: VERSION });

@@ -1,3 +1,4 @@
+import { APP_READY_TEXT } from '@orch/contracts';
 import { createServer } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { frontDoorHost, listenOn, openFrontDoor } from '@orch/orchestration';
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   server.requestTimeout = 0;
   const host = frontDoorHost(config, logger, 'REST bridge');
   const port = await listenOn(server, config.server.restPort, host);
-  logger.info('REST bridge listening', { url: `http://${host}:${port}`, auth: config.gateway.apiKeys.length ? 'bearer keys' : 'none' });
+  logger.info(APP_READY_TEXT['rest-bridge'], { url: `http://${host}:${port}`, auth: config.gateway.apiKeys.length ? 'bearer keys' : 'none' });
   // Metrics on an operator-chosen address of their own (a scraper on a private network, no key).
   const metrics = config.server.metricsPort
     ? await startHealthServer({ host: config.server.metricsHost, port: config.server.metricsPort, registry, isReady: () => door.redis.status === 'ready' })

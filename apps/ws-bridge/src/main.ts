@@ -1,3 +1,4 @@
+import { APP_READY_TEXT } from '@orch/contracts';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { frontDoorHost, listenOn, openFrontDoor } from '@orch/orchestration';
 import { installShutdown, startHealthServer } from '@orch/worker';
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   });
   const host = frontDoorHost(config, logger, 'WebSocket bridge');
   const port = await listenOn(bridge.server, config.server.wsPort, host);
-  logger.info('WebSocket bridge listening', { url: `ws://${host}:${port}`, auth: config.gateway.apiKeys.length ? 'bearer keys (header or auth message)' : 'none' });
+  logger.info(APP_READY_TEXT['ws-bridge'], { url: `ws://${host}:${port}`, auth: config.gateway.apiKeys.length ? 'bearer keys (header or auth message)' : 'none' });
   // Metrics on an operator-chosen address of their own (a scraper on a private network, no key).
   const metrics = config.server.metricsPort
     ? await startHealthServer({ host: config.server.metricsHost, port: config.server.metricsPort, registry, isReady: () => door.redis.status === 'ready' })

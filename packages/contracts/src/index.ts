@@ -112,3 +112,5 @@ export { RequestSummarySchema } from './tools';
 export type { RequestSummary } from './tools';
 export { RequestRecordSchema, ThreadSchema, ThreadTurnSchema, PreferencesSchema, SessionContextSchema, readRecord } from './records';
 export type { RequestRecord, Thread, ThreadTurn } from './records';
+export { APP_READY_TEXT } from './apps';
+export type { AppName } from './apps';

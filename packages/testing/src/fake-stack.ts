@@ -1,4 +1,4 @@
-import { startFakeProvider, type FakeProvider } from './fake-provider';
+import { startFakeProvider, type FakeProvider } from '@orch/fake-provider';
 import { startRedis, type RedisServerHandle } from './redis-server';
 
 export interface FakeStack {

@@ -2,12 +2,9 @@ export { startRedis, REDIS_INSTALL_HINT } from './redis-server';
 export type { RedisServerHandle, StartRedisOptions } from './redis-server';
 export { freePort } from './ports';
 export { waitFor } from './wait';
-export { startFakeProvider } from './fake-provider';
-export type { FakeProvider, FakeProviderOptions, RecordedRequest, GenerationRecord } from './fake-provider';
-export { faults } from './fake-faults';
-export type { Fault, FaultMatch, FakeFlavor } from './fake-faults';
-export { FAKE_OPENROUTER_PRICES, countPromptTokens, fakeAnswerText, fakeAnswerTokens } from './fake-completions';
-export type { Behaviour, FakePrice } from './fake-completions';
+// The fake provider has a home of its own (the offline demo uses it too); tests get it from here.
+export { startFakeProvider, faults, FAKE_OPENROUTER_PRICES, countPromptTokens, fakeAnswerText, fakeAnswerTokens } from '@orch/fake-provider';
+export type { FakeProvider, FakeProviderOptions, RecordedRequest, GenerationRecord, Fault, FaultMatch, FakeFlavor, Behaviour, FakePrice } from '@orch/fake-provider';
 export { spawnService, spawnApp, appScript, APP_READY_TEXT } from './service-process';
 export type { ServiceProcess, SpawnServiceOptions, AppName } from './service-process';
 export { startFakeStack, FAKE_KEYS } from './fake-stack';

@@ -1,3 +1,4 @@
+import { APP_READY_TEXT, type AppName } from '@orch/contracts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { waitFor } from './wait';
@@ -54,15 +55,7 @@ export async function spawnService(opts: SpawnServiceOptions): Promise<ServicePr
   return proc;
 }
 
-/** What each app logs once it serves; spawnApp waits for it. */
-export const APP_READY_TEXT = {
-  'worker-openai': 'provider worker started',
-  'worker-openrouter': 'provider worker started',
-  'rest-bridge': 'REST bridge listening',
-  'ws-bridge': 'WebSocket bridge listening',
-  'mcp-gateway': 'MCP Streamable HTTP listening',
-} as const;
-export type AppName = keyof typeof APP_READY_TEXT;
+export { APP_READY_TEXT, type AppName };
 
 /** The built entry point of an app in this repository (`apps/<name>/dist/main.js`). */
 export const appScript = (name: AppName): string => join(__dirname, '..', '..', '..', 'apps', name, 'dist', 'main.js');

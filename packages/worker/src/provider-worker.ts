@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import pRetry from 'p-retry';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import {
+  APP_READY_TEXT,
   ModelCallPayloadSchema,
   OrchestratorError,
   failureReason,
@@ -318,7 +319,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
           registry: metrics.registry,
           isReady,
         });
-  logger.info('provider worker started', {
+  logger.info(APP_READY_TEXT[`worker-${queue}`], {
     queue: queueName(queue),
     models: modelsOnQueue(config, queue),
     concurrency: config.worker.concurrency,
