@@ -1,0 +1,92 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { PassThrough } from 'node:stream';
+import { createLogger } from '@orch/logging';
+import type { Orchestrator, ToolResult } from '@orch/orchestration';
+import { createRestApp } from './app';
+
+/**
+ * The REST routes in-process, over an orchestrator stand-in: how each kind of tool answer (done,
+ * running, error, a request that ended failed) maps to a status and a body, in one place. The
+ * whole-stack tests in test/ drive the same routes over real processes.
+ */
+describe('REST routes in-process', () => {
+  let server: Server;
+  let base = '';
+  let next: ToolResult;
+  const calls: Array<{ tool: string; args: unknown; syncWaitMs: number | undefined }> = [];
+
+  beforeAll(async () => {
+    const orchestrator = {
+      callTool: async (tool: string, args: unknown, _caller: unknown, opts: { syncWaitMs?: number }) => {
+        calls.push({ tool, args, syncWaitMs: opts.syncWaitMs });
+        return next;
+      },
+    } as unknown as Orchestrator;
+    const app = createRestApp({
+      orchestrator,
+      logger: createLogger({ service: 'test', stream: new PassThrough(), level: 'error' }),
+      apiKeys: [],
+      allowedOrigins: [],
+      allowedHosts: [],
+      syncWaitMs: 1234,
+      isReady: async () => true,
+    });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('done → 200 with the output; the seed form POST /mcp {method, params} too', async () => {
+    next = { kind: 'done', tool: 'list_models', structured: { models: [] }, text: '', failed: false };
+    for (const res of [await post('/mcp/list_models', {}), await post('/mcp', { method: 'list_models', params: {} })]) {
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ success: true, tool: 'list_models', result: { models: [] } });
+    }
+    expect(calls.at(-1)).toEqual({ tool: 'list_models', args: {}, syncWaitMs: 1234 });
+  });
+
+  it('running → 202 with Location and the links to follow it; ?wait=false asks for it at once', async () => {
+    next = { kind: 'running', tool: 'think_deeper', structured: { status: 'running' }, text: '', requestId: 'req1' };
+    const res = await post('/mcp/think_deeper?wait=false', { problem: 'x' });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('location')).toBe('/requests/req1');
+    expect(await res.json()).toMatchObject({ success: true, request_id: 'req1', status: 'running', links: { events: '/requests/req1/events' } });
+    expect(calls.at(-1)!.syncWaitMs).toBe(0);
+  });
+
+  it.each([
+    ['invalid_arguments', 400],
+    ['unknown_tool', 404],
+    ['budget_exceeded', 402],
+    ['rate_limited', 429],
+    ['unavailable', 503],
+    ['provider_timeout', 504],
+  ] as const)('error %s → %i with the error body, and Retry-After where it applies', async (code, status) => {
+    next = { kind: 'error', tool: 'x', error: { code, message: `m ${code}`, retryable: code === 'rate_limited' || code === 'unavailable', details: { retry_after_seconds: 7 } }, text: '' };
+    const res = await post('/mcp/x', {});
+    expect(res.status).toBe(status);
+    expect(await res.json()).toMatchObject({ success: false, error: { code, message: `m ${code}` } });
+    expect(res.headers.get('retry-after')).toBe(code === 'rate_limited' || code === 'unavailable' ? '7' : null);
+  });
+
+  it('a request that ended failed → its error\'s status, with the output beside it', async () => {
+    const output = { request_id: 'r2', status: 'failed', error: { code: 'provider_quota', message: 'out of credits', retryable: false } };
+    next = { kind: 'done', tool: 'query_specific_model', structured: output, text: '', failed: true, requestId: 'r2' };
+    const res = await post('/mcp/query_specific_model', { model: 'm', description: 'd' });
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ success: false, error: { code: 'provider_quota' }, result: { request_id: 'r2' } });
+  });
+
+  it('a body that is not JSON, or too deep, is 400 without reaching the orchestrator', async () => {
+    const before = calls.length;
+    const bad = await fetch(`${base}/mcp/list_models`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
+    expect(bad.status).toBe(400);
+    const deep = await fetch(`${base}/mcp/list_models`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `${'['.repeat(100)}${']'.repeat(100)}` });
+    expect(deep.status).toBe(400);
+    expect(calls.length).toBe(before);
+  });
+});

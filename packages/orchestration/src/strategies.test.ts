@@ -1,0 +1,101 @@
+import type { ChatMessage, ModelCallResult } from '@orch/contracts';
+import type { CallOutcome } from './job-waiter';
+import { runStrategy, type CallSpec, type Exec, type StrategyInput } from './strategies';
+
+/**
+ * The strategies' decisions, unit-tested through a fake Exec: which calls they make, in which shape
+ * (single or flow), with which prompts, and when they stop. No queue, no Redis, no provider.
+ */
+const messages: ChatMessage[] = [
+  { role: 'system', content: 'You are consulted.' },
+  { role: 'user', content: 'Pick a queue' },
+];
+
+function answer(model: string, text: string, index = 0): CallOutcome {
+  const result = { requestId: 'r', callIndex: index, jobId: `r.${index}`, model, modelId: model, provider: 'p', text, finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2, cachedTokens: 0, reasoningTokens: 0 }, costUsd: 0, costSource: 'computed', streamed: true, latencyMs: 1, attempt: 1 } as ModelCallResult;
+  return { jobId: `r.${index}`, model, result };
+}
+
+/** An Exec whose models answer with `reply(model, call)`; it records every call. */
+function fakeExec(reply: (model: string, call: CallSpec, round: number) => string) {
+  const calls: Array<{ kind: 'single' | 'child' | 'parent'; model: string; messages: ChatMessage[] }> = [];
+  const progress: string[] = [];
+  let flows = 0;
+  const exec: Exec = {
+    single: async (call) => {
+      calls.push({ kind: 'single', ...call });
+      return answer(call.model, reply(call.model, call, 1));
+    },
+    flow: async (children, parent) => {
+      flows++;
+      for (const c of children) calls.push({ kind: 'child', ...c });
+      calls.push({ kind: 'parent', model: parent.model, messages: parent.messages });
+      return { children: children.map((c, i) => answer(c.model, reply(c.model, c, flows), i)), parent: answer(parent.model, reply(`${parent.model}#parent`, parent, flows), 99) };
+    },
+    progress: (m) => progress.push(m),
+  };
+  return { exec, calls, progress };
+}
+
+const base: StrategyInput = {
+  strategy: 'single',
+  models: ['gemini_pro', 'o3_architect'],
+  messages,
+  synthesisModel: 'gemini_pro',
+  judgeModel: 'gemini_pro',
+  firstModel: 'gemini_pro',
+  requireConsensus: false,
+  maxRounds: 2,
+  compareApproaches: false,
+  complex: false,
+};
+
+describe('runStrategy through a fake Exec', () => {
+  it('single: one call to the first model, the prompt unchanged', async () => {
+    const { exec, calls } = fakeExec(() => 'ok');
+    const out = await runStrategy({ ...base, strategy: 'single' }, exec);
+    expect(calls).toEqual([{ kind: 'single', model: 'gemini_pro', messages }]);
+    expect(out).toMatchObject({ rounds: 1, answers: [{ round: 1 }] });
+  });
+
+  it('external_enhancement: every model in one flow, then the synthesis model over their answers', async () => {
+    const { exec, calls } = fakeExec((m) => `answer of ${m}`);
+    const out = await runStrategy({ ...base, strategy: 'external_enhancement' }, exec);
+    expect(calls.map((c) => `${c.kind}:${c.model}`)).toEqual(['child:gemini_pro', 'child:o3_architect', 'parent:gemini_pro']);
+    expect(out.synthesis).toMatchObject({ role: 'synthesis' });
+    expect(out.answers).toHaveLength(2);
+  });
+
+  it('max_quality_council with require_consensus: a second round where each model sees the others, then stops at agreement', async () => {
+    const { exec, calls, progress } = fakeExec((m, _c, round) => (m.endsWith('#parent') ? (round === 1 ? 'Split.\nVERDICT: DISAGREE' : 'Aligned.\nVERDICT: AGREE') : `${m} says ${round === 1 ? 'Kafka' : 'Redis'}`));
+    const out = await runStrategy({ ...base, strategy: 'max_quality_council', requireConsensus: true, maxRounds: 3 }, exec);
+    expect(out).toMatchObject({ rounds: 2, agreement: 'agree', synthesis: { role: 'judge' } });
+    expect(out.answers.map((a) => a.round)).toEqual([1, 1, 2, 2]);
+    // Round 2: o3 sees its own answer as the assistant turn and gemini's among the others.
+    const o3Round2 = calls.filter((c) => c.kind === 'child' && c.model === 'o3_architect')[1]!;
+    expect(o3Round2.messages.at(-2)).toEqual({ role: 'assistant', content: 'o3_architect says Kafka' });
+    expect(o3Round2.messages.at(-1)!.content).toContain('gemini_pro says Kafka');
+    expect(progress).toHaveLength(1);
+  });
+
+  it('max_quality_council without require_consensus: one round, whatever the verdict', async () => {
+    const { exec } = fakeExec((m) => (m.endsWith('#parent') ? 'VERDICT: DISAGREE' : 'x'));
+    const out = await runStrategy({ ...base, strategy: 'max_quality_council' }, exec);
+    expect(out).toMatchObject({ rounds: 1, agreement: 'disagree' });
+  });
+
+  it('progressive_deep_dive: stays with the first model when it is sure and the task simple; escalates when unsure', async () => {
+    const sure = fakeExec(() => 'Use Redis streams.\nCONFIDENCE: high');
+    expect(await runStrategy({ ...base, strategy: 'progressive_deep_dive' }, sure.exec)).toMatchObject({ escalated: false, rounds: 1 });
+    expect(sure.calls).toHaveLength(1);
+
+    const unsure = fakeExec((m) => (m === 'gemini_pro' ? 'Maybe.\nCONFIDENCE: low' : 'x'));
+    const out = await runStrategy({ ...base, strategy: 'progressive_deep_dive' }, unsure.exec);
+    expect(out).toMatchObject({ escalated: true, rounds: 2, synthesis: { role: 'synthesis' } });
+    expect(unsure.calls.map((c) => `${c.kind}:${c.model}`)).toEqual(['single:gemini_pro', 'child:o3_architect', 'parent:gemini_pro']);
+    expect(unsure.progress[0]).toContain('unsure');
+
+    const complex = fakeExec(() => 'Sure.\nCONFIDENCE: high');
+    expect(await runStrategy({ ...base, strategy: 'progressive_deep_dive', complex: true }, complex.exec)).toMatchObject({ escalated: true });
+  });
+});
