@@ -16,7 +16,7 @@ import {
 } from '@orch/contracts';
 import { enabledModelKeys, ledgerRetention, resolveModel, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
-import { EventHub, ProviderQueues, RequestEvents, cancelRequest, requestKeys, type Subscription } from '@orch/queue';
+import { EventHub, ProviderQueues, RequestEvents, cancelRequest, type Subscription } from '@orch/queue';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Ledger } from '@orch/ledger';
 import { analyzeTask } from './analyze';
@@ -26,6 +26,7 @@ import { SYSTEM_PROMPT, withSessionContext } from './prompts';
 import { renderModelOutput } from './render';
 import { RequestStore, type RequestRecord } from './request-store';
 import { CANCELLED, RequestDriver } from './request-driver';
+import { RequestViews } from './request-views';
 import { TOOLS, type Caller, type PromptContext, type ToolHost, type ToolResult } from './tools';
 import type { ModelTool } from './tools/tool';
 
@@ -95,6 +96,7 @@ export class Orchestrator implements ToolHost {
   private readonly limiter: RateLimiterRedis | undefined;
   private readonly queueConnection: Redis;
   private sharedHub: { hub: EventHub; connection: Redis } | undefined;
+  private readonly views: RequestViews;
 
   constructor(opts: OrchestratorOptions) {
     this.config = opts.config;
@@ -124,6 +126,7 @@ export class Orchestrator implements ToolHost {
       callers: this.callers,
       owner: this.owner,
     });
+    this.views = new RequestViews({ redis: opts.redis, events: this.events, requests: this.requests, hub: () => this.hub, assertRedisReachable: () => this.assertRedisReachable() });
     this.driverStarted = this.driver.start().catch((err: unknown) => {
       this.logger.error('request driver did not start', { err: (err as Error).message });
     });
@@ -303,94 +306,25 @@ export class Orchestrator implements ToolHost {
     return { kind: 'done', tool, structured: output, text: renderModelOutput(output), failed: output.status === 'failed' || output.status === 'cancelled', requestId };
   }
 
-  /**
-   * Follows a request's events after `after` (SSE, WebSocket). Given the request's `record` as just
-   * read, a request that ended more than `finishedEventsTtlSeconds` ago (its stream is gone) has its
-   * `done` told from the record, so every follower, however late, gets one consistent end.
-   */
+  /** Follows a request's events (SSE, WebSocket); see RequestViews.follow. */
   follow(requestId: string, after: string, deliver: (e: StoredRequestEvent) => void, onError?: (err: Error) => void, record?: RequestRecord): Subscription {
-    let ended = false;
-    const once = (e: StoredRequestEvent) => {
-      if (e.type === 'done') {
-        if (ended) return;
-        ended = true;
-      }
-      deliver(e);
-    };
-    const sub = this.hub.subscribe(requestId, after, once, onError);
-    if (record && record.status !== 'running') {
-      void this.redis
-        .exists(requestKeys(requestId).events)
-        .then((n) => {
-          if (n !== 0) return;
-          const status = record.status as 'completed' | 'failed' | 'cancelled';
-          const ts = Date.parse(record.updatedAt) || Date.now();
-          once({ id: `${ts}-0`, type: 'done', requestId, status, ts, ...(record.error ? { error: record.error } : {}) });
-        })
-        .catch(() => undefined);
-    }
-    return sub;
+    return this.views.follow(requestId, after, deliver, onError, record);
   }
 
-  /** The caller's request record; `not_found` when it is unknown, expired or another caller's. */
-  async ownRequest(requestId: string, caller: Caller): Promise<RequestRecord> {
-    this.assertRedisReachable();
-    const record = await this.requests.get(requestId);
-    if (!record || record.callerId !== caller.id) throw new OrchestratorError('not_found', `request_id: no request ${requestId} (it may have expired)`, { details: { field: 'request_id' } });
-    return record;
+  ownRequest(requestId: string, caller: Caller): Promise<RequestRecord> {
+    return this.views.ownRequest(requestId, caller);
   }
 
-  /** Status, partial text and result of a request; waits up to `waitMs` for it to end. */
-  async getRequest(requestId: string, caller: Caller, waitMs = 0, signal?: AbortSignal): Promise<JobResultOutput> {
-    let record = await this.ownRequest(requestId, caller);
-    if (record.status === 'running' && waitMs > 0) {
-      await this.waitForDone(requestId, waitMs, signal);
-      record = (await this.requests.get(requestId)) ?? record;
-    }
-    if (record.status === 'running' && !(await this.requests.driverAlive(requestId))) {
-      record.status = 'failed';
-      record.error = { code: 'internal', message: 'The process running this request stopped before it finished; its model calls may still have completed and been billed', retryable: true };
-    }
-    const partial: JobResultOutput['partial'] = [];
-    if (record.status === 'running') {
-      const byJob = new Map<string, string>();
-      for (const e of await this.events.read(requestId, '0-0', 10_000)) {
-        // Each attempt (a retry, or a run again after a worker died) starts its text over.
-        if (e.type === 'progress' && e.stage === 'started' && e.jobId) byJob.delete(e.jobId);
-        else if (e.type === 'partial' && e.jobId) byJob.set(e.jobId, (byJob.get(e.jobId) ?? '') + e.delta);
-        // A finished call's answer is its result (a plain, non-streamed answer has no partials at all).
-        else if (e.type === 'result' && e.jobId) byJob.set(e.jobId, e.result.text);
-      }
-      for (const [jobId, text] of byJob) partial.push({ model: record.jobs[jobId] ?? jobId, text });
-    }
-    return {
-      request_id: requestId,
-      tool: record.tool,
-      status: record.status,
-      created_at: record.createdAt,
-      updated_at: record.updatedAt,
-      partial,
-      ...(record.output && record.status !== 'running' ? { output: record.output } : {}),
-      ...(record.error ? { error: record.error } : {}),
-    };
+  getRequest(requestId: string, caller: Caller, waitMs = 0, signal?: AbortSignal): Promise<JobResultOutput> {
+    return this.views.getRequest(requestId, caller, waitMs, signal);
   }
 
-  /** Resolves when the request's `done` event arrives, `waitMs` passes or `signal` aborts. */
+  listRequests(caller: Caller, limit = 20): Promise<RequestSummary[]> {
+    return this.views.listRequests(caller, limit);
+  }
+
   private waitForDone(requestId: string, waitMs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const finish = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', finish);
-        sub.close();
-        resolve();
-      };
-      const sub = this.hub.subscribe(requestId, '0-0', (e) => {
-        if (e.type === 'done') finish();
-      });
-      const timer = setTimeout(finish, waitMs);
-      signal?.addEventListener('abort', finish, { once: true });
-    });
+    return this.views.waitForDone(requestId, waitMs, signal);
   }
 
   /** Cancels a request: queued calls are dropped, running ones aborted, the driver stopped. */
@@ -411,22 +345,6 @@ export class Orchestrator implements ToolHost {
     }
     this.logger.info('request cancelled', { requestId });
     return { request_id: requestId, status: 'cancelled', cancelled: true };
-  }
-
-  /** The caller's recent requests, newest first. */
-  async listRequests(caller: Caller, limit = 20): Promise<RequestSummary[]> {
-    const records = await this.requests.listForCaller(caller.id, limit);
-    return records.map((r) => ({
-      request_id: r.requestId,
-      tool: r.tool,
-      status: r.status,
-      ...(r.strategy ? { strategy: r.strategy } : {}),
-      created_at: r.createdAt,
-      updated_at: r.updatedAt,
-      models: r.output?.totals.models ?? [...new Set(Object.values(r.jobs))],
-      cost_usd: r.output?.totals.cost_usd ?? 0,
-      ...(r.error ? { error: r.error } : {}),
-    }));
   }
 
   /** Requests this process is driving. */

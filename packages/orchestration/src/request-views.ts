@@ -1,0 +1,129 @@
+import type { Redis } from 'ioredis';
+import { OrchestratorError, type JobResultOutput, type RequestSummary, type StoredRequestEvent } from '@orch/contracts';
+import { requestKeys, type EventHub, type RequestEvents, type Subscription } from '@orch/queue';
+import type { RequestRecord, RequestStore } from './request-store';
+import type { Caller } from './tools';
+
+export interface RequestViewsDeps {
+  redis: Redis;
+  events: RequestEvents;
+  requests: RequestStore;
+  /** The process's shared event reader. */
+  hub: () => EventHub;
+  /** Throws `unavailable` while Redis is away. */
+  assertRedisReachable: () => void;
+}
+
+/**
+ * How a request is read by its caller from any front door: its record, its status with the text
+ * written so far, its events to follow, the caller's list, and waiting for its end.
+ */
+export class RequestViews {
+  constructor(private readonly deps: RequestViewsDeps) {}
+
+  /**
+   * Follows a request's events after `after` (SSE, WebSocket). Given the request's `record` as just
+   * read, a request that ended more than `finishedEventsTtlSeconds` ago (its stream is gone) has its
+   * `done` told from the record, so every follower, however late, gets one consistent end.
+   */
+  follow(requestId: string, after: string, deliver: (e: StoredRequestEvent) => void, onError?: (err: Error) => void, record?: RequestRecord): Subscription {
+    let ended = false;
+    const once = (e: StoredRequestEvent) => {
+      if (e.type === 'done') {
+        if (ended) return;
+        ended = true;
+      }
+      deliver(e);
+    };
+    const sub = this.deps.hub().subscribe(requestId, after, once, onError);
+    if (record && record.status !== 'running') {
+      void this.deps.redis
+        .exists(requestKeys(requestId).events)
+        .then((n) => {
+          if (n !== 0) return;
+          const status = record.status as 'completed' | 'failed' | 'cancelled';
+          const ts = Date.parse(record.updatedAt) || Date.now();
+          once({ id: `${ts}-0`, type: 'done', requestId, status, ts, ...(record.error ? { error: record.error } : {}) });
+        })
+        .catch(() => undefined);
+    }
+    return sub;
+  }
+
+  /** The caller's request record; `not_found` when it is unknown, expired or another caller's. */
+  async ownRequest(requestId: string, caller: Caller): Promise<RequestRecord> {
+    this.deps.assertRedisReachable();
+    const record = await this.deps.requests.get(requestId);
+    if (!record || record.callerId !== caller.id) throw new OrchestratorError('not_found', `request_id: no request ${requestId} (it may have expired)`, { details: { field: 'request_id' } });
+    return record;
+  }
+
+  /** Status, partial text and result of a request; waits up to `waitMs` for it to end. */
+  async getRequest(requestId: string, caller: Caller, waitMs = 0, signal?: AbortSignal): Promise<JobResultOutput> {
+    let record = await this.ownRequest(requestId, caller);
+    if (record.status === 'running' && waitMs > 0) {
+      await this.waitForDone(requestId, waitMs, signal);
+      record = (await this.deps.requests.get(requestId)) ?? record;
+    }
+    if (record.status === 'running' && !(await this.deps.requests.driverAlive(requestId))) {
+      record.status = 'failed';
+      record.error = { code: 'internal', message: 'The process running this request stopped before it finished; its model calls may still have completed and been billed', retryable: true };
+    }
+    const partial: JobResultOutput['partial'] = [];
+    if (record.status === 'running') {
+      const byJob = new Map<string, string>();
+      for (const e of await this.deps.events.read(requestId, '0-0', 10_000)) {
+        // Each attempt (a retry, or a run again after a worker died) starts its text over.
+        if (e.type === 'progress' && e.stage === 'started' && e.jobId) byJob.delete(e.jobId);
+        else if (e.type === 'partial' && e.jobId) byJob.set(e.jobId, (byJob.get(e.jobId) ?? '') + e.delta);
+        // A finished call's answer is its result (a plain, non-streamed answer has no partials at all).
+        else if (e.type === 'result' && e.jobId) byJob.set(e.jobId, e.result.text);
+      }
+      for (const [jobId, text] of byJob) partial.push({ model: record.jobs[jobId] ?? jobId, text });
+    }
+    return {
+      request_id: requestId,
+      tool: record.tool,
+      status: record.status,
+      created_at: record.createdAt,
+      updated_at: record.updatedAt,
+      partial,
+      ...(record.output && record.status !== 'running' ? { output: record.output } : {}),
+      ...(record.error ? { error: record.error } : {}),
+    };
+  }
+
+  /** Resolves when the request's `done` event arrives, `waitMs` passes or `signal` aborts. */
+  waitForDone(requestId: string, waitMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const finish = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', finish);
+        sub.close();
+        resolve();
+      };
+      const sub = this.deps.hub().subscribe(requestId, '0-0', (e) => {
+        if (e.type === 'done') finish();
+      });
+      const timer = setTimeout(finish, waitMs);
+      signal?.addEventListener('abort', finish, { once: true });
+    });
+  }
+
+  /** The caller's recent requests, newest first. */
+  async listRequests(caller: Caller, limit = 20): Promise<RequestSummary[]> {
+    const records = await this.deps.requests.listForCaller(caller.id, limit);
+    return records.map((r) => ({
+      request_id: r.requestId,
+      tool: r.tool,
+      status: r.status,
+      ...(r.strategy ? { strategy: r.strategy } : {}),
+      created_at: r.createdAt,
+      updated_at: r.updatedAt,
+      models: r.output?.totals.models ?? [...new Set(Object.values(r.jobs))],
+      cost_usd: r.output?.totals.cost_usd ?? 0,
+      ...(r.error ? { error: r.error } : {}),
+    }));
+  }
+}
