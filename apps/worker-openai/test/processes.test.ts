@@ -142,10 +142,12 @@ describe('worker-openai as separate processes', () => {
       // The worker tried to book it and could not (it keeps the answer; before the fix it failed the call).
       await waitFor(() => /could not book the call|model call failed/.test(p.output().stdout + p.output().stderr), { timeoutMs: 10_000, what: 'a failed booking' });
       own = await startRedis({ appendOnly: true, dir, port: own.port });
-      const job = await waitFor(async () => {
-        const j = await ownQueues.queueForModel('o3_architect').getJob(`${requestId}.0`);
-        return j && (await j.getState()) === 'completed' ? j : undefined;
-      }, { timeoutMs: 20_000, what: 'the job completed' });
+      // Read the job once it is completed (a job read while active has no return value yet).
+      const queue = ownQueues.queueForModel('o3_architect');
+      const job = await waitFor(async () => ((await queue.getJobState(`${requestId}.0`)) === 'completed' ? queue.getJob(`${requestId}.0`) : undefined), {
+        timeoutMs: 20_000,
+        what: 'the job completed',
+      });
       expect(job.returnvalue).toMatchObject({ requestId, worker: expect.stringMatching(new RegExp(`/${p.pid}$`)) });
       expect(oa.requests).toHaveLength(1);
       // And it was booked at its cost once Redis was back: not left reserved (and later booked at
