@@ -6,3 +6,5 @@ export { worstCaseCost, countPromptTokens, countO200kTokens } from './estimate';
 export type { CostEstimate, PromptCount } from './estimate';
 export { dayOf, dayEndsAt } from './day';
 export { toNano, toUsd, NANO_PER_USD } from './money';
+export { ledgerKeys } from './keys';
+export type { LedgerKeys } from './keys';

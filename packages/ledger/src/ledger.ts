@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { BudgetExceededError } from './budget-error';
 import { dayEndsAt, dayOf } from './day';
 import { toNano, toNanoCeil, toUsd } from './money';
+import { ledgerKeys, type LedgerKeys } from './keys';
 import { defineLedgerScripts, type LedgerRedis } from './scripts';
 
 export interface LedgerLimits {
@@ -99,7 +100,7 @@ export const SPEND_RETENTION = { daySeconds: 400 * DAY, requestSeconds: DAY };
 export class Ledger {
   readonly limits: LedgerLimits;
   private readonly redis: LedgerRedis;
-  private readonly prefix: string;
+  private readonly k: LedgerKeys;
   private readonly leaseMs: number;
   private readonly now: () => number;
   private readonly onWarning: LedgerOptions['onWarning'];
@@ -108,7 +109,7 @@ export class Ledger {
   constructor(opts: LedgerOptions) {
     this.redis = defineLedgerScripts(opts.redis);
     this.limits = opts.limits;
-    this.prefix = `${opts.keyPrefix ?? '{ledger}'}:`;
+    this.k = ledgerKeys(opts.keyPrefix ?? '{ledger}');
     this.leaseMs = opts.leaseMs ?? 60_000;
     this.now = opts.now ?? Date.now;
     this.onWarning = opts.onWarning;
@@ -124,18 +125,16 @@ export class Ledger {
   }
 
   private keys(day: string, requestId: string, member?: string) {
-    const p = this.prefix;
+    const k = this.k;
     return {
-      day: `${p}day:${day}`,
-      dayModels: `${p}day:${day}:models`,
-      dayProviders: `${p}day:${day}:providers`,
-      /** Sorted set: the day's requests with spend, by time of their last spend (trimmed to the request retention). */
-      dayRequests: `${p}day:${day}:spend-index`,
-      /** Per-request totals; also holds the `done:<member>` markers of its finished attempts. */
-      req: `${p}req:${requestId}`,
-      res: `${p}res:${member}`,
-      leases: `${p}leases`,
-      warned: `${p}warned:${day}`,
+      day: k.day(day),
+      dayModels: k.dayModels(day),
+      dayProviders: k.dayProviders(day),
+      dayRequests: k.dayRequests(day),
+      req: k.req(requestId),
+      res: k.res(member ?? ''),
+      leases: k.leases,
+      warned: k.warned(day),
     };
   }
 
@@ -204,11 +203,11 @@ export class Ledger {
    * have billed them); a late settle or release corrects them. Safe to call from every worker.
    */
   async reap(max = 500): Promise<number> {
-    return Number(await this.redis.ledgerReap(`${this.prefix}leases`, this.now(), max, this.prefix, this.ttl.day, this.ttl.request));
+    return Number(await this.redis.ledgerReap(this.k.leases, this.now(), max, this.ttl.day, this.ttl.request, ...this.k.reapLayout));
   }
 
   async requestSpend(requestId: string): Promise<SpendTotals> {
-    const [spent, reserved] = await this.redis.hmget(`${this.prefix}req:${requestId}`, 'spent', 'reserved');
+    const [spent, reserved] = await this.redis.hmget(this.k.req(requestId), 'spent', 'reserved');
     return { spentUsd: toUsd(Number(spent ?? 0)), reservedUsd: toUsd(Number(reserved ?? 0)) };
   }
 
@@ -234,7 +233,7 @@ export class Ledger {
     const [totals, models, providers] = results.slice(0, 3) as Array<Record<string, string>>;
     const ids = results[3] as string[];
     const total = Number(results[4] ?? 0);
-    const perRequest = ids.length ? await Promise.all(ids.map((id) => this.redis.hget(`${this.prefix}req:${id}`, 'spent'))) : [];
+    const perRequest = ids.length ? await Promise.all(ids.map((id) => this.redis.hget(this.k.req(id), 'spent'))) : [];
     const requests: Record<string, string> = {};
     ids.forEach((id, i) => (requests[id] = perRequest[i] ?? '0'));
     const nextCursor = offset + ids.length < total && ids.length ? String(offset + ids.length) : '0';

@@ -6,8 +6,10 @@
   worker on a timer; safe to run concurrently.
 
   KEYS[1] leases zset
-  ARGV[1] now (epoch ms)   ARGV[2] most to reap in one call   ARGV[3] key prefix, e.g. "{ledger}:"
-  ARGV[4] day record TTL (s)   ARGV[5] request record TTL (s)
+  ARGV[1] now (epoch ms)   ARGV[2] most to reap in one call
+  ARGV[3] day record TTL (s)   ARGV[4] request record TTL (s)
+  ARGV[5..10] the key layout (keys.ts, reapLayout): reservation prefix, day prefix, request prefix,
+              then the day's models, providers and spend-index suffixes
 
   The reservation, day and request keys are derived from the member and the reservation's fields;
   they share KEYS[1]'s hash tag, so this stays in one Redis Cluster slot. The request totals hash
@@ -18,12 +20,13 @@
 local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local reaped = 0
 for _, member in ipairs(members) do
-  local resKey = ARGV[3] .. 'res:' .. member
+  local resKey = ARGV[5] .. member
   local r = redis.call('HMGET', resKey, 'est', 'day', 'requestId', 'model', 'provider')
   if r[1] then
     local est = tonumber(r[1])
-    local dayKey = ARGV[3] .. 'day:' .. r[2]
-    local reqKey = ARGV[3] .. 'req:' .. r[3]
+    local dayKey = ARGV[6] .. r[2]
+    local reqKey = ARGV[7] .. r[3]
+    local models, providers, index = dayKey .. ARGV[8], dayKey .. ARGV[9], dayKey .. ARGV[10]
     redis.call('HINCRBY', dayKey, 'reserved', 0 - est)
     redis.call('HINCRBY', dayKey, 'reaped', 1)
     redis.call('HINCRBY', reqKey, 'reserved', 0 - est)
@@ -32,12 +35,12 @@ for _, member in ipairs(members) do
       redis.call('HINCRBY', dayKey, 'estimated', est)
       redis.call('HINCRBY', reqKey, 'spent', est)
       redis.call('HSET', reqKey, 'reaped:' .. member, est)
-      if r[4] then redis.call('HINCRBY', dayKey .. ':models', r[4], est) end
-      if r[5] then redis.call('HINCRBY', dayKey .. ':providers', r[5], est) end
-      redis.call('ZADD', dayKey .. ':spend-index', ARGV[1], r[3])
-      for _, k in ipairs({dayKey .. ':models', dayKey .. ':providers'}) do redis.call('EXPIRE', k, ARGV[4]) end
-      redis.call('EXPIRE', dayKey .. ':spend-index', ARGV[5])
-      redis.call('EXPIRE', reqKey, ARGV[5])
+      if r[4] then redis.call('HINCRBY', models, r[4], est) end
+      if r[5] then redis.call('HINCRBY', providers, r[5], est) end
+      redis.call('ZADD', index, ARGV[1], r[3])
+      for _, k in ipairs({models, providers}) do redis.call('EXPIRE', k, ARGV[3]) end
+      redis.call('EXPIRE', index, ARGV[4])
+      redis.call('EXPIRE', reqKey, ARGV[4])
     end
     redis.call('DEL', resKey)
     reaped = reaped + 1
