@@ -114,3 +114,5 @@ export { RequestRecordSchema, ThreadSchema, ThreadTurnSchema, PreferencesSchema,
 export type { RequestRecord, Thread, ThreadTurn } from './records';
 export { APP_READY_TEXT } from './apps';
 export type { AppName } from './apps';
+export { ABORT_REASON } from './abort';
+export type { AbortReason } from './abort';

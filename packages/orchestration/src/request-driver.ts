@@ -1,6 +1,7 @@
 import { Queue, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  ABORT_REASON,
   DriveRequestPayloadSchema,
   JOB_NAMES,
   REQUEST_QUEUE_NAME,
@@ -39,9 +40,6 @@ export interface RequestDriverDeps {
 
 /** The error of a request its caller cancelled. */
 export const CANCELLED: ErrorInfo = { code: 'cancelled', message: 'The request was cancelled by its caller', retryable: false };
-
-/** Abort reason when this process stops: the request is handed to another driver, not ended. */
-const SHUTDOWN = 'shutdown';
 
 /** A finished request's answer as one assistant turn: the synthesis, or the answers labelled by model. */
 export function answerText(output: ModelToolOutput): string {
@@ -82,7 +80,7 @@ export class RequestDriver {
     this.subscriber = this.deps.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false, connectionName: 'request-cancel' });
     this.subscriber.on('error', () => undefined);
     this.workerConnection.on('error', () => undefined);
-    await subscribeCancellations(this.subscriber, (requestId) => this.local.get(requestId)?.ctrl.abort('cancelled'));
+    await subscribeCancellations(this.subscriber, (requestId) => this.local.get(requestId)?.ctrl.abort(ABORT_REASON.cancelled));
     this.worker = new Worker<DriveRequestPayload>(REQUEST_QUEUE_NAME, (job, token, signal) => this.process(job, token, signal), {
       connection: this.workerConnection,
       prefix: config.queue.prefix,
@@ -108,7 +106,7 @@ export class RequestDriver {
   async cancelLocal(requestId: string): Promise<boolean> {
     const local = this.local.get(requestId);
     if (!local) return false;
-    local.ctrl.abort('cancelled');
+    local.ctrl.abort(ABORT_REASON.cancelled);
     await local.done;
     return true;
   }
@@ -124,7 +122,7 @@ export class RequestDriver {
    */
   async close(graceMs: number): Promise<void> {
     const handBack = setTimeout(() => {
-      for (const l of this.local.values()) l.ctrl.abort(SHUTDOWN);
+      for (const l of this.local.values()) l.ctrl.abort(ABORT_REASON.shutdown);
     }, graceMs);
     try {
       await this.worker?.close();
@@ -147,9 +145,9 @@ export class RequestDriver {
     // Gone (expired) or already ended (its driver died after writing the end): nothing to do.
     if (!record || record.status !== 'running') return;
     const ctrl = new AbortController();
-    const onStop = () => ctrl.abort(SHUTDOWN);
+    const onStop = () => ctrl.abort(ABORT_REASON.shutdown);
     signal?.addEventListener('abort', onStop, { once: true });
-    if (await isCancelled(this.deps.redis, p.requestId)) ctrl.abort('cancelled');
+    if (await isCancelled(this.deps.redis, p.requestId)) ctrl.abort(ABORT_REASON.cancelled);
     if (job.stalledCounter > 0) this.deps.logger.warn('taking over a request whose driver stopped', { requestId: p.requestId, stalled: job.stalledCounter });
     const done = this.drive(record, p, ctrl);
     this.local.set(p.requestId, { ctrl, done });
@@ -159,7 +157,7 @@ export class RequestDriver {
       this.local.delete(p.requestId);
       signal?.removeEventListener('abort', onStop);
     }
-    if (ctrl.signal.reason === SHUTDOWN && token) {
+    if (ctrl.signal.reason === ABORT_REASON.shutdown && token) {
       // Hand the request over: another process drives it from the top, replaying finished calls.
       await job.moveToWait(token);
       throw new WaitingError();
@@ -246,7 +244,7 @@ export class RequestDriver {
       }
     } catch (err) {
       // This process is stopping: leave the record running; readers see the driver lease lapse.
-      if (ctrl.signal.reason === SHUTDOWN) return;
+      if (ctrl.signal.reason === ABORT_REASON.shutdown) return;
       const aborted = ctrl.signal.aborted;
       record.status = aborted ? 'cancelled' : 'failed';
       record.error = aborted ? CANCELLED : toErrorInfo(err);

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import pRetry from 'p-retry';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import {
+  ABORT_REASON,
   APP_READY_TEXT,
   ModelCallPayloadSchema,
   OrchestratorError,
@@ -55,9 +56,6 @@ export interface ProviderWorker {
   close(): Promise<void>;
 }
 
-/** Abort reason used when the process must stop: the job goes back to the queue, not to failed. */
-const SHUTDOWN = 'shutdown';
-
 /**
  * Starts the provider-worker runtime for one queue: takes model-call jobs, calls the provider
  * through the shared ModelClient, streams throttled partial text to the request's event stream,
@@ -96,7 +94,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     for (const [jobId, a] of active) {
       if (a.requestId === requestId) {
         logger.info('cancelling in-flight call', { requestId, jobId });
-        a.ctrl.abort('cancelled');
+        a.ctrl.abort(ABORT_REASON.cancelled);
       }
     }
   });
@@ -191,7 +189,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     }
 
     const ctrl = new AbortController();
-    const onWorkerAbort = () => ctrl.abort(signal?.reason ?? 'cancelled');
+    const onWorkerAbort = () => ctrl.abort(signal?.reason ?? ABORT_REASON.cancelled);
     signal?.addEventListener('abort', onWorkerAbort, { once: true });
     let answer: ModelCallResult | undefined;
     let ended = () => {};
@@ -273,7 +271,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
           .release(reservation, err instanceof ProviderError ? { billing: err.billing, generationId: err.generationId } : { billing: 'none' })
           .catch((e) => log.error('could not release spend reservation', { err: (e as Error).message }));
       }
-      if (ctrl.signal.reason === SHUTDOWN && token) {
+      if (ctrl.signal.reason === ABORT_REASON.shutdown && token) {
         // Hand the job back: another worker (or this one after restart) runs it again.
         await job.moveToWait(token);
         metrics.jobs.inc({ model: payload.model, outcome: 'handed_back', code: '' });
@@ -332,7 +330,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       closing = true;
       const handBack = setTimeout(() => {
         if (active.size) logger.warn('shutdown grace over; handing active jobs back', { jobs: [...active.keys()] });
-        for (const a of active.values()) a.ctrl.abort(SHUTDOWN);
+        for (const a of active.values()) a.ctrl.abort(ABORT_REASON.shutdown);
       }, config.worker.shutdownTimeoutMs);
       try {
         await worker.close();
