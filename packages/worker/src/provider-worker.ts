@@ -1,37 +1,16 @@
 import { hostname } from 'node:os';
-import pRetry from 'p-retry';
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import {
-  ABORT_REASON,
-  APP_READY_TEXT,
-  ModelCallPayloadSchema,
-  OrchestratorError,
-  failureReason,
-  type ModelCallPayload,
-  type ModelCallResult,
-  type QueueKey,
-  type RequestEvent,
-} from '@orch/contracts';
-import { configSecrets, ledgerRetention, modelsOnQueue, type Config, type ResolvedModel } from '@orch/config';
+import { Worker } from 'bullmq';
+import { ABORT_REASON, APP_READY_TEXT, type ModelCallPayload, type ModelCallResult, type QueueKey } from '@orch/contracts';
+import { configSecrets, ledgerRetention, modelsOnQueue, type Config } from '@orch/config';
 import { createScrubber, type Logger } from '@orch/logging';
-import { ModelClient, ProviderError, classifyProviderError } from '@orch/providers';
-import {
-  RequestEvents,
-  closeRedis,
-  createRedis,
-  isCancelled,
-  providerBackoff,
-  queueName,
-  subscribeCancellations,
-  waitForRedis,
-} from '@orch/queue';
+import { ModelClient } from '@orch/providers';
+import { RequestEvents, closeRedis, createRedis, providerBackoff, queueName, subscribeCancellations, waitForRedis } from '@orch/queue';
 import { Ledger } from '@orch/ledger';
 import { startHealthServer } from './health-server';
 import { createLedgerSpendGuard } from './ledger-spend-guard';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
-import { PartialBuffer } from './partial-buffer';
-import { composeMessages } from './compose';
-import type { SpendGuard, SpendReservation } from './spend-guard';
+import { createModelCallProcessor, type ActiveCalls } from './model-call-job';
+import type { SpendGuard } from './spend-guard';
 
 export interface ProviderWorkerOptions {
   config: Config;
@@ -84,8 +63,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
   });
   const ownGuard = opts.spendGuard ? undefined : createLedgerSpendGuard({ ledger, client, logger, unknownHoldMs: config.ledger.unknownHoldMs });
   const spend: SpendGuard = opts.spendGuard ?? ownGuard!;
-  /** Calls running here, by job id; `ended` gives the answer when the call got one. */
-  const active = new Map<string, { requestId: string; ctrl: AbortController; ended: Promise<ModelCallResult | undefined> }>();
+  const active: ActiveCalls = new Map();
   let closing = false;
   const workerIdentity = `${hostname()}/${process.pid}`;
 
@@ -98,9 +76,6 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       }
     }
   });
-
-  const publish = (event: RequestEvent) =>
-    events.publish(event).catch((err) => logger.warn('could not publish event', { requestId: event.requestId, type: event.type, err: (err as Error).message }));
 
   const rateLimit = rateLimitFor(config, queue);
   const worker: Worker<ModelCallPayload, ModelCallResult> = new Worker<ModelCallPayload, ModelCallResult>(
@@ -118,182 +93,9 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       settings: { backoffStrategy: providerBackoff(config.worker.backoffMs) },
     },
   );
+  const processJob = createModelCallProcessor({ config, logger, client, spend, events, redis: cmd, metrics, active, workerIdentity, rateLimit: (ms) => worker.rateLimit(ms) });
   worker.on('error', (err) => logger.error('worker error', { err: err.message }));
   worker.on('stalled', (jobId) => logger.warn('job stalled; it will run again', { jobId }));
-
-  async function processJob(job: Job<ModelCallPayload, ModelCallResult>, token: string | undefined, signal?: AbortSignal): Promise<ModelCallResult> {
-    const jobId = job.id ?? '';
-    const attempt = job.attemptsMade + 1;
-    const parsed = ModelCallPayloadSchema.safeParse(job.data);
-    if (!parsed.success) {
-      const message = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      logger.error('invalid job payload', { jobId, error: message });
-      metrics.jobs.inc({ model: 'unknown', outcome: 'failed', code: 'invalid_payload' });
-      throw new UnrecoverableError(failureReason({ code: 'invalid_payload', message }));
-    }
-    let payload = parsed.data;
-    const base = { requestId: payload.requestId, jobId, model: payload.model };
-    const log = logger.child({ ...base, attempt });
-    const fail = async (err: OrchestratorError, final: boolean) => {
-      await publish({ type: 'error', ...base, ts: Date.now(), error: err.toInfo(), final, attempt });
-      metrics.jobs.inc({ model: payload.model, outcome: final ? (err.code === 'cancelled' ? 'cancelled' : 'failed') : 'retry', code: err.code });
-    };
-
-    if (await isCancelled(cmd, payload.requestId)) {
-      const err = new OrchestratorError('cancelled', 'The request was cancelled before this call started');
-      await fail(err, true);
-      throw new UnrecoverableError(failureReason(err));
-    }
-    let resolved: ResolvedModel;
-    try {
-      resolved = client.resolve(payload.model);
-    } catch (err) {
-      const e = err instanceof OrchestratorError ? err : new OrchestratorError('unknown_model', String(err));
-      await fail(e, true);
-      throw new UnrecoverableError(failureReason(e));
-    }
-
-    if (job.stalledCounter > 0) {
-      // Run again after its worker died or lost its lock (Redis away longer than the lock). An
-      // earlier run still going in this process is waited for and its answer returned; one that
-      // recorded its answer (or whose request has ended) is not sent to the provider, and billed, again.
-      const here = await active.get(jobId)?.ended;
-      if (here) {
-        log.info('model call answered by its earlier run in this worker; that answer stands');
-        return here;
-      }
-      const earlier = await events.earlierRun(payload.requestId, jobId);
-      if (earlier === 'ended') {
-        metrics.jobs.inc({ model: payload.model, outcome: 'cancelled', code: 'request_ended' });
-        throw new UnrecoverableError(failureReason({ code: 'cancelled', message: 'the request ended before this call ran again' }));
-      }
-      if (earlier) {
-        log.info('model call already answered by an earlier run; its result stands', { worker: earlier.result.worker });
-        return earlier.result;
-      }
-    }
-
-    if (payload.compose) {
-      // A flow parent: its prompt is made of its children's answers, read back from BullMQ.
-      const composed = composeMessages(payload.messages, payload.compose, {
-        values: await job.getChildrenValues(),
-        failures: await job.getIgnoredChildrenFailures(),
-      });
-      if (!composed) {
-        const err = new OrchestratorError('provider_error', 'No model answered, so there is nothing to synthesise');
-        await fail(err, true);
-        throw new UnrecoverableError(failureReason(err));
-      }
-      payload = { ...payload, messages: composed };
-      await publish({ type: 'progress', stage: 'synthesizing', ...base, ts: Date.now(), attempt });
-    }
-
-    const ctrl = new AbortController();
-    const onWorkerAbort = () => ctrl.abort(signal?.reason ?? ABORT_REASON.cancelled);
-    signal?.addEventListener('abort', onWorkerAbort, { once: true });
-    let answer: ModelCallResult | undefined;
-    let ended = () => {};
-    active.set(jobId, { requestId: payload.requestId, ctrl, ended: new Promise<ModelCallResult | undefined>((r) => (ended = () => r(answer))) });
-    metrics.active.inc();
-    const started = Date.now();
-    let reservation: SpendReservation | undefined;
-    let pending: Promise<unknown> = Promise.resolve();
-    const partial = new PartialBuffer(config.worker.partialFlushMs, (delta, chars) => {
-      pending = pending.then(() => publish({ type: 'partial', ...base, ts: Date.now(), delta, chars }));
-    });
-    try {
-      // Not awaited: later events go out on the same connection, so they still follow it in order.
-      // A call started over (a retry, or a run again after its worker died) says so: followers drop
-      // the text the earlier attempt streamed.
-      const restart = attempt > 1 || job.stalledCounter > 0;
-      pending = publish({ type: 'progress', stage: 'started', ...base, ts: Date.now(), attempt, ...(restart ? { message: `${payload.model}: started again (attempt ${attempt}); text streamed before is discarded` } : {}) });
-      // A job started again after its worker died is a second provider call: a reservation of its own.
-      reservation = await spend.reserve({ jobId, attempt, ...(job.stalledCounter ? { run: job.stalledCounter } : {}), requestId: payload.requestId, model: resolved, payload });
-      let streaming = false;
-      const res = await client.complete(payload.model, {
-        messages: payload.messages,
-        ...(payload.maxOutputTokens !== undefined ? { maxOutputTokens: payload.maxOutputTokens } : {}),
-        ...(payload.temperature !== undefined ? { temperature: payload.temperature } : {}),
-        ...(payload.reasoningEffort !== undefined ? { reasoningEffort: payload.reasoningEffort } : {}),
-        ...(payload.timeoutMs !== undefined ? { timeoutMs: payload.timeoutMs } : {}),
-        stream: payload.stream,
-        signal: ctrl.signal,
-        onDelta: (delta) => {
-          if (!streaming) {
-            streaming = true;
-            pending = pending.then(() => publish({ type: 'progress', stage: 'streaming', ...base, ts: Date.now(), attempt }));
-          }
-          partial.push(delta);
-        },
-      });
-      partial.flush();
-      // The provider answered: from here on a Redis error is retried with the answer kept, never
-      // treated as a failed call (that would send the call, and bill it, again).
-      const answered = res;
-      await keepTrying(log, 'book the call', () => spend.settle(reservation!, { costUsd: answered.costUsd, usage: answered.usage, ...(answered.generationId ? { generationId: answered.generationId } : {}) }));
-      const result: ModelCallResult = {
-        requestId: payload.requestId,
-        callIndex: payload.callIndex,
-        jobId,
-        model: res.model,
-        modelId: res.modelId,
-        provider: res.provider,
-        text: res.text,
-        finishReason: res.finishReason,
-        usage: res.usage,
-        ...(res.usageEstimated ? { usageEstimated: true } : {}),
-        costUsd: res.costUsd,
-        costSource: res.costSource,
-        ...(res.generationId ? { generationId: res.generationId } : {}),
-        streamed: res.streamed,
-        latencyMs: res.latencyMs,
-        attempt,
-        worker: workerIdentity,
-      };
-      await pending;
-      await keepTrying(log, 'publish the result', () => events.publish({ type: 'result', ...base, ts: Date.now(), result }));
-      metrics.jobs.inc({ model: payload.model, outcome: 'completed', code: '' });
-      metrics.duration.observe({ model: payload.model, outcome: 'completed' }, (Date.now() - started) / 1000);
-      metrics.costUsd.inc({ model: payload.model }, res.costUsd);
-      for (const kind of ['prompt', 'completion', 'reasoning', 'cached'] as const) {
-        metrics.tokens.inc({ model: payload.model, kind }, res.usage[`${kind}Tokens`]);
-      }
-      log.info('model call completed', { costUsd: res.costUsd, promptTokens: res.usage.promptTokens, completionTokens: res.usage.completionTokens, latencyMs: res.latencyMs });
-      answer = result;
-      return result;
-    } catch (caught) {
-      partial.discard();
-      await pending;
-      const err = caught instanceof OrchestratorError ? caught : classifyProviderError(caught);
-      metrics.duration.observe({ model: payload.model, outcome: 'failed' }, (Date.now() - started) / 1000);
-      if (reservation) {
-        await spend
-          .release(reservation, err instanceof ProviderError ? { billing: err.billing, generationId: err.generationId } : { billing: 'none' })
-          .catch((e) => log.error('could not release spend reservation', { err: (e as Error).message }));
-      }
-      if (ctrl.signal.reason === ABORT_REASON.shutdown && token) {
-        // Hand the job back: another worker (or this one after restart) runs it again.
-        await job.moveToWait(token);
-        metrics.jobs.inc({ model: payload.model, outcome: 'handed_back', code: '' });
-        log.warn('job handed back at shutdown');
-        throw new WaitingError();
-      }
-      const willRetry = err.retryable && attempt < (job.opts.attempts ?? 1);
-      log.warn('model call failed', { code: err.code, error: err.message, willRetry });
-      await fail(err, !willRetry);
-      if (err instanceof ProviderError && err.code === 'rate_limited' && err.retryAfterMs) {
-        // The provider's limit applies to every worker of this queue: pause the whole queue.
-        await worker.rateLimit(err.retryAfterMs).catch(() => undefined);
-      }
-      if (!err.retryable) throw new UnrecoverableError(failureReason(err));
-      throw err;
-    } finally {
-      signal?.removeEventListener('abort', onWorkerAbort);
-      active.delete(jobId);
-      ended();
-      metrics.active.dec();
-    }
-  }
 
   // Every worker returns the reservations of crashed ones; the script is safe to run concurrently.
   const reaper = setInterval(() => {
@@ -347,21 +149,6 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
   };
 
   return { worker, metrics, ledger, healthPort: health?.port, isReady, close };
-}
-
-/**
- * Retries a Redis write after the provider has answered (p-retry: 200 ms doubling to 2 s, about a
- * minute in all): a Redis blip must not turn an answered, billed call into a failed one.
- */
-function keepTrying<T>(log: Logger, what: string, write: () => Promise<T>): Promise<T> {
-  return pRetry(write, {
-    retries: 30,
-    minTimeout: 200,
-    maxTimeout: 2000,
-    onFailedAttempt: (e) => {
-      log.warn(`could not ${what}; keeping the answer and retrying`, { attempt: e.attemptNumber, err: e.message });
-    },
-  });
 }
 
 /** The BullMQ limiter of a queue: the strictest rate limit among its providers. */
