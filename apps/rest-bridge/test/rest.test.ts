@@ -95,6 +95,23 @@ describe('REST bridge over real sockets, with worker processes and fake provider
     expect(spend.result.spent_usd).toBeGreaterThan(0);
   });
 
+  it('a retried streaming call: followers are told it started again, and its last attempt\'s text is the answer (issue 14.4)', async () => {
+    or.addFault({ kind: 'drop', afterTokens: 6 });
+    or.setBehaviour({ tokensPerSecond: 40, completionTokens: 30 });
+    const res = await post('/mcp/query_specific_model?wait=false', { model: 'gemini_pro', description: 'Retry me' });
+    const { request_id: id } = (await res.json()) as { request_id: string };
+    const events = await readSse(await call(`/requests/${id}/events`));
+    const restart = events.findIndex((e) => e.event === 'progress' && e.data.stage === 'started' && e.data.attempt === 2);
+    expect(restart).toBeGreaterThan(events.findIndex((e) => e.event === 'partial' && e.data.attempt === 1));
+    expect(String(events[restart]!.data.message)).toContain('started again');
+    // Every partial names its attempt; the text of the attempt that answered is the answer.
+    expect(events.filter((e) => e.event === 'partial').every((e) => typeof e.data.attempt === 'number')).toBe(true);
+    const text = events.filter((e) => e.event === 'partial' && e.data.attempt === 2).map((e) => e.data.delta).join('');
+    const result = events.find((e) => e.event === 'result')!.data as { result: { text: string; attempt: number } };
+    expect(result.result.attempt).toBe(2);
+    expect(text).toBe(result.result.text);
+  });
+
   it('a request that ended long ago (its stream gone) still gives every follower its end (issue 12.6)', async () => {
     const res = await post('/mcp/query_specific_model', { model: 'gemini_pro', description: 'Old news' });
     const { result } = (await res.json()) as { result: { request_id: string } };

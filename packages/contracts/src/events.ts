@@ -33,6 +33,11 @@ export const PartialEventSchema = z.object({
   delta: z.string(),
   /** Characters written so far by this job (after this delta): lets a reader detect a gap. */
   chars: z.number().int().nonnegative(),
+  /**
+   * The attempt that wrote it. A call that starts again (retry, or a run after its worker died)
+   * first sends `progress` `started` with the new attempt: text of earlier attempts is void.
+   */
+  attempt: z.number().int().positive().optional(),
 });
 
 export const ResultEventSchema = z.object({

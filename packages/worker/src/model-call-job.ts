@@ -127,7 +127,7 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
     let reservation: SpendReservation | undefined;
     let pending: Promise<unknown> = Promise.resolve();
     const partial = new PartialBuffer(config.worker.partialFlushMs, (delta, chars) => {
-      pending = pending.then(() => publish({ type: 'partial', ...base, ts: Date.now(), delta, chars }));
+      pending = pending.then(() => publish({ type: 'partial', ...base, ts: Date.now(), delta, chars, attempt }));
     });
     try {
       // Not awaited: later events go out on the same connection, so they still follow it in order.
