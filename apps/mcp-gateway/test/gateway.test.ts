@@ -171,11 +171,11 @@ describe('MCP gateway driven by the SDK Client', () => {
     try {
       // As Claude Code does: the tools are listed first, so the client knows their output schemas.
       await client.listTools();
-      await expectError(client, 'query_specific_model', { model: 'no_such_model', description: 'Hi' }, 'unknown_model', /no_such_model/);
-      await expectError(client, 'query_specific_model', { model: 'gemini_pro', description: 'Hi' }, 'budget_exceeded', /limit/i);
-      await expectError(client, 'query_specific_model', { model: 'gemini_pro', description: 'Hi', file_paths: ['/etc/hostname'] }, 'file_paths', /\/etc\/hostname|outside/);
-      await expectError(client, 'get_job_result', { request_id: 'no-such-request' }, 'not_found', /no-such-request/);
-      await expectError(client, 'orchestrate_task', { strategy: 'fastest' }, 'invalid_arguments', /description/);
+      await expectError(client, 'query_specific_model', { model: 'no_such_model', description: 'Hi' }, 'Error (unknown_model)', /no_such_model/);
+      await expectError(client, 'query_specific_model', { model: 'gemini_pro', description: 'Hi' }, 'budget_exceeded', /per-request limit/);
+      await expectError(client, 'query_specific_model', { model: 'gemini_pro', description: 'Hi', file_paths: ['/etc/hostname'] }, 'Error (invalid_arguments)', /file_paths\.0: \/etc\/hostname is outside the allowed roots/);
+      await expectError(client, 'get_job_result', { request_id: 'no-such-request' }, 'Error (not_found)', /no-such-request/);
+      await expectError(client, 'orchestrate_task', { strategy: 'fastest' }, 'Error (invalid_arguments)', /description/);
       // The rate limit (6 a minute per caller) runs out within a few more calls.
       let limited: Awaited<ReturnType<Client['callTool']>> | undefined;
       for (let i = 0; i < 8 && !limited; i++) {
