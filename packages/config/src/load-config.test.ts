@@ -158,6 +158,17 @@ strategies:
     expect(problems).toHaveLength(5);
   });
 
+  it('reads any setting from the file its NAME_FILE variable names (Docker and Kubernetes secrets)', () => {
+    const key = yamlFile('sk-from-a-secret-file\n');
+    const keys = yamlFile('k-one-123,k-two-456\n');
+    const c = loadConfig({ cwd: nowhere, env: { OPENAI_API_KEY_FILE: key, ORCH_API_KEYS_FILE: keys } });
+    expect(c.providers.openai!.apiKey).toBe('sk-from-a-secret-file');
+    expect(c.gateway.apiKeys).toEqual(['k-one-123', 'k-two-456']);
+    // The variable itself wins; an unreadable file is named.
+    expect(loadConfig({ cwd: nowhere, env: { OPENAI_API_KEY: 'sk-direct', OPENAI_API_KEY_FILE: key } }).providers.openai!.apiKey).toBe('sk-direct');
+    expect(problemsOf(() => loadConfig({ cwd: nowhere, env: { OPENROUTER_API_KEY_FILE: '/no/such/secret' } }))).toEqual([expect.stringMatching(/^OPENROUTER_API_KEY_FILE: cannot read \/no\/such\/secret \(ENOENT\)$/)]);
+  });
+
   it('finds the installation\'s config/config.yaml whatever the working directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'orch-install-'));
     mkdirSync(join(dir, 'config'));

@@ -115,16 +115,19 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
 
   const merged = deepMerge(structuredClone(DEFAULT_CONFIG) as unknown, fromFile) as Tree;
   const envByPath = new Map<string, string>();
+  const fromEnv = (name: string) => envOrFile(env, name, problems);
   for (const { env: name, path } of ENV_BINDINGS) {
-    const value = env[name];
+    const value = fromEnv(name);
     if (value === undefined || value === '') continue;
     setPath(merged, path, value);
     envByPath.set(path.join('.'), name);
   }
   // Operator-added providers name the variable that holds their key.
   for (const [key, p] of Object.entries((merged.providers as Tree | undefined) ?? {})) {
-    if (isTree(p) && typeof p.apiKeyEnv === 'string' && env[p.apiKeyEnv]) {
-      p.apiKey = env[p.apiKeyEnv];
+    if (!isTree(p) || typeof p.apiKeyEnv !== 'string') continue;
+    const value = fromEnv(p.apiKeyEnv);
+    if (value) {
+      p.apiKey = value;
       envByPath.set(`providers.${key}.apiKey`, p.apiKeyEnv);
     }
   }
@@ -133,6 +136,24 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   if (!parsed.success) problems.push(...formatIssues(parsed.error, envByPath, file));
   if (problems.length) throw new ConfigError(problems);
   return (parsed as { data: Config }).data;
+}
+
+/**
+ * A setting from the environment: `NAME`, or else the contents of the file `NAME_FILE` names (the
+ * Docker and Kubernetes secrets convention: `OPENAI_API_KEY_FILE=/run/secrets/openai_api_key`), with
+ * its trailing newline trimmed. A file that cannot be read is a problem naming the variable.
+ */
+function envOrFile(env: NodeJS.ProcessEnv, name: string, problems: string[]): string | undefined {
+  const value = env[name];
+  if (value !== undefined && value !== '') return value;
+  const file = env[`${name}_FILE`];
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    problems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    return undefined;
+  }
 }
 
 /** Every secret value in a config, for the logger's redaction list. */
