@@ -9,11 +9,11 @@ export interface ShutdownOptions {
   exit?: (code: number) => void;
 }
 
-const SIGNAL_CODES: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
-
 /**
- * One shutdown path for SIGTERM and SIGINT, idempotent, with a deadline; exits 128+signal.
- * Uncaught errors are logged and exit 1 (the process state is unknown after one).
+ * One shutdown path for SIGTERM and SIGINT, idempotent, with a deadline. A stop that finished its
+ * work and closed cleanly exits 0 (a deploy's routine stop is a success, not a failure: supervisors
+ * and `pnpm` report non-zero codes as errors); a deadline or a failed close exits 1. Uncaught
+ * errors are logged and exit 1 (the process state is unknown after one).
  */
 export function installShutdown(opts: ShutdownOptions): (signal: string) => Promise<void> {
   const exit = opts.exit ?? ((code: number) => process.exit(code));
@@ -30,7 +30,7 @@ export function installShutdown(opts: ShutdownOptions): (signal: string) => Prom
         await opts.close(signal);
         opts.logger.info('shutdown complete', { signal });
         clearTimeout(force);
-        exit(128 + (SIGNAL_CODES[signal] ?? 0));
+        exit(0);
       } catch (err) {
         opts.logger.error('shutdown failed', { signal, err });
         exit(1);
