@@ -6,7 +6,7 @@ import { TOOL_DOCS, checkJsonDepth, describeZodError, hostAllowed, malformedRequ
 import type { Logger } from '@orch/logging';
 import { z } from 'zod';
 import { STATUS_BY_CODE, errorBody } from './http-errors';
-import { DOCS_CSP, DOCS_HTML, openApiDocument } from './openapi';
+import { DOCS_ASSETS_DIR, DOCS_CSP, DOCS_HTML, DOCS_INIT_JS, openApiDocument } from './openapi';
 import { callerFor } from './auth';
 
 export interface RestAppDeps {
@@ -76,6 +76,8 @@ export function createRestApp(deps: RestAppDeps): Express {
   const doc = openApiDocument(deps.version ?? '0.1.0');
   app.get('/openapi.json', (_req, res) => void res.json(doc));
   app.get('/docs', (_req, res) => void res.setHeader('Content-Security-Policy', DOCS_CSP).type('html').send(DOCS_HTML));
+  app.get('/docs/init.js', (_req, res) => void res.type('application/javascript').send(DOCS_INIT_JS));
+  app.use('/docs/assets', express.static(DOCS_ASSETS_DIR, { index: false, fallthrough: false, maxAge: '1d' }));
   app.get('/', (_req, res) => void res.json({ name: 'mcp-orchestrator REST bridge', docs: '/docs', openapi: '/openapi.json', tools: '/tools' }));
 
   app.use((req: Request, res: Response, next: NextFunction) => {

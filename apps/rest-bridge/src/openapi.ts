@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ErrorInfoSchema, JobResultOutputSchema, RequestSummarySchema, SpendReportSchema, TOOL_CONTRACTS, TOOL_NAMES } from '@orch/contracts';
 import { TOOL_DOCS } from '@orch/orchestration';
@@ -61,10 +62,20 @@ export function openApiDocument(version: string): Record<string, unknown> {
   };
 }
 
-/** The docs page loads Scalar from jsDelivr; this CSP allows that and nothing else. */
-export const DOCS_CSP =
-  "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; font-src 'self' data: https:; img-src 'self' data: https:; connect-src 'self'";
+/**
+ * The docs page is Swagger UI from the `swagger-ui-dist` package, served by the bridge itself under
+ * /docs/assets: it works offline, and this CSP allows nothing from elsewhere.
+ */
+export const DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'";
 
-export const DOCS_HTML = `<!doctype html><html><head><title>MCP Orchestrator API</title><meta charset="utf-8"></head>
-<body><script id="api-reference" data-url="/openapi.json"></script>
-<script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference"></script></body></html>`;
+/** Where swagger-ui-dist's files are, to be served as /docs/assets. */
+export const DOCS_ASSETS_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
+
+export const DOCS_HTML = `<!doctype html><html><head><title>MCP Orchestrator API</title><meta charset="utf-8">
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script></body></html>`;
+
+/** Started from a file, not inline: the CSP allows no inline script. */
+export const DOCS_INIT_JS = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true });\n`;

@@ -179,7 +179,17 @@ describe('REST bridge over real sockets, with worker processes and fake provider
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, { post?: { requestBody: { content: { 'application/json': { schema: { required?: string[] } } } } } }> };
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.paths['/mcp/orchestrate_task']!.post!.requestBody.content['application/json'].schema.required).toEqual(['description']);
-    expect((await fetch(`${base}/docs`)).headers.get('content-type')).toContain('text/html');
+    const docs = await fetch(`${base}/docs`);
+    expect(docs.headers.get('content-type')).toContain('text/html');
+    // Offline: the page and everything it loads come from the bridge itself.
+    const page = await docs.text();
+    expect(page).not.toMatch(/https?:\/\//);
+    expect(docs.headers.get('content-security-policy')).not.toMatch(/https?:/);
+    for (const asset of [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!)) {
+      const res = await fetch(`${base}${asset}`);
+      expect({ asset, status: res.status }).toEqual({ asset, status: 200 });
+    }
+    expect(await (await fetch(`${base}/docs/init.js`)).text()).toContain("url: '/openapi.json'");
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     // Keys are set: metrics need one too (issue 12.7).
