@@ -27,29 +27,105 @@ export function openApiDocument(version: string): Record<string, unknown> {
           404: errorResponse,
           413: errorResponse,
           429: errorResponse,
+          503: errorResponse,
         },
       },
     };
   }
+  const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  const ok = (description: string, result?: Record<string, unknown>) => ({
+    description,
+    content: { 'application/json': { schema: { type: 'object', properties: { success: { const: true }, ...(result ? { result } : {}) }, required: ['success'] } } },
+  });
+  const auth = { 401: errorResponse, 503: errorResponse };
+  paths['/mcp'] = {
+    post: {
+      operationId: 'callTool',
+      summary: 'Call any tool (seed form)',
+      description: 'Body {"method": "<tool>", "params": {...}}: the same as POST /mcp/{tool}.',
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { method: { type: 'string', enum: TOOL_NAMES }, params: { type: 'object' } }, required: ['method'] } } } },
+      responses: { 200: ok('The tool result', { type: 'object' }), 202: { description: 'Still running', content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } } }, 400: errorResponse, 404: errorResponse, 429: errorResponse, ...auth },
+    },
+  };
   paths['/requests'] = {
     get: {
+      operationId: 'listRequests',
       summary: 'Your recent requests, newest first (per key)',
       parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } }],
-      responses: { 200: { description: 'Requests', content: { 'application/json': { schema: { type: 'object', properties: { success: { const: true }, result: { type: 'object', properties: { requests: { type: 'array', items: schema(RequestSummarySchema) } } } } } } } } },
+      responses: { 200: ok('Requests', { type: 'object', properties: { requests: { type: 'array', items: schema(RequestSummarySchema) } } }), ...auth },
     },
   };
   paths['/requests/{id}'] = {
-    get: { summary: 'Status, partial text and result of a request', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, { name: 'wait', in: 'query', schema: { type: 'number' }, description: 'seconds to wait for the end (max 50)' }], responses: { 200: { description: 'The request', content: { 'application/json': { schema: schema(JobResultOutputSchema) } } }, 404: errorResponse } },
-    delete: { summary: 'Cancel a request', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'Cancelled (or already ended)' }, 404: errorResponse } },
+    get: {
+      operationId: 'getRequest',
+      summary: 'Status, partial text and result of a request',
+      parameters: [id, { name: 'wait', in: 'query', schema: { type: 'number', minimum: 0, maximum: 50 }, description: 'seconds to wait for the end (max 50)' }],
+      responses: { 200: ok('The request', schema(JobResultOutputSchema)), 404: errorResponse, ...auth },
+    },
+    delete: {
+      operationId: 'cancelRequest',
+      summary: 'Cancel a request',
+      parameters: [id],
+      responses: { 200: ok('Cancelled, or had already ended', schema(TOOL_CONTRACTS.cancel_request.output)), 404: errorResponse, ...auth },
+    },
   };
   paths['/requests/{id}/events'] = {
-    get: { summary: 'Server-sent events of a request (resumable with Last-Event-ID)', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': {} } }, 404: errorResponse } },
+    get: {
+      operationId: 'followRequest',
+      summary: 'Server-sent events of a request (resumable with Last-Event-ID or ?after=)',
+      parameters: [id, { name: 'after', in: 'query', schema: { type: 'string' } }, { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } }],
+      responses: { 200: { description: 'One SSE event per request event (progress, partial, result, error, done)', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 400: errorResponse, 404: errorResponse, ...auth },
+    },
   };
-  paths['/spend'] = { get: { summary: 'Spend today, by model and by request (paged: cursor, limit), against the limits', parameters: [{ name: 'cursor', in: 'query', schema: { type: 'string' } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } }], responses: { 200: { description: 'Spend', content: { 'application/json': { schema: { type: 'object', properties: { success: { const: true }, result: schema(SpendReportSchema) } } } } } } } };
-  paths['/tools'] = { get: { summary: 'Tools and their input schemas', responses: { 200: { description: 'Tools' } } } };
+  paths['/spend'] = {
+    get: {
+      operationId: 'getSpend',
+      summary: 'Spend today, by model and by request (paged: cursor, limit), against the limits',
+      parameters: [{ name: 'cursor', in: 'query', schema: { type: 'string' } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } }],
+      responses: { 200: ok('Spend', schema(SpendReportSchema)), 400: errorResponse, ...auth },
+    },
+  };
+  paths['/tools'] = {
+    get: {
+      operationId: 'listTools',
+      summary: 'Tools and their input schemas',
+      responses: { 200: { description: 'Tools', content: { 'application/json': { schema: { type: 'object', properties: { success: { const: true }, tools: { type: 'array', items: { type: 'object' } } } } } } }, ...auth },
+    },
+  };
+  const probe = (operationId: string, summary: string, status: string) => ({
+    get: {
+      operationId,
+      summary,
+      security: [],
+      responses: {
+        200: { description: 'OK', content: { 'application/json': { schema: { type: 'object', properties: { status: { const: status } } } } } },
+        403: errorResponse,
+        503: { description: 'Not ready (Redis away, or shutting down)', content: { 'application/json': { schema: { type: 'object' } } } },
+      },
+    },
+  });
+  paths['/healthz'] = probe('liveness', 'Liveness probe (any Host)', 'ok');
+  paths['/readyz'] = probe('readiness', 'Readiness probe: Redis reachable and not shutting down (any Host)', 'ready');
+  paths['/health'] = { get: { operationId: 'health', summary: 'Health with the tool count (seed form)', responses: { 200: { description: 'Healthy', content: { 'application/json': { schema: { type: 'object' } } } }, ...auth } } };
+  paths['/metrics'] = {
+    get: {
+      operationId: 'metrics',
+      summary: 'Prometheus metrics (behind the key when keys are set; or on ORCH_METRICS_PORT)',
+      responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, 404: errorResponse, ...auth },
+    },
+  };
+  paths['/openapi.json'] = { get: { operationId: 'openapi', summary: 'This document', security: [], responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } }, 403: errorResponse } } };
+  paths['/docs'] = { get: { operationId: 'docs', summary: 'This document, browsable (Swagger UI, served offline)', security: [], responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } }, 403: errorResponse } } };
   return {
     openapi: '3.1.0',
-    info: { title: 'MCP Orchestrator REST bridge', version, description: 'Call the orchestrator\'s tools over HTTP. Seed-compatible: POST /mcp/{tool} or POST /mcp with {method, params}.' },
+    info: {
+      title: 'MCP Orchestrator REST bridge',
+      version,
+      description: 'Call the orchestrator\'s tools over HTTP. Seed-compatible: POST /mcp/{tool} or POST /mcp with {method, params}.',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    // Relative: the bridge answers on whatever address it is reached at.
+    servers: [{ url: '/', description: 'This REST bridge' }],
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {

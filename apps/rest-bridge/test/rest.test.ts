@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
 import { Redis } from 'ioredis';
 import { TOOL_NAMES } from '@orch/contracts';
 import { freePort, spawnService, startFakeStack, type FakeProvider, type FakeStack, type ServiceProcess } from '@orch/testing';
@@ -173,6 +174,39 @@ describe('REST bridge over real sockets, with worker processes and fake provider
     await expectError(await post('/mcp/code_review', { files: ['/etc/passwd'] }), 400, 'invalid_arguments', 'only by the MCP gateway');
     await expectError(await call('/requests/nope'), 404, 'not_found');
     expect((await post('/mcp/list_models', {})).status).toBe(200);
+  });
+
+  it('real answers match the OpenAPI document: tool calls (200, 202, 4xx), requests, spend, tools', async () => {
+    type Doc = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>; components: { schemas: Record<string, unknown> } };
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as Doc;
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    // The document's $refs point into its components: inline them, then validate each answer.
+    const inline = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(inline) : v && typeof v === 'object'
+        ? ('$ref' in v && typeof (v as { $ref: unknown }).$ref === 'string' && (v as { $ref: string }).$ref.startsWith('#/components/schemas/')
+          ? inline(doc.components.schemas[(v as { $ref: string }).$ref.slice('#/components/schemas/'.length)])
+          : Object.fromEntries(Object.entries(v).filter(([k]) => k !== '$schema').map(([k, x]) => [k, inline(x)])))
+        : v;
+    const check = async (path: string, method: string, res: Response) => {
+      const spec = doc.paths[path]![method]!.responses[String(res.status)];
+      expect({ path, method, status: res.status, documented: spec !== undefined }).toEqual({ path, method, status: res.status, documented: true });
+      const schema = spec!.content?.['application/json']?.schema;
+      const body = (await res.json()) as unknown;
+      if (!schema) return body;
+      const validate = ajv.compile(inline(schema) as object);
+      expect({ path, status: res.status, errors: validate(body) ? null : validate.errors }).toEqual({ path, status: res.status, errors: null });
+      return body;
+    };
+    const done = (await check('/mcp/query_specific_model', 'post', await post('/mcp/query_specific_model', { model: 'gemini_pro', description: 'Validate me' }))) as { result: { request_id: string } };
+    await check('/mcp/list_models', 'post', await post('/mcp/list_models', {}));
+    await check('/mcp/think_deeper', 'post', await post('/mcp/think_deeper?wait=false', { problem: 'Validate me too' }));
+    await check('/mcp/orchestrate_task', 'post', await post('/mcp/orchestrate_task', { strategy: 'fastest' }));
+    await check('/mcp', 'post', await post('/mcp', { method: 'get_orchestrator_status', params: {} }));
+    await check('/requests/{id}', 'get', await call(`/requests/${done.result.request_id}`));
+    await check('/requests/{id}', 'get', await call('/requests/no-such-request'));
+    await check('/requests', 'get', await call('/requests?limit=5'));
+    await check('/spend', 'get', await call('/spend?limit=2'));
+    await check('/tools', 'get', await call('/tools'));
   });
 
   it('serves an OpenAPI 3.1 document generated from the contracts, docs, health and metrics', async () => {
