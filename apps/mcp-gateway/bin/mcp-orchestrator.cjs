@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// The `mcp-orchestrator` command: the built gateway. A file of its own (not dist/main.js itself) so
+// the link exists from install time, before the build (pnpm warned "Failed to create bin" without it).
+require('../dist/main.js');
