@@ -3,7 +3,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import type { Logger } from '@orch/logging';
 import type { Caller } from '@orch/orchestration';
-import { LOOPBACK_HOSTS, bearer, callerForKey, checkJsonDepth, malformedRequest } from '@orch/orchestration';
+import { LOOPBACK_HOSTS, bearer, callerForKey, checkJsonDepth, malformedRequest, originRefusal } from '@orch/orchestration';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 
 export interface HttpAppDeps {
@@ -48,7 +48,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
           allowed = false;
         }
       }
-      if (!allowed) return void rpcError(res, 403, -32000, `Forbidden: origin ${origin} is not allowed`);
+      if (!allowed) return void rpcError(res, 403, -32000, `Forbidden: ${originRefusal(origin, deps.logger, 'mcp-gateway')}`);
     }
     next();
   });

@@ -14,6 +14,9 @@ describe('REST routes in-process', () => {
   let server: Server;
   let base = '';
   let next: ToolResult;
+  const logged = new PassThrough();
+  let logText = '';
+  logged.on('data', (d: Buffer) => (logText += d.toString()));
   const calls: Array<{ tool: string; args: unknown; syncWaitMs: number | undefined }> = [];
 
   beforeAll(async () => {
@@ -25,9 +28,9 @@ describe('REST routes in-process', () => {
     } as unknown as Orchestrator;
     const app = createRestApp({
       orchestrator,
-      logger: createLogger({ service: 'test', stream: new PassThrough(), level: 'error' }),
+      logger: createLogger({ service: 'test', stream: logged, level: 'warn' }),
       apiKeys: [],
-      allowedOrigins: [],
+      allowedOrigins: ['http://good.example'],
       allowedHosts: [],
       syncWaitMs: 1234,
       isReady: async () => true,
@@ -88,5 +91,19 @@ describe('REST routes in-process', () => {
     const deep = await fetch(`${base}/mcp/list_models`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `${'['.repeat(100)}${']'.repeat(100)}` });
     expect(deep.status).toBe(400);
     expect(calls.length).toBe(before);
+  });
+
+  it('a refused browser origin gets 403 naming ORCH_ALLOWED_ORIGINS, and the refusal is logged once per origin', async () => {
+    next = { kind: 'done', tool: 'list_models', structured: { models: [] }, text: '', failed: false };
+    const bad = (origin: string) => fetch(`${base}/mcp/list_models`, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: '{}' });
+    for (let i = 0; i < 3; i++) {
+      const res = await bad('http://evil.example');
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain('ORCH_ALLOWED_ORIGINS');
+    }
+    expect((await bad('http://good.example')).status).toBe(200);
+    const lines = logText.split('\n').filter((l) => l.includes('refused a browser origin'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('ORCH_ALLOWED_ORIGINS=http://evil.example');
   });
 });

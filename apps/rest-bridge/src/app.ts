@@ -2,7 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { OrchestratorError, SpendQuerySchema, TOOL_CONTRACTS, TOOL_NAMES, toErrorInfo, type ErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, checkJsonDepth, describeZodError, hostAllowed, malformedRequest, originAllowed, spendOutput, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
+import { TOOL_DOCS, checkJsonDepth, describeZodError, hostAllowed, malformedRequest, originAllowed, originRefusal, spendOutput, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { z } from 'zod';
 import { STATUS_BY_CODE, errorBody } from './http-errors';
@@ -53,7 +53,7 @@ export function createRestApp(deps: RestAppDeps): Express {
     const origin = req.headers.origin;
     if (origin) {
       if (!originAllowed(origin, deps.allowedOrigins)) {
-        return void res.status(403).json(errorBody({ code: 'unauthorized', message: `Origin ${origin} is not allowed`, retryable: false }));
+        return void res.status(403).json(errorBody({ code: 'unauthorized', message: originRefusal(origin, deps.logger, 'rest-bridge'), retryable: false }));
       }
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Vary', 'Origin');

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Gauge, type Registry } from 'prom-client';
 import { TOOL_NAMES, WS_CLOSE, WS_CONTROL_METHODS, WS_PROTOCOL_VERSION } from '@orch/contracts';
-import { TOOL_DOCS, bearer, callerForKey, closeServer, hostAllowed, listModelsOutput, originAllowed, type Orchestrator } from '@orch/orchestration';
+import { TOOL_DOCS, bearer, callerForKey, closeServer, hostAllowed, listModelsOutput, originAllowed, originRefusal, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { WsSession, type SessionLimits } from './session';
 
@@ -84,7 +84,7 @@ export function createWsBridge(deps: WsBridgeDeps): WsBridge {
     socket.on('error', () => undefined);
     if (!hostAllowed(req.headers.host, deps.allowedHosts)) return refuse(socket, 403, hostRefusal(req.headers.host));
     const origin = req.headers.origin;
-    if (origin && !originAllowed(origin, deps.allowedOrigins)) return refuse(socket, 403, `Origin ${origin} is not allowed`);
+    if (origin && !originAllowed(origin, deps.allowedOrigins)) return refuse(socket, 403, originRefusal(origin, deps.logger, 'ws-bridge'));
     // A header key must be right; without one, the first message may authenticate (browsers).
     const header = req.headers.authorization;
     const caller = header !== undefined || deps.apiKeys.length === 0 ? callerForKey(bearer(header), deps.apiKeys, false) : undefined;

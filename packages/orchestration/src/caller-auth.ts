@@ -26,3 +26,19 @@ export function bearer(header: string | undefined): string | undefined {
 export function originAllowed(origin: string, allowed: readonly string[]): boolean {
   return allowed.includes(origin) || allowed.includes('*');
 }
+
+const refusedOrigins = new Set<string>();
+
+/**
+ * A browser origin a front door refused: the message for the caller, and one log line per origin
+ * (at most a thousand are remembered) naming the variable that would allow it — a page that fails
+ * with "closed 1006" or a 403 leaves its reason where the operator looks.
+ */
+export function originRefusal(origin: string, logger: { warn(message: string, meta?: Record<string, unknown>): void }, door: string): string {
+  const message = `Origin ${origin.slice(0, 200)} is not allowed; add it to ORCH_ALLOWED_ORIGINS`;
+  if (!refusedOrigins.has(origin) && refusedOrigins.size < 1000) {
+    refusedOrigins.add(origin);
+    logger.warn('refused a browser origin', { door, origin: origin.slice(0, 200), allow: `ORCH_ALLOWED_ORIGINS=${origin.slice(0, 200)}` });
+  }
+  return message;
+}
