@@ -54,6 +54,11 @@ async function main() {
   const { startFakeProvider } = await import(join(root, 'packages/fake-provider/dist/index.js'));
   const appScript = (name) => join(root, 'apps', name, 'dist', 'main.js');
 
+  const demo = flags.demo || (!env.OPENROUTER_API_KEY && !env.OPENAI_API_KEY);
+  // The demo's spend is kept apart from real spend: its own ledger keys (and its own data folder
+  // for the private redis-server), so a later run with real keys starts its day at $0.
+  if (demo) env.LEDGER_KEY_PREFIX ??= '{ledger-demo}';
+
   // Redis
   let redisNote;
   if (env.REDIS_URL) {
@@ -73,7 +78,7 @@ async function main() {
     }
     const port = Number(env.ORCH_LOCAL_REDIS_PORT ?? 6390);
     const free = (await portFree(port)) ? port : await freePort();
-    const dir = join(dataDir, 'redis');
+    const dir = join(dataDir, demo ? 'demo-redis' : 'redis');
     mkdirSync(dir, { recursive: true });
     const args = ['--port', String(free), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction', '--save', '', '--protected-mode', 'yes'];
     await startChild('redis', bin, args, {}, async () => ping('127.0.0.1', free, 500));
@@ -82,7 +87,6 @@ async function main() {
   }
 
   // Providers
-  const demo = flags.demo || (!env.OPENROUTER_API_KEY && !env.OPENAI_API_KEY);
   if (demo) {
     const behaviour = { latencyMs: 300, tokensPerSecond: 40 };
     const [or, oa] = await Promise.all([

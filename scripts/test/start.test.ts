@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { freePort, startRedis, waitFor } from '@orch/testing';
 
 const START = join(__dirname, '..', 'start.mjs');
@@ -53,7 +54,9 @@ describe('local start (scripts/start.mjs, run by `pnpm start`)', () => {
     const res = await fetch(`http://127.0.0.1:${rest}/mcp/query_specific_model`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini_pro', description: 'Hello from the demo' }) });
     const body = (await res.json()) as { result: { answers: Array<{ text: string }> } };
     expect(body.result.answers[0]!.text).toContain('echo: Hello from the demo');
-    expect(readdirSync(join(s.dataDir, 'redis'))).toContain('appendonlydir');
+    // The demo keeps its data apart from real use (issue 15.4).
+    expect(readdirSync(join(s.dataDir, 'demo-redis'))).toContain('appendonlydir');
+    expect(existsSync(join(s.dataDir, 'redis'))).toBe(false);
 
     s.child.kill('SIGINT');
     expect(await s.exited).toBe(0);
@@ -69,6 +72,15 @@ describe('local start (scripts/start.mjs, run by `pnpm start`)', () => {
       await waitFor(() => s.output().includes('is running') || s.child.exitCode !== null, { timeoutMs: 60_000 });
       expect(s.output()).toContain(`${redis.url} (from REDIS_URL)`);
       expect(existsSync(join(s.dataDir, 'redis'))).toBe(false);
+      // A demo call's spend lands under the demo's own ledger keys, not the real ones in that Redis.
+      const res = await fetch(`http://127.0.0.1:${s.ports.rest}/mcp/query_specific_model`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini_pro', description: 'Demo spend' }) });
+      expect(res.status).toBe(200);
+      const conn = new Redis(redis.url);
+      const demoKeys = await conn.keys('{ledger-demo}:*');
+      const realKeys = await conn.keys('{ledger}:*');
+      conn.disconnect();
+      expect(demoKeys.length).toBeGreaterThan(0);
+      expect(realKeys).toEqual([]);
       s.child.kill('SIGTERM');
       expect(await s.exited).toBe(0);
       const again = await fetch(`http://127.0.0.1:${s.ports.rest}/healthz`).catch(() => undefined);

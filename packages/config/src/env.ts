@@ -57,4 +57,5 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'ORCH_RATE_LIMIT_WINDOW_SECONDS', path: ['gateway', 'rateLimit', 'windowSeconds'], doc: 'Rate-limit window in seconds (60).' },
   { env: 'MCP_RUN_WORKERS', path: ['gateway', 'runWorkers'], doc: 'Run the provider workers inside the gateway process (false).' },
   { env: 'ORCH_QUEUE_PREFIX', path: ['queue', 'prefix'], doc: 'BullMQ key prefix (bull).' },
+  { env: 'LEDGER_KEY_PREFIX', path: ['ledger', 'keyPrefix'], doc: 'Hash tag of the spend ledger\'s keys ({ledger}); the offline demo keeps its spend under {ledger-demo}.' },
 ];
