@@ -3,7 +3,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import type { Logger } from '@orch/logging';
 import type { Caller } from '@orch/orchestration';
-import { LOOPBACK_HOSTS, bearer, callerForKey, checkJsonDepth, malformedRequest, originRefusal } from '@orch/orchestration';
+import { LOOPBACK_HOSTS, bearer, callerForKey, checkJsonDepth, malformedRequest, originAllowed, originRefusal } from '@orch/orchestration';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 
 export interface HttpAppDeps {
@@ -40,15 +40,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use('/mcp', (req: Request, res: Response, next: NextFunction) => {
     const origin = req.headers.origin;
     if (origin) {
-      let allowed = deps.allowedOrigins.includes(origin);
-      if (!allowed && deps.loopback) {
-        try {
-          allowed = LOOPBACK_HOSTS.includes(new URL(origin).hostname);
-        } catch {
-          allowed = false;
-        }
-      }
-      if (!allowed) return void rpcError(res, 403, -32000, `Forbidden: ${originRefusal(origin, deps.logger, 'mcp-gateway')}`);
+      if (!originAllowed(origin, deps.allowedOrigins, deps.loopback)) return void rpcError(res, 403, -32000, `Forbidden: ${originRefusal(origin, deps.logger, 'mcp-gateway')}`);
     }
     next();
   });

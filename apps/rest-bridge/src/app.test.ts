@@ -106,4 +106,30 @@ describe('REST routes in-process', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('ORCH_ALLOWED_ORIGINS=http://evil.example');
   });
+
+  it('bound to loopback, it accepts pages served from localhost on any port (the browser example against pnpm start), and still no others', async () => {
+    const app = createRestApp({
+      orchestrator: { callTool: async () => next } as unknown as Orchestrator,
+      logger: createLogger({ service: 'test', stream: new PassThrough(), level: 'error' }),
+      apiKeys: [],
+      allowedOrigins: [],
+      allowedHosts: [],
+      loopback: true,
+      syncWaitMs: 1000,
+      isReady: async () => true,
+    });
+    const local = app.listen(0, '127.0.0.1');
+    await new Promise((r) => local.once('listening', r));
+    try {
+      next = { kind: 'done', tool: 'list_models', structured: { models: [] }, text: '', failed: false };
+      const url = `http://127.0.0.1:${(local.address() as AddressInfo).port}/mcp/list_models`;
+      const from = (origin: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: '{}' });
+      expect((await from('http://127.0.0.1:8000')).status).toBe(200);
+      expect((await from('http://localhost:3000')).status).toBe(200);
+      expect((await from('http://evil.example')).status).toBe(403);
+      expect((await from('null')).status).toBe(403);
+    } finally {
+      await new Promise((r) => local.close(r));
+    }
+  });
 });

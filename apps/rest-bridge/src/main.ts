@@ -1,7 +1,7 @@
 import { APP_READY_TEXT } from '@orch/contracts';
 import { createServer } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { frontDoorHost, listenOn, openFrontDoor } from '@orch/orchestration';
+import { frontDoorHost, isLoopback, listenOn, openFrontDoor } from '@orch/orchestration';
 import { installShutdown, startHealthServer } from '@orch/worker';
 import { createRestApp } from './app';
 
@@ -10,7 +10,9 @@ async function main(): Promise<void> {
   const { config, logger } = door;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const host = frontDoorHost(config, logger, 'REST bridge');
   const app = createRestApp({
+    loopback: isLoopback(host),
     orchestrator: door.orchestrator,
     logger,
     apiKeys: config.gateway.apiKeys,
@@ -22,7 +24,6 @@ async function main(): Promise<void> {
   });
   const server = createServer(app);
   server.requestTimeout = 0;
-  const host = frontDoorHost(config, logger, 'REST bridge');
   const port = await listenOn(server, config.server.restPort, host);
   logger.info(APP_READY_TEXT['rest-bridge'], { url: `http://${host}:${port}`, auth: config.gateway.apiKeys.length ? 'bearer keys' : 'none' });
   // Metrics on an operator-chosen address of their own (a scraper on a private network, no key).

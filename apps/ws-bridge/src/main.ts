@@ -1,6 +1,6 @@
 import { APP_READY_TEXT } from '@orch/contracts';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { frontDoorHost, listenOn, openFrontDoor } from '@orch/orchestration';
+import { frontDoorHost, isLoopback, listenOn, openFrontDoor } from '@orch/orchestration';
 import { installShutdown, startHealthServer } from '@orch/worker';
 import { createWsBridge } from './bridge';
 
@@ -9,7 +9,9 @@ async function main(): Promise<void> {
   const { config, logger } = door;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const host = frontDoorHost(config, logger, 'WebSocket bridge');
   const bridge = createWsBridge({
+    loopback: isLoopback(host),
     orchestrator: door.orchestrator,
     logger,
     apiKeys: config.gateway.apiKeys,
@@ -19,7 +21,6 @@ async function main(): Promise<void> {
     registry,
     isReady: async () => door.redis.status === 'ready',
   });
-  const host = frontDoorHost(config, logger, 'WebSocket bridge');
   const port = await listenOn(bridge.server, config.server.wsPort, host);
   logger.info(APP_READY_TEXT['ws-bridge'], { url: `ws://${host}:${port}`, auth: config.gateway.apiKeys.length ? 'bearer keys (header or auth message)' : 'none' });
   // Metrics on an operator-chosen address of their own (a scraper on a private network, no key).

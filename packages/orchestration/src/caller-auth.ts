@@ -1,3 +1,4 @@
+import { LOOPBACK_HOSTS } from './input-limits';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Caller } from './tools';
 
@@ -23,8 +24,16 @@ export function bearer(header: string | undefined): string | undefined {
 }
 
 /** A browser Origin the REST and WebSocket bridges accept: listed in ORCH_ALLOWED_ORIGINS, or `*` listed. */
-export function originAllowed(origin: string, allowed: readonly string[]): boolean {
-  return allowed.includes(origin) || allowed.includes('*');
+export function originAllowed(origin: string, allowed: readonly string[], loopbackBind = false): boolean {
+  if (allowed.includes(origin) || allowed.includes('*')) return true;
+  // A door bound to a loopback address serves this machine only: its own browser pages (any
+  // localhost port) may call it. DNS rebinding is stopped by the Host check, not here.
+  if (!loopbackBind) return false;
+  try {
+    return LOOPBACK_HOSTS.includes(new URL(origin).hostname);
+  } catch {
+    return false;
+  }
 }
 
 const refusedOrigins = new Set<string>();
