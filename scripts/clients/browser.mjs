@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// pnpm run test:browser — what a person sees in a browser, with headless Chromium (Debian's
+// `chromium`, driven by puppeteer-core) against `pnpm start`'s offline demo:
+//   1. /docs lists the API's operations, and the page asks for nothing beyond the bridge (any
+//      request elsewhere is refused and counted: the machine may have no network);
+//   2. the browser example (examples/browser, served as a user would serve it) connects to the
+//      WebSocket bridge as it is, makes a call and shows its answer.
+// CI runs it (.ci/run); it installs nothing itself: CHROMIUM_BIN or `chromium` on the PATH.
+import { spawn, execFileSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+
+const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+const chromium = process.env.CHROMIUM_BIN || execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser || true']).toString().trim();
+if (!chromium) {
+  console.error('test:browser: no chromium (Debian/Ubuntu: apt-get install -y chromium), or set CHROMIUM_BIN');
+  process.exit(1);
+}
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+
+const until = async (what, fn, timeoutMs = 60_000) => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+// The stack, as `pnpm start` runs it after its build: the offline demo on free ports.
+const [rest, ws, mcp, worker, workerOpenai, redisPort, pagePort] = await Promise.all(Array.from({ length: 7 }, freePort));
+const dataDir = mkdtempSync(join(tmpdir(), 'orch-browser-'));
+const stack = spawn(process.execPath, [join(root, 'scripts/start.mjs')], {
+  env: { PATH: process.env.PATH, REST_PORT: String(rest), WS_PORT: String(ws), MCP_HTTP_PORT: String(mcp), WORKER_METRICS_PORT: String(worker), ORCH_OPENAI_WORKER_METRICS_PORT: String(workerOpenai), ORCH_LOCAL_REDIS_PORT: String(redisPort), ORCH_DATA_DIR: dataDir },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+let stackOut = '';
+stack.stdout.on('data', (c) => (stackOut += c));
+stack.stderr.on('data', (c) => (stackOut += c));
+
+// The example page, served from its folder as its comment says (any static server will do).
+const pages = createServer((req, res) => {
+  if (req.url !== '/' && req.url !== '/index.html') return void res.writeHead(404).end();
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+  createReadStream(join(root, 'examples/browser/index.html')).pipe(res);
+});
+await new Promise((r) => pages.listen(pagePort, '127.0.0.1', r));
+
+const failures = [];
+const check = (name, ok, detail = '') => {
+  process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${name}${ok || !detail ? '' : `: ${detail}`}\n`);
+  if (!ok) failures.push(name);
+};
+
+let browser;
+try {
+  await until('the stack to start', () => stackOut.includes('is running') || stack.exitCode !== null, 90_000);
+  if (stack.exitCode !== null) throw new Error(`pnpm start exited: ${stackOut.slice(-2000)}`);
+  browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+
+  // 1. /docs, offline: every request must stay on 127.0.0.1.
+  const docs = await browser.newPage();
+  const outside = [];
+  await docs.setRequestInterception(true);
+  docs.on('request', (r) => {
+    const host = new URL(r.url()).hostname;
+    if (host === '127.0.0.1' || r.url().startsWith('data:')) return void r.continue();
+    outside.push(r.url());
+    void r.abort();
+  });
+  await docs.goto(`http://127.0.0.1:${rest}/docs`, { waitUntil: 'networkidle0', timeout: 60_000 });
+  const ops = await until('the operations listed', async () => {
+    const n = await docs.$$eval('.opblock-summary-path, .opblock-summary-path__deprecated', (els) => els.map((e) => e.textContent?.trim() ?? ''));
+    return n.length ? n : undefined;
+  }, 30_000).catch(() => []);
+  check(`/docs lists the operations (${ops.length} found)`, ops.length >= 20 && ops.some((p) => p.includes('/mcp/query_specific_model')), ops.slice(0, 5).join(', '));
+  check('/docs asks for nothing beyond the bridge', outside.length === 0, outside.slice(0, 3).join(', '));
+
+  // 2. The browser example against the WebSocket bridge, as it is.
+  const page = await browser.newPage();
+  const consoleErrors = [];
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await page.goto(`http://127.0.0.1:${pagePort}/`, { waitUntil: 'load' });
+  await page.$eval('#url', (el, v) => (el.value = v), `ws://127.0.0.1:${ws}`);
+  await page.click('#connect');
+  await page.waitForFunction(() => !document.querySelector('#send').disabled, { timeout: 20_000 }).catch(() => undefined);
+  const connected = await page.$eval('#send', (el) => !el.disabled);
+  check('the example connects to the WebSocket bridge', connected, (await page.$eval('body', (b) => b.innerText)).slice(-300));
+  if (connected) {
+    await page.$eval('#params', (el) => (el.value = JSON.stringify({ model: 'gemini_pro', description: 'Hello from the browser example' })));
+    await page.click('#send');
+    const answer = await page
+      .waitForFunction(() => document.querySelector('#answer').textContent.includes('Hello from the browser example') && document.querySelector('#answer').textContent, { timeout: 30_000 })
+      .then((h) => h.jsonValue())
+      .catch(() => '');
+    check('the example makes a call and shows its answer', String(answer).includes('Hello from the browser example'), String(answer).slice(0, 200));
+  }
+  check('no script errors on the example page', consoleErrors.length === 0, consoleErrors.join('; '));
+} catch (err) {
+  failures.push(String(err));
+  console.error(`test:browser: ${err.stack ?? err}`);
+} finally {
+  await browser?.close();
+  pages.close();
+  stack.kill('SIGINT');
+  await new Promise((r) => (stack.exitCode !== null ? r() : stack.once('exit', r)));
+  rmSync(dataDir, { recursive: true, force: true });
+}
+process.stdout.write(`browser (${chromium}): ${failures.length ? `${failures.length} failed` : 'all passed'}\n`);
+process.exit(failures.length ? 1 : 0);
