@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig } from '@orch/config';
 import { ProviderQueues } from '@orch/queue';
-import { FAKE_KEYS, freePort, spawnApp, startFakeProvider, startRedis } from '@orch/testing';
+import { FAKE_KEYS, freePort, spawnApp, startFakeProvider, startRedis, waitFor } from '@orch/testing';
 import { log, median, round, runIfMain, sleep, smoke, table } from './lib.mjs';
 
 const CALLS = 4;
@@ -24,15 +24,8 @@ const STRATEGIES = {
   before: (times) => Math.max(Math.min(Math.exp(times), 20_000), 1000),
 };
 
-async function until(pred, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await pred();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+/** waitFor, polling every 20 ms: the figures are times to an event. */
+const until = (check, timeoutMs, what) => waitFor(check, { timeoutMs, what, intervalMs: 20 });
 
 export async function workerKill() {
   const redis = await startRedis();

@@ -7,6 +7,7 @@
 //      WebSocket bridge as it is, makes a call and shows its answer.
 // CI runs it (.ci/run); it installs nothing itself: CHROMIUM_BIN or `chromium` on the PATH.
 import { spawn, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -14,31 +15,12 @@ import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 
 const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+const { freePort, waitFor } = createRequire(import.meta.url)(join(root, 'packages/testing/dist/index.js'));
 const chromium = process.env.CHROMIUM_BIN || execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser || true']).toString().trim();
 if (!chromium) {
   console.error('test:browser: no chromium (Debian/Ubuntu: apt-get install -y chromium), or set CHROMIUM_BIN');
   process.exit(1);
 }
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-
-const until = async (what, fn, timeoutMs = 60_000) => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 // The stack, as `pnpm start` runs it after its build: the offline demo on free ports.
 const [rest, ws, mcp, worker, workerOpenai, redisPort, pagePort] = await Promise.all(Array.from({ length: 7 }, freePort));
@@ -67,7 +49,7 @@ const check = (name, ok, detail = '') => {
 
 let browser;
 try {
-  await until('the stack to start', () => stackOut.includes('is running') || stack.exitCode !== null, 90_000);
+  await waitFor(() => stackOut.includes('is running') || stack.exitCode !== null, { timeoutMs: 90_000, what: 'the stack to start' });
   if (stack.exitCode !== null) throw new Error(`pnpm start exited: ${stackOut.slice(-2000)}`);
   browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 
@@ -82,10 +64,10 @@ try {
     void r.abort();
   });
   await docs.goto(`http://127.0.0.1:${rest}/docs`, { waitUntil: 'networkidle0', timeout: 60_000 });
-  const ops = await until('the operations listed', async () => {
+  const ops = await waitFor(async () => {
     const n = await docs.$$eval('.opblock-summary-path, .opblock-summary-path__deprecated', (els) => els.map((e) => e.textContent?.trim() ?? ''));
     return n.length ? n : undefined;
-  }, 30_000).catch(() => []);
+  }, { timeoutMs: 30_000, what: 'the operations listed' }).catch(() => []);
   check(`/docs lists the operations (${ops.length} found)`, ops.length >= 20 && ops.some((p) => p.includes('/mcp/query_specific_model')), ops.slice(0, 5).join(', '));
   check('/docs asks for nothing beyond the bridge', outside.length === 0, outside.slice(0, 3).join(', '));
 

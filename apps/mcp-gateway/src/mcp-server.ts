@@ -2,7 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { TOOL_CONTRACTS, TOOL_NAMES, type StoredRequestEvent } from '@orch/contracts';
-import { TOOL_DOCS, type Caller, type Orchestrator } from '@orch/orchestration';
+import { TOOL_DOCS, isErrorResult, type Caller, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { adaptProtocolHandlers } from './protocol-adapters';
 
@@ -85,8 +85,7 @@ export function createMcpServer(deps: McpServerDeps): McpServer {
           // A failed call has no output of the tool's schema: its code and message are in the text
           // (structured content that did not match the output schema made SDK clients throw).
           if (result.kind === 'error') return { content: [{ type: 'text', text: result.text }], isError: true };
-          const failed = result.kind === 'done' && result.failed;
-          return { content: [{ type: 'text', text: result.text }], structuredContent: result.structured, ...(failed ? { isError: true } : {}) };
+          return { content: [{ type: 'text', text: result.text }], structuredContent: result.structured, ...(isErrorResult(result) ? { isError: true } : {}) };
         } finally {
           if (beat) clearInterval(beat);
         }

@@ -59,9 +59,16 @@ function argumentsCheckedAsEverywhere(call: RequestHandler): RequestHandler {
   };
 }
 
+/** Compact output schemas by tool: the tools never change within a process, so each is made once. */
+const compacted = new Map<string, unknown>();
+
 function compactListedOutputSchemas(list: RequestHandler): RequestHandler {
   return async (request, extra) => {
-    const result = (await list(request, extra)) as { tools: Array<{ outputSchema?: unknown }> };
-    return { ...result, tools: result.tools.map((t) => (t.outputSchema ? { ...t, outputSchema: compactOutputSchema(t.outputSchema) } : t)) };
+    const result = (await list(request, extra)) as { tools: Array<{ name: string; outputSchema?: unknown }> };
+    const compact = (t: { name: string; outputSchema?: unknown }) => {
+      if (!compacted.has(t.name)) compacted.set(t.name, compactOutputSchema(t.outputSchema));
+      return compacted.get(t.name);
+    };
+    return { ...result, tools: result.tools.map((t) => (t.outputSchema ? { ...t, outputSchema: compact(t) } : t)) };
   };
 }

@@ -1,5 +1,5 @@
-import { LOOPBACK_HOSTS } from './input-limits';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { LOOPBACK_HOSTS } from './input-limits';
 import type { Caller } from './tools';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();

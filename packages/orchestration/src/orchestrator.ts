@@ -6,6 +6,7 @@ import {
   TOOL_CONTRACTS,
   toErrorInfo,
   UNAVAILABLE,
+  type CancelOutput,
   type ChatMessage,
   type JobResultOutput,
   type ModelToolOutput,
@@ -27,8 +28,7 @@ import { renderModelOutput } from './render';
 import { RequestStore, type RequestRecord } from './request-store';
 import { CANCELLED, RequestDriver } from './request-driver';
 import { RequestViews } from './request-views';
-import { TOOLS, type Caller, type PromptContext, type ToolHost, type ToolResult } from './tools';
-import type { ModelTool } from './tools/tool';
+import { TOOLS, type Caller, type ModelTool, type PromptContext, type ToolHost, type ToolResult } from './tools';
 
 export interface CallOptions {
   /** Aborts (client cancel or disconnect) cancel the request while the call is still waiting. */
@@ -68,14 +68,14 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     }, { once: true });
   });
 
+/** A registry entry of some tool (the registry is keyed so each entry's arguments match its name). */
+type ToolDefinitionOf = (typeof TOOLS)[ToolName];
+
 /**
  * The front-door facade: validates a tool call, reads local files (MCP gateway only), runs the
  * strategy as BullMQ jobs and flows, and keeps the request's record in Redis so any front door
  * can follow, fetch or cancel it.
  */
-/** A registry entry of some tool (the registry is keyed so each entry's arguments match its name). */
-type ToolDefinitionOf = (typeof TOOLS)[ToolName];
-
 export class Orchestrator implements ToolHost {
   readonly config: Config;
   readonly queues: ProviderQueues;
@@ -328,7 +328,7 @@ export class Orchestrator implements ToolHost {
   }
 
   /** Cancels a request: queued calls are dropped, running ones aborted, the driver stopped. */
-  async cancel(requestId: string, caller: Caller): Promise<{ request_id: string; status: RequestRecord['status']; cancelled: boolean }> {
+  async cancel(requestId: string, caller: Caller): Promise<CancelOutput> {
     const record = await this.ownRequest(requestId, caller);
     if (record.status !== 'running') return { request_id: requestId, status: record.status, cancelled: false };
     // Every driver hears it (pub/sub) and every worker drops the request's calls.

@@ -66,19 +66,20 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
       await publish({ type: 'error', ...base, ts: Date.now(), error: err.toInfo(), final, attempt });
       metrics.jobs.inc({ model: payload.model, outcome: final ? (err.code === 'cancelled' ? 'cancelled' : 'failed') : 'retry', code: err.code });
     };
+    /** Tells followers the call failed for good; the error to throw so BullMQ does not retry it. */
+    const failForGood = async (err: OrchestratorError) => {
+      await fail(err, true);
+      return new UnrecoverableError(failureReason(err));
+    };
 
     if (await isCancelled(redis, payload.requestId)) {
-      const err = new OrchestratorError('cancelled', 'The request was cancelled before this call started');
-      await fail(err, true);
-      throw new UnrecoverableError(failureReason(err));
+      throw await failForGood(new OrchestratorError('cancelled', 'The request was cancelled before this call started'));
     }
     let resolved: ResolvedModel;
     try {
       resolved = client.resolve(payload.model);
     } catch (err) {
-      const e = err instanceof OrchestratorError ? err : new OrchestratorError('unknown_model', String(err));
-      await fail(e, true);
-      throw new UnrecoverableError(failureReason(e));
+      throw await failForGood(err instanceof OrchestratorError ? err : new OrchestratorError('unknown_model', String(err)));
     }
 
     if (job.stalledCounter > 0) {
@@ -108,9 +109,7 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
         failures: await job.getIgnoredChildrenFailures(),
       });
       if (!composed) {
-        const err = new OrchestratorError('provider_error', 'No model answered, so there is nothing to synthesise');
-        await fail(err, true);
-        throw new UnrecoverableError(failureReason(err));
+        throw await failForGood(new OrchestratorError('provider_error', 'No model answered, so there is nothing to synthesise'));
       }
       payload = { ...payload, messages: composed };
       await publish({ type: 'progress', stage: 'synthesizing', ...base, ts: Date.now(), attempt });

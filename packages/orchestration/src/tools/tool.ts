@@ -1,4 +1,4 @@
-import type { ErrorInfo, Strategy, ThinkingMode, ToolInput, ToolName } from '@orch/contracts';
+import type { CancelOutput, ErrorInfo, JobResultOutput, Strategy, ThinkingMode, ToolInput, ToolName } from '@orch/contracts';
 import type { Config } from '@orch/config';
 import type { Ledger } from '@orch/ledger';
 import type { ProviderQueues } from '@orch/queue';
@@ -54,8 +54,8 @@ export interface ToolHost {
   promptContext(caller: Caller): PromptContext;
   defaultModels(): string[];
   checkModels(models: string[], field: string): void;
-  getRequest(requestId: string, caller: Caller, waitMs?: number, signal?: AbortSignal): Promise<import('@orch/contracts').JobResultOutput>;
-  cancel(requestId: string, caller: Caller): Promise<{ request_id: string; status: 'running' | 'completed' | 'failed' | 'cancelled'; cancelled: boolean }>;
+  getRequest(requestId: string, caller: Caller, waitMs?: number, signal?: AbortSignal): Promise<JobResultOutput>;
+  cancel(requestId: string, caller: Caller): Promise<CancelOutput>;
 }
 
 export interface ToolDocs {
