@@ -7,33 +7,54 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-compose() { docker compose "$@"; }
-
+# The compose plugin (`docker compose`), or the standalone docker-compose (Debian's 1.29 included).
+COMPOSE=()
 need_docker() {
-  if ! command -v docker >/dev/null 2>&1 || ! docker compose version >/dev/null 2>&1; then
-    echo "deploy: needs Docker with the compose plugin (https://docs.docker.com/compose/install/)." >&2
+  if command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then COMPOSE=(docker compose)
+  elif command -v docker-compose >/dev/null 2>&1; then COMPOSE=(docker-compose)
+  else
+    echo "deploy: needs Docker with compose (https://docs.docker.com/compose/install/; Debian: apt-get install docker.io docker-compose)." >&2
     echo "        Without Docker, run the stack locally: pnpm install && pnpm start" >&2
     exit 1
   fi
 }
+compose() { "${COMPOSE[@]}" "$@"; }
 
-env_value() { grep -E "^\s*$1=" .env 2>/dev/null | tail -1 | cut -d= -f2- | tr -d '"'"'"' ' || true; }
+# Keys are compose secrets: one file each (docker-compose.yml, `secrets:`), readable by the containers'
+# uid 1000. Missing files are made empty ("not set") so compose can start.
+SECRETS_DIR=${ORCH_SECRETS_DIR:-secrets}
+SECRETS=(orch_api_keys openrouter_api_key openai_api_key)
+ensure_secrets() {
+  mkdir -p "$SECRETS_DIR"
+  for name in "${SECRETS[@]}"; do
+    [ -e "$SECRETS_DIR/$name" ] || { : >"$SECRETS_DIR/$name"; chmod 644 "$SECRETS_DIR/$name"; }
+  done
+}
 
 case "${1:-}" in
   up)
     need_docker
-    if [ ! -f .env ]; then
-      cp .env.example .env
-      echo "deploy: created .env from .env.example; set ORCH_API_KEYS and your provider keys in it, then run this again." >&2
-      exit 1
-    fi
-    if [ -z "$(env_value ORCH_API_KEYS)" ]; then
-      echo "deploy: set ORCH_API_KEYS in .env (containers listen on all interfaces; the front doors need keys)." >&2
+    [ -f .env ] || cp .env.example .env
+    ensure_secrets
+    if [ ! -s "$SECRETS_DIR/orch_api_keys" ]; then
+      echo "deploy: put the callers' bearer keys (comma-separated) in $SECRETS_DIR/orch_api_keys, and your provider" >&2
+      echo "        keys in $SECRETS_DIR/openrouter_api_key and $SECRETS_DIR/openai_api_key; then run this again." >&2
+      echo "        (containers listen on all interfaces: the front doors need keys)" >&2
       exit 1
     fi
     scale=()
     if [ "${2:-}" = "--scale" ] && [ -n "${3:-}" ]; then scale=(--scale "worker-openrouter=$3" --scale "worker-openai=$3"); fi
-    compose up -d --build --wait "${scale[@]}"
+    if [ "${COMPOSE[0]}" = docker ]; then
+      compose up -d --build --wait "${scale[@]}"
+    else
+      # docker-compose 1.x has no --wait: poll each container's health.
+      compose up -d --build "${scale[@]}"
+      for _ in $(seq 1 90); do
+        states=$(compose ps -q | xargs docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}')
+        echo "$states" | grep -qv '^healthy$' || break
+        sleep 2
+      done
+    fi
     "$0" status
     ;;
   status)
