@@ -4,13 +4,14 @@
 // HOME, against a real gateway: `claude mcp list` must say "✔ Connected" for the stdio line and the
 // HTTP line. Only the parts that name this machine are substituted: the checkout's path, the Redis
 // URL and the HTTP port. CI runs it (.ci/run); it is apart from `pnpm test` (the CLI is ~235 MB).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const CLI_VERSION = '2.1.197';
+import { CLI_VERSION, claudeCliBin } from './claude-cli.mjs';
+
 const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const require = createRequire(import.meta.url);
 const { freePort, spawnApp, startRedis } = require(join(root, 'packages/testing/dist/index.js'));
@@ -20,12 +21,8 @@ const readme = readFileSync(join(root, 'README.md'), 'utf8').replace(/\\\n\s*/g,
 const lines = readme.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('claude mcp add '));
 if (lines.length < 2) throw new Error(`expected the stdio and HTTP lines in README.md, found ${lines.length}`);
 
-const cliDir = join(tmpdir(), `orch-claude-cli-${CLI_VERSION}`);
-if (!existsSync(join(cliDir, 'node_modules/.bin/claude'))) {
-  process.stderr.write(`installing @anthropic-ai/claude-code@${CLI_VERSION} from npm…\n`);
-  execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', '--prefix', cliDir, `@anthropic-ai/claude-code@${CLI_VERSION}`], { stdio: 'inherit' });
-}
-const claude = join(cliDir, 'node_modules/.bin/claude');
+const cliBin = claudeCliBin();
+const claude = join(cliBin, 'claude');
 
 const redis = await startRedis();
 const port = await freePort();
@@ -38,7 +35,7 @@ try {
       .replaceAll('redis://127.0.0.1:6379', redis.url)
       .replaceAll('http://127.0.0.1:8080/mcp', `http://127.0.0.1:${port}/mcp`);
     const home = mkdtempSync(join(tmpdir(), 'orch-claude-home-'));
-    const env = { PATH: `${join(cliDir, 'node_modules/.bin')}:${process.env.PATH}`, HOME: home };
+    const env = { PATH: `${cliBin}:${process.env.PATH}`, HOME: home };
     const add = spawnSync('sh', ['-c', command.replace(/^claude /, `"${claude}" `)], { cwd: home, env, encoding: 'utf8', timeout: 60_000 });
     const list = spawnSync(claude, ['mcp', 'list'], { cwd: home, env, encoding: 'utf8', timeout: 120_000 });
     const ok = add.status === 0 && /orchestrator: .*✔ Connected/.test(list.stdout);

@@ -1,0 +1,120 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'node:net';
+import { register } from '../src/cli/register';
+import { claudeDesktopConfig, dataDir, type Place } from '../src/cli/paths';
+import { ensureLocalRedis, localRedisStatus, stopLocalRedis, REDIS_HINT } from '../src/cli/local-redis';
+
+function scratch(): { home: string; place: Place; lines: string[]; out: { log(l: string): void } } {
+  const home = mkdtempSync(join(tmpdir(), 'orch-cli-'));
+  const lines: string[] = [];
+  return { home, place: { env: { PATH: '/nonexistent' }, platform: 'linux', home }, lines, out: { log: (l) => lines.push(l) } };
+}
+
+describe('paths', () => {
+  it('follows each platform', () => {
+    expect(dataDir({ env: {}, platform: 'linux', home: '/h' })).toBe('/h/.local/share/mcp-orchestrator');
+    expect(dataDir({ env: { XDG_DATA_HOME: '/x' }, platform: 'linux', home: '/h' })).toBe('/x/mcp-orchestrator');
+    expect(dataDir({ env: {}, platform: 'darwin', home: '/h' })).toBe('/h/Library/Application Support/mcp-orchestrator');
+    expect(dataDir({ env: { ORCH_DATA_DIR: '/d' }, platform: 'darwin', home: '/h' })).toBe('/d');
+    expect(claudeDesktopConfig({ env: {}, platform: 'darwin', home: '/h' })).toBe('/h/Library/Application Support/Claude/claude_desktop_config.json');
+    expect(claudeDesktopConfig({ env: { APPDATA: 'C:/R' }, platform: 'win32', home: 'C:/h' })).toMatch(/^C:\/R.Claude.claude_desktop_config\.json$/);
+  });
+});
+
+describe('register', () => {
+  it('merges the stdio server into Claude Desktop config, keeping the rest, readable by the user only', () => {
+    const { home, place, out, lines } = scratch();
+    const file = claudeDesktopConfig(place);
+    mkdirSync(join(home, '.config/Claude'), { recursive: true });
+    writeFileSync(file, JSON.stringify({ mcpServers: { other: { command: 'x' } }, theme: 'dark' }));
+    place.env.OPENAI_API_KEY = 'sk-from-shell';
+    expect(register(['--only', 'desktop', '--env', 'ORCH_LOG=1'], '/opt/pkg/bin/mcp-orchestrator.cjs', out, place)).toBe(0);
+    const written = JSON.parse(readFileSync(file, 'utf8'));
+    expect(written.theme).toBe('dark');
+    expect(written.mcpServers.other).toEqual({ command: 'x' });
+    expect(written.mcpServers.orchestrator).toEqual({ command: process.execPath, args: ['/opt/pkg/bin/mcp-orchestrator.cjs'], env: { OPENAI_API_KEY: 'sk-from-shell', ORCH_LOG: '1' } });
+    expect(statSync(file).mode & 0o077).toBe(0);
+    expect(lines.join('\n')).not.toContain('sk-from-shell');
+  });
+
+  it('leaves a config that is not JSON alone and fails', () => {
+    const { home, place, out, lines } = scratch();
+    mkdirSync(join(home, '.config/Claude'), { recursive: true });
+    writeFileSync(claudeDesktopConfig(place), '{ not json');
+    expect(register(['--only', 'desktop'], '/b', out, place)).toBe(1);
+    expect(readFileSync(claudeDesktopConfig(place), 'utf8')).toBe('{ not json');
+    expect(lines.join('\n')).toMatch(/not valid JSON/);
+  });
+
+  it('skips a Claude Desktop that is not installed, and prints the claude line when claude is not on the PATH', () => {
+    const { place, out, lines } = scratch();
+    place.env.OPENROUTER_API_KEY = 'sk-or-secret';
+    expect(register([], '/b/mcp.cjs', out, place)).toBe(0);
+    expect(existsSync(claudeDesktopConfig(place))).toBe(false);
+    const text = lines.join('\n');
+    expect(text).toMatch(/Claude Desktop: not installed here/);
+    // The key is referenced, not printed.
+    expect(text).toContain(`claude mcp add --scope user orchestrator -e OPENROUTER_API_KEY="$OPENROUTER_API_KEY" -- ${process.execPath} /b/mcp.cjs`);
+    expect(text).not.toContain('sk-or-secret');
+  });
+
+  it('runs claude mcp add when claude is on the PATH, replacing an entry of the same name', () => {
+    const { home, place, out } = scratch();
+    const bin = join(home, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'claude'), `#!/bin/sh\necho "$@" >> "${home}/calls"\n`);
+    chmodSync(join(bin, 'claude'), 0o755);
+    place.env.PATH = bin;
+    expect(register(['--http', 'http://127.0.0.1:8080/mcp', '--key', 'k1'], '/b', out, place)).toBe(0);
+    expect(readFileSync(join(home, 'calls'), 'utf8').trim().split('\n')).toEqual([
+      'mcp remove --scope user orchestrator',
+      'mcp add --scope user --transport http orchestrator http://127.0.0.1:8080/mcp --header Authorization: Bearer k1',
+    ]);
+  });
+
+  it('names the rule a bad argument breaks', () => {
+    const { place, out, lines } = scratch();
+    expect(register(['--http', 'http://x/mcp'], '/b', out, place)).toBe(2);
+    expect(register(['--only', 'both'], '/b', out, place)).toBe(2);
+    expect(register(['--env', 'no-equals'], '/b', out, place)).toBe(2);
+    expect(lines.join('\n')).toMatch(/--http needs --key[\s\S]*--only must be desktop or code[\s\S]*--env no-equals: must be NAME=VALUE/);
+  });
+});
+
+describe('the private redis-server', () => {
+  it('starts once, is reused, needs its password, and stops with its AOF kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orch-cli-redis-'));
+    const first = await ensureLocalRedis(dir);
+    try {
+      expect(first.started).toBe(true);
+      expect(first.url).toMatch(/^redis:\/\/:[0-9a-f]{48}@127\.0\.0\.1:\d+$/);
+      const again = await ensureLocalRedis(dir);
+      expect(again).toMatchObject({ started: false, port: first.port, url: first.url });
+      // Without the password it refuses.
+      expect(await raw(first.port, '*1\r\n$4\r\nPING\r\n')).toMatch(/^-NOAUTH/);
+      expect(statSync(join(dir, 'redis', 'server.json')).mode & 0o077).toBe(0);
+      expect(statSync(join(dir, 'redis', 'redis.conf')).mode & 0o077).toBe(0);
+      expect(await localRedisStatus(dir)).toEqual({ port: first.port, dir: join(dir, 'redis') });
+    } finally {
+      expect(await stopLocalRedis(dir)).toBe(true);
+    }
+    expect(await localRedisStatus(dir)).toBeUndefined();
+    expect(await stopLocalRedis(dir)).toBe(false);
+    expect(existsSync(join(dir, 'redis', 'appendonlydir'))).toBe(true);
+  });
+
+  it('says how to get Redis when there is none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orch-cli-redis-'));
+    await expect(ensureLocalRedis(dir, { PATH: '/nonexistent' })).rejects.toThrow(REDIS_HINT);
+  });
+});
+
+function raw(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write(text));
+    socket.once('data', (d) => (socket.destroy(), resolve(d.toString())));
+    socket.once('error', reject);
+  });
+}
