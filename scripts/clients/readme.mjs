@@ -87,7 +87,7 @@ try {
     const r = spawnSync('sh', ['-c', `${asWritten} --max-time 60 -s -w '\\n%{http_code}'`], { cwd: clone, encoding: 'utf8' });
     const status = r.stdout.trim().split('\n').pop();
     const body = r.stdout.slice(0, r.stdout.lastIndexOf('\n')).trim();
-    id ??= /"request_id"\s*:\s*"([^"]+)"/.exec(body)?.[1];
+    if (status === '202') id = /"request_id"\s*:\s*"([^"]+)"/.exec(body)?.[1];
     const ok = line.includes('/events') ? status === '200' && /event: done/.test(body) : /wait=false/.test(line) ? status === '202' && /request_id/.test(body) : status === '200' && /"success":\s*true/.test(body);
     check(line, ok, `HTTP ${status}: ${body.replace(/\s+/g, ' ').slice(0, 140)}`);
     done.add(line);
@@ -114,7 +114,8 @@ try {
     const out = capture(child);
     t = Date.now();
     const ready = await waitFor(() => out.text.includes(APP_READY_TEXT[app]) || child.exitCode !== null, { timeoutMs: 60_000, intervalMs: 100, what: app }).catch(() => false);
-    process.kill(-child.pid, 'SIGTERM');
+    // SIGTERM to the app itself (sh, its parent, would die of it without passing it on).
+    for (const pid of spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGTERM');
     const code = await exited(child, 60_000);
     check(line, ready && child.exitCode === 0, `"${APP_READY_TEXT[app]}" in ${((Date.now() - t) / 1000).toFixed(1)} s; SIGTERM → exit ${code}${code === 0 ? '' : `\n${out.text.slice(-1500)}`}`);
     done.add(line);
