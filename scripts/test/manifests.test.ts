@@ -87,4 +87,26 @@ describe('Kubernetes manifests (kubectl kustomize infra/overlays/example)', () =
     }
     expect(published.map((p) => p.split(':').at(-1))).toEqual(['8080', '5050', '8765']);
   });
+
+  it('docker-compose.yml: keys only as secrets, each to the services that need it; Redis maxmemory under its limit', () => {
+    const compose = parse(readFileSync(join(repo, 'docker-compose.yml'), 'utf8'), { merge: true }) as Obj;
+    const needs: Record<string, [string, string]> = {
+      'mcp-gateway': ['ORCH_API_KEYS', 'orch_api_keys'],
+      'rest-bridge': ['ORCH_API_KEYS', 'orch_api_keys'],
+      'ws-bridge': ['ORCH_API_KEYS', 'orch_api_keys'],
+      'worker-openrouter': ['OPENROUTER_API_KEY', 'openrouter_api_key'],
+      'worker-openai': ['OPENAI_API_KEY', 'openai_api_key'],
+    };
+    for (const [name, [variable, secret]] of Object.entries(needs)) {
+      const s = compose.services[name];
+      const env = Object.keys(s.environment);
+      expect({ name, keysInEnv: env.filter((k) => /API_KEY/.test(k) && !k.endsWith('_FILE')) }).toEqual({ name, keysInEnv: [] });
+      expect({ name, file: s.environment[`${variable}_FILE`], secrets: s.secrets }).toEqual({ name, file: `/run/secrets/${secret}`, secrets: [secret] });
+      expect(compose.secrets[secret].file).toMatch(new RegExp(`/${secret}$`));
+    }
+    expect(compose['env_file']).toBeUndefined();
+    const args = compose.services.redis.command.join(' ');
+    const maxmemory = Number(/--maxmemory (\d+)mb/.exec(args)?.[1]);
+    expect(maxmemory).toBeLessThan(parseInt(compose.services.redis.deploy.resources.limits.memory, 10));
+  });
 });
