@@ -5,6 +5,7 @@ import type { Logger } from '@orch/logging';
 import type { Caller } from '@orch/orchestration';
 import { LOOPBACK_HOSTS, bearer, callerForKey, checkJsonDepth, malformedRequest, originAllowed, originRefusal } from '@orch/orchestration';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Registry } from 'prom-client';
 
 export interface HttpAppDeps {
   /** A fresh MCP server for one request (stateless mode). */
@@ -18,6 +19,8 @@ export interface HttpAppDeps {
   loopback: boolean;
   isReady: () => Promise<boolean>;
   maxBodyBytes?: number;
+  /** Served at /metrics (behind the key when keys are set). */
+  registry?: Registry;
 }
 
 const rpcError = (res: Response, status: number, code: number, message: string) =>
@@ -36,6 +39,18 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     void deps.isReady().then((ready) => res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready' }));
   });
 
+  // Behind the key when keys are set, as on the bridges: metrics name models, tools and spend.
+  // (ORCH_METRICS_PORT serves them apart, without a key, for a scraper on a private network.)
+  const registry = deps.registry;
+  if (registry) {
+    app.get('/metrics', hostHeaderValidation([...LOOPBACK_HOSTS, ...deps.allowedHosts]), async (req: Request, res: Response) => {
+      if (!callerForKey(bearer(req.headers.authorization), deps.apiKeys, true)) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="mcp-orchestrator"');
+        return void res.status(401).json({ error: 'unauthorized', message: 'Send Authorization: Bearer <key>' });
+      }
+      res.type(registry.contentType).send(await registry.metrics());
+    });
+  }
   app.use('/mcp', hostHeaderValidation([...LOOPBACK_HOSTS, ...deps.allowedHosts]));
   app.use('/mcp', (req: Request, res: Response, next: NextFunction) => {
     const origin = req.headers.origin;

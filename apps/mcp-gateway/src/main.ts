@@ -4,7 +4,7 @@ import { format, parseArgs } from 'node:util';
 import { createServer, type Server } from 'node:http';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { callerForKey, frontDoorHost, isLoopback, listenOn, openFrontDoor } from '@orch/orchestration';
-import { installShutdown, startProviderWorker, type ProviderWorker } from '@orch/worker';
+import { installShutdown, startHealthServer, startProviderWorker, type ProviderWorker } from '@orch/worker';
 
 import { createHttpApp } from './http-app';
 import { createMcpServer } from './mcp-server';
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   const progressIntervalMs = config.orchestration.progressIntervalMs;
 
   let httpServer: Server | undefined;
+  let metricsServer: { close(): Promise<void> } | undefined;
   let stdio: StdioServerTransport | undefined;
   if (http) {
     const host = frontDoorHost(config, logger, 'MCP HTTP gateway');
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
       allowedHosts: config.gateway.allowedHosts,
       loopback,
       isReady: async () => redis.status === 'ready' && workers.every((w) => w.isReady()),
+      registry: door.metrics.registry,
     });
     httpServer = createServer(app);
     // Calls can outlive default Node timeouts: the sync window plus margin.
@@ -64,6 +66,11 @@ async function main(): Promise<void> {
     httpServer.headersTimeout = 60_000;
     const port = await listenOn(httpServer, config.server.mcpHttpPort, host);
     logger.info(APP_READY_TEXT['mcp-gateway'], { url: `http://${host}:${port}/mcp`, auth: config.gateway.apiKeys.length ? 'bearer keys' : 'none' });
+    // Metrics on an operator-chosen address of their own (a scraper on a private network, no key).
+    if (config.server.metricsPort) {
+      metricsServer = await startHealthServer({ host: config.server.metricsHost, port: config.server.metricsPort, registry: door.metrics.registry, isReady: () => redis.status === 'ready' });
+      logger.info('metrics listening', { url: `http://${config.server.metricsHost}:${config.server.metricsPort}/metrics` });
+    }
   } else {
     const caller = callerForKey(undefined, [], true)!;
     const server = createMcpServer({ orchestrator, caller, logger, progressIntervalMs, version: VERSION });
@@ -79,6 +86,7 @@ async function main(): Promise<void> {
       // Calls waiting here may finish within the grace period; requests driven here are handed over
       // to other processes after it (never cancelled). In-process workers outlive the front door:
       // its running requests need them until it closes.
+      await metricsServer?.close();
       await door.close(config.orchestration.shutdownGraceMs, httpServer);
       await stdio?.close();
       await Promise.all(workers.map((w) => w.close()));

@@ -1,6 +1,5 @@
 import { APP_READY_TEXT } from '@orch/contracts';
 import { createServer } from 'node:http';
-import { Registry, collectDefaultMetrics } from 'prom-client';
 import { frontDoorHost, isLoopback, listenOn, openFrontDoor } from '@orch/orchestration';
 import { installShutdown, startHealthServer } from '@orch/worker';
 import { createRestApp } from './app';
@@ -8,8 +7,7 @@ import { createRestApp } from './app';
 async function main(): Promise<void> {
   const door = await openFrontDoor('rest-bridge');
   const { config, logger } = door;
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = door.metrics.registry;
   const host = frontDoorHost(config, logger, 'REST bridge');
   const app = createRestApp({
     loopback: isLoopback(host),

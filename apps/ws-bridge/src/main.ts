@@ -1,5 +1,4 @@
 import { APP_READY_TEXT } from '@orch/contracts';
-import { Registry, collectDefaultMetrics } from 'prom-client';
 import { frontDoorHost, isLoopback, listenOn, openFrontDoor } from '@orch/orchestration';
 import { installShutdown, startHealthServer } from '@orch/worker';
 import { createWsBridge } from './bridge';
@@ -7,8 +6,7 @@ import { createWsBridge } from './bridge';
 async function main(): Promise<void> {
   const door = await openFrontDoor('ws-bridge');
   const { config, logger } = door;
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = door.metrics.registry;
   const host = frontDoorHost(config, logger, 'WebSocket bridge');
   const bridge = createWsBridge({
     loopback: isLoopback(host),

@@ -28,7 +28,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'WS_MAX_BUFFERED_BYTES', path: ['ws', 'maxBufferedBytes'], doc: 'Unread bytes after which a slow WebSocket client is dropped (8388608).' },
   { env: 'WS_MAX_MESSAGES_PER_SECOND', path: ['ws', 'maxMessagesPerSecond'], doc: 'Messages one WebSocket may send per second; past it they are dropped and reading pauses (100).' },
   { env: 'WS_HEARTBEAT_MS', path: ['ws', 'heartbeatMs'], doc: 'WebSocket ping period; dead sockets are dropped (30000).' },
-  { env: 'ORCH_METRICS_PORT', path: ['server', 'metricsPort'], doc: 'Separate /metrics port of the REST and WS bridges, open to whoever reaches it; 0 = none: /metrics on the main port, behind the key (0).' },
+  { env: 'ORCH_METRICS_PORT', path: ['server', 'metricsPort'], doc: 'Separate /metrics port of the front doors (REST, WS, MCP HTTP), open to whoever reaches it; 0 = none: /metrics on the main port, behind the key (0).' },
   { env: 'ORCH_METRICS_HOST', path: ['server', 'metricsHost'], doc: 'Address that metrics port binds (127.0.0.1).' },
   { env: 'MCP_HTTP_PORT', path: ['server', 'mcpHttpPort'], doc: 'MCP Streamable HTTP port (8080).' },
   { env: 'WORKER_METRICS_PORT', path: ['worker', 'metricsPort'], doc: 'Worker /healthz /readyz /metrics port (9464).' },

@@ -5,6 +5,7 @@ import { createLogger, createScrubber, type Logger } from '@orch/logging';
 import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
 import { LOOPBACK_HOSTS } from './input-limits';
 import { Orchestrator } from './orchestrator';
+import { FrontDoorMetrics } from './front-door-metrics';
 
 export interface FrontDoor {
   config: Config;
@@ -12,6 +13,8 @@ export interface FrontDoor {
   /** The command connection the orchestrator uses. */
   redis: Redis;
   orchestrator: Orchestrator;
+  /** This door's Prometheus metrics (tool calls, latency, refusals, queues, spend; process). */
+  metrics: FrontDoorMetrics;
   /**
    * Shutdown: stops `server` taking connections, lets the calls waiting here and the requests driven
    * here run up to `graceMs` (then hands those requests to other processes), ends the connections
@@ -38,12 +41,15 @@ export async function openFrontDoor(service: string, opts: { stderrOnly?: boolea
     logger.error('cannot reach Redis', { redisUrl: config.redis.url.replace(/\/\/[^@]*@/, '//***@'), err: (err as Error).message });
     process.exit(1);
   }
-  const orchestrator = new Orchestrator({ config, redis, logger });
+  const metrics = new FrontDoorMetrics(service);
+  const orchestrator = new Orchestrator({ config, redis, logger, onToolCall: (tool, outcome, seconds) => metrics.observe(tool, outcome, seconds) });
+  metrics.watch({ queues: orchestrator.queues.byKey, spend: () => orchestrator.ledger.report({ requests: { count: 1 } }) }, logger);
   return {
     config,
     logger,
     redis,
     orchestrator,
+    metrics,
     close: async (graceMs = 5_000, server?: Server) => {
       server?.close();
       await orchestrator.close(graceMs);

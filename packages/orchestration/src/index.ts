@@ -18,5 +18,6 @@ export { spendOutput, listModelsOutput } from './status';
 export { callerForKey, bearer, originAllowed, originRefusal } from './caller-auth';
 export { frontDoorHost, isLoopback, openFrontDoor, listenOn, closeServer } from './front-door';
 export type { FrontDoor } from './front-door';
+export { FrontDoorMetrics } from './front-door-metrics';
 export { streamIdOrThrow } from '@orch/queue';
 export { LOOPBACK_HOSTS, MAX_JSON_DEPTH, checkJsonDepth, hostAllowed, malformedRequest } from './input-limits';

@@ -46,6 +46,12 @@ export interface OrchestratorOptions {
   logger: Logger;
   /** Default file root when none is configured. */
   cwd?: string;
+  /**
+   * Told of every tool call once its outcome is known (the front door's metrics): `completed`,
+   * `failed`, `cancelled` or an error code, and the seconds it took. A call answered with a request
+   * id (still running) is told when its request ends.
+   */
+  onToolCall?: (tool: string, outcome: string, seconds: number) => void;
 }
 
 /** Names the field and the rule of every problem: `description: Required; models.0: …`. */
@@ -97,9 +103,11 @@ export class Orchestrator implements ToolHost {
   private readonly queueConnection: Redis;
   private sharedHub: { hub: EventHub; connection: Redis } | undefined;
   private readonly views: RequestViews;
+  private readonly onToolCall: OrchestratorOptions['onToolCall'];
 
   constructor(opts: OrchestratorOptions) {
     this.config = opts.config;
+    this.onToolCall = opts.onToolCall;
     this.redis = opts.redis;
     this.logger = opts.logger;
     // BullMQ defines ~40 Lua commands on its connection, and ioredis copies every defined command
@@ -176,6 +184,29 @@ export class Orchestrator implements ToolHost {
 
   /** Runs a tool. Known failures come back as `error` results with a stable code, never thrown. */
   async callTool(name: string, args: unknown, caller: Caller, opts: CallOptions = {}): Promise<ToolResult> {
+    const started = performance.now();
+    const result = await this.runTool(name, args, caller, opts);
+    if (this.onToolCall) this.observe(Object.hasOwn(TOOLS, name) ? name : 'unknown', result, started, this.onToolCall);
+    return result;
+  }
+
+  private observe(tool: string, result: ToolResult, started: number, tell: NonNullable<OrchestratorOptions['onToolCall']>): void {
+    const seconds = () => (performance.now() - started) / 1000;
+    if (result.kind === 'error') return tell(tool, result.error.code, seconds());
+    if (result.kind === 'done') return tell(tool, result.failed ? 'failed' : 'completed', seconds());
+    const sub = this.follow(
+      result.requestId,
+      '0',
+      (e) => {
+        if (e.type !== 'done') return;
+        sub.close();
+        tell(tool, e.status, seconds());
+      },
+      () => sub.close(),
+    );
+  }
+
+  private async runTool(name: string, args: unknown, caller: Caller, opts: CallOptions): Promise<ToolResult> {
     try {
       // Redis away: say so at once (503, retryable) rather than queue the call behind a reconnect.
       this.assertRedisReachable();
