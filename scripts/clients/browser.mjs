@@ -22,11 +22,12 @@ if (!chromium) {
   process.exit(1);
 }
 
-// The stack, as `pnpm start` runs it after its build: the offline demo on free ports.
+// The stack, as `pnpm start` runs it after its build: the offline demo on free ports (and the admin pages on).
+const ADMIN_KEY = 'browser-admin-key-0123456789';
 const [rest, ws, mcp, worker, workerOpenai, redisPort, pagePort] = await Promise.all(Array.from({ length: 7 }, freePort));
 const dataDir = mkdtempSync(join(tmpdir(), 'orch-browser-'));
 const stack = spawn(process.execPath, [join(root, 'scripts/start.mjs')], {
-  env: { PATH: process.env.PATH, REST_PORT: String(rest), WS_PORT: String(ws), MCP_HTTP_PORT: String(mcp), WORKER_METRICS_PORT: String(worker), ORCH_OPENAI_WORKER_METRICS_PORT: String(workerOpenai), ORCH_LOCAL_REDIS_PORT: String(redisPort), ORCH_DATA_DIR: dataDir },
+  env: { PATH: process.env.PATH, REST_PORT: String(rest), WS_PORT: String(ws), MCP_HTTP_PORT: String(mcp), WORKER_METRICS_PORT: String(worker), ORCH_OPENAI_WORKER_METRICS_PORT: String(workerOpenai), ORCH_LOCAL_REDIS_PORT: String(redisPort), ORCH_DATA_DIR: dataDir, ORCH_ADMIN_KEY: ADMIN_KEY },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 let stackOut = '';
@@ -55,14 +56,7 @@ try {
 
   // 1. /docs, offline: every request must stay on 127.0.0.1.
   const docs = await browser.newPage();
-  const outside = [];
-  await docs.setRequestInterception(true);
-  docs.on('request', (r) => {
-    const host = new URL(r.url()).hostname;
-    if (host === '127.0.0.1' || r.url().startsWith('data:')) return void r.continue();
-    outside.push(r.url());
-    void r.abort();
-  });
+  const outside = await offline(docs);
   await docs.goto(`http://127.0.0.1:${rest}/docs`, { waitUntil: 'networkidle0', timeout: 60_000 });
   const ops = await waitFor(async () => {
     const n = await docs.$$eval('.opblock-summary-path, .opblock-summary-path__deprecated', (els) => els.map((e) => e.textContent?.trim() ?? ''));
@@ -91,6 +85,20 @@ try {
     check('the example makes a call and shows its answer', String(answer).includes('Hello from the browser example'), String(answer).slice(0, 200));
   }
   check('no script errors on the example page', consoleErrors.length === 0, consoleErrors.join('; '));
+
+  // 3. bull-board at /admin/queues: the browser is asked for the admin key (Basic), then the board
+  // renders the queues from its own assets, with nothing fetched beyond the bridge.
+  const board = await browser.newPage();
+  const boardErrors = [];
+  board.on('pageerror', (e) => boardErrors.push(String(e)));
+  const boardOutside = await offline(board);
+  const refused = await fetch(`http://127.0.0.1:${rest}/admin/queues`);
+  check('/admin/queues asks a browser without the admin key for it (401, Basic)', refused.status === 401 && /^Basic/.test(refused.headers.get('www-authenticate') ?? ''));
+  await board.authenticate({ username: 'ops', password: ADMIN_KEY });
+  await board.goto(`http://127.0.0.1:${rest}/admin/queues`, { waitUntil: 'networkidle0', timeout: 60_000 });
+  const listed = await board.waitForFunction(() => ['{openrouter}', '{openai}', '{requests}'].every((q) => document.body.innerText.includes(q)), { timeout: 30_000 }).then(() => true, () => false);
+  check('bull-board lists the provider and request queues', listed, (await board.$eval('body', (b) => b.innerText)).slice(0, 300));
+  check('bull-board asks for nothing beyond the bridge, and has no script errors', boardOutside.length === 0 && boardErrors.length === 0, [...boardOutside, ...boardErrors].slice(0, 3).join('; '));
 } catch (err) {
   failures.push(String(err));
   console.error(`test:browser: ${err.stack ?? err}`);
@@ -103,3 +111,16 @@ try {
 }
 process.stdout.write(`browser (${chromium}): ${failures.length ? `${failures.length} failed` : 'all passed'}\n`);
 process.exit(failures.length ? 1 : 0);
+
+/** Lets a page fetch from 127.0.0.1 only: every other request is refused and listed (no network here). */
+async function offline(page) {
+  const outside = [];
+  await page.setRequestInterception(true);
+  page.on('request', (r) => {
+    const host = new URL(r.url()).hostname;
+    if (host === '127.0.0.1' || r.url().startsWith('data:')) return void r.continue();
+    outside.push(r.url());
+    void r.abort();
+  });
+  return outside;
+}

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { STATUS_BY_CODE, errorBody } from './http-errors';
 import { DOCS_ASSETS_DIR, DOCS_CSP, DOCS_HTML, DOCS_INIT_JS, openApiDocument } from './openapi';
 import { callerFor } from './auth';
+import { mountAdmin } from './admin';
 
 export interface RestAppDeps {
   orchestrator: Orchestrator;
@@ -21,6 +22,8 @@ export interface RestAppDeps {
   /** How long a synchronous call waits before answering 202 with the request id. */
   syncWaitMs: number;
   registry?: Registry;
+  /** ORCH_ADMIN_KEY: the operators' pages (/admin/queues); off when unset. */
+  adminKey?: string;
   isReady: () => Promise<boolean>;
   maxBodyBytes?: number;
   version?: string;
@@ -82,6 +85,7 @@ export function createRestApp(deps: RestAppDeps): Express {
   app.use('/docs/assets', express.static(DOCS_ASSETS_DIR, { index: false, fallthrough: false, maxAge: '1d' }));
   app.get('/', (_req, res) => void res.json({ name: 'mcp-orchestrator REST bridge', docs: '/docs', openapi: '/openapi.json', tools: '/tools' }));
 
+  mountAdmin(app, deps.adminKey, deps.orchestrator);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const caller = callerFor(req.headers.authorization, deps.apiKeys);
     if (!caller) {

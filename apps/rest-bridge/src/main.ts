@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     allowedHosts: config.gateway.allowedHosts,
     syncWaitMs: config.orchestration.syncWaitSeconds * 1000,
     registry,
+    adminKey: config.gateway.adminKey,
     isReady: async () => door.redis.status === 'ready',
   });
   const server = createServer(app);

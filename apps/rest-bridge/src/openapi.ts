@@ -115,6 +115,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
     },
   };
   paths['/openapi.json'] = { get: { operationId: 'openapi', summary: 'This document', security: [], responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } }, 403: errorResponse } } };
+  paths['/admin/queues'] = {
+    get: {
+      operationId: 'adminQueues',
+      summary: 'bull-board over every queue (jobs waiting, active, delayed, failed; retry, clean). Behind ORCH_ADMIN_KEY: Bearer, or Basic with the key as password; off (404) when unset',
+      security: [{ adminBearer: [] }, { adminBasic: [] }],
+      responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } }, 401: errorResponse, 404: errorResponse },
+    },
+  };
   paths['/docs'] = { get: { operationId: 'docs', summary: 'This document, browsable (Swagger UI, served offline)', security: [], responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } }, 403: errorResponse } } };
   return {
     openapi: '3.1.0',
@@ -127,7 +135,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     // Relative: the bridge answers on whatever address it is reached at.
     servers: [{ url: '/', description: 'This REST bridge' }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, adminBearer: { type: 'http', scheme: 'bearer', description: 'ORCH_ADMIN_KEY' }, adminBasic: { type: 'http', scheme: 'basic', description: 'any user name, ORCH_ADMIN_KEY as the password' } },
       schemas: {
         ErrorResponse: { type: 'object', properties: { success: { const: false }, error: schema(ErrorInfoSchema) }, required: ['success', 'error'] },
         Accepted: { type: 'object', properties: { success: { const: true }, request_id: { type: 'string' }, status: { const: 'running' }, links: { type: 'object' } } },

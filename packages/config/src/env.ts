@@ -50,6 +50,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'ORCH_FILE_ROOTS', path: ['orchestration', 'files', 'roots'], doc: 'Comma-separated directories file_paths may read (working directory).' },
   { env: 'ORCH_ALLOW_SECRET_FILES', path: ['orchestration', 'files', 'allowSecretFiles'], doc: 'Comma-separated secret-bearing file names (.env, *.pem, .npmrc…) file_paths may read anyway (none).' },
   { env: 'ORCH_API_KEYS', path: ['gateway', 'apiKeys'], doc: 'Comma-separated bearer keys for the HTTP/WS front doors (secret).' },
+  { env: 'ORCH_ADMIN_KEY', path: ['gateway', 'adminKey'], doc: 'Operators\' key (16+ characters) for the REST bridge\'s /admin/queues (bull-board); unset: off (secret).' },
   { env: 'ORCH_ALLOWED_ORIGINS', path: ['gateway', 'allowedOrigins'], doc: 'Comma-separated browser origins allowed to call.' },
   { env: 'ORCH_ALLOWED_HOSTS', path: ['gateway', 'allowedHosts'], doc: 'Comma-separated Host names accepted besides localhost.' },
   { env: 'ORCH_ALLOW_UNAUTHENTICATED', path: ['gateway', 'allowUnauthenticated'], doc: 'Serve ORCH_HOST without keys (a proxy authenticates); otherwise keyless front doors bind 127.0.0.1 (false).' },

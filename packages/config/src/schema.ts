@@ -232,6 +232,8 @@ export const ConfigSchema = z
     gateway: z.strictObject({
       /** Bearer keys; when set, every HTTP/WS call needs one. Secret. */
       apiKeys: list().default([]),
+      /** The operators' key for the admin pages (/admin/queues); unset: those pages are off. Secret. */
+      adminKey: z.string().min(16, 'must be at least 16 characters').optional(),
       /** Origins allowed to call the HTTP front doors from a browser (exact match). */
       allowedOrigins: list().default([]),
       /** Host header values accepted besides localhost (needed when binding 0.0.0.0). */

@@ -17,6 +17,17 @@ export function callerForKey(presented: string | undefined, keys: readonly strin
   return match === undefined ? undefined : { id: `key:${digest(match).toString('hex').slice(0, 16)}`, fileAccess };
 }
 
+/**
+ * The operators' admin key, from `Authorization: Bearer <key>` or, for a browser, Basic auth with
+ * the key as the password (any user name). Constant time.
+ */
+export function isAdmin(header: string | undefined, adminKey: string | undefined): boolean {
+  if (!adminKey || !header) return false;
+  const basic = /^Basic\s+(.+)$/i.exec(header);
+  const presented = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8').replace(/^[^:]*:/, '') : bearer(header);
+  return presented !== undefined && timingSafeEqual(digest(presented), digest(adminKey));
+}
+
 /** `Authorization: Bearer <key>` → the key. */
 export function bearer(header: string | undefined): string | undefined {
   const m = /^Bearer\s+(.+)$/i.exec(header ?? '');

@@ -15,7 +15,7 @@ export type { RequestRecord } from './request-store';
 export { CallerStore } from './caller-store';
 export { renderModelOutput, renderJobResult } from './render';
 export { spendOutput, listModelsOutput } from './status';
-export { callerForKey, bearer, originAllowed, originRefusal } from './caller-auth';
+export { callerForKey, bearer, isAdmin, originAllowed, originRefusal } from './caller-auth';
 export { frontDoorHost, isLoopback, openFrontDoor, listenOn, closeServer } from './front-door';
 export type { FrontDoor } from './front-door';
 export { FrontDoorMetrics } from './front-door-metrics';

@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
@@ -180,6 +181,11 @@ export class Orchestrator implements ToolHost {
         details: { retry_after_seconds: retryAfter, limit: rl.points, window_seconds: rl.windowSeconds },
       });
     }
+  }
+
+  /** Every queue this orchestrator uses: each provider's model calls, and the requests. */
+  allQueues(): Queue[] {
+    return [...Object.values(this.queues.byKey), this.driver.queue] as Queue[];
   }
 
   /** Runs a tool. Known failures come back as `error` results with a stable code, never thrown. */

@@ -57,7 +57,8 @@ export function answerText(output: ModelToolOutput): string {
  * queue after the grace period; a request is never recorded as cancelled because its driver stops.
  */
 export class RequestDriver {
-  private readonly queue: Queue<DriveRequestPayload>;
+  /** The `{requests}` queue (shown on the admin pages). */
+  readonly queue: Queue<DriveRequestPayload>;
   private worker: Worker<DriveRequestPayload> | undefined;
   private workerConnection: Redis | undefined;
   private subscriber: Redis | undefined;

@@ -1,0 +1,31 @@
+import type { Express, NextFunction, Request, Response, Router } from 'express';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { isAdmin, type Orchestrator } from '@orch/orchestration';
+import { errorBody } from './http-errors';
+
+export const ADMIN_QUEUES_PATH = '/admin/queues';
+
+/**
+ * The operators' pages, behind ORCH_ADMIN_KEY (Bearer, or Basic auth with the key as the password,
+ * so a browser asks for it): bull-board at /admin/queues over the provider queues and the request
+ * queue — waiting, active, delayed and failed jobs, retry and clean. Without the key configured the
+ * pages are off and say how to turn them on.
+ */
+export function mountAdmin(app: Express, adminKey: string | undefined, orchestrator: Pick<Orchestrator, 'allQueues'>): void {
+  app.use('/admin', (req: Request, res: Response, next: NextFunction) => {
+    if (!adminKey) return void res.status(404).json(errorBody({ code: 'not_found', message: 'The admin pages are off; set ORCH_ADMIN_KEY (16+ characters) to turn them on', retryable: false }));
+    if (isAdmin(req.headers.authorization, adminKey)) return next();
+    res.setHeader('WWW-Authenticate', 'Basic realm="mcp-orchestrator admin", charset="UTF-8"');
+    res.status(401).json(errorBody({ code: 'unauthorized', message: 'The admin pages need ORCH_ADMIN_KEY: Authorization: Bearer <key>, or the key as the Basic auth password', retryable: false }));
+  });
+  if (!adminKey) return;
+  const serverAdapter = new ExpressAdapter().setBasePath(ADMIN_QUEUES_PATH);
+  createBullBoard({ queues: orchestrator.allQueues().map((q) => new BullMQAdapter(q)), serverAdapter, options: { uiConfig: { boardTitle: 'mcp-orchestrator queues' } } });
+  // bull-board's page runs its own inline script and styles: the API's strict CSP does not fit it.
+  app.use(ADMIN_QUEUES_PATH, (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; frame-ancestors 'none'");
+    next();
+  }, serverAdapter.getRouter() as Router);
+}
