@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { QUEUE_NAMES } from '@orch/contracts';
+import { FrontDoorMetrics } from '@orch/orchestration';
 
 const repo = join(__dirname, '..', '..');
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -108,5 +109,22 @@ describe('Kubernetes manifests (kubectl kustomize infra/overlays/example)', () =
     const args = compose.services.redis.command.join(' ');
     const maxmemory = Number(/--maxmemory (\d+)mb/.exec(args)?.[1]);
     expect(maxmemory).toBeLessThan(parseInt(compose.services.redis.deploy.resources.limits.memory, 10));
+  });
+});
+
+describe('monitoring (infra/monitoring)', () => {
+  it('the alert rules and the Grafana dashboard name only metrics the front doors export', async () => {
+    const metrics = new FrontDoorMetrics('test');
+    metrics.watch({ queues: {}, spend: async () => ({ spentUsd: 0, reservedUsd: 0, remainingUsd: 1, limits: { dailyUsd: 1, perRequestUsd: 1 } }) }, { warn: () => undefined } as never);
+    const exported = new Set((await metrics.registry.getMetricsAsJSON()).flatMap((m) => (String(m.type) === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => `${m.name}${s}`) : [m.name])));
+
+    const rules = (parse(readFileSync(join(repo, 'infra/monitoring/alerts.yaml'), 'utf8')) as Obj).groups.flatMap((g: Obj) => g.rules) as Obj[];
+    const dashboard = JSON.parse(readFileSync(join(repo, 'infra/monitoring/grafana-dashboard.json'), 'utf8')) as Obj;
+    const exprs = [...rules.map((r) => String(r.expr)), ...dashboard.panels.flatMap((p: Obj) => p.targets.map((t: Obj) => String(t.expr)))];
+    expect(rules.length).toBeGreaterThanOrEqual(5);
+    for (const r of rules) expect({ alert: r.alert, severity: r.labels?.severity, summary: typeof r.annotations?.summary }).toEqual({ alert: expect.stringMatching(/^Orchestrator/), severity: expect.any(String), summary: 'string' });
+    const named = [...new Set(exprs.flatMap((e) => e.match(/\borch_[a-z_]+/g) ?? []))];
+    expect(named.length).toBeGreaterThanOrEqual(6);
+    expect(named.filter((n) => !exported.has(n))).toEqual([]);
   });
 });
