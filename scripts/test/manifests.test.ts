@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { QUEUE_NAMES } from '@orch/contracts';
@@ -109,6 +110,17 @@ describe('Kubernetes manifests (kubectl kustomize infra/overlays/example)', () =
     const args = compose.services.redis.command.join(' ');
     const maxmemory = Number(/--maxmemory (\d+)mb/.exec(args)?.[1]);
     expect(maxmemory).toBeLessThan(parseInt(compose.services.redis.deploy.resources.limits.memory, 10));
+  });
+});
+
+describe('KEDA follows the queue prefix', () => {
+  it('an overlay that sets ORCH_QUEUE_PREFIX renames every list KEDA reads', () => {
+    const copy = join(mkdtempSync(join(tmpdir(), 'orch-infra-')), 'infra');
+    cpSync(join(repo, 'infra'), copy, { recursive: true });
+    appendFileSync(join(copy, 'overlays/example/kustomization.yaml'), 'configMapGenerator:\n  - name: orchestrator-config\n    behavior: merge\n    literals:\n      - ORCH_QUEUE_PREFIX=team-a\n');
+    const docs = parseAllDocuments(execFileSync('kubectl', ['kustomize', join(copy, 'overlays/example')], { encoding: 'utf8' })).map((d) => d.toJS() as Obj);
+    const lists = docs.filter((d) => d.kind === 'ScaledObject').flatMap((d) => d.spec.triggers.map((t: Obj) => t.metadata.listName));
+    expect(lists.sort()).toEqual(['team-a:{openai}:active', 'team-a:{openai}:wait', 'team-a:{openrouter}:active', 'team-a:{openrouter}:wait']);
   });
 });
 
