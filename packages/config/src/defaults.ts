@@ -9,6 +9,7 @@ export const DEFAULT_CONFIG = {
   redis: {},
   logging: {},
   limits: {},
+  alerts: {},
   ledger: {},
   server: {},
   ws: {},

@@ -11,6 +11,8 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'MCP_LOG_LEVEL', path: ['logging', 'level'], doc: 'error, warn, info, debug… (case-insensitive).' },
   { env: 'MCP_MAX_COST_PER_REQUEST', path: ['limits', 'maxCostPerRequest'], doc: 'USD one tool call may spend (default 5).' },
   { env: 'MCP_DAILY_LIMIT', path: ['limits', 'dailyLimit'], doc: 'USD all calls may spend per day (default 100).' },
+  { env: 'ORCH_ALERT_THRESHOLDS', path: ['alerts', 'thresholds'], doc: 'Fractions of a budget that raise an alert once per window: a log line, orch_budget_alerts_total, the webhook (0.5,0.8,1).' },
+  { env: 'ORCH_ALERT_WEBHOOK_URL', path: ['alerts', 'webhookUrl'], doc: 'POST budget alerts here as JSON (`text` and `content`: Slack and Discord incoming webhooks), retried, never blocking a call (secret).' },
   { env: 'MCP_WARNING_THRESHOLD', path: ['limits', 'warningThreshold'], doc: 'Fraction of a limit that triggers a warning (0.8).' },
   { env: 'MCP_BUDGET_TIMEZONE', path: ['limits', 'timeZone'], doc: 'IANA time zone of the daily window (UTC).' },
   { env: 'LEDGER_LEASE_MS', path: ['ledger', 'leaseMs'], doc: 'Reservation lease; a dead worker\'s reservation is freed after it (60000).' },

@@ -93,6 +93,14 @@ export const ConfigSchema = z
       /** IANA time zone of the daily window. */
       timeZone: z.string().default('UTC'),
     }),
+    alerts: z.strictObject({
+      /** Fractions of a budget at which an alert is raised, once per window (log, metric, webhook). */
+      thresholds: z
+        .preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v), z.array(num().pipe(z.number().gt(0, 'must be > 0').max(1, 'must be <= 1'))))
+        .default([0.5, 0.8, 1]),
+      /** Where alerts are POSTed (JSON with `text` and `content`: Slack and Discord webhooks take it). Secret. */
+      webhookUrl: z.url({ error: 'must be an http(s) URL' }).optional(),
+    }),
     ledger: z.strictObject({
       /** A reservation not renewed for this long (its worker died) is returned to the budget. */
       leaseMs: posInt().default(60_000),

@@ -1,5 +1,5 @@
 export { Ledger } from './ledger';
-export type { LedgerOptions, LedgerLimits, LedgerReport, Reservation, ReserveInput, SpendTotals } from './ledger';
+export type { BudgetAlert, LedgerOptions, LedgerLimits, LedgerReport, Reservation, ReserveInput, SpendTotals } from './ledger';
 export { BudgetExceededError } from './budget-error';
 export type { BudgetDetails } from './budget-error';
 export { worstCaseCost, countPromptTokens, countO200kTokens } from './estimate';

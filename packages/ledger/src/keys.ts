@@ -22,6 +22,8 @@ export function ledgerKeys(keyPrefix: string) {
     leases: `${p}leases`,
     /** Set once a day when the warning threshold is crossed. */
     warned: (d: string) => `${p}warned:${d}`,
+    /** Set once per window when a budget alert threshold (percent) is crossed. */
+    alerted: (budget: string, window: string, percent: number) => `${p}alerted:${budget}:${window}:${percent}`,
     /** The parts reap-1.lua builds keys from: reservation, day and request prefixes, day suffixes. */
     reapLayout: [`${p}res:`, `${p}day:`, `${p}req:`, DAY_SUFFIX.models, DAY_SUFFIX.providers, DAY_SUFFIX.requests] as const,
   };

@@ -31,6 +31,9 @@ export interface LedgerOptions {
   retention?: { daySeconds?: number; requestSeconds?: number };
   /** Called once per day when spend passes the warning threshold. */
   onWarning?: (report: { day: string; spentUsd: number; reservedUsd: number; limitUsd: number }) => void;
+  /** Fractions of a budget (0.5, 0.8, 1) at which `onAlert` is called, once per window across every process. */
+  alertThresholds?: readonly number[];
+  onAlert?: (alert: BudgetAlert) => void;
 }
 
 export interface ReserveInput {
@@ -58,6 +61,19 @@ export interface Reservation {
   reservedUsd: number;
   /** False when this attempt had already reserved (a redelivered job). */
   fresh: boolean;
+}
+
+/** A budget crossed a threshold (spent + reserved, or a call was refused by it: 100%). */
+export interface BudgetAlert {
+  budget: 'daily';
+  /** The window: the day (YYYY-MM-DD in the limit's time zone). */
+  window: string;
+  /** The threshold crossed, in percent (50, 80, 100). */
+  percent: number;
+  spentUsd: number;
+  reservedUsd: number;
+  limitUsd: number;
+  resetsAt: string;
 }
 
 export interface SpendTotals {
@@ -104,6 +120,7 @@ export class Ledger {
   private readonly leaseMs: number;
   private readonly now: () => number;
   private readonly onWarning: LedgerOptions['onWarning'];
+  private readonly alerts: { thresholds: readonly number[]; onAlert: NonNullable<LedgerOptions['onAlert']> } | undefined;
   private readonly ttl: { day: number; request: number };
 
   constructor(opts: LedgerOptions) {
@@ -113,6 +130,7 @@ export class Ledger {
     this.leaseMs = opts.leaseMs ?? 60_000;
     this.now = opts.now ?? Date.now;
     this.onWarning = opts.onWarning;
+    this.alerts = opts.onAlert ? { thresholds: opts.alertThresholds ?? [0.5, 0.8, 1], onAlert: opts.onAlert } : undefined;
     this.ttl = { day: opts.retention?.daySeconds ?? SPEND_RETENTION.daySeconds, request: opts.retention?.requestSeconds ?? SPEND_RETENTION.requestSeconds };
   }
 
@@ -154,6 +172,8 @@ export class Ledger {
     )).map(Number) as [number, number, number, number, number, number];
     if (status === -1 || status === -2) {
       const daily = status === -2;
+      // Refused by the daily limit: that budget is used up (100%), whatever is still reserved.
+      if (daily) await this.maybeAlert(day, now, ds, dr, true);
       const limitUsd = daily ? this.limits.dailyLimit : requestLimit;
       const spent = daily ? ds : rs;
       const held = daily ? dr : rr;
@@ -169,7 +189,7 @@ export class Ledger {
         ...(daily ? { resetsAt: new Date(dayEndsAt(now, this.limits.timeZone)).toISOString() } : {}),
       });
     }
-    if (status === 1) await this.maybeWarn(day, ds, dr);
+    if (status === 1) await Promise.all([this.maybeWarn(day, ds, dr), this.maybeAlert(day, now, ds, dr, false)]);
     return { ...input, day, member, reservedUsd: toUsd(reserved), fresh: status === 1 };
   }
 
@@ -263,6 +283,19 @@ export class Ledger {
       byRequestCursor: nextCursor,
       requestCount: total,
     };
+  }
+
+  /** Each threshold the day's spend + reservations has reached, once per day across every process. */
+  private async maybeAlert(day: string, now: number, spentNano: number, reservedNano: number, refused: boolean): Promise<void> {
+    if (!this.alerts) return;
+    const limit = this.limits.dailyLimit;
+    const used = refused ? limit : toUsd(spentNano + reservedNano);
+    for (const t of this.alerts.thresholds) {
+      if (used < t * limit) continue;
+      const percent = Math.round(t * 100);
+      const first = await this.redis.set(this.k.alerted('daily', day, percent), '1', 'EX', 2 * DAY, 'NX');
+      if (first) this.alerts.onAlert({ budget: 'daily', window: day, percent, spentUsd: toUsd(spentNano), reservedUsd: toUsd(reservedNano), limitUsd: limit, resetsAt: new Date(dayEndsAt(now, this.limits.timeZone)).toISOString() });
+    }
   }
 
   private async maybeWarn(day: string, spentNano: number, reservedNano: number): Promise<void> {

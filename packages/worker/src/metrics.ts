@@ -22,6 +22,7 @@ export function createWorkerMetrics(queue: string) {
     }),
     costUsd: new Counter({ name: 'orch_worker_cost_usd_total', help: 'USD spent on provider calls.', labelNames: ['model'] as const, registers: [registry] }),
     tokens: new Counter({ name: 'orch_worker_tokens_total', help: 'Tokens used, by kind (prompt, completion, reasoning, cached).', labelNames: ['model', 'kind'] as const, registers: [registry] }),
+    budgetAlerts: new Counter({ name: 'orch_budget_alerts_total', help: 'Budget alerts raised by this process (each threshold once per window across all processes).', labelNames: ['budget', 'percent'] as const, registers: [registry] }),
     active: new Gauge({ name: 'orch_worker_active_jobs', help: 'Jobs running in this process.', registers: [registry] }),
   };
 }

@@ -9,6 +9,7 @@ import { Ledger } from '@orch/ledger';
 import { startHealthServer } from './health-server';
 import { createLedgerSpendGuard } from './ledger-spend-guard';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
+import { budgetAlerter } from './budget-alerts';
 import { createModelCallProcessor, type ActiveCalls } from './model-call-job';
 import type { SpendGuard } from './spend-guard';
 
@@ -60,6 +61,8 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     leaseMs: config.ledger.leaseMs,
     retention: ledgerRetention(config),
     onWarning: (w) => logger.warn('daily spend passed the warning threshold', w),
+    alertThresholds: config.alerts.thresholds,
+    onAlert: budgetAlerter({ logger, counter: metrics.budgetAlerts, ...(config.alerts.webhookUrl ? { webhookUrl: config.alerts.webhookUrl } : {}) }),
   });
   const ownGuard = opts.spendGuard ? undefined : createLedgerSpendGuard({ ledger, client, logger, unknownHoldMs: config.ledger.unknownHoldMs });
   const spend: SpendGuard = opts.spendGuard ?? ownGuard!;
