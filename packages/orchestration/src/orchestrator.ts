@@ -200,15 +200,18 @@ export class Orchestrator implements ToolHost {
     const seconds = () => (performance.now() - started) / 1000;
     if (result.kind === 'error') return tell(tool, result.error.code, seconds());
     if (result.kind === 'done') return tell(tool, result.failed ? 'failed' : 'completed', seconds());
+    // Told once, when the request ends (delivery may come before follow() returns: no `sub` yet).
+    let ended = false;
     const sub = this.follow(
       result.requestId,
       '0',
       (e) => {
-        if (e.type !== 'done') return;
-        sub.close();
+        if (e.type !== 'done' || ended) return;
+        ended = true;
+        queueMicrotask(() => sub.close());
         tell(tool, e.status, seconds());
       },
-      () => sub.close(),
+      () => queueMicrotask(() => sub.close()),
     );
   }
 
