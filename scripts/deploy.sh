@@ -23,7 +23,7 @@ compose() { "${COMPOSE[@]}" "$@"; }
 # Keys are compose secrets: one file each (docker-compose.yml, `secrets:`), readable by the containers'
 # uid 1000. Missing files are made empty ("not set") so compose can start.
 SECRETS_DIR=${ORCH_SECRETS_DIR:-secrets}
-SECRETS=(orch_api_keys openrouter_api_key openai_api_key)
+SECRETS=(orch_api_keys openrouter_api_key openai_api_key orch_admin_key orch_alert_webhook_url)
 ensure_secrets() {
   mkdir -p "$SECRETS_DIR"
   for name in "${SECRETS[@]}"; do

@@ -59,6 +59,7 @@ const composeBin = spawnSync('docker-compose', ['version'], { stdio: 'ignore' })
 const work = mkdtempSync(join(tmpdir(), 'orch-docker-'));
 const secretsDir = join(work, 'secrets');
 const callerKey = `k-${randomBytes(12).toString('hex')}`;
+const adminKey = `admin-${randomBytes(12).toString('hex')}`;
 const providerKeys = { openrouter: `sk-or-${randomBytes(8).toString('hex')}`, openai: `sk-${randomBytes(8).toString('hex')}` };
 const ports = { rest: await freePort(), ws: await freePort(), mcp: await freePort() };
 const composeEnv = {
@@ -106,7 +107,7 @@ try {
   const healthy = await allHealthy(ids, 180_000);
   check('every compose container turned healthy', healthy.ok, `${ids.length} containers in ${s(t)} s${healthy.ok ? '' : `; not healthy: ${healthy.bad.join(', ')}`}`);
   await calls();
-  const leaked = ids.filter((id) => Object.values(providerKeys).concat(callerKey).some((k) => docker('inspect', '-f', '{{json .Config.Env}}', id).includes(k)));
+  const leaked = ids.filter((id) => Object.values(providerKeys).concat(callerKey, adminKey).some((k) => docker('inspect', '-f', '{{json .Config.Env}}', id).includes(k)));
   check('no key is in any container environment (compose secrets, read through <NAME>_FILE)', leaked.length === 0);
 
   t = Date.now();
@@ -165,6 +166,9 @@ async function calls() {
   } catch (err) {
     check('REST call through the stack', false, err.message);
   }
+  // The operators' page, with the admin key from its secret file.
+  const board = await fetch(`http://127.0.0.1:${ports.rest}/admin/queues/api/queues`, { headers: { Authorization: `Bearer ${adminKey}` } }).catch((err) => ({ status: err.message }));
+  check('bull-board through the stack, with the admin key from its secret', board.status === 200, `status ${board.status}`);
   // WebSocket
   try {
     const reply = await new Promise((resolve, reject) => {
@@ -214,7 +218,7 @@ async function allHealthy(ids, timeoutMs) {
 
 function writeSecrets() {
   execFileSync('mkdir', ['-p', secretsDir]);
-  const files = { orch_api_keys: callerKey, openrouter_api_key: providerKeys.openrouter, openai_api_key: providerKeys.openai };
+  const files = { orch_api_keys: callerKey, openrouter_api_key: providerKeys.openrouter, openai_api_key: providerKeys.openai, orch_admin_key: adminKey, orch_alert_webhook_url: '' };
   for (const [name, value] of Object.entries(files)) {
     writeFileSync(join(secretsDir, name), `${value}\n`);
     chmodSync(join(secretsDir, name), 0o644);

@@ -102,10 +102,14 @@ describe('Kubernetes manifests (kubectl kustomize infra/overlays/example)', () =
     for (const [name, [variable, secret]] of Object.entries(needs)) {
       const s = compose.services[name];
       const env = Object.keys(s.environment);
-      expect({ name, keysInEnv: env.filter((k) => /API_KEY/.test(k) && !k.endsWith('_FILE')) }).toEqual({ name, keysInEnv: [] });
-      expect({ name, file: s.environment[`${variable}_FILE`], secrets: s.secrets }).toEqual({ name, file: `/run/secrets/${secret}`, secrets: [secret] });
+      expect({ name, secretsInEnv: env.filter((k) => /API_KEY|ADMIN_KEY|WEBHOOK_URL/.test(k) && !k.endsWith('_FILE')) }).toEqual({ name, secretsInEnv: [] });
+      expect({ name, file: s.environment[`${variable}_FILE`], secret: s.secrets.includes(secret) }).toEqual({ name, file: `/run/secrets/${secret}`, secret: true });
       expect(compose.secrets[secret].file).toMatch(new RegExp(`/${secret}$`));
+      // Each service reads only the secrets it names in a _FILE variable.
+      expect({ name, secrets: [...s.secrets].sort() }).toEqual({ name, secrets: env.filter((k) => k.endsWith('_FILE')).map((k) => String(s.environment[k]).replace('/run/secrets/', '')).sort() });
     }
+    expect(compose.services['rest-bridge'].environment.ORCH_ADMIN_KEY_FILE).toBe('/run/secrets/orch_admin_key');
+    expect(compose.services['worker-openai'].environment.ORCH_ALERT_WEBHOOK_URL_FILE).toBe('/run/secrets/orch_alert_webhook_url');
     expect(compose['env_file']).toBeUndefined();
     const args = compose.services.redis.command.join(' ');
     const maxmemory = Number(/--maxmemory (\d+)mb/.exec(args)?.[1]);
