@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { checks, seconds as s } from './clients/checks.mjs';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const require = createRequire(import.meta.url);
@@ -43,11 +44,7 @@ CMD ["redis-server"]
 `;
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], ...opts }).trim();
 const docker = (...args) => run('docker', args);
-const results = [];
-const check = (name, ok, detail = '') => {
-  results.push(ok);
-  process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}\n`);
-};
+const { check, finish } = checks('test:docker');
 const step = (text) => process.stdout.write(`-- ${text}\n`);
 
 if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0) {
@@ -121,9 +118,7 @@ try {
   await Promise.all(providers.map((p) => p.stop()));
   rmSync(work, { recursive: true, force: true });
 }
-const failed = results.filter((ok) => !ok).length;
-process.stdout.write(`test:docker: ${results.length - failed} of ${results.length} checks passed in ${s(started)} s\n`);
-process.exit(failed || results.length === 0 ? 1 : 0);
+finish(` in ${s(started)} s`);
 
 async function eachImageAlone() {
   const net = `${PROJECT}-alone`;
@@ -230,8 +225,4 @@ function overrideFile() {
   const [openrouter, openai] = providers;
   const worker = (name, url) => `  ${name}:\n    extra_hosts: ["host.docker.internal:host-gateway"]\n    environment:\n      ${url}\n`;
   return `services:\n${worker('worker-openrouter', `OPENROUTER_BASE_URL: http://host.docker.internal:${openrouter.port}/api/v1`)}${worker('worker-openai', `OPENAI_BASE_URL: http://host.docker.internal:${openai.port}/v1`)}`;
-}
-
-function s(since) {
-  return ((Date.now() - since) / 1000).toFixed(1);
 }

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { claudeCliBin } from './claude-cli.mjs';
+import { checks, seconds as s } from './checks.mjs';
 
 const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const require = createRequire(import.meta.url);
@@ -23,12 +24,7 @@ const sdk = createRequire(join(root, 'apps/mcp-gateway/package.json'));
 const { Client } = sdk('@modelcontextprotocol/sdk/client/index.js');
 const { StdioClientTransport } = sdk('@modelcontextprotocol/sdk/client/stdio.js');
 
-const results = [];
-const check = (name, ok, detail = '') => {
-  results.push(ok);
-  process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}\n`);
-};
-const s = (t) => ((Date.now() - t) / 1000).toFixed(1);
+const { check, finish } = checks('test:npx');
 
 const tarball = execFileSync('node', [join(root, 'scripts/pack-cli.mjs')], { encoding: 'utf8' }).trim();
 const spec = `./dist-pack/${basename(tarball)}`;
@@ -89,9 +85,7 @@ try {
   check('mcp-orchestrator redis stop', stop.status === 0 && /stopped/.test(stop.stdout), stop.stdout.trim());
   await fake.stop();
 }
-const failed = results.filter((ok) => !ok).length;
-process.stdout.write(`test:npx: ${results.length - failed} of ${results.length} checks passed\n`);
-process.exit(failed ? 1 : 0);
+finish();
 
 function indent(text) {
   return text.trim().split('\n').map((l) => `    ${l}`).join('\n');

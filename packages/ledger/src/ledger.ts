@@ -152,7 +152,6 @@ export class Ledger {
       req: k.req(requestId),
       res: k.res(member ?? ''),
       leases: k.leases,
-      warned: k.warned(day),
     };
   }
 
@@ -293,8 +292,7 @@ export class Ledger {
     for (const t of this.alerts.thresholds) {
       if (used < t * limit) continue;
       const percent = Math.round(t * 100);
-      const first = await this.redis.set(this.k.alerted('daily', day, percent), '1', 'EX', 2 * DAY, 'NX');
-      if (first) this.alerts.onAlert({ budget: 'daily', window: day, percent, spentUsd: toUsd(spentNano), reservedUsd: toUsd(reservedNano), limitUsd: limit, resetsAt: new Date(dayEndsAt(now, this.limits.timeZone)).toISOString() });
+      if (await this.firstTime(this.k.alerted('daily', day, percent))) this.alerts.onAlert({ budget: 'daily', window: day, percent, spentUsd: toUsd(spentNano), reservedUsd: toUsd(reservedNano), limitUsd: limit, resetsAt: new Date(dayEndsAt(now, this.limits.timeZone)).toISOString() });
     }
   }
 
@@ -302,7 +300,11 @@ export class Ledger {
     if (!this.onWarning) return;
     const used = toUsd(spentNano + reservedNano);
     if (used < this.limits.warningThreshold * this.limits.dailyLimit) return;
-    const first = await this.redis.set(this.keys(day, '').warned, '1', 'EX', 2 * DAY, 'NX');
-    if (first) this.onWarning({ day, spentUsd: toUsd(spentNano), reservedUsd: toUsd(reservedNano), limitUsd: this.limits.dailyLimit });
+    if (await this.firstTime(this.k.warned(day))) this.onWarning({ day, spentUsd: toUsd(spentNano), reservedUsd: toUsd(reservedNano), limitUsd: this.limits.dailyLimit });
+  }
+
+  /** True for the first process to get here for this key (it lives two days: longer than its window). */
+  private async firstTime(key: string): Promise<boolean> {
+    return (await this.redis.set(key, '1', 'EX', 2 * DAY, 'NX')) === 'OK';
   }
 }

@@ -200,14 +200,12 @@ export class Orchestrator implements ToolHost {
     const seconds = () => (performance.now() - started) / 1000;
     if (result.kind === 'error') return tell(tool, result.error.code, seconds());
     if (result.kind === 'done') return tell(tool, result.failed ? 'failed' : 'completed', seconds());
-    // Told once, when the request ends (delivery may come before follow() returns: no `sub` yet).
-    let ended = false;
+    // follow() delivers `done` once; it may come before follow() returns (no `sub` yet).
     const sub = this.follow(
       result.requestId,
       '0',
       (e) => {
-        if (e.type !== 'done' || ended) return;
-        ended = true;
+        if (e.type !== 'done') return;
         queueMicrotask(() => sub.close());
         tell(tool, e.status, seconds());
       },

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { which } from './paths';
@@ -64,7 +65,8 @@ export async function localRedisStatus(dataDir: string): Promise<{ port: number;
 export async function stopLocalRedis(dataDir: string): Promise<boolean> {
   const state = readState(join(dataDir, 'redis'));
   if (!state || !(await ping(state))) return false;
-  await send(state, ['SHUTDOWN']).catch(() => undefined);
+  // SHUTDOWN flushes the AOF; the server closes the connection instead of answering.
+  await talk(state, (r) => r.shutdown());
   const deadline = Date.now() + 10_000;
   while (await ping(state)) {
     if (Date.now() > deadline) throw new Error(`redis-server on 127.0.0.1:${state.port} did not stop`);
@@ -122,29 +124,21 @@ function writePrivate(file: string, text: string): void {
 }
 
 async function ping(state: ServerState): Promise<boolean> {
-  try {
-    return (await send(state, ['PING'])).includes('+PONG');
-  } catch {
-    return false;
-  }
+  return (await talk(state, (r) => r.ping())) === 'PONG';
 }
 
-/** AUTH then the command, in RESP; resolves with what the server wrote before closing or 1 s. */
-function send(state: ServerState, command: string[]): Promise<string> {
-  const resp = (args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-  return new Promise((resolve, reject) => {
-    const socket = createConnection({ host: '127.0.0.1', port: state.port });
-    let out = '';
-    const done = () => (socket.destroy(), resolve(out));
-    socket.setTimeout(1000, done);
-    socket.on('connect', () => socket.write(resp(['AUTH', state.password]) + resp(command)));
-    socket.on('data', (d) => {
-      out += d.toString();
-      if (/\r\n.*\r\n/s.test(out) && command[0] !== 'SHUTDOWN') done();
-    });
-    socket.on('error', reject);
-    socket.on('close', () => resolve(out));
-  });
+/** One command on a short-lived connection that never retries; undefined when nothing answers. */
+async function talk<T>(state: ServerState, command: (r: Redis) => Promise<T>): Promise<T | undefined> {
+  const r = new Redis({ host: '127.0.0.1', port: state.port, password: state.password, lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    return await command(r);
+  } catch {
+    return undefined;
+  } finally {
+    r.disconnect();
+  }
 }
 
 async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
