@@ -9,15 +9,19 @@ import { join } from 'node:path';
 import { dataDir } from './cli/paths';
 import { ensureLocalRedis, localRedisStatus, stopLocalRedis } from './cli/local-redis';
 import { register, REGISTER_USAGE } from './cli/register';
+import { keysCommand, KEYS_USAGE } from './cli/keys';
 
 const USAGE = `Usage: mcp-orchestrator [--stdio | --http] [--with-workers]   the MCP server (stdio by default)
        mcp-orchestrator register …                            add it to Claude Desktop and Claude Code
        mcp-orchestrator redis [status | stop]                 the private Redis (when REDIS_URL is not set)
+       mcp-orchestrator keys …                                caller keys of a team deployment (admin API)
 
 Without REDIS_URL, the server starts (or reuses) a private redis-server from the PATH, loopback only,
 data in ${dataDir()}, and runs the provider workers itself. Keys: OPENROUTER_API_KEY, OPENAI_API_KEY.
 
-${REGISTER_USAGE}`;
+${REGISTER_USAGE}
+
+${KEYS_USAGE}`;
 
 const BIN = join(__dirname, '..', 'bin', 'mcp-orchestrator.cjs');
 
@@ -25,6 +29,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
   if (command === 'register') return register(rest, BIN);
   if (command === 'redis') return redisCommand(rest[0] ?? 'status');
+  if (command === 'keys') return keysCommand(rest);
   if (command === 'help' || command === '--help' || command === '-h') return process.stdout.write(`${USAGE}\n`), 0;
 
   if (!process.env.REDIS_URL && !process.env.REDIS_URL_FILE) {

@@ -3,7 +3,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import type { Logger } from '@orch/logging';
 import type { Caller } from '@orch/orchestration';
-import { LOOPBACK_HOSTS, bearer, callerForKey, checkJsonDepth, malformedRequest, originAllowed, originRefusal } from '@orch/orchestration';
+import { LOOPBACK_HOSTS, bearer, checkJsonDepth, malformedRequest, originAllowed, originRefusal } from '@orch/orchestration';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Registry } from 'prom-client';
 
@@ -11,7 +11,8 @@ export interface HttpAppDeps {
   /** A fresh MCP server for one request (stateless mode). */
   createServer: (caller: Caller) => McpServer;
   logger: Logger;
-  apiKeys: readonly string[];
+  /** The caller a bearer key identifies (Orchestrator.authenticate), or undefined: refuse it. */
+  authenticate: (presented: string | undefined, fileAccess: boolean) => Promise<Caller | undefined>;
   allowedOrigins: readonly string[];
   /** Host header values accepted besides the loopback names. */
   allowedHosts: readonly string[];
@@ -44,7 +45,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const registry = deps.registry;
   if (registry) {
     app.get('/metrics', hostHeaderValidation([...LOOPBACK_HOSTS, ...deps.allowedHosts]), async (req: Request, res: Response) => {
-      if (!callerForKey(bearer(req.headers.authorization), deps.apiKeys, true)) {
+      if (!(await deps.authenticate(bearer(req.headers.authorization), true))) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="mcp-orchestrator"');
         return void res.status(401).json({ error: 'unauthorized', message: 'Send Authorization: Bearer <key>' });
       }
@@ -60,13 +61,17 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     next();
   });
   app.use('/mcp', (req: Request, res: Response, next: NextFunction) => {
-    const caller = callerForKey(bearer(req.headers.authorization), deps.apiKeys, true);
-    if (!caller) {
-      res.setHeader('WWW-Authenticate', 'Bearer realm="mcp-orchestrator"');
-      return void rpcError(res, 401, -32001, 'Unauthorized: send Authorization: Bearer <key>');
-    }
-    res.locals.caller = caller;
-    next();
+    deps.authenticate(bearer(req.headers.authorization), true).then(
+      (caller) => {
+        if (!caller) {
+          res.setHeader('WWW-Authenticate', 'Bearer realm="mcp-orchestrator"');
+          return void rpcError(res, 401, -32001, 'Unauthorized: send Authorization: Bearer <key>');
+        }
+        res.locals.caller = caller;
+        next();
+      },
+      () => void rpcError(res, 503, -32000, 'Service unavailable: Redis cannot be reached; retry shortly'),
+    );
   });
   app.use('/mcp', (req: Request, res: Response, next: NextFunction) => {
     // Stateless: we never issue session ids, so any id a client sends is unknown (spec: 404).

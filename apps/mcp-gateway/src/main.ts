@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     const app = createHttpApp({
       createServer: (caller) => createMcpServer({ orchestrator, caller, logger, progressIntervalMs, version: VERSION }),
       logger,
-      apiKeys: config.gateway.apiKeys,
+      authenticate: (presented, fileAccess) => orchestrator.authenticate(presented, fileAccess),
       allowedOrigins: config.gateway.allowedOrigins,
       allowedHosts: config.gateway.allowedHosts,
       loopback,

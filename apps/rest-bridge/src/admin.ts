@@ -3,7 +3,9 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { isAdmin, type Orchestrator } from '@orch/orchestration';
+import type { Logger } from '@orch/logging';
 import { errorBody } from './http-errors';
+import { mountKeyAdmin } from './admin-keys';
 
 export const ADMIN_QUEUES_PATH = '/admin/queues';
 
@@ -13,14 +15,17 @@ export const ADMIN_QUEUES_PATH = '/admin/queues';
  * queue — waiting, active, delayed and failed jobs, retry and clean. Without the key configured the
  * pages are off and say how to turn them on.
  */
-export function mountAdmin(app: Express, adminKey: string | undefined, orchestrator: Pick<Orchestrator, 'allQueues'>): void {
-  app.use('/admin', (req: Request, res: Response, next: NextFunction) => {
+export function mountAdmin(app: Express, adminKey: string | undefined, orchestrator: Pick<Orchestrator, 'allQueues' | 'keys' | 'ledger'>, logger: Logger): void {
+  const adminOnly = (req: Request, res: Response, next: NextFunction) => {
     if (!adminKey) return void res.status(404).json(errorBody({ code: 'not_found', message: 'The admin pages are off; set ORCH_ADMIN_KEY (16+ characters) to turn them on', retryable: false }));
     if (isAdmin(req.headers.authorization, adminKey)) return next();
     res.setHeader('WWW-Authenticate', 'Basic realm="mcp-orchestrator admin", charset="UTF-8"');
     res.status(401).json(errorBody({ code: 'unauthorized', message: 'The admin pages need ORCH_ADMIN_KEY: Authorization: Bearer <key>, or the key as the Basic auth password', retryable: false }));
-  });
+  };
+  app.use('/admin', adminOnly);
+  app.use('/dashboard', adminOnly);
   if (!adminKey) return;
+  mountKeyAdmin(app, orchestrator, logger);
   const serverAdapter = new ExpressAdapter().setBasePath(ADMIN_QUEUES_PATH);
   createBullBoard({ queues: orchestrator.allQueues().map((q) => new BullMQAdapter(q)), serverAdapter, options: { uiConfig: { boardTitle: 'mcp-orchestrator queues' } } });
   // bull-board's page runs its own inline script and styles: the API's strict CSP does not fit it.

@@ -29,7 +29,6 @@ describe('REST routes in-process', () => {
     const app = createRestApp({
       orchestrator,
       logger: createLogger({ service: 'test', stream: logged, level: 'warn' }),
-      apiKeys: [],
       allowedOrigins: ['http://good.example'],
       allowedHosts: [],
       syncWaitMs: 1234,
@@ -111,7 +110,6 @@ describe('REST routes in-process', () => {
     const app = createRestApp({
       orchestrator: { callTool: async () => next } as unknown as Orchestrator,
       logger: createLogger({ service: 'test', stream: new PassThrough(), level: 'error' }),
-      apiKeys: [],
       allowedOrigins: [],
       allowedHosts: [],
       loopback: true,

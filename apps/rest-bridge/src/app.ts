@@ -2,18 +2,16 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { OrchestratorError, SpendQuerySchema, TOOL_CONTRACTS, TOOL_NAMES, toErrorInfo, type ErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, checkJsonDepth, describeZodError, hostAllowed, malformedRequest, originAllowed, originRefusal, spendOutput, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
+import { TOOL_DOCS, bearer, checkJsonDepth, describeZodError, hostAllowed, malformedRequest, originAllowed, originRefusal, spendOutput, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { z } from 'zod';
 import { STATUS_BY_CODE, errorBody } from './http-errors';
 import { DOCS_ASSETS_DIR, DOCS_CSP, DOCS_HTML, DOCS_INIT_JS, openApiDocument } from './openapi';
-import { callerFor } from './auth';
 import { mountAdmin } from './admin';
 
 export interface RestAppDeps {
   orchestrator: Orchestrator;
   logger: Logger;
-  apiKeys: readonly string[];
   allowedOrigins: readonly string[];
   /** Host header values accepted besides the loopback names (ORCH_ALLOWED_HOSTS; `*` for any). */
   allowedHosts: readonly string[];
@@ -85,9 +83,15 @@ export function createRestApp(deps: RestAppDeps): Express {
   app.use('/docs/assets', express.static(DOCS_ASSETS_DIR, { index: false, fallthrough: false, maxAge: '1d' }));
   app.get('/', (_req, res) => void res.json({ name: 'mcp-orchestrator REST bridge', docs: '/docs', openapi: '/openapi.json', tools: '/tools' }));
 
-  mountAdmin(app, deps.adminKey, deps.orchestrator);
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const caller = callerFor(req.headers.authorization, deps.apiKeys);
+  mountAdmin(app, deps.adminKey, deps.orchestrator, deps.logger);
+  app.use(async (req: Request, res: Response, next: NextFunction) => {
+    // REST callers never get file access: only the MCP gateway reads the caller's disk.
+    let caller: Caller | undefined;
+    try {
+      caller = await deps.orchestrator.authenticate(bearer(req.headers.authorization), false);
+    } catch (err) {
+      return void send(res, err, deps.logger);
+    }
     if (!caller) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="mcp-orchestrator"');
       return void res.status(401).json(errorBody({ code: 'unauthorized', message: 'Send Authorization: Bearer <key>', retryable: false }));

@@ -10,6 +10,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   not_found: 404,
   budget_exceeded: 402,
   unauthorized: 401,
+  forbidden: 403,
   rate_limited: 429,
   payload_too_large: 413,
   provider_auth: 502,

@@ -13,7 +13,6 @@ async function main(): Promise<void> {
     loopback: isLoopback(host),
     orchestrator: door.orchestrator,
     logger,
-    apiKeys: config.gateway.apiKeys,
     allowedOrigins: config.gateway.allowedOrigins,
     allowedHosts: config.gateway.allowedHosts,
     syncWaitMs: config.orchestration.syncWaitSeconds * 1000,

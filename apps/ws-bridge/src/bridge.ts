@@ -2,15 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Gauge, type Registry } from 'prom-client';
-import { TOOL_NAMES, WS_CLOSE, WS_CONTROL_METHODS, WS_PROTOCOL_VERSION } from '@orch/contracts';
-import { TOOL_DOCS, bearer, callerForKey, closeServer, hostAllowed, listModelsOutput, originAllowed, originRefusal, type Orchestrator } from '@orch/orchestration';
+import { TOOL_NAMES, WS_CLOSE, WS_CONTROL_METHODS, WS_PROTOCOL_VERSION, toErrorInfo } from '@orch/contracts';
+import { TOOL_DOCS, bearer, closeServer, hostAllowed, listModelsOutput, originAllowed, originRefusal, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
-import { WsSession, type SessionLimits } from './session';
+import { WsSession, type SessionAuth, type SessionLimits } from './session';
 
 export interface WsBridgeDeps {
   orchestrator: Orchestrator;
   logger: Logger;
-  apiKeys: readonly string[];
   allowedOrigins: readonly string[];
   /** Bound to a loopback address: browser pages on localhost (any port) may connect. */
   loopback?: boolean;
@@ -70,11 +69,12 @@ export function createWsBridge(deps: WsBridgeDeps): WsBridge {
     if (!hostAllowed(req.headers.host, deps.allowedHosts)) return json(res, 403, { success: false, error: { code: 'unauthorized', message: hostRefusal(req.headers.host), retryable: false } });
     if (path === '/metrics' && deps.registry) {
       // Behind the key when keys are set: metrics name models, tools and spend.
-      if (!callerForKey(bearer(req.headers.authorization), deps.apiKeys, false)) return json(res, 401, { success: false, error: { code: 'unauthorized', message: 'Send Authorization: Bearer <key>', retryable: false } });
-      return void deps.registry.metrics().then((text) => {
+      return void deps.orchestrator.authenticate(bearer(req.headers.authorization), false).then(async (caller) => {
+        if (!caller) return json(res, 401, { success: false, error: { code: 'unauthorized', message: 'Send Authorization: Bearer <key>', retryable: false } });
+        const text = await deps.registry!.metrics();
         res.writeHead(200, { 'Content-Type': deps.registry!.contentType });
         res.end(text);
-      });
+      }, (err: unknown) => json(res, 503, { success: false, error: toErrorInfo(err) }));
     }
     json(res, 426, { success: false, error: { code: 'not_found', message: 'This is the WebSocket bridge: connect with ws://host:port/', retryable: false } });
   });
@@ -89,18 +89,26 @@ export function createWsBridge(deps: WsBridgeDeps): WsBridge {
     if (origin && !originAllowed(origin, deps.allowedOrigins, deps.loopback)) return refuse(socket, 403, originRefusal(origin, deps.logger, 'ws-bridge'));
     // A header key must be right; without one, the first message may authenticate (browsers).
     const header = req.headers.authorization;
-    const caller = header !== undefined || deps.apiKeys.length === 0 ? callerForKey(bearer(header), deps.apiKeys, false) : undefined;
-    if (header !== undefined && !caller) return refuse(socket, 401, 'Wrong key in the Authorization header');
+    const presented = bearer(header);
+    deps.orchestrator.authenticate(presented, false).then(
+      (caller) => {
+        if (header !== undefined && !caller) return refuse(socket, 401, 'Wrong key in the Authorization header');
+        accept(req, socket, head, caller ? { caller, presented } : undefined);
+      },
+      () => refuse(socket, 503, 'Redis cannot be reached; retry shortly'),
+    );
+  });
+  const accept = (req: IncomingMessage, socket: Duplex, head: Buffer, auth: SessionAuth | undefined) => {
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       connections?.inc();
-      const session = new WsSession(ws, { ...deps, welcome, onSubscriptionCount: (d) => subscriptions?.inc(d) }, caller);
+      const session = new WsSession(ws, { ...deps, welcome, onSubscriptionCount: (d) => subscriptions?.inc(d) }, auth);
       sessions.add(session);
       ws.on('close', () => {
         sessions.delete(session);
         connections?.dec();
       });
     });
-  });
+  };
 
   // Heartbeats: a socket that has not answered the previous ping is dead; drop it.
   const heartbeat = setInterval(() => {

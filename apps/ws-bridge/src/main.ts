@@ -12,7 +12,6 @@ async function main(): Promise<void> {
     loopback: isLoopback(host),
     orchestrator: door.orchestrator,
     logger,
-    apiKeys: config.gateway.apiKeys,
     allowedOrigins: config.gateway.allowedOrigins,
     allowedHosts: config.gateway.allowedHosts,
     limits: config.ws,

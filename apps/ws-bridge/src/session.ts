@@ -13,7 +13,7 @@ import {
   type WsServerMessage,
 } from '@orch/contracts';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { callerForKey, checkJsonDepth, describeZodError, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
+import { checkJsonDepth, describeZodError, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
 import type { Subscription } from '@orch/queue';
 import type { Logger } from '@orch/logging';
 
@@ -28,7 +28,6 @@ export interface SessionLimits {
 export interface SessionDeps {
   orchestrator: Orchestrator;
   logger: Logger;
-  apiKeys: readonly string[];
   limits: SessionLimits;
   /** The welcome message (tools, models, limits); `authenticated` is filled per socket. */
   welcome: Omit<Extract<WsServerMessage, { type: 'welcome' }>, 'authenticated'>;
@@ -50,8 +49,15 @@ interface Watch {
  * client's id), and forwards the events of the requests it follows from the process's shared
  * EventHub. Requests outlive the socket: a client that reconnects resubscribes from its last event id.
  */
+/** Who a socket authenticated as, and with which key (kept in memory only, to look it up again on every call). */
+export interface SessionAuth {
+  caller: Caller;
+  presented: string | undefined;
+}
+
 export class WsSession {
   private caller: Caller | undefined;
+  private presented: string | undefined;
   private readonly watches = new Set<Watch>();
   private inFlight = 0;
   private closed = false;
@@ -65,9 +71,10 @@ export class WsSession {
   constructor(
     private readonly ws: WebSocket,
     private readonly deps: SessionDeps,
-    headerCaller: Caller | undefined,
+    headerAuth: SessionAuth | undefined,
   ) {
-    this.caller = headerCaller;
+    this.caller = headerAuth?.caller;
+    this.presented = headerAuth?.presented;
     this.messageRate = new RateLimiterMemory({ points: deps.limits.maxMessagesPerSecond, duration: 1 });
     ws.on('message', (data, isBinary) => {
       this.alive = true;
@@ -178,8 +185,15 @@ export class WsSession {
     }
     this.inFlight++;
     try {
-      if (Object.hasOwn(WS_CONTROL_PARAMS, method)) await this.control(id, method as WsControlMethod, params, this.caller);
-      else await this.callTool(id, method, params, this.caller);
+      // Looked up again on every call: a key revoked or rotated while the socket is open stops here.
+      const caller = await this.deps.orchestrator.authenticate(this.presented, false);
+      if (!caller) {
+        this.error(id, new OrchestratorError('unauthorized', 'This key was revoked or rotated'));
+        return this.close(WS_CLOSE.unauthorized, 'unauthorized');
+      }
+      this.caller = caller;
+      if (Object.hasOwn(WS_CONTROL_PARAMS, method)) await this.control(id, method as WsControlMethod, params, caller);
+      else await this.callTool(id, method, params, caller);
     } catch (err) {
       this.error(id, err);
     } finally {
@@ -187,15 +201,21 @@ export class WsSession {
     }
   }
 
-  private auth(id: WsCallId | null, params: Record<string, unknown>): void {
+  private async auth(id: WsCallId | null, params: Record<string, unknown>): Promise<void> {
     const p = WS_CONTROL_PARAMS.auth.safeParse(params);
-    const caller = p.success ? callerForKey(p.data.key, this.deps.apiKeys, false) : undefined;
+    let caller: Caller | undefined;
+    try {
+      caller = p.success ? await this.deps.orchestrator.authenticate(p.data.key, false) : undefined;
+    } catch (err) {
+      return this.error(id, err);
+    }
     if (!caller) {
       this.error(id, new OrchestratorError('unauthorized', 'Wrong or missing key'));
       return this.close(WS_CLOSE.unauthorized, 'unauthorized');
     }
     clearTimeout(this.authTimer);
     this.caller = caller;
+    this.presented = p.data!.key;
     this.send({ type: 'result', id, success: true, result: { authenticated: true } });
   }
 

@@ -26,7 +26,7 @@ describe('WebSocket bridge server', () => {
     redis = new Redis(stack.redis.url);
     orchestrator = new Orchestrator({ config, redis, logger });
     registry = new Registry();
-    bridge = createWsBridge({ orchestrator, logger, apiKeys: [], allowedOrigins: config.gateway.allowedOrigins, allowedHosts: [], limits: config.ws, registry, isReady: async () => true });
+    bridge = createWsBridge({ orchestrator, logger, allowedOrigins: config.gateway.allowedOrigins, allowedHosts: [], limits: config.ws, registry, isReady: async () => true });
     await new Promise<void>((r) => bridge.server.listen(0, '127.0.0.1', () => r()));
     port = (bridge.server.address() as AddressInfo).port;
   });

@@ -18,6 +18,7 @@ export {
   ChatMessageSchema,
   ReasoningEffortSchema,
   ModelCallPayloadSchema,
+  KeyBudgetSchema,
   CostSourceSchema,
   ModelCallResultSchema,
   ModelCallFailureSchema,
@@ -33,6 +34,7 @@ export type {
   ModelCallResult,
   ModelCallFailure,
   DriveRequestPayload,
+  KeyBudget,
 } from './jobs';
 export {
   ProgressEventSchema,
@@ -110,6 +112,8 @@ export { WS_PROTOCOL_VERSION, WsCallIdSchema, WsRequestSchema, WS_CONTROL_PARAMS
 export type { WsCallId, WsRequest, WsControlMethod, WsServerMessage } from './ws';
 export { RequestSummarySchema } from './tools';
 export type { RequestSummary } from './tools';
+export { ApiKeySettingsSchema, ApiKeyUpdateSchema, ApiKeyRecordSchema } from './api-keys';
+export type { ApiKeySettings, ApiKeyUpdate, ApiKeyRecord } from './api-keys';
 export { RequestRecordSchema, ThreadSchema, ThreadTurnSchema, PreferencesSchema, SessionContextSchema, readRecord } from './records';
 export type { RequestRecord, Thread, ThreadTurn } from './records';
 export { APP_READY_TEXT } from './apps';

@@ -42,6 +42,15 @@ export const ComposeSpecSchema = z.object({
 });
 export type ComposeSpec = z.infer<typeof ComposeSpecSchema>;
 
+/** The caller key a call is booked to, and its budgets (USD) as they were when the call was accepted. */
+export const KeyBudgetSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().optional(),
+  dailyUsd: z.number().positive().optional(),
+  monthlyUsd: z.number().positive().optional(),
+});
+export type KeyBudget = z.infer<typeof KeyBudgetSchema>;
+
 /**
  * One model call, as queued. Workers `safeParse` it first. New fields must be optional so jobs
  * queued by an older producer still parse after a deploy. Holds no secrets: the worker resolves
@@ -65,6 +74,8 @@ export const ModelCallPayloadSchema = z.object({
   timeoutMs: z.number().int().positive().optional(),
   /** A lower per-request spend limit chosen by the caller (USD); the operator's limit still applies. */
   maxRequestCostUsd: z.number().positive().optional(),
+  /** The caller's key: the ledger books the call to it and holds it to its budgets. */
+  key: KeyBudgetSchema.optional(),
   /** Free-form labels carried into logs and results (tool name, strategy, caller). */
   labels: z.record(z.string(), z.string()).optional(),
   /**
@@ -142,6 +153,7 @@ export const DriveRequestPayloadSchema = z.object({
   maxOutputTokens: z.number().int().positive().optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxRequestCostUsd: z.number().positive().optional(),
+  key: KeyBudgetSchema.optional(),
   /** The conversation this request belongs to (its own id for a new one). */
   threadId: z.string(),
   /** The conversation existed before this request (continuation_id). */

@@ -34,3 +34,11 @@ export function dayEndsAt(ts: number, timeZone: string): number {
   // `hi` is within a second after the change; days change on whole minutes in every zone.
   return Math.floor(hi / 60_000) * 60_000;
 }
+
+/** The instant the calendar month containing `ts` ends in `timeZone` (day by day, so DST-safe). */
+export function monthEndsAt(ts: number, timeZone: string): number {
+  const month = dayOf(ts, timeZone).slice(0, 7);
+  let end = dayEndsAt(ts, timeZone);
+  while (dayOf(end, timeZone).slice(0, 7) === month) end = dayEndsAt(end, timeZone);
+  return end;
+}

@@ -1,10 +1,10 @@
 export { Ledger } from './ledger';
-export type { BudgetAlert, LedgerOptions, LedgerLimits, LedgerReport, Reservation, ReserveInput, SpendTotals } from './ledger';
+export type { BudgetAlert, BudgetName, KeyBudget, LedgerOptions, LedgerLimits, LedgerReport, Reservation, ReserveInput, SpendTotals } from './ledger';
 export { BudgetExceededError } from './budget-error';
 export type { BudgetDetails } from './budget-error';
 export { worstCaseCost, countPromptTokens, countO200kTokens } from './estimate';
 export type { CostEstimate, PromptCount } from './estimate';
-export { dayOf, dayEndsAt } from './day';
+export { dayOf, dayEndsAt, monthEndsAt } from './day';
 export { toNano, toUsd, NANO_PER_USD } from './money';
 export { ledgerKeys } from './keys';
 export type { LedgerKeys } from './keys';

@@ -47,7 +47,7 @@ describe('Ledger (Lua against a real redis-server)', () => {
     for (let i = 0; i < 250; i++) await spendOn(`r${i}`);
     const keys = await redis.keys(`${prefix}*`);
     expect(keys.filter((k) => k.includes(':req:'))).toHaveLength(250);
-    expect(keys.filter((k) => !k.includes(':req:')).sort()).toEqual([`${prefix}:day:2026-11-24`, `${prefix}:day:2026-11-24:models`, `${prefix}:day:2026-11-24:providers`, `${prefix}:day:2026-11-24:spend-index`]);
+    expect(keys.filter((k) => !k.includes(':req:')).sort()).toEqual([`${prefix}:day:2026-11-24`, `${prefix}:day:2026-11-24:keys`, `${prefix}:day:2026-11-24:models`, `${prefix}:day:2026-11-24:providers`, `${prefix}:day:2026-11-24:spend-index`, `${prefix}:key:unknown:day:2026-11-24`, `${prefix}:key:unknown:month:2026-11`]);
     expect(await redis.ttl(`${prefix}:req:r0`)).toBeLessThanOrEqual(120);
     expect(await redis.ttl(`${prefix}:day:2026-11-24`)).toBeGreaterThan(300 * 86_400);
     // Pages of exactly the size asked, newest first, covering every request once.
@@ -109,6 +109,51 @@ describe('Ledger (Lua against a real redis-server)', () => {
     expect(err.message).toMatch(/daily limit of \$10\.0000.*\$1\.0000 left.*\$6\.0000 spent.*\$3\.0000 reserved/);
     // A call that fits still goes through.
     await expect(ledger.reserve(call({ estimateUsd: 1, requestId: 'd' }))).resolves.toMatchObject({ fresh: true });
+  });
+
+  it('holds each key to its daily and monthly budgets in the same step as the global limit; reaps and late settles move its windows too (issue 16)', async () => {
+    const ledger = make({ dailyLimit: 100 }, { leaseMs: 1000 });
+    const alice = { id: 'key:alice', name: 'alice', dailyUsd: 1, monthlyUsd: 1.4 };
+    const a1 = await ledger.reserve(call({ estimateUsd: 0.6, key: alice }));
+    expect(a1.keyId).toBe('key:alice');
+    const over = await ledger.reserve(call({ estimateUsd: 0.5, key: alice })).catch((e) => e);
+    expect(over).toBeInstanceOf(BudgetExceededError);
+    expect(over.budget).toMatchObject({ limit: 'key_daily', key: 'key:alice', keyName: 'alice', window: '2026-11-24', limitUsd: 1, spentUsd: 0, reservedUsd: 0.6, resetsAt: '2026-11-25T00:00:00.000Z' });
+    expect(over.message).toMatch(/daily budget of key "alice", \$1\.0000 \(2026-11-24\), has \$0\.4000 left/);
+    // Another key (no budget) is not touched by alice's.
+    await expect(ledger.reserve(call({ estimateUsd: 5, key: { id: 'key:bob' } }))).resolves.toMatchObject({ fresh: true });
+    await ledger.settle(a1, 0.5);
+    expect(await ledger.keySpend('key:alice')).toMatchObject({ today: { spentUsd: 0.5, reservedUsd: 0 }, thisMonth: { spentUsd: 0.5, reservedUsd: 0 } });
+    // The next day: a fresh daily window, the same month.
+    clock += 86_400_000;
+    const a2 = await ledger.reserve(call({ estimateUsd: 0.9, key: alice }));
+    const monthly = await ledger.reserve(call({ estimateUsd: 0.05, key: alice })).catch((e) => e);
+    expect(monthly.budget).toMatchObject({ limit: 'key_monthly', window: '2026-11', spentUsd: 0.5, reservedUsd: 0.9, resetsAt: '2026-12-01T00:00:00.000Z' });
+    // Its worker dies: the reaper books the estimate to alice's windows; a late settle corrects them.
+    clock += 2000;
+    expect(await ledger.reap()).toBe(2); // and bob's, yesterday's
+    expect(await ledger.keySpend('key:alice')).toMatchObject({ today: { spentUsd: 0.9, reservedUsd: 0 }, thisMonth: { spentUsd: 1.4, reservedUsd: 0 } });
+    await ledger.settle(a2, 0.3);
+    expect(await ledger.keySpend('key:alice')).toMatchObject({ today: { spentUsd: 0.3, reservedUsd: 0 }, thisMonth: { spentUsd: 0.8, reservedUsd: 0 } });
+    expect((await ledger.report()).byKey).toEqual({ 'key:alice': 0.3 });
+  });
+
+  it('per-key race: 40 reserve at once against a $0.05 key, 40 against a key without budget; the global limit holds over both (issue 16)', async () => {
+    const ledger = make({ dailyLimit: 0.1 });
+    const capped = { id: 'key:capped', dailyUsd: 0.05 };
+    const free = { id: 'key:free' };
+    const burst = (key: { id: string }) => Array.from({ length: 40 }, (_, i) => ledger.reserve(call({ requestId: `${key.id}${i}`, estimateUsd: 0.004, key })).then(async (r) => (await ledger.settle(r, 0.004), 'ok'), (e: BudgetExceededError) => e.budget.limit));
+    const [a, b] = await Promise.all([Promise.all(burst(capped)), Promise.all(burst(free))]);
+    // 12 × $0.004 fit in $0.05; the other key is refused only by the global limit, never by the capped key's budget.
+    expect(a.filter((x) => x === 'ok')).toHaveLength(12);
+    expect(new Set(a.filter((x) => x !== 'ok'))).toEqual(new Set(['key_daily', ...(a.includes('daily') ? ['daily'] : [])]));
+    expect(b).not.toContain('key_daily');
+    const spendA = await ledger.keySpend('key:capped');
+    expect(spendA.today.spentUsd).toBeLessThanOrEqual(0.05);
+    const report = await ledger.report();
+    expect(report.spentUsd).toBeLessThanOrEqual(0.1);
+    expect(report.spentUsd).toBeCloseTo(0.1, 9);
+    expect(report.byKey['key:capped']! + report.byKey['key:free']!).toBeCloseTo(report.spentUsd, 9);
   });
 
   it('bounds everything one request spends: several calls and retries together', async () => {

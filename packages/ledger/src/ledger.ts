@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { BudgetExceededError } from './budget-error';
-import { dayEndsAt, dayOf } from './day';
+import { dayEndsAt, dayOf, monthEndsAt } from './day';
 import { toNano, toNanoCeil, toUsd } from './money';
 import { ledgerKeys, type LedgerKeys } from './keys';
 import { defineLedgerScripts, type LedgerRedis } from './scripts';
@@ -48,6 +48,17 @@ export interface ReserveInput {
   estimateUsd: number;
   /** A lower per-request limit set by the caller; never raises the operator's. */
   maxRequestCostUsd?: number;
+  /** The caller's key: its spend is kept per day and month, and bounded by its budgets if it has any. */
+  key?: KeyBudget;
+}
+
+/** A caller key's budgets (USD); a window without one is only counted. */
+export interface KeyBudget {
+  id: string;
+  /** For messages and alerts. */
+  name?: string;
+  dailyUsd?: number;
+  monthlyUsd?: number;
 }
 
 export interface Reservation {
@@ -58,6 +69,8 @@ export interface Reservation {
   provider: string;
   day: string;
   member: string;
+  /** The caller key whose windows hold this reservation. */
+  keyId: string;
   reservedUsd: number;
   /** False when this attempt had already reserved (a redelivered job). */
   fresh: boolean;
@@ -65,8 +78,12 @@ export interface Reservation {
 
 /** A budget crossed a threshold (spent + reserved, or a call was refused by it: 100%). */
 export interface BudgetAlert {
-  budget: 'daily';
-  /** The window: the day (YYYY-MM-DD in the limit's time zone). */
+  /** `daily` (the global limit), or a caller key's `key_daily` / `key_monthly` budget. */
+  budget: BudgetName;
+  /** The key's id and name, for a key's budget. */
+  key?: string;
+  keyName?: string;
+  /** The window: the day (YYYY-MM-DD in the limit's time zone) or the month (YYYY-MM). */
   window: string;
   /** The threshold crossed, in percent (50, 80, 100). */
   percent: number;
@@ -97,6 +114,8 @@ export interface LedgerReport extends SpendTotals {
   estimatedUsd: number;
   byModel: Record<string, number>;
   byProvider: Record<string, number>;
+  /** Spend by caller key id (`local`, `key:<digest>` for a static key, the record's id for a managed one). */
+  byKey: Record<string, number>;
   /** One page of the day's spend by request, newest first, at most `requests.count` entries. */
   byRequest: Record<string, number>;
   /** Pass as `requests.cursor` for the next page; `0` when this was the last. */
@@ -105,7 +124,22 @@ export interface LedgerReport extends SpendTotals {
   requestCount: number;
 }
 
+export type BudgetName = 'daily' | 'key_daily' | 'key_monthly';
+
+/** One budget a reservation was checked against, as the reserve script saw it. */
+interface BudgetState {
+  budget: BudgetName;
+  window: string;
+  limitUsd: number;
+  spent: number;
+  reserved: number;
+  resetsAt: () => string;
+  key?: KeyBudget;
+}
+
 const DAY = 86_400;
+/** Reserve-script refusals (reserve-6.lua) by the budget that refused. */
+const REFUSED_BY = { [-2]: 'daily', [-3]: 'key_daily', [-4]: 'key_monthly' } as const;
 /** Default retention of spend records (seconds); LedgerOptions.retention overrides. */
 export const SPEND_RETENTION = { daySeconds: 400 * DAY, requestSeconds: DAY };
 
@@ -142,9 +176,12 @@ export class Ledger {
     return dayOf(ts, this.limits.timeZone);
   }
 
-  private keys(day: string, requestId: string, member?: string) {
+  private keys(day: string, requestId: string, member?: string, keyId = '') {
     const k = this.k;
     return {
+      keyDay: k.keyWindow(keyId, 'day', day),
+      keyMonth: k.keyWindow(keyId, 'month', day.slice(0, 7)),
+      dayKeys: k.dayKeys(day),
       day: k.day(day),
       dayModels: k.dayModels(day),
       dayProviders: k.dayProviders(day),
@@ -160,36 +197,45 @@ export class Ledger {
     const now = this.now();
     const day = this.day(now);
     const member = `${input.jobId}:${input.attempt}${input.run ? `.${input.run}` : ''}`;
-    const k = this.keys(day, input.requestId, member);
+    const key = input.key ?? { id: 'unknown' };
+    const k = this.keys(day, input.requestId, member, key.id);
     const requestLimit = Math.min(this.limits.maxCostPerRequest, input.maxRequestCostUsd ?? Infinity);
     const est = toNanoCeil(input.estimateUsd);
     const resTtl = Math.ceil(this.leaseMs / 1000) + 3600;
-    const [status, reserved, ds, dr, rs, rr] = (await this.redis.ledgerReserve(
-      k.day, k.req, k.res, k.leases,
+    const budgetNano = (usd: number | undefined) => (usd === undefined ? -1 : toNano(usd));
+    const [status, reserved, ds, dr, rs, rr, kds, kdr, kms, kmr] = (await this.redis.ledgerReserve(
+      k.day, k.req, k.res, k.leases, k.keyDay, k.keyMonth,
       est, toNano(this.limits.dailyLimit), toNano(requestLimit), now + this.leaseMs, member,
       input.requestId, day, input.model, input.provider, this.ttl.request, resTtl, this.ttl.day,
-    )).map(Number) as [number, number, number, number, number, number];
-    if (status === -1 || status === -2) {
-      const daily = status === -2;
-      // Refused by the daily limit: that budget is used up (100%), whatever is still reserved.
-      if (daily) await this.maybeAlert(day, now, ds, dr, true);
-      const limitUsd = daily ? this.limits.dailyLimit : requestLimit;
-      const spent = daily ? ds : rs;
-      const held = daily ? dr : rr;
+      budgetNano(key.dailyUsd), budgetNano(key.monthlyUsd), key.id,
+    )).map(Number) as [number, number, number, number, number, number, number, number, number, number];
+    const tz = this.limits.timeZone;
+    const dayEnd = () => new Date(dayEndsAt(now, tz)).toISOString();
+    const budgets: BudgetState[] = [
+      { budget: 'daily', window: day, limitUsd: this.limits.dailyLimit, spent: ds, reserved: dr, resetsAt: dayEnd },
+      ...(key.dailyUsd !== undefined ? [{ budget: 'key_daily' as const, window: day, limitUsd: key.dailyUsd, spent: kds, reserved: kdr, resetsAt: dayEnd, key }] : []),
+      ...(key.monthlyUsd !== undefined ? [{ budget: 'key_monthly' as const, window: day.slice(0, 7), limitUsd: key.monthlyUsd, spent: kms, reserved: kmr, resetsAt: () => new Date(monthEndsAt(now, tz)).toISOString(), key }] : []),
+    ];
+    if (status === -1) {
       throw new BudgetExceededError({
-        limit: daily ? 'daily' : 'request',
-        limitUsd,
-        spentUsd: toUsd(spent),
-        reservedUsd: toUsd(held),
-        remainingUsd: Math.max(0, limitUsd - toUsd(spent + held)),
-        requestedUsd: toUsd(est),
-        day,
-        requestId: input.requestId,
-        ...(daily ? { resetsAt: new Date(dayEndsAt(now, this.limits.timeZone)).toISOString() } : {}),
+        limit: 'request', limitUsd: requestLimit, spentUsd: toUsd(rs), reservedUsd: toUsd(rr),
+        remainingUsd: Math.max(0, requestLimit - toUsd(rs + rr)), requestedUsd: toUsd(est), day, window: input.requestId, requestId: input.requestId,
       });
     }
-    if (status === 1) await Promise.all([this.maybeWarn(day, ds, dr), this.maybeAlert(day, now, ds, dr, false)]);
-    return { ...input, day, member, reservedUsd: toUsd(reserved), fresh: status === 1 };
+    if (status < -1) {
+      const refusedBy = budgets.find((b) => b.budget === REFUSED_BY[status as -2 | -3 | -4])!;
+      // Refused by a budget: it is used up (100%), whatever is still reserved.
+      await this.maybeAlert([refusedBy], true);
+      throw new BudgetExceededError({
+        limit: refusedBy.budget, limitUsd: refusedBy.limitUsd, spentUsd: toUsd(refusedBy.spent), reservedUsd: toUsd(refusedBy.reserved),
+        remainingUsd: Math.max(0, refusedBy.limitUsd - toUsd(refusedBy.spent + refusedBy.reserved)), requestedUsd: toUsd(est),
+        day, window: refusedBy.window, requestId: input.requestId, resetsAt: refusedBy.resetsAt(),
+        ...(refusedBy.key ? { key: refusedBy.key.id, ...(refusedBy.key.name ? { keyName: refusedBy.key.name } : {}) } : {}),
+      });
+    }
+    if (status === 1) await Promise.all([this.maybeWarn(day, ds, dr), this.maybeAlert(budgets, false)]);
+    const { key: _key, ...rest } = input;
+    return { ...rest, day, member, keyId: key.id, reservedUsd: toUsd(reserved), fresh: status === 1 };
   }
 
   /** Heartbeat: pushes the lease end forward. False when the reservation is gone. */
@@ -209,10 +255,10 @@ export class Ledger {
   }
 
   private async finish(res: Reservation, actualNano: number, kind: 'settled' | 'released'): Promise<boolean> {
-    const k = this.keys(res.day, res.requestId, res.member);
+    const k = this.keys(res.day, res.requestId, res.member, res.keyId);
     const [status] = await this.redis.ledgerSettle(
-      k.res, k.day, k.req, k.leases, k.dayModels, k.dayProviders, k.dayRequests,
-      actualNano, res.member, res.model, res.provider, res.requestId, this.ttl.day, this.ttl.request, kind, this.now(),
+      k.res, k.day, k.req, k.leases, k.dayModels, k.dayProviders, k.dayRequests, k.keyDay, k.keyMonth, k.dayKeys,
+      actualNano, res.member, res.model, res.provider, res.requestId, this.ttl.day, this.ttl.request, kind, this.now(), res.keyId,
     );
     return Number(status) === 1;
   }
@@ -223,6 +269,15 @@ export class Ledger {
    */
   async reap(max = 500): Promise<number> {
     return Number(await this.redis.ledgerReap(this.k.leases, this.now(), max, this.ttl.day, this.ttl.request, ...this.k.reapLayout));
+  }
+
+  /** A caller key's spend today and this month (the ledger's time zone). */
+  async keySpend(keyId: string): Promise<{ day: string; month: string; today: SpendTotals; thisMonth: SpendTotals }> {
+    const day = this.day();
+    const k = this.keys(day, '', undefined, keyId);
+    const [d, m] = await Promise.all([this.redis.hmget(k.keyDay, 'spent', 'reserved'), this.redis.hmget(k.keyMonth, 'spent', 'reserved')]);
+    const totals = ([spent, reserved]: Array<string | null>) => ({ spentUsd: toUsd(Number(spent ?? 0)), reservedUsd: toUsd(Number(reserved ?? 0)) });
+    return { day, month: day.slice(0, 7), today: totals(d), thisMonth: totals(m) };
   }
 
   async requestSpend(requestId: string): Promise<SpendTotals> {
@@ -246,12 +301,13 @@ export class Ledger {
       .hgetall(k.day)
       .hgetall(k.dayModels)
       .hgetall(k.dayProviders)
+      .hgetall(k.dayKeys)
       .zrevrange(k.dayRequests, offset, offset + count - 1)
       .zcard(k.dayRequests)
       .exec())!.map(([, v]) => v);
-    const [totals, models, providers] = results.slice(0, 3) as Array<Record<string, string>>;
-    const ids = results[3] as string[];
-    const total = Number(results[4] ?? 0);
+    const [totals, models, providers, byKey] = results.slice(0, 4) as Array<Record<string, string>>;
+    const ids = results[4] as string[];
+    const total = Number(results[5] ?? 0);
     const perRequest = ids.length ? await Promise.all(ids.map((id) => this.redis.hget(this.k.req(id), 'spent'))) : [];
     const requests: Record<string, string> = {};
     ids.forEach((id, i) => (requests[id] = perRequest[i] ?? '0'));
@@ -278,21 +334,28 @@ export class Ledger {
       estimatedUsd: toUsd(n(totals?.estimated)),
       byModel: usdMap(models),
       byProvider: usdMap(providers),
+      byKey: usdMap(byKey),
       byRequest: usdMap(requests),
       byRequestCursor: nextCursor,
       requestCount: total,
     };
   }
 
-  /** Each threshold the day's spend + reservations has reached, once per day across every process. */
-  private async maybeAlert(day: string, now: number, spentNano: number, reservedNano: number, refused: boolean): Promise<void> {
+  /** Each threshold a budget's spend + reservations has reached, once per window across every process. */
+  private async maybeAlert(budgets: BudgetState[], refused: boolean): Promise<void> {
     if (!this.alerts) return;
-    const limit = this.limits.dailyLimit;
-    const used = refused ? limit : toUsd(spentNano + reservedNano);
-    for (const t of this.alerts.thresholds) {
-      if (used < t * limit) continue;
-      const percent = Math.round(t * 100);
-      if (await this.firstTime(this.k.alerted('daily', day, percent))) this.alerts.onAlert({ budget: 'daily', window: day, percent, spentUsd: toUsd(spentNano), reservedUsd: toUsd(reservedNano), limitUsd: limit, resetsAt: new Date(dayEndsAt(now, this.limits.timeZone)).toISOString() });
+    for (const b of budgets) {
+      const used = refused ? b.limitUsd : toUsd(b.spent + b.reserved);
+      for (const t of this.alerts.thresholds) {
+        if (used < t * b.limitUsd) continue;
+        const percent = Math.round(t * 100);
+        const name = b.key ? `key:${b.key.id}:${b.budget}` : b.budget;
+        if (!(await this.firstTime(this.k.alerted(name, b.window, percent)))) continue;
+        this.alerts.onAlert({
+          budget: b.budget, ...(b.key ? { key: b.key.id, ...(b.key.name ? { keyName: b.key.name } : {}) } : {}),
+          window: b.window, percent, spentUsd: toUsd(b.spent), reservedUsd: toUsd(b.reserved), limitUsd: b.limitUsd, resetsAt: b.resetsAt(),
+        });
+      }
     }
   }
 
@@ -303,8 +366,8 @@ export class Ledger {
     if (await this.firstTime(this.k.warned(day))) this.onWarning({ day, spentUsd: toUsd(spentNano), reservedUsd: toUsd(reservedNano), limitUsd: this.limits.dailyLimit });
   }
 
-  /** True for the first process to get here for this key (it lives two days: longer than its window). */
+  /** True for the first process to get here for this key (it lives 32 days: longer than any window). */
   private async firstTime(key: string): Promise<boolean> {
-    return (await this.redis.set(key, '1', 'EX', 2 * DAY, 'NX')) === 'OK';
+    return (await this.redis.set(key, '1', 'EX', 32 * DAY, 'NX')) === 'OK';
   }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 
 /** One Lua script per file; the number in the name is its KEYS count (STYLE.md #8). */
-const SCRIPTS = { reserve: 'reserve-4.lua', settle: 'settle-7.lua', extend: 'extend-2.lua', reap: 'reap-1.lua' } as const;
+const SCRIPTS = { reserve: 'reserve-6.lua', settle: 'settle-10.lua', extend: 'extend-2.lua', reap: 'reap-1.lua' } as const;
 
 export type LedgerRedis = Redis & {
   ledgerReserve(...args: Array<string | number>): Promise<number[]>;

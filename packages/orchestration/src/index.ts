@@ -1,4 +1,4 @@
-export { Orchestrator, describeZodError } from './orchestrator';
+export { Orchestrator } from './orchestrator';
 export type { CallOptions, OrchestratorOptions } from './orchestrator';
 export { TOOLS, TOOL_DOCS } from './tools';
 export { isErrorResult, structuredOf } from './tools';
@@ -20,4 +20,5 @@ export { frontDoorHost, isLoopback, openFrontDoor, listenOn, closeServer } from 
 export type { FrontDoor } from './front-door';
 export { FrontDoorMetrics } from './front-door-metrics';
 export { streamIdOrThrow } from '@orch/queue';
-export { LOOPBACK_HOSTS, MAX_JSON_DEPTH, checkJsonDepth, hostAllowed, malformedRequest } from './input-limits';
+export { LOOPBACK_HOSTS, MAX_JSON_DEPTH, checkJsonDepth, describeZodError, hostAllowed, malformedRequest } from './input-limits';
+export { ApiKeys, keyBudget, managedCallerId } from './api-keys';

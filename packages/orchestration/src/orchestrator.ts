@@ -1,7 +1,6 @@
 import type { Queue } from 'bullmq';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import type { z } from 'zod';
 import {
   OrchestratorError,
   TOOL_CONTRACTS,
@@ -22,6 +21,8 @@ import { EventHub, ProviderQueues, RequestEvents, cancelRequest, type Subscripti
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Ledger } from '@orch/ledger';
 import { analyzeTask } from './analyze';
+import { ApiKeys, keyBudget } from './api-keys';
+import { describeZodError } from './input-limits';
 import { newId } from './ids';
 import { CallerStore } from './caller-store';
 import { SYSTEM_PROMPT, withSessionContext } from './prompts';
@@ -55,17 +56,6 @@ export interface OrchestratorOptions {
   onToolCall?: (tool: string, outcome: string, seconds: number) => void;
 }
 
-/** Names the field and the rule of every problem: `description: Required; models.0: …`. */
-export function describeZodError(error: z.ZodError): OrchestratorError {
-  const issues = error.issues.flatMap((i) =>
-    // An argument the tool does not take is named, not dropped without a word.
-    i.code === 'unrecognized_keys'
-      ? i.keys.map((key) => ({ field: [...i.path, key].join('.'), message: 'unknown argument (not in this tool\'s input schema)' }))
-      : [{ field: i.path.join('.') || '(arguments)', message: i.message }],
-  );
-  return new OrchestratorError('invalid_arguments', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { details: { issues } });
-}
-
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -90,6 +80,8 @@ export class Orchestrator implements ToolHost {
   readonly requests: RequestStore;
   readonly callers: CallerStore;
   readonly ledger: Ledger;
+  /** Caller keys: static (ORCH_API_KEYS) and managed ones in Redis. */
+  readonly keys: ApiKeys;
   private readonly redis: Redis;
   private readonly logger: Logger;
   private readonly roots: string[];
@@ -101,6 +93,8 @@ export class Orchestrator implements ToolHost {
   private closing = false;
   private readonly owner = `${hostname()}/${process.pid}`;
   private readonly limiter: RateLimiterRedis | undefined;
+  /** Limiters of managed keys with their own rate limit, one per distinct limit. */
+  private readonly keyLimiters = new Map<string, RateLimiterRedis>();
   private readonly queueConnection: Redis;
   private sharedHub: { hub: EventHub; connection: Redis } | undefined;
   private readonly views: RequestViews;
@@ -120,6 +114,7 @@ export class Orchestrator implements ToolHost {
     const o = opts.config.orchestration;
     this.callers = new CallerStore({ redis: opts.redis, sessionTtlSeconds: o.sessionTtlSeconds, threadTtlSeconds: o.threadTtlSeconds, maxThreadTurns: o.maxThreadTurns });
     this.ledger = new Ledger({ redis: opts.redis, limits: opts.config.limits, keyPrefix: opts.config.ledger.keyPrefix, retention: ledgerRetention(opts.config) });
+    this.keys = new ApiKeys({ redis: opts.redis, staticKeys: opts.config.gateway.apiKeys, adminKey: opts.config.gateway.adminKey });
     this.roots = o.files.roots.length ? o.files.roots : [opts.cwd ?? process.cwd()];
     const rl = opts.config.gateway.rateLimit;
     if (rl.points > 0) this.limiter = new RateLimiterRedis({ storeClient: opts.redis, keyPrefix: 'orch:rl', points: rl.points, duration: rl.windowSeconds });
@@ -163,11 +158,32 @@ export class Orchestrator implements ToolHost {
     }
   }
 
+  /** The caller a bearer key identifies (see ApiKeys.authenticate), or undefined: refuse it. */
+  async authenticate(presented: string | undefined, fileAccess: boolean): Promise<Caller | undefined> {
+    this.assertRedisReachable();
+    try {
+      return await this.keys.authenticate(presented, fileAccess);
+    } catch (err) {
+      throw new OrchestratorError('unavailable', UNAVAILABLE.message, { retryable: true, details: UNAVAILABLE.details, cause: err });
+    }
+  }
+
+  /** A managed key's own limit, else the global one. */
+  private limiterFor(caller: Caller): { limiter: RateLimiterRedis | undefined; points: number; windowSeconds: number } {
+    const own = caller.key?.rate_limit;
+    if (!own) return { limiter: this.limiter, ...this.config.gateway.rateLimit };
+    const id = `${own.points}/${own.window_seconds}`;
+    let limiter = this.keyLimiters.get(id);
+    if (!limiter) this.keyLimiters.set(id, (limiter = new RateLimiterRedis({ storeClient: this.redis, keyPrefix: `orch:rl:${id}`, points: own.points, duration: own.window_seconds })));
+    return { limiter, points: own.points, windowSeconds: own.window_seconds };
+  }
+
   /** Counts one call against the caller's rate limit; throws `rate_limited` when it is used up. */
   private async consumeRate(caller: Caller): Promise<void> {
-    if (!this.limiter) return;
+    const rl = this.limiterFor(caller);
+    if (!rl.limiter) return;
     try {
-      await this.limiter.consume(caller.id);
+      await rl.limiter.consume(caller.id);
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) {
         // Redis trouble: fail open here; the call itself will report Redis being down.
@@ -175,7 +191,6 @@ export class Orchestrator implements ToolHost {
         return;
       }
       const retryAfter = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      const rl = this.config.gateway.rateLimit;
       throw new OrchestratorError('rate_limited', `Rate limit: ${rl.points} tool calls per ${rl.windowSeconds} s for this caller; retry in ${retryAfter} s`, {
         retryable: true,
         details: { retry_after_seconds: retryAfter, limit: rl.points, window_seconds: rl.windowSeconds },
@@ -257,6 +272,16 @@ export class Orchestrator implements ToolHost {
     });
   }
 
+  /** A managed key with a model allow-list calls only those models (a council's synthesis and judge too). */
+  private checkAllowed(caller: Caller, models: string[]): void {
+    const allowed = caller.key?.models;
+    if (!allowed) return;
+    const refused = [...new Set(models)].filter((m) => !allowed.includes(m));
+    if (refused.length) {
+      throw new OrchestratorError('forbidden', `models: key "${caller.key!.name}" may call only ${allowed.join(', ')}; this call needs ${refused.join(', ')}`, { details: { field: 'models', allowed, refused } });
+    }
+  }
+
   private async runModelTool(def: ModelTool<ToolName>, args: ToolInput<ToolName>, caller: Caller, opts: CallOptions): Promise<ToolResult> {
     const o = this.config.orchestration;
     const tool = def.name;
@@ -266,6 +291,7 @@ export class Orchestrator implements ToolHost {
     const models =
       ask.models ?? (tool === 'think_deeper' ? [o.reasoningModel] : strategy === 'single' ? [prefs.models?.[0] ?? o.firstModel] : (prefs.models ?? this.defaultModels()));
     this.checkModels(models, 'models');
+    this.checkAllowed(caller, strategy === 'single' ? models : [...models, o.synthesisModel, o.judgeModel ?? o.synthesisModel]);
     const history = ask.continuationId ? await this.callers.threadMessages(ask.continuationId, caller.id, () => this.driver.firstTurns(ask.continuationId!)) : [];
     const messages: ChatMessage[] = [
       { role: 'system', content: withSessionContext(SYSTEM_PROMPT, context) },
@@ -310,6 +336,7 @@ export class Orchestrator implements ToolHost {
       ...(ask.maxOutputTokens !== undefined ? { maxOutputTokens: ask.maxOutputTokens } : {}),
       ...(ask.temperature !== undefined ? { temperature: ask.temperature } : {}),
       ...(prefs.cost_limit !== undefined ? { maxRequestCostUsd: prefs.cost_limit } : {}),
+      key: keyBudget(caller),
       threadId,
       continued: ask.continuationId !== undefined,
       prompt: ask.prompt,

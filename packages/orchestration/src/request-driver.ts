@@ -193,6 +193,7 @@ export class RequestDriver {
         ...(p.maxOutputTokens !== undefined ? { maxOutputTokens: Math.min(resolved.model.maxOutputTokens, p.maxOutputTokens) } : {}),
         ...(temperature !== undefined && !resolved.oSeries ? { temperature } : {}),
         ...(p.maxRequestCostUsd !== undefined ? { maxRequestCostUsd: p.maxRequestCostUsd } : {}),
+        ...(p.key ? { key: p.key } : {}),
         labels: { tool: record.tool, strategy: p.strategy, caller: p.callerId },
       };
     };

@@ -35,3 +35,14 @@ export function callerKeys(callerId: string) {
     requests: `orch:caller:{${callerId}}:requests`,
   };
 }
+
+/**
+ * Managed caller keys (lasting records, no TTL). One hash tag, so a change to a record and its
+ * index is one MULTI in Redis Cluster too.
+ */
+export const API_KEY_KEYS = {
+  /** Hash: key id → JSON record (ApiKeyRecord plus the key's SHA-256). */
+  records: 'orch:{keys}:records',
+  /** Hash: SHA-256 (hex) of a live key → key id. A revoked or rotated key's entry is removed. */
+  byHash: 'orch:{keys}:by-hash',
+} as const;

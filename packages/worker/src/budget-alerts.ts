@@ -37,5 +37,6 @@ export function budgetAlerter(opts: BudgetAlerterOptions): (alert: BudgetAlert) 
 export function alertText(a: BudgetAlert): string {
   const usd = (n: number) => `$${n.toFixed(4)}`;
   const what = a.percent >= 100 ? 'is used up: calls are refused until it resets' : `passed ${a.percent}%`;
-  return `mcp-orchestrator: the ${a.budget} budget ${what} (${a.window}) — spent ${usd(a.spentUsd)}, reserved ${usd(a.reservedUsd)} of ${usd(a.limitUsd)}; resets ${a.resetsAt}.`;
+  const budget = a.budget === 'daily' ? 'daily' : `${a.budget === 'key_daily' ? 'daily' : 'monthly'} budget of key "${a.keyName ?? a.key}", the`;
+  return `mcp-orchestrator: the ${budget} budget ${what} (${a.window}) — spent ${usd(a.spentUsd)}, reserved ${usd(a.reservedUsd)} of ${usd(a.limitUsd)}; resets ${a.resetsAt}.`;
 }

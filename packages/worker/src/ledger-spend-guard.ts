@@ -79,6 +79,8 @@ export function createLedgerSpendGuard(opts: LedgerSpendGuardOptions): LedgerSpe
         provider: call.model.providerKey,
         estimateUsd: estimate.usd,
         ...(call.payload.maxRequestCostUsd !== undefined ? { maxRequestCostUsd: call.payload.maxRequestCostUsd } : {}),
+        // Jobs queued before calls named their key are booked to the caller in their labels.
+        key: call.payload.key ?? { id: call.payload.labels?.caller ?? 'unknown' },
       });
       const heartbeat = setInterval(() => {
         ledger.extend(res).catch((err) => logger.warn('could not renew the spend lease', { jobId: call.jobId, err: (err as Error).message }));

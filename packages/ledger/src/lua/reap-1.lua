@@ -8,10 +8,11 @@
   KEYS[1] leases zset
   ARGV[1] now (epoch ms)   ARGV[2] most to reap in one call
   ARGV[3] day record TTL (s)   ARGV[4] request record TTL (s)
-  ARGV[5..10] the key layout (keys.ts, reapLayout): reservation prefix, day prefix, request prefix,
-              then the day's models, providers and spend-index suffixes
+  ARGV[5..11] the key layout (keys.ts, reapLayout): reservation prefix, day prefix, request prefix,
+              then the day's models, providers, spend-index and by-key suffixes
 
-  The reservation, day and request keys are derived from the member and the reservation's fields;
+  The reservation, day and request keys are derived from the member and the reservation's fields
+  (the caller key's window keys are stored in it by reserve-6.lua);
   they share KEYS[1]'s hash tag, so this stays in one Redis Cluster slot. The request totals hash
   keeps `reaped:<member>` = the amount booked, for the correction.
 
@@ -21,7 +22,7 @@ local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0
 local reaped = 0
 for _, member in ipairs(members) do
   local resKey = ARGV[5] .. member
-  local r = redis.call('HMGET', resKey, 'est', 'day', 'requestId', 'model', 'provider')
+  local r = redis.call('HMGET', resKey, 'est', 'day', 'requestId', 'model', 'provider', 'key', 'kday', 'kmonth')
   if r[1] then
     local est = tonumber(r[1])
     local dayKey = ARGV[6] .. r[2]
@@ -30,6 +31,19 @@ for _, member in ipairs(members) do
     redis.call('HINCRBY', dayKey, 'reserved', 0 - est)
     redis.call('HINCRBY', dayKey, 'reaped', 1)
     redis.call('HINCRBY', reqKey, 'reserved', 0 - est)
+    local keyWindows = {}
+    if r[6] and r[7] and r[8] then keyWindows = {r[7], r[8]} end
+    for _, k in ipairs(keyWindows) do
+      redis.call('HINCRBY', k, 'reserved', 0 - est)
+      if est > 0 then
+        redis.call('HINCRBY', k, 'spent', est)
+        redis.call('EXPIRE', k, ARGV[3])
+      end
+    end
+    if est > 0 and r[6] then
+      redis.call('HINCRBY', dayKey .. ARGV[11], r[6], est)
+      redis.call('EXPIRE', dayKey .. ARGV[11], ARGV[3])
+    end
     if est > 0 then
       redis.call('HINCRBY', dayKey, 'spent', est)
       redis.call('HINCRBY', dayKey, 'estimated', est)

@@ -1,4 +1,4 @@
-import type { CancelOutput, ErrorInfo, JobResultOutput, Strategy, ThinkingMode, ToolInput, ToolName } from '@orch/contracts';
+import type { ApiKeyRecord, CancelOutput, ErrorInfo, JobResultOutput, Strategy, ThinkingMode, ToolInput, ToolName } from '@orch/contracts';
 import type { Config } from '@orch/config';
 import type { Ledger } from '@orch/ledger';
 import type { ProviderQueues } from '@orch/queue';
@@ -10,6 +10,8 @@ export interface Caller {
   id: string;
   /** Only the MCP gateway may read local files. */
   fileAccess: boolean;
+  /** A managed key's record: its name, budgets, rate limit and allowed models. */
+  key?: ApiKeyRecord;
 }
 
 /**

@@ -10,10 +10,14 @@
   KEYS[1] reservation hash   KEYS[2] day totals hash   KEYS[3] request totals hash   KEYS[4] leases zset
   KEYS[5] day by-model hash  KEYS[6] day by-provider hash
   KEYS[7] day's requests zset (member request id, score time of its last spend, ms)
+  KEYS[8] caller key's day hash   KEYS[9] caller key's month hash   KEYS[10] day by-key hash
 
   ARGV[1] actual cost (nano-USD)   ARGV[2] lease member   ARGV[3] model   ARGV[4] provider
   ARGV[5] request id               ARGV[6] day record TTL (s)
   ARGV[7] request record TTL (s)   ARGV[8] 'settled' or 'released'   ARGV[9] now (epoch ms)
+  ARGV[10] caller key id
+
+  A reservation made before keys had windows (no `key` field) returns nothing to the key's windows.
 
   The day's requests index only points at request totals hashes; entries older than the request
   record TTL are trimmed here, so it stays as small as the retention window whatever the traffic
@@ -32,6 +36,10 @@ local booked = 0
 if est >= 0 then
   redis.call('HINCRBY', KEYS[2], 'reserved', 0 - est)
   redis.call('HINCRBY', KEYS[3], 'reserved', 0 - est)
+  if redis.call('HEXISTS', KEYS[1], 'key') == 1 then
+    redis.call('HINCRBY', KEYS[8], 'reserved', 0 - est)
+    redis.call('HINCRBY', KEYS[9], 'reserved', 0 - est)
+  end
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', KEYS[4], ARGV[2])
 else
@@ -49,8 +57,12 @@ if delta ~= 0 then
   redis.call('HINCRBY', KEYS[3], 'spent', delta)
   redis.call('HINCRBY', KEYS[5], ARGV[3], delta)
   redis.call('HINCRBY', KEYS[6], ARGV[4], delta)
-  redis.call('EXPIRE', KEYS[5], ARGV[6])
-  redis.call('EXPIRE', KEYS[6], ARGV[6])
+  redis.call('HINCRBY', KEYS[8], 'spent', delta)
+  redis.call('HINCRBY', KEYS[9], 'spent', delta)
+  redis.call('HINCRBY', KEYS[10], ARGV[10], delta)
+  for i = 5, 10 do
+    if i ~= 7 then redis.call('EXPIRE', KEYS[i], ARGV[6]) end
+  end
 end
 if actual > 0 then
   redis.call('HINCRBY', KEYS[2], 'calls', 1)

@@ -1,0 +1,129 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { ApiKeyRecordSchema, ApiKeySettingsSchema, ApiKeyUpdateSchema, OrchestratorError, readRecord, type ApiKeyRecord, type KeyBudget } from '@orch/contracts';
+import { API_KEY_KEYS } from '@orch/queue';
+import { callerForKey } from './caller-auth';
+import { describeZodError } from './input-limits';
+import type { Caller } from './tools';
+
+/** A managed key as kept in Redis: the shown record and the SHA-256 of the key (never the key). */
+const StoredKeySchema = ApiKeyRecordSchema.extend({ hash: z.string() });
+type StoredKey = z.infer<typeof StoredKeySchema>;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const KEY_PREFIX = 'orch_sk_';
+const shown = ({ hash: _hash, ...record }: StoredKey): ApiKeyRecord => record;
+
+/** The caller id of a managed key: its ledger windows, threads and settings are kept under it. */
+export const managedCallerId = (id: string) => `key:${id}`;
+
+/** What the ledger needs of a caller: its id, and its budgets when it is a managed key with some. */
+export function keyBudget(caller: Caller): KeyBudget {
+  const k = caller.key;
+  return {
+    id: caller.id,
+    ...(k ? { name: k.name } : {}),
+    ...(k?.daily_usd !== undefined ? { dailyUsd: k.daily_usd } : {}),
+    ...(k?.monthly_usd !== undefined ? { monthlyUsd: k.monthly_usd } : {}),
+  };
+}
+
+/**
+ * Caller keys: the static ones from ORCH_API_KEYS, and managed ones kept hashed in Redis, each with
+ * a name, budgets, a rate limit and a model allow-list. Every front door looks a key up on every
+ * request (one round trip), so a revoked or rotated key is refused at once everywhere.
+ * The doors are open (every caller is `local`) only while no key of either kind and no admin key exists.
+ */
+export class ApiKeys {
+  constructor(private readonly opts: { redis: Redis; staticKeys: readonly string[]; adminKey?: string | undefined; now?: () => number }) {}
+
+  /** The caller a bearer key identifies, or undefined (refuse with 401). */
+  async authenticate(presented: string | undefined, fileAccess: boolean): Promise<Caller | undefined> {
+    const { redis, staticKeys } = this.opts;
+    if (presented && staticKeys.length) {
+      const caller = callerForKey(presented, staticKeys, fileAccess);
+      if (caller) return caller;
+    }
+    const [[, id], [, count]] = (await redis.multi().hget(API_KEY_KEYS.byHash, presented ? sha256(presented) : '-').hlen(API_KEY_KEYS.byHash).exec()) as [[null, string | null], [null, number]];
+    if (id) {
+      const record = await this.stored(id);
+      if (record && !record.revoked_at && record.hash === sha256(presented!)) return { id: managedCallerId(id), fileAccess, key: shown(record) };
+    }
+    if (staticKeys.length === 0 && !this.opts.adminKey && Number(count) === 0) return { id: 'local', fileAccess };
+    return undefined;
+  }
+
+  /** Creates a key. The key is in the answer once and nowhere else. */
+  async create(settings: unknown): Promise<{ key: string; record: ApiKeyRecord }> {
+    const parsed = ApiKeySettingsSchema.safeParse(settings);
+    if (!parsed.success) throw describeZodError(parsed.error);
+    const id = `k_${randomBytes(8).toString('hex')}`;
+    const key = newKey();
+    const record: StoredKey = { ...parsed.data, id, prefix: key.slice(0, KEY_PREFIX.length + 4), created_at: this.nowIso(), hash: sha256(key) };
+    await this.opts.redis.multi().hset(API_KEY_KEYS.records, id, JSON.stringify(record)).hset(API_KEY_KEYS.byHash, record.hash, id).exec();
+    return { key, record: shown(record) };
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    const all = await this.opts.redis.hvals(API_KEY_KEYS.records);
+    return all.flatMap((raw) => {
+      const r = readRecord(StoredKeySchema, raw);
+      return r ? [shown(r)] : [];
+    }).sort((a, b) => a.created_at.localeCompare(b.created_at));
+  }
+
+  async get(id: string): Promise<ApiKeyRecord> {
+    return shown(await this.existing(id));
+  }
+
+  /** Changes a key's name, budgets, rate limit or models (`null` clears one). Takes effect on its next call. */
+  async update(id: string, change: unknown): Promise<ApiKeyRecord> {
+    const parsed = ApiKeyUpdateSchema.safeParse(change);
+    if (!parsed.success) throw describeZodError(parsed.error);
+    const record: Record<string, unknown> = { ...(await this.existing(id)) };
+    for (const [field, value] of Object.entries(parsed.data)) {
+      if (value === null) delete record[field];
+      else if (value !== undefined) record[field] = value;
+    }
+    const next = StoredKeySchema.parse(record);
+    await this.opts.redis.hset(API_KEY_KEYS.records, id, JSON.stringify(next));
+    return shown(next);
+  }
+
+  /** A new key for the same record (budgets and spend go on); the old key is refused from now on. */
+  async rotate(id: string): Promise<{ key: string; record: ApiKeyRecord }> {
+    const old = await this.existing(id);
+    if (old.revoked_at) throw new OrchestratorError('invalid_arguments', `id: key ${id} is revoked; create a new one`, { details: { field: 'id' } });
+    const key = newKey();
+    const record: StoredKey = { ...old, prefix: key.slice(0, KEY_PREFIX.length + 4), rotated_at: this.nowIso(), hash: sha256(key) };
+    await this.opts.redis.multi().hdel(API_KEY_KEYS.byHash, old.hash).hset(API_KEY_KEYS.records, id, JSON.stringify(record)).hset(API_KEY_KEYS.byHash, record.hash, id).exec();
+    return { key, record: shown(record) };
+  }
+
+  /** Refuses the key from now on; its record stays (its spend is still reported). */
+  async revoke(id: string): Promise<ApiKeyRecord> {
+    const old = await this.existing(id);
+    const record: StoredKey = { ...old, revoked_at: old.revoked_at ?? this.nowIso() };
+    await this.opts.redis.multi().hdel(API_KEY_KEYS.byHash, old.hash).hset(API_KEY_KEYS.records, id, JSON.stringify(record)).exec();
+    return shown(record);
+  }
+
+  private async stored(id: string): Promise<StoredKey | undefined> {
+    return readRecord(StoredKeySchema, await this.opts.redis.hget(API_KEY_KEYS.records, id));
+  }
+
+  private async existing(id: string): Promise<StoredKey> {
+    const record = await this.stored(id);
+    if (!record) throw new OrchestratorError('not_found', `id: no key ${id}`, { details: { field: 'id' } });
+    return record;
+  }
+
+  private nowIso(): string {
+    return new Date((this.opts.now ?? Date.now)()).toISOString();
+  }
+}
+
+function newKey(): string {
+  return `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
+}
