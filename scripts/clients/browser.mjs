@@ -4,7 +4,10 @@
 //   1. /docs lists the API's operations, and the page asks for nothing beyond the bridge (any
 //      request elsewhere is refused and counted: the machine may have no network);
 //   2. the browser example (examples/browser, served as a user would serve it) connects to the
-//      WebSocket bridge as it is, makes a call and shows its answer.
+//      WebSocket bridge as it is, makes a call and shows its answer;
+//   3. bull-board at /admin/queues, behind the admin key;
+//   4. the spend dashboard at /dashboard, behind the admin key, offline: a call made here shows up
+//      with its cost within 2 s of finishing.
 // CI runs it (.ci/run); it installs nothing itself: CHROMIUM_BIN or `chromium` on the PATH.
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -99,6 +102,30 @@ try {
   const listed = await board.waitForFunction(() => ['{openrouter}', '{openai}', '{requests}'].every((q) => document.body.innerText.includes(q)), { timeout: 30_000 }).then(() => true, () => false);
   check('bull-board lists the provider and request queues', listed, (await board.$eval('body', (b) => b.innerText)).slice(0, 300));
   check('bull-board asks for nothing beyond the bridge, and has no script errors', boardOutside.length === 0 && boardErrors.length === 0, [...boardOutside, ...boardErrors].slice(0, 3).join('; '));
+
+  // 4. The spend dashboard: refused without the admin key; with it, it loads offline, and a call
+  // made now appears in "latest requests" with its cost within 2 s of the call's answer.
+  const noKey = await fetch(`http://127.0.0.1:${rest}/dashboard`);
+  const noEvents = await fetch(`http://127.0.0.1:${rest}/dashboard/events`, { headers: { authorization: 'Bearer wrong-key' } });
+  check('/dashboard and its events refuse a caller without the admin key (401)', noKey.status === 401 && noEvents.status === 401, `${noKey.status} ${noEvents.status}`);
+  const dash = await browser.newPage();
+  const dashErrors = [];
+  dash.on('pageerror', (e) => dashErrors.push(String(e)));
+  const dashOutside = await offline(dash);
+  await dash.authenticate({ username: 'ops', password: ADMIN_KEY });
+  await dash.goto(`http://127.0.0.1:${rest}/dashboard`, { waitUntil: 'load', timeout: 60_000 });
+  const live = await dash.waitForFunction(() => document.body.dataset.snapshot && document.querySelector('#status').textContent === 'live', { timeout: 20_000 }).then(() => true, () => false);
+  const drawn = await dash.evaluate(() => ({ chart: Number(document.body.dataset.chart) >= 28, limit: document.querySelector('#today-spent').textContent.includes(' of $') }));
+  check('/dashboard loads offline: live, the limit shown, the chart drawn by chart.js from the bridge', live && drawn.chart && drawn.limit, `${JSON.stringify(drawn)} ${(await dash.$eval('body', (b) => b.innerText)).slice(0, 200)}`);
+  const marker = `dashboard call ${Date.now()}`;
+  const res = await fetch(`http://127.0.0.1:${rest}/mcp/query_specific_model`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini_pro', description: marker }) });
+  const answered = performance.now();
+  const { result } = await res.json();
+  const shown = await dash
+    .waitForFunction((id, cost) => [...document.querySelectorAll('#latest tr')].some((tr) => tr.textContent.includes(id) && tr.textContent.includes(cost)), { timeout: 10_000, polling: 50 }, String(result?.request_id).slice(-10), `$${Number(result?.totals?.cost_usd ?? -1).toFixed(4)}`)
+    .then(() => (performance.now() - answered) / 1000, () => undefined);
+  check(`/dashboard shows the call with its cost within 2 s of its answer (${shown === undefined ? 'not shown' : `${shown.toFixed(2)} s`})`, shown !== undefined && shown <= 2, (await dash.$eval('#latest', (b) => b.innerText)).slice(0, 300));
+  check('/dashboard asks for nothing beyond the bridge, and has no script errors', dashOutside.length === 0 && dashErrors.length === 0, [...dashOutside, ...dashErrors].slice(0, 3).join('; '));
 } catch (err) {
   failures.push(String(err));
   console.error(`test:browser: ${err.stack ?? err}`);

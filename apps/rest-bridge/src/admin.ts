@@ -6,16 +6,18 @@ import { isAdmin, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { errorBody } from './http-errors';
 import { mountKeyAdmin } from './admin-keys';
+import { mountDashboard } from './dashboard';
 
 export const ADMIN_QUEUES_PATH = '/admin/queues';
 
 /**
  * The operators' pages, behind ORCH_ADMIN_KEY (Bearer, or Basic auth with the key as the password,
  * so a browser asks for it): bull-board at /admin/queues over the provider queues and the request
- * queue — waiting, active, delayed and failed jobs, retry and clean. Without the key configured the
- * pages are off and say how to turn them on.
+ * queue — waiting, active, delayed and failed jobs, retry and clean; the caller keys' admin API at
+ * /admin/keys; the spend dashboard at /dashboard. Without the key configured the pages are off and
+ * say how to turn them on.
  */
-export function mountAdmin(app: Express, adminKey: string | undefined, orchestrator: Pick<Orchestrator, 'allQueues' | 'keys' | 'ledger'>, logger: Logger): void {
+export function mountAdmin(app: Express, adminKey: string | undefined, orchestrator: Pick<Orchestrator, 'allQueues' | 'keys' | 'ledger' | 'requests' | 'requestQueue' | 'queues'>, logger: Logger): void {
   const adminOnly = (req: Request, res: Response, next: NextFunction) => {
     if (!adminKey) return void res.status(404).json(errorBody({ code: 'not_found', message: 'The admin pages are off; set ORCH_ADMIN_KEY (16+ characters) to turn them on', retryable: false }));
     if (isAdmin(req.headers.authorization, adminKey)) return next();
@@ -26,6 +28,7 @@ export function mountAdmin(app: Express, adminKey: string | undefined, orchestra
   app.use('/dashboard', adminOnly);
   if (!adminKey) return;
   mountKeyAdmin(app, orchestrator, logger);
+  mountDashboard(app, orchestrator, logger);
   const serverAdapter = new ExpressAdapter().setBasePath(ADMIN_QUEUES_PATH);
   createBullBoard({ queues: orchestrator.allQueues().map((q) => new BullMQAdapter(q)), serverAdapter, options: { uiConfig: { boardTitle: 'mcp-orchestrator queues' } } });
   // bull-board's page runs its own inline script and styles: the API's strict CSP does not fit it.

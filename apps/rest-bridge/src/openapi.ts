@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { ErrorInfoSchema, JobResultOutputSchema, RequestSummarySchema, SpendReportSchema, TOOL_CONTRACTS, TOOL_NAMES } from '@orch/contracts';
+import { ApiKeyRecordSchema, ApiKeySettingsSchema, ApiKeyUpdateSchema, ErrorInfoSchema, JobResultOutputSchema, RequestSummarySchema, SpendReportSchema, TOOL_CONTRACTS, TOOL_NAMES } from '@orch/contracts';
 import { TOOL_DOCS } from '@orch/orchestration';
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' });
@@ -123,6 +123,30 @@ export function openApiDocument(version: string): Record<string, unknown> {
       responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } }, 401: errorResponse, 404: errorResponse },
     },
   };
+  const admin = { security: [{ adminBearer: [] }, { adminBasic: [] }] };
+  const adminErrors = { 401: errorResponse, 404: errorResponse };
+  const json = (description: string, body: unknown = { type: 'object' }) => ({ description, content: { 'application/json': { schema: body } } });
+  const keyRecord = schema(ApiKeyRecordSchema);
+  const created = { type: 'object', properties: { key: { type: 'string', description: 'The new key: shown this once, stored hashed' }, record: keyRecord }, required: ['key', 'record'] };
+  const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
+  paths['/admin/keys'] = {
+    get: { operationId: 'listKeys', summary: 'Managed caller keys with their spend today and this month (never the keys)', ...admin, responses: { 200: json('The keys', { type: 'object', properties: { keys: { type: 'array', items: keyRecord } } }), ...adminErrors } },
+    post: { operationId: 'createKey', summary: 'Create a caller key: name, optional daily and monthly budgets (USD), rate limit and model allow-list', ...admin, requestBody: { required: true, content: { 'application/json': { schema: schema(ApiKeySettingsSchema) } } }, responses: { 201: json('Created', created), 400: errorResponse, ...adminErrors } },
+  };
+  paths['/admin/keys/{id}'] = {
+    get: { operationId: 'showKey', summary: 'One key with its spend', ...admin, parameters: idParam, responses: { 200: json('The key', keyRecord), ...adminErrors } },
+    patch: { operationId: 'updateKey', summary: "Change a key's settings (null clears one); takes effect on its next call", ...admin, parameters: idParam, requestBody: { required: true, content: { 'application/json': { schema: schema(ApiKeyUpdateSchema) } } }, responses: { 200: json('The key', keyRecord), 400: errorResponse, ...adminErrors } },
+    delete: { operationId: 'revokeKey', summary: 'Revoke a key: refused at once by every door; its record and spend stay', ...admin, parameters: idParam, responses: { 200: json('The revoked key', keyRecord), ...adminErrors } },
+  };
+  paths['/admin/keys/{id}/rotate'] = {
+    post: { operationId: 'rotateKey', summary: 'A new key for the same record (budgets and spend go on); the old key is refused at once', ...admin, parameters: idParam, responses: { 200: json('The new key', created), 400: errorResponse, ...adminErrors } },
+  };
+  const page = (operationId: string, summary: string, type: string) => ({ get: { operationId, summary, ...admin, responses: { 200: { description: type, content: { [type]: { schema: { type: 'string' } } } }, ...adminErrors } } });
+  paths['/dashboard'] = page('dashboard', 'The spend dashboard: today and this month against the limits, by model, key and day, in flight, queues, latest requests; live', 'text/html');
+  paths['/dashboard/app.js'] = page('dashboardScript', "The dashboard's script", 'application/javascript');
+  paths['/dashboard/chart.js'] = page('dashboardChart', 'chart.js, from its npm package', 'application/javascript');
+  paths['/dashboard/snapshot'] = { get: { operationId: 'dashboardSnapshot', summary: "What the dashboard shows, as JSON", ...admin, responses: { 200: json('The snapshot'), 503: errorResponse, ...adminErrors } } };
+  paths['/dashboard/events'] = page('dashboardEvents', 'Server-sent `snapshot` events: the snapshot at once, then each change', 'text/event-stream');
   paths['/docs'] = { get: { operationId: 'docs', summary: 'This document, browsable (Swagger UI, served offline)', security: [], responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } }, 403: errorResponse } } };
   return {
     openapi: '3.1.0',

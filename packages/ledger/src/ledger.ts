@@ -271,6 +271,18 @@ export class Ledger {
     return Number(await this.redis.ledgerReap(this.k.leases, this.now(), max, this.ttl.day, this.ttl.request, ...this.k.reapLayout));
   }
 
+  /** Spend (booked) per day for the last `days` days, oldest first, today last. */
+  async history(days = 31): Promise<Array<{ day: string; spentUsd: number }>> {
+    const now = this.now();
+    const list: string[] = [];
+    for (let i = days - 1; i >= 0; i--) {
+      const d = this.day(now - i * DAY * 1000);
+      if (list.at(-1) !== d) list.push(d);
+    }
+    const spent = await Promise.all(list.map((d) => this.redis.hget(this.k.day(d), 'spent')));
+    return list.map((day, i) => ({ day, spentUsd: toUsd(Number(spent[i] ?? 0)) }));
+  }
+
   /** A caller key's spend today and this month (the ledger's time zone). */
   async keySpend(keyId: string): Promise<{ day: string; month: string; today: SpendTotals; thisMonth: SpendTotals }> {
     const day = this.day();

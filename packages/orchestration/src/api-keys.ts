@@ -33,10 +33,10 @@ export function keyBudget(caller: Caller): KeyBudget {
  * Caller keys: the static ones from ORCH_API_KEYS, and managed ones kept hashed in Redis, each with
  * a name, budgets, a rate limit and a model allow-list. Every front door looks a key up on every
  * request (one round trip), so a revoked or rotated key is refused at once everywhere.
- * The doors are open (every caller is `local`) only while no key of either kind and no admin key exists.
+ * The doors are open (every caller is `local`) only while no key of either kind exists.
  */
 export class ApiKeys {
-  constructor(private readonly opts: { redis: Redis; staticKeys: readonly string[]; adminKey?: string | undefined; now?: () => number }) {}
+  constructor(private readonly opts: { redis: Redis; staticKeys: readonly string[]; now?: () => number }) {}
 
   /** The caller a bearer key identifies, or undefined (refuse with 401). */
   async authenticate(presented: string | undefined, fileAccess: boolean): Promise<Caller | undefined> {
@@ -50,7 +50,7 @@ export class ApiKeys {
       const record = await this.stored(id);
       if (record && !record.revoked_at && record.hash === sha256(presented!)) return { id: managedCallerId(id), fileAccess, key: shown(record) };
     }
-    if (staticKeys.length === 0 && !this.opts.adminKey && Number(count) === 0) return { id: 'local', fileAccess };
+    if (staticKeys.length === 0 && Number(count) === 0) return { id: 'local', fileAccess };
     return undefined;
   }
 

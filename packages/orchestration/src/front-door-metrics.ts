@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queue } from 'bullmq';
 import type { Logger } from '@orch/logging';
+import { queueStats } from './queue-stats';
 
 /** What the metrics read when scraped: the queues and the day's ledger. */
 export interface MetricsSources {
@@ -52,14 +53,10 @@ export class FrontDoorMetrics {
       registers: [this.registry],
       async collect() {
         try {
-          await Promise.all(
-            Object.entries(sources.queues).map(async ([name, queue]) => {
-              const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-              for (const [state, n] of Object.entries(counts)) this.labels(name, state).set(n);
-              const [first] = await queue.getJobs(['wait'], 0, 0, true);
-              oldest.labels(name).set(first ? Math.max(0, (Date.now() - first.timestamp) / 1000) : 0);
-            }),
-          );
+          for (const [name, { oldestWaitingSeconds, ...counts }] of Object.entries(await queueStats(sources.queues))) {
+            for (const [state, n] of Object.entries(counts)) this.labels(name, state).set(n);
+            oldest.labels(name).set(oldestWaitingSeconds);
+          }
           const s = await sources.spend();
           spend.labels('spent').set(s.spentUsd);
           spend.labels('reserved').set(s.reservedUsd);

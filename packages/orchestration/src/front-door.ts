@@ -86,12 +86,12 @@ export async function closeServer(server: Server): Promise<void> {
 /**
  * The address a front door binds. Without ORCH_API_KEYS anyone who reaches the port can spend the
  * budget, so a keyless front door binds 127.0.0.1 (and says so) unless the operator declared that a
- * proxy authenticates (ORCH_ALLOW_UNAUTHENTICATED=true). With ORCH_ADMIN_KEY set the doors take
- * managed keys only (none yet: every call is refused), so they may serve other hosts too.
+ * proxy authenticates (ORCH_ALLOW_UNAUTHENTICATED=true). (Managed keys close the doors once the
+ * first is created, but until then a door is open: it still binds loopback.)
  */
 export function frontDoorHost(config: Config, logger: Logger, service: string): string {
   const host = config.server.host;
-  if (config.gateway.apiKeys.length || config.gateway.adminKey) return host;
+  if (config.gateway.apiKeys.length) return host;
   if (LOOPBACK_HOSTS.includes(host)) {
     logger.warn(`no ORCH_API_KEYS: the ${service} accepts every caller, so it listens on ${host} only; set keys to serve other hosts`);
     return host;

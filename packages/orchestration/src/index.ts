@@ -22,3 +22,4 @@ export { FrontDoorMetrics } from './front-door-metrics';
 export { streamIdOrThrow } from '@orch/queue';
 export { LOOPBACK_HOSTS, MAX_JSON_DEPTH, checkJsonDepth, describeZodError, hostAllowed, malformedRequest } from './input-limits';
 export { ApiKeys, keyBudget, managedCallerId } from './api-keys';
+export { queueStats, type QueueStats } from './queue-stats';

@@ -114,7 +114,7 @@ export class Orchestrator implements ToolHost {
     const o = opts.config.orchestration;
     this.callers = new CallerStore({ redis: opts.redis, sessionTtlSeconds: o.sessionTtlSeconds, threadTtlSeconds: o.threadTtlSeconds, maxThreadTurns: o.maxThreadTurns });
     this.ledger = new Ledger({ redis: opts.redis, limits: opts.config.limits, keyPrefix: opts.config.ledger.keyPrefix, retention: ledgerRetention(opts.config) });
-    this.keys = new ApiKeys({ redis: opts.redis, staticKeys: opts.config.gateway.apiKeys, adminKey: opts.config.gateway.adminKey });
+    this.keys = new ApiKeys({ redis: opts.redis, staticKeys: opts.config.gateway.apiKeys });
     this.roots = o.files.roots.length ? o.files.roots : [opts.cwd ?? process.cwd()];
     const rl = opts.config.gateway.rateLimit;
     if (rl.points > 0) this.limiter = new RateLimiterRedis({ storeClient: opts.redis, keyPrefix: 'orch:rl', points: rl.points, duration: rl.windowSeconds });
@@ -200,7 +200,12 @@ export class Orchestrator implements ToolHost {
 
   /** Every queue this orchestrator uses: each provider's model calls, and the requests. */
   allQueues(): Queue[] {
-    return [...Object.values(this.queues.byKey), this.driver.queue] as Queue[];
+    return [...Object.values(this.queues.byKey), this.requestQueue] as Queue[];
+  }
+
+  /** The queue of request drivers (one job per request being driven or waiting for a driver). */
+  get requestQueue(): Queue {
+    return this.driver.queue as Queue;
   }
 
   /** Runs a tool. Known failures come back as `error` results with a stable code, never thrown. */
