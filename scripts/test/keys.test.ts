@@ -124,6 +124,12 @@ describe('managed caller keys', () => {
     expect((await rest(ADMIN, 'list_models')).status).toBe(401);
     expect((await rest(key!, 'list_models')).status).toBe(200);
     expect((await admin('GET', '', undefined, key!)).status).toBe(401);
+    // list_models shows the price in use: OpenRouter's, read by the worker at its start.
+    const listed = await waitFor(async () => {
+      const models = ((await rest(key!, 'list_models')).body.result as { models: Array<{ key: string; price_source?: string; price_as_of?: string; price_per_million: unknown }> }).models;
+      return models.find((m) => m.key === 'gemini_pro' && m.price_source === 'openrouter');
+    }, { timeoutMs: 10_000, what: 'the live price in list_models' });
+    expect(listed).toMatchObject({ price_per_million: { input: 1.25, output: 10 }, price_as_of: expect.any(String) });
   });
 
   it('refuses a rotated and a revoked key at once on all three doors, an open socket included', async () => {

@@ -65,7 +65,7 @@ describe('Kubernetes manifests (kubectl kustomize infra/overlays/example)', () =
       expect(so.spec.scaleTargetRef.name).toBe(name);
       // The BullMQ keys as the workers write them: prefix, queue name with its hash tag, list.
       const queue = QUEUE_NAMES[app.queue!];
-      expect(so.spec.triggers.map((t: Obj) => t.metadata.listName)).toEqual([`bull:${queue}:wait`, `bull:${queue}:active`]);
+      expect(so.spec.triggers.map((t: Obj) => t.metadata.listName ?? t.metadata.query)).toEqual([`bull:${queue}:wait`, `bull:${queue}:active`, `max(orch_queue_jobs{queue="${queue.slice(1, -1)}",state="delayed"})`]);
       const auth = find('TriggerAuthentication', so.spec.triggers[0].authenticationRef.name)!;
       const ref = auth.spec.secretTargetRef[0];
       expect(Object.keys(find('Secret', ref.name)!.data)).toContain(ref.key);
@@ -123,7 +123,7 @@ describe('KEDA follows the queue prefix', () => {
     cpSync(join(repo, 'infra'), copy, { recursive: true });
     appendFileSync(join(copy, 'overlays/example/kustomization.yaml'), 'configMapGenerator:\n  - name: orchestrator-config\n    behavior: merge\n    literals:\n      - ORCH_QUEUE_PREFIX=team-a\n');
     const docs = parseAllDocuments(execFileSync('kubectl', ['kustomize', join(copy, 'overlays/example')], { encoding: 'utf8' })).map((d) => d.toJS() as Obj);
-    const lists = docs.filter((d) => d.kind === 'ScaledObject').flatMap((d) => d.spec.triggers.map((t: Obj) => t.metadata.listName));
+    const lists = docs.filter((d) => d.kind === 'ScaledObject').flatMap((d) => d.spec.triggers.flatMap((t: Obj) => (t.type === 'redis' ? [t.metadata.listName] : [])));
     expect(lists.sort()).toEqual(['team-a:{openai}:active', 'team-a:{openai}:wait', 'team-a:{openrouter}:active', 'team-a:{openrouter}:wait']);
   });
 });

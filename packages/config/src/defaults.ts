@@ -10,6 +10,7 @@ export const DEFAULT_CONFIG = {
   logging: {},
   limits: {},
   alerts: {},
+  prices: {},
   ledger: {},
   server: {},
   ws: {},

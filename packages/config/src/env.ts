@@ -12,6 +12,8 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'MCP_MAX_COST_PER_REQUEST', path: ['limits', 'maxCostPerRequest'], doc: 'USD one tool call may spend (default 5).' },
   { env: 'MCP_DAILY_LIMIT', path: ['limits', 'dailyLimit'], doc: 'USD all calls may spend per day (default 100).' },
   { env: 'ORCH_ALERT_THRESHOLDS', path: ['alerts', 'thresholds'], doc: 'Fractions of a budget that raise an alert once per window: a log line, orch_budget_alerts_total, the webhook (0.5,0.8,1).' },
+  { env: 'ORCH_LIVE_PRICES', path: ['prices', 'live'], doc: "Read OpenRouter's model prices from its /models at a worker's start and every ORCH_PRICES_REFRESH_HOURS; the configured prices are the fallback (true)." },
+  { env: 'ORCH_PRICES_REFRESH_HOURS', path: ['prices', 'refreshHours'], doc: 'Hours between reads of the live prices (6).' },
   { env: 'ORCH_ALERT_WEBHOOK_URL', path: ['alerts', 'webhookUrl'], doc: 'POST budget alerts here as JSON (`text` and `content`: Slack and Discord incoming webhooks), retried, never blocking a call (secret).' },
   { env: 'MCP_WARNING_THRESHOLD', path: ['limits', 'warningThreshold'], doc: 'Fraction of a limit that triggers a warning (0.8).' },
   { env: 'MCP_BUDGET_TIMEZONE', path: ['limits', 'timeZone'], doc: 'IANA time zone of the daily window (UTC).' },

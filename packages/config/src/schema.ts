@@ -101,6 +101,14 @@ export const ConfigSchema = z
       /** Where alerts are POSTed (JSON with `text` and `content`: Slack and Discord webhooks take it). Secret. */
       webhookUrl: z.url({ error: 'must be an http(s) URL' }).optional(),
     }),
+    prices: z.strictObject({
+      /**
+       * Read OpenRouter's prices (GET /models) when an openrouter worker starts and every
+       * `refreshHours`, instead of the configured ones; the configured prices stay the fallback.
+       */
+      live: BoolSchema.default(true),
+      refreshHours: num().pipe(z.number().gt(0, 'must be > 0').max(168, 'must be <= 168')).default(6),
+    }),
     ledger: z.strictObject({
       /** A reservation not renewed for this long (its worker died) is returned to the budget. */
       leaseMs: posInt().default(60_000),

@@ -219,6 +219,10 @@ export const ModelInfoSchema = z.object({
   max_output_tokens: z.number().int(),
   context_window: z.number().int().optional(),
   price_per_million: z.object({ input: z.number(), output: z.number() }),
+  /** Where that price comes from: OpenRouter's live list (read by the workers every few hours) or the configuration. */
+  price_source: z.enum(['openrouter', 'config']).optional(),
+  /** When OpenRouter's list was read. */
+  price_as_of: z.string().optional(),
   streaming: z.boolean(),
 });
 

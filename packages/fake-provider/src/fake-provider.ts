@@ -68,6 +68,8 @@ export interface FakeProvider {
   behaviour: Behaviour;
   addFault(fault: Fault): void;
   setBehaviour(b: Partial<Behaviour>): void;
+  /** Changes the list prices by model id (`usage.cost` and OpenRouter's GET /models). */
+  setPrices(p: Record<string, FakePrice>): void;
   reset(): void;
   /** Resolves with the next request that matches (already-received ones count). */
   waitForRequest(pred?: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
@@ -330,7 +332,16 @@ export async function startFakeProvider(opts: FakeProviderOptions): Promise<Fake
         return gen ? sendJson(res, 200, { data: gen }) : sendJson(res, 404, errorBody(flavor, { kind: 'status', status: 404, message: 'Generation not found' }));
       }
       if (req.method === 'GET' && url.pathname.endsWith('/models')) {
-        return sendJson(res, 200, { object: 'list', data: Object.keys(prices).map((id) => ({ id, object: 'model' })) });
+        // OpenRouter lists its prices as USD per token, in strings (https://openrouter.ai/docs/api-reference/list-available-models).
+        const perToken = (usdPerMillion: number) => String(usdPerMillion / 1e6);
+        return sendJson(res, 200, {
+          object: 'list',
+          data: Object.entries(prices).map(([id, p]) => ({
+            id,
+            object: 'model',
+            ...(flavor === 'openrouter' ? { pricing: { prompt: perToken(p.input), completion: perToken(p.output), ...(p.cachedInput !== undefined ? { input_cache_read: perToken(p.cachedInput) } : {}), request: '0', image: '0' } } : {}),
+          })),
+        });
       }
       sendJson(res, 404, errorBody(flavor, { kind: 'status', status: 404, message: `No route ${req.method} ${url.pathname}` }));
     });
@@ -380,6 +391,9 @@ export async function startFakeProvider(opts: FakeProviderOptions): Promise<Fake
     },
     setBehaviour(b) {
       state.behaviour = { ...state.behaviour, ...b };
+    },
+    setPrices(p) {
+      Object.assign(prices, p);
     },
     reset() {
       state.faults = [];

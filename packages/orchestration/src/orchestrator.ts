@@ -17,7 +17,7 @@ import {
 } from '@orch/contracts';
 import { enabledModelKeys, ledgerRetention, resolveModel, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
-import { EventHub, ProviderQueues, RequestEvents, cancelRequest, type Subscription } from '@orch/queue';
+import { EventHub, PriceBook, ProviderQueues, RequestEvents, cancelRequest, type Subscription } from '@orch/queue';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Ledger } from '@orch/ledger';
 import { analyzeTask } from './analyze';
@@ -82,6 +82,7 @@ export class Orchestrator implements ToolHost {
   readonly ledger: Ledger;
   /** Caller keys: static (ORCH_API_KEYS) and managed ones in Redis. */
   readonly keys: ApiKeys;
+  readonly prices: PriceBook;
   private readonly redis: Redis;
   private readonly logger: Logger;
   private readonly roots: string[];
@@ -114,6 +115,7 @@ export class Orchestrator implements ToolHost {
     const o = opts.config.orchestration;
     this.callers = new CallerStore({ redis: opts.redis, sessionTtlSeconds: o.sessionTtlSeconds, threadTtlSeconds: o.threadTtlSeconds, maxThreadTurns: o.maxThreadTurns });
     this.ledger = new Ledger({ redis: opts.redis, limits: opts.config.limits, keyPrefix: opts.config.ledger.keyPrefix, retention: ledgerRetention(opts.config) });
+    this.prices = new PriceBook({ config: opts.config, redis: opts.redis, logger: opts.logger, fetch: false });
     this.keys = new ApiKeys({ redis: opts.redis, staticKeys: opts.config.gateway.apiKeys });
     this.roots = o.files.roots.length ? o.files.roots : [opts.cwd ?? process.cwd()];
     const rl = opts.config.gateway.rateLimit;

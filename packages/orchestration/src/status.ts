@@ -2,13 +2,14 @@ import type { Config } from '@orch/config';
 import { enabledModelKeys, modelsOnQueue, resolveModel } from '@orch/config';
 import type { Preferences, Spend, ToolOutput } from '@orch/contracts';
 import type { Ledger, LedgerReport } from '@orch/ledger';
-import { queueName, type ProviderQueues } from '@orch/queue';
+import { priceInfo, queueName, type ProviderQueues } from '@orch/queue';
 
 export function listModelsOutput(config: Config): ToolOutput<'list_models'> {
   return {
     default_strategy: config.orchestration.defaultStrategy,
     models: enabledModelKeys(config).map((key) => {
       const r = resolveModel(config, key);
+      const price = priceInfo(config, key);
       return {
         key,
         model_id: r.model.modelId,
@@ -17,6 +18,8 @@ export function listModelsOutput(config: Config): ToolOutput<'list_models'> {
         max_output_tokens: r.model.maxOutputTokens,
         ...(r.model.contextWindow ? { context_window: r.model.contextWindow } : {}),
         price_per_million: { input: r.model.pricing.input, output: r.model.pricing.output },
+        price_source: price.source,
+        ...(price.asOf ? { price_as_of: price.asOf } : {}),
         streaming: r.model.streaming,
       };
     }),

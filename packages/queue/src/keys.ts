@@ -46,3 +46,6 @@ export const API_KEY_KEYS = {
   /** Hash: SHA-256 (hex) of a live key → key id. A revoked or rotated key's entry is removed. */
   byHash: 'orch:{keys}:by-hash',
 } as const;
+
+/** OpenRouter's live prices as the last openrouter worker read them (JSON, a cache with a TTL). */
+export const PRICES_KEY = 'orch:prices:openrouter';

@@ -4,7 +4,7 @@ import { ABORT_REASON, APP_READY_TEXT, type ModelCallPayload, type ModelCallResu
 import { configSecrets, ledgerRetention, modelsOnQueue, type Config } from '@orch/config';
 import { createScrubber, type Logger } from '@orch/logging';
 import { ModelClient } from '@orch/providers';
-import { RequestEvents, closeRedis, createRedis, providerBackoff, queueName, subscribeCancellations, waitForRedis } from '@orch/queue';
+import { PriceBook, RequestEvents, closeRedis, createRedis, providerBackoff, queueName, subscribeCancellations, waitForRedis } from '@orch/queue';
 import { Ledger } from '@orch/ledger';
 import { startHealthServer } from './health-server';
 import { createLedgerSpendGuard } from './ledger-spend-guard';
@@ -108,6 +108,10 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       .catch((err) => logger.warn('ledger reap failed', { err: (err as Error).message }));
   }, config.ledger.reapIntervalMs);
   reaper.unref();
+  // The openrouter worker reads OpenRouter's prices (at start, then every few hours) and shares them
+  // in Redis for the front doors' list_models; a failed read leaves the configured prices.
+  const prices = queue === 'openrouter' ? new PriceBook({ config, redis: cmd, logger, fetch: true }) : undefined;
+  void prices?.start();
 
   await worker.waitUntilReady();
   void worker.run().catch((err) => logger.error('worker loop ended with an error', { err: (err as Error).message }));
@@ -143,6 +147,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
         clearTimeout(handBack);
       }
       clearInterval(reaper);
+      prices?.close();
       await ownGuard?.close();
       await health?.close();
       await Promise.all([closeRedis(subscriber), closeRedis(cmd), closeRedis(workerConn)]);

@@ -1,7 +1,7 @@
 import type { ApiKeyRecord, CancelOutput, ErrorInfo, JobResultOutput, Strategy, ThinkingMode, ToolInput, ToolName } from '@orch/contracts';
 import type { Config } from '@orch/config';
 import type { Ledger } from '@orch/ledger';
-import type { ProviderQueues } from '@orch/queue';
+import type { PriceBook, ProviderQueues } from '@orch/queue';
 import type { CallerStore } from '../caller-store';
 import type { FileLimits } from '../files';
 
@@ -53,6 +53,8 @@ export interface ToolHost {
   readonly callers: CallerStore;
   readonly queues: ProviderQueues;
   readonly ledger: Ledger;
+  /** Live model prices (the copy openrouter workers share in Redis). */
+  readonly prices: PriceBook;
   promptContext(caller: Caller): PromptContext;
   defaultModels(): string[];
   checkModels(models: string[], field: string): void;
