@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
-import { freePort, spawnApp, startFakeStack, waitFor, type FakeStack, type ServiceProcess } from '@orch/testing';
+import { spawnApp, spawnFrontDoors, startFakeStack, waitFor, type FakeStack, type ServiceProcess } from '@orch/testing';
 
 const run = promisify(execFile);
 const CLI = join(__dirname, '..', '..', 'apps', 'mcp-gateway', 'dist', 'cli.js');
@@ -48,14 +48,10 @@ describe('managed caller keys', () => {
       ORCH_ADMIN_KEY: ADMIN,
       MCP_DAILY_LIMIT: '0.25',
       ORCH_RATE_LIMIT: '0',
-      MCP_TRANSPORT: 'http',
       WORKER_CONCURRENCY: '16',
       ORCH_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
     });
-    for (const [kind, portVar] of [['rest-bridge', 'REST_PORT'], ['ws-bridge', 'WS_PORT'], ['mcp-gateway', 'MCP_HTTP_PORT']] as const) {
-      doors[kind] = await freePort();
-      procs.push(await spawnApp(kind, { ...env, [portVar]: String(doors[kind]) }));
-    }
+    Object.assign(doors, await spawnFrontDoors(env, procs));
     procs.push(await spawnApp('worker-openrouter', env));
   });
   afterAll(async () => {

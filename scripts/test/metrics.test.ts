@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { freePort, spawnApp, startFakeStack, waitFor, type FakeStack, type ServiceProcess } from '@orch/testing';
+import { spawnApp, spawnFrontDoors, startFakeStack, waitFor, type FakeStack, type ServiceProcess } from '@orch/testing';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const parsePrometheus = require('parse-prometheus-text-format') as (text: string) => Family[];
 
@@ -23,11 +23,8 @@ describe('front-door metrics', () => {
 
   beforeAll(async () => {
     stack = await startFakeStack();
-    const env = stack.env({ ORCH_API_KEYS: KEY, ORCH_RATE_LIMIT: '0', MCP_TRANSPORT: 'http' });
-    for (const [kind, portVar] of [['rest-bridge', 'REST_PORT'], ['ws-bridge', 'WS_PORT'], ['mcp-gateway', 'MCP_HTTP_PORT']] as const) {
-      doors[kind] = await freePort();
-      procs.push(await spawnApp(kind, { ...env, [portVar]: String(doors[kind]) }));
-    }
+    const env = stack.env({ ORCH_API_KEYS: KEY, ORCH_RATE_LIMIT: '0' });
+    Object.assign(doors, await spawnFrontDoors(env, procs));
     procs.push(await spawnApp('worker-openrouter', env));
   });
   afterAll(async () => {

@@ -19,8 +19,12 @@ describe('REST routes in-process', () => {
   logged.on('data', (d: Buffer) => (logText += d.toString()));
   const calls: Array<{ tool: string; args: unknown; syncWaitMs: number | undefined }> = [];
 
+  // No keys configured: every caller is `local`, as the real ApiKeys answers.
+  const authenticate = async () => ({ id: 'local', fileAccess: false });
+
   beforeAll(async () => {
     const orchestrator = {
+      authenticate,
       callTool: async (tool: string, args: unknown, _caller: unknown, opts: { syncWaitMs?: number }) => {
         calls.push({ tool, args, syncWaitMs: opts.syncWaitMs });
         return next;
@@ -108,7 +112,7 @@ describe('REST routes in-process', () => {
 
   it('bound to loopback, it accepts pages served from localhost on any port (the browser example against pnpm start), and still no others', async () => {
     const app = createRestApp({
-      orchestrator: { callTool: async () => next } as unknown as Orchestrator,
+      orchestrator: { authenticate, callTool: async () => next } as unknown as Orchestrator,
       logger: createLogger({ service: 'test', stream: new PassThrough(), level: 'error' }),
       allowedOrigins: [],
       allowedHosts: [],

@@ -2,6 +2,7 @@ import { APP_READY_TEXT, type AppName } from '@orch/contracts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { waitFor } from './wait';
+import { freePort } from './ports';
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -66,4 +67,19 @@ export const appScript = (name: AppName): string => join(__dirname, '..', '..', 
  */
 export function spawnApp(name: AppName, env: Record<string, string>, opts: Pick<SpawnServiceOptions, 'nodeArgs'> = {}): Promise<ServiceProcess> {
   return spawnService({ script: appScript(name), env: { MCP_LOG_LEVEL: 'info', ...env }, readyText: APP_READY_TEXT[name], ...opts });
+}
+
+export type FrontDoorName = 'rest-bridge' | 'ws-bridge' | 'mcp-gateway';
+
+/**
+ * Starts the three front doors (the MCP gateway in HTTP mode) on free ports, one after another, and
+ * adds each process to `procs` as soon as it runs (so a failed start still gets the others stopped).
+ */
+export async function spawnFrontDoors(env: Record<string, string>, procs: ServiceProcess[]): Promise<Record<FrontDoorName, number>> {
+  const ports = {} as Record<FrontDoorName, number>;
+  for (const [kind, portVar] of [['rest-bridge', 'REST_PORT'], ['ws-bridge', 'WS_PORT'], ['mcp-gateway', 'MCP_HTTP_PORT']] as const) {
+    ports[kind] = await freePort();
+    procs.push(await spawnApp(kind, { MCP_TRANSPORT: 'http', ...env, [portVar]: String(ports[kind]) }));
+  }
+  return ports;
 }
