@@ -155,7 +155,19 @@ export const ConfigSchema = z
       maxMessagesPerSecond: posInt().default(100),
     }),
     worker: z.strictObject({
-      concurrency: posInt().default(8),
+      /**
+       * Calls one worker process runs at once. Model calls wait on the network for seconds to
+       * minutes, so this is in the hundreds: each costs about 0.4 MiB and little CPU while it waits
+       * (bench/RESULTS.md, in-flight capacity). The load guard takes no new calls while the event
+       * loop lags past maxLagMs or the heap passes maxHeapFraction, whatever this says.
+       */
+      concurrency: posInt().default(1000),
+      /** Event-loop delay (p99, ms) past which the worker takes no new calls until it is under half. */
+      maxLagMs: posInt().default(1000),
+      /** Event-loop utilisation (0–1) past which the worker takes no new calls: it no longer keeps up with its streams. */
+      maxUtilization: num().pipe(z.number().gt(0).max(1)).default(0.75),
+      /** Fraction of the V8 heap limit past which the worker takes no new calls. */
+      maxHeapFraction: num().pipe(z.number().gt(0).max(1)).default(0.8),
       metricsPort: port().default(9464),
       metricsHost: z.string().default('127.0.0.1'),
       /** Attempts per model call, the first included (BullMQ `attempts`). */

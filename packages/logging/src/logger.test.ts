@@ -27,7 +27,7 @@ describe('createLogger', () => {
     logger.warn(`provider said: bad key ${secret}`, {
       headers: { Authorization: 'Bearer abcdefghijklmnop', accept: 'json' },
       apiKey: 'sk-or-v1-0123456789abcdef',
-      nested: { deeper: [{ note: 'key sk-proj-ABCDEFGHIJKLMNOP leaked' }] },
+      nested: { deeper: [{ note: 'key sk-proj-ABCDEFGHIJKLMNOP leaked' }, { note: 'a caller pasted orch_sk_Zm9vYmFyYmF6cXV4cXV1eDEyMzQ1Njc4 here' }] },
     });
     await new Promise((r) => setImmediate(r));
     const text = JSON.stringify(lines[0]);
@@ -35,6 +35,7 @@ describe('createLogger', () => {
     expect(text).not.toContain('abcdefghijklmnop');
     expect(text).not.toContain('0123456789abcdef');
     expect(text).not.toContain('ABCDEFGHIJKLMNOP');
+    expect(text).not.toContain('Zm9vYmFyYmF6cXV4');
     expect(lines[0]).toMatchObject({ apiKey: REDACTED, headers: { Authorization: REDACTED, accept: 'json' } });
   });
 

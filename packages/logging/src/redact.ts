@@ -3,11 +3,12 @@ const SECRET_KEY = /(api[-_]?key|authorization|password|secret|token|cookie|bear
 
 /**
  * Shapes of credentials, caught inside free text (a provider error echoing our key, a pasted file):
- * OpenAI/OpenRouter/Anthropic `sk-…`, bearer tokens, Google `AIza…`, GitHub `gh?_…`, AWS access key
+ * OpenAI/OpenRouter/Anthropic `sk-…`, our own managed caller keys `orch_sk_…`, bearer tokens, Google `AIza…`, GitHub `gh?_…`, AWS access key
  * ids, Slack tokens, and PEM private key blocks.
  */
 const SECRET_SHAPES = [
   String.raw`\bsk-[A-Za-z0-9_-]{8,}`,
+  String.raw`\borch_sk_[A-Za-z0-9_-]{16,}`,
   String.raw`\bBearer\s+[A-Za-z0-9._~+/=-]{8,}`,
   String.raw`\bAIza[0-9A-Za-z_-]{30,}`,
   String.raw`\bgh[pousr]_[A-Za-z0-9]{30,}`,

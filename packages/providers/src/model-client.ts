@@ -73,13 +73,19 @@ interface CompletionLike {
 export class ModelClient {
   private readonly config: Config;
   private readonly logger: Logger | undefined;
-  private readonly agent = new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000, connections: 256 });
+  /**
+   * Connections per provider origin: as many as the worker runs calls at once, so a worker holding
+   * a thousand five-minute streams never queues one behind a fixed pool (it was 256: the 257th call
+   * waited for a whole call to end).
+   */
+  private readonly agent: Agent;
   /** Models that refused to stream (o3 before organisation verification); asked plainly from then on. */
   private readonly noStream = new Set<string>();
 
   constructor(opts: ModelClientOptions) {
     this.config = opts.config;
     this.logger = opts.logger;
+    this.agent = new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000, connections: Math.max(16, opts.config.worker.concurrency) });
   }
 
   resolve(modelKey: string): ResolvedModel {

@@ -24,6 +24,7 @@ export function createWorkerMetrics(queue: string) {
     tokens: new Counter({ name: 'orch_worker_tokens_total', help: 'Tokens used, by kind (prompt, completion, reasoning, cached).', labelNames: ['model', 'kind'] as const, registers: [registry] }),
     budgetAlerts: new Counter({ name: 'orch_budget_alerts_total', help: 'Budget alerts raised by this process (each threshold once per window across all processes).', labelNames: ['budget', 'percent'] as const, registers: [registry] }),
     active: new Gauge({ name: 'orch_worker_active_jobs', help: 'Jobs running in this process.', registers: [registry] }),
+    admission: new Gauge({ name: 'orch_worker_concurrency', help: 'Calls this process may run now: WORKER_CONCURRENCY, or fewer while its event loop or heap is over its limit (it takes no new calls).', registers: [registry] }),
   };
 }
 

@@ -1,0 +1,196 @@
+// 8. In-flight capacity: N long streaming calls at once (30 s each at 20 tokens/s) through the REST
+// bridge (SSE) and the WebSocket bridge to ONE worker process and the fake provider, against Portkey's
+// gateway proxying the same N streams to the same fake. Per side: calls completed, errors, the time
+// from the provider writing a token to the client reading it (p50/p99; the fake stamps each token
+// with the time it wrote it), peak RSS and CPU of each process, memory per call in flight.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { WsClient } from '@orch/client';
+import { freePort, spawnApp, spawnService, startRedis } from '@orch/testing';
+import { cpuSeconds, KEY, log, percentile, round, rssMiB, runIfMain, sleep, smoke, startFakeProcess, table } from './lib.mjs';
+
+const here = dirname(new URL(import.meta.url).pathname);
+const require = createRequire(import.meta.url);
+const TOKENS_PER_SECOND = 20;
+const STAMP = /@(\d{13})/g;
+
+/**
+ * Reads a server-sent event stream, timing every stamped token in the events `count` accepts (our
+ * `partial` events; the `done` event repeats the whole answer), and tells whether `endMarker` came.
+ */
+async function readStream(res, samples, endMarker, count = () => true) {
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let ended = false;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    const now = Date.now();
+    buffer += decoder.decode(value, { stream: true });
+    const blocks = buffer.split('\n\n');
+    buffer = blocks.pop();
+    for (const block of blocks) {
+      if (block.includes(endMarker)) ended = true;
+      if (count(block)) for (const m of block.matchAll(STAMP)) samples.push(now - Number(m[1]));
+    }
+  }
+  return ended || buffer.includes(endMarker);
+}
+
+/** Samples each process's RSS every second; returns the peaks and the CPU seconds used meanwhile. */
+function watch(procs) {
+  const peak = Object.fromEntries(Object.keys(procs).map((k) => [k, rssMiB(procs[k])]));
+  const idle = { ...peak };
+  const cpu0 = Object.fromEntries(Object.entries(procs).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  const t0 = performance.now();
+  const timer = setInterval(() => {
+    for (const [k, pid] of Object.entries(procs)) peak[k] = Math.max(peak[k], rssMiB(pid));
+  }, 1000);
+  return () => {
+    clearInterval(timer);
+    const seconds = (performance.now() - t0) / 1000;
+    return { idle, peak, cpu: Object.fromEntries(Object.entries(procs).map(([k, pid]) => [k, (100 * (cpuSeconds(pid) - cpu0[k])) / seconds])) };
+  };
+}
+
+/** Starts `n` tasks in batches of `at` (a short pause between batches for connection set-up), then waits for all. */
+async function spread(n, at, task) {
+  const all = [];
+  for (let i = 0; i < n; i += at) {
+    for (let j = i; j < Math.min(n, i + at); j++) all.push(task(j));
+    await sleep(20);
+  }
+  return Promise.allSettled(all);
+}
+
+async function ours(kind, n, stack) {
+  const samples = [];
+  let completed = 0;
+  let errors = 0;
+  const stop = watch({ worker: stack.worker.pid, door: (kind === 'sse' ? stack.rest : stack.ws).pid, redis: stack.redisPid, provider: stack.fakePid });
+  const started = performance.now();
+  // Each call is accepted (202 + request id) and followed at once: its own SSE stream, or a
+  // subscription on one of the sockets (one per 100 calls).
+  const sockets = kind === 'ws' ? Array.from({ length: Math.ceil(n / 100) }, () => new WsClient({ url: stack.wsUrl, reconnect: false })) : [];
+  await Promise.all(sockets.map((s) => s.connect()));
+  const follow = {
+    sse: async (id) => readStream(await fetch(`${stack.restUrl}/requests/${id}/events`), samples, '"status":"completed"', (block) => block.startsWith('id: ') && block.includes('\nevent: partial\n')),
+    ws: async (id, i) => {
+      const end = await sockets[Math.floor(i / 100)].subscribe(id, {
+        onEvent: (e) => {
+          if (e.type !== 'partial') return;
+          const now = Date.now();
+          for (const m of e.delta.matchAll(STAMP)) samples.push(now - Number(m[1]));
+        },
+      });
+      return end?.status === 'completed';
+    },
+  }[kind];
+  await spread(n, 100, async (i) => {
+    try {
+      const res = await fetch(`${stack.restUrl}/mcp/query_specific_model?wait=false`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini_pro', description: `capacity ${i}` }) });
+      if (res.status !== 202) return void errors++;
+      (await follow((await res.json()).request_id, i)) ? completed++ : errors++;
+    } catch {
+      errors++;
+    }
+  });
+  for (const s of sockets) s.close();
+  return { completed, errors, samples, seconds: (performance.now() - started) / 1000, ...stop() };
+}
+
+async function portkey(n, stack) {
+  const samples = [];
+  let completed = 0;
+  let errors = 0;
+  const stop = watch({ portkey: stack.portkey.pid, provider: stack.fakePid });
+  const started = performance.now();
+  await spread(n, 100, async (i) => {
+    try {
+      const res = await fetch(`${stack.portkeyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': stack.fakeUrl },
+        body: JSON.stringify({ model: 'google/gemini-2.5-pro', stream: true, messages: [{ role: 'user', content: `capacity ${i}` }] }),
+      });
+      if (!res.ok) return void errors++;
+      (await readStream(res, samples, 'data: [DONE]')) ? completed++ : errors++;
+    } catch {
+      errors++;
+    }
+  }).then(() => undefined);
+  return { completed, errors, samples, seconds: (performance.now() - started) / 1000, ...stop() };
+}
+
+export async function run() {
+  const seconds = smoke ? 2 : 30;
+  const sizes = smoke ? [20] : (process.env.BENCH_CAPACITY_N ?? '500,2000,5000').split(',').map(Number);
+  const tokens = seconds * TOKENS_PER_SECOND;
+  const redis = await startRedis();
+  const fake = await startFakeProcess('openrouter', { latencyMs: 0, tokensPerSecond: TOKENS_PER_SECOND, completionTokens: tokens, stampTokens: true });
+  const [restPort, wsPort, portkeyPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const env = {
+    REDIS_URL: redis.url,
+    OPENROUTER_BASE_URL: fake.baseURL,
+    OPENROUTER_API_KEY: KEY,
+    OPENAI_API_KEY: 'unused',
+    MCP_DAILY_LIMIT: '1000000',
+    ORCH_RATE_LIMIT: '0',
+    WORKER_METRICS_PORT: '0',
+    REST_PORT: String(restPort),
+    WS_PORT: String(wsPort),
+    // The worker's settings under test, when set (WORKER_CONCURRENCY, WORKER_MAX_UTILIZATION, WORKER_PARTIAL_FLUSH_MS…).
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('WORKER_') && k !== 'WORKER_METRICS_PORT')),
+  };
+  const portkeyMain = join(dirname(require.resolve('@portkey-ai/gateway/package.json')), 'build', 'start-server.js');
+  const procs = await Promise.all([
+    spawnApp('worker-openrouter', env),
+    spawnApp('rest-bridge', env),
+    spawnApp('ws-bridge', env),
+    spawnService({ script: portkeyMain, nodeArgs: ['--require', join(here, 'loopback.cjs')], args: [`--port=${portkeyPort}`, '--headless'], env: {}, readyText: 'Ready for connections' }),
+  ]);
+  const [worker, rest, ws, pk] = procs;
+  const stack = { worker: worker.child, rest: rest.child, ws: ws.child, portkey: pk.child, redisPid: redis.process.pid, fakePid: fake.child.pid, restUrl: `http://127.0.0.1:${restPort}`, wsUrl: `ws://127.0.0.1:${wsPort}`, portkeyUrl: `http://127.0.0.1:${portkeyPort}`, fakeUrl: fake.baseURL };
+  const rows = [];
+  const summary = {};
+  try {
+    for (const n of sizes) {
+      // The sides alternate at every N; each waits for the previous side's streams to end.
+      for (const side of (process.env.BENCH_CAPACITY_SIDES ?? 'sse,portkey,ws').split(',')) {
+        const r = side === 'portkey' ? await portkey(n, stack) : await ours(side, n, stack);
+        const p50 = percentile(r.samples, 50);
+        const p99 = percentile(r.samples, 99);
+        const main = side === 'portkey' ? 'portkey' : 'worker';
+        const perCall = ((r.peak[main] - r.idle[main]) * 1024) / n;
+        summary[`${side}:${n}`] = { ...r, samples: r.samples.length, p50, p99 };
+        log(`capacity ${side} N=${n}: ${r.completed} completed, ${r.errors} errors, p50 ${p50} ms, p99 ${p99} ms, ${round(r.seconds)} s, peak ${JSON.stringify(r.peak)} MiB, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, round(v)])))} %`);
+        rows.push({
+          N: n,
+          path: { sse: 'ours: REST → SSE', ws: 'ours: REST → WebSocket', portkey: 'Portkey (stream)' }[side],
+          completed: r.completed,
+          errors: r.errors,
+          'token p50 ms': round(p50),
+          'token p99 ms': round(p99),
+          'wall s': round(r.seconds),
+          'peak RSS MiB': Object.entries(r.peak).filter(([k]) => k !== 'provider').map(([k, v]) => `${k} ${round(v, 0)}`).join(', '),
+          'CPU % (avg)': Object.entries(r.cpu).filter(([k]) => k !== 'provider').map(([k, v]) => `${k} ${round(v, 0)}`).join(', '),
+          'KiB per call': round(perCall, 0),
+        });
+        await sleep(smoke ? 200 : 3000);
+      }
+    }
+    const at2000 = summary['sse:2000'];
+    const verdict = at2000 ? `N=2000 through SSE: ${at2000.completed}/2000 completed, p99 ${round(at2000.p99)} ms (target < 100 ms), worker peak RSS ${round(at2000.peak.worker, 0)} MiB (target < 1024) → ${at2000.completed === 2000 && at2000.p99 < 100 && at2000.peak.worker < 1024 ? 'target met' : 'target NOT met'}.` : '';
+    return {
+      title: '8. In-flight capacity (long streaming calls, one worker process)',
+      text: `Each call streams ${tokens} tokens at ${TOKENS_PER_SECOND}/s (${seconds} s). Ours: accepted over REST (202), then followed over SSE (one stream per call) or WebSocket (one socket per 100 calls); one worker process (${Object.entries(env).filter(([k]) => k.startsWith('WORKER_') && k !== 'WORKER_METRICS_PORT').map(([k, v]) => `${k}=${v}`).join(', ') || 'default settings: WORKER_CONCURRENCY 1000 with its load guard'}). Portkey: the same N streams proxied to the same fake. Token latency = client read time − the time the fake wrote the token (same clock). KiB per call = (peak − idle RSS of the worker, or of Portkey) / N.\n\n${table(rows)}\n\n${verdict}`,
+      summary,
+    };
+  } finally {
+    for (const p of procs) p.child.kill('SIGKILL');
+    fake.child.kill('SIGKILL');
+    await redis.stop();
+  }
+}
+
+await runIfMain(import.meta.url, run);
