@@ -157,7 +157,7 @@ export const ConfigSchema = z
     worker: z.strictObject({
       /**
        * Calls one worker process runs at once. Model calls wait on the network for seconds to
-       * minutes, so this is in the hundreds: each costs about 0.4 MiB and little CPU while it waits
+       * minutes, so this is in the hundreds: each costs well under 1 MiB and little CPU while it waits
        * (bench/RESULTS.md, in-flight capacity). The load guard takes no new calls while the event
        * loop lags past maxLagMs or the heap passes maxHeapFraction, whatever this says.
        */

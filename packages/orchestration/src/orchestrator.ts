@@ -18,10 +18,10 @@ import {
 import { enabledModelKeys, ledgerRetention, resolveModel, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
 import { EventHub, PriceBook, ProviderQueues, RequestEvents, cancelRequest, type Subscription } from '@orch/queue';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Ledger } from '@orch/ledger';
 import { analyzeTask } from './analyze';
 import { ApiKeys, keyBudget } from './api-keys';
+import { CallerLimits } from './caller-limits';
 import { describeZodError } from './input-limits';
 import { newId } from './ids';
 import { CallerStore } from './caller-store';
@@ -93,9 +93,8 @@ export class Orchestrator implements ToolHost {
   private readonly waiting = new Set<Promise<void>>();
   private closing = false;
   private readonly owner = `${hostname()}/${process.pid}`;
-  private readonly limiter: RateLimiterRedis | undefined;
-  /** Limiters of managed keys with their own rate limit, one per distinct limit. */
-  private readonly keyLimiters = new Map<string, RateLimiterRedis>();
+  /** Rate limits (global, or a key's own) and model allow-lists. */
+  private readonly limits: CallerLimits;
   private readonly queueConnection: Redis;
   private sharedHub: { hub: EventHub; connection: Redis } | undefined;
   private readonly views: RequestViews;
@@ -119,7 +118,7 @@ export class Orchestrator implements ToolHost {
     this.keys = new ApiKeys({ redis: opts.redis, staticKeys: opts.config.gateway.apiKeys });
     this.roots = o.files.roots.length ? o.files.roots : [opts.cwd ?? process.cwd()];
     const rl = opts.config.gateway.rateLimit;
-    if (rl.points > 0) this.limiter = new RateLimiterRedis({ storeClient: opts.redis, keyPrefix: 'orch:rl', points: rl.points, duration: rl.windowSeconds });
+    this.limits = new CallerLimits({ redis: opts.redis, rateLimit: rl, logger: opts.logger });
     this.driver = new RequestDriver({
       config: opts.config,
       redis: opts.redis,
@@ -170,36 +169,6 @@ export class Orchestrator implements ToolHost {
     }
   }
 
-  /** A managed key's own limit, else the global one. */
-  private limiterFor(caller: Caller): { limiter: RateLimiterRedis | undefined; points: number; windowSeconds: number } {
-    const own = caller.key?.rate_limit;
-    if (!own) return { limiter: this.limiter, ...this.config.gateway.rateLimit };
-    const id = `${own.points}/${own.window_seconds}`;
-    let limiter = this.keyLimiters.get(id);
-    if (!limiter) this.keyLimiters.set(id, (limiter = new RateLimiterRedis({ storeClient: this.redis, keyPrefix: `orch:rl:${id}`, points: own.points, duration: own.window_seconds })));
-    return { limiter, points: own.points, windowSeconds: own.window_seconds };
-  }
-
-  /** Counts one call against the caller's rate limit; throws `rate_limited` when it is used up. */
-  private async consumeRate(caller: Caller): Promise<void> {
-    const rl = this.limiterFor(caller);
-    if (!rl.limiter) return;
-    try {
-      await rl.limiter.consume(caller.id);
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) {
-        // Redis trouble: fail open here; the call itself will report Redis being down.
-        this.logger.warn('rate limiter unavailable', { err: (err as Error)?.message });
-        return;
-      }
-      const retryAfter = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      throw new OrchestratorError('rate_limited', `Rate limit: ${rl.points} tool calls per ${rl.windowSeconds} s for this caller; retry in ${retryAfter} s`, {
-        retryable: true,
-        details: { retry_after_seconds: retryAfter, limit: rl.points, window_seconds: rl.windowSeconds },
-      });
-    }
-  }
-
   /** Every queue this orchestrator uses: each provider's model calls, and the requests. */
   allQueues(): Queue[] {
     return [...Object.values(this.queues.byKey), this.requestQueue] as Queue[];
@@ -240,7 +209,7 @@ export class Orchestrator implements ToolHost {
       // Redis away: say so at once (503, retryable) rather than queue the call behind a reconnect.
       this.assertRedisReachable();
       if (this.closing) throw new OrchestratorError('unavailable', 'This server is shutting down; send the call again (another replica will take it)', { retryable: true, details: { retry_after_seconds: 1 } });
-      await this.consumeRate(caller);
+      await this.limits.consume(caller);
       if (!Object.hasOwn(TOOLS, name)) {
         throw new OrchestratorError('unknown_tool', `Unknown tool "${name}". Tools: ${Object.keys(TOOLS).join(', ')}`);
       }
@@ -279,16 +248,6 @@ export class Orchestrator implements ToolHost {
     });
   }
 
-  /** A managed key with a model allow-list calls only those models (a council's synthesis and judge too). */
-  private checkAllowed(caller: Caller, models: string[]): void {
-    const allowed = caller.key?.models;
-    if (!allowed) return;
-    const refused = [...new Set(models)].filter((m) => !allowed.includes(m));
-    if (refused.length) {
-      throw new OrchestratorError('forbidden', `models: key "${caller.key!.name}" may call only ${allowed.join(', ')}; this call needs ${refused.join(', ')}`, { details: { field: 'models', allowed, refused } });
-    }
-  }
-
   private async runModelTool(def: ModelTool<ToolName>, args: ToolInput<ToolName>, caller: Caller, opts: CallOptions): Promise<ToolResult> {
     const o = this.config.orchestration;
     const tool = def.name;
@@ -298,7 +257,7 @@ export class Orchestrator implements ToolHost {
     const models =
       ask.models ?? (tool === 'think_deeper' ? [o.reasoningModel] : strategy === 'single' ? [prefs.models?.[0] ?? o.firstModel] : (prefs.models ?? this.defaultModels()));
     this.checkModels(models, 'models');
-    this.checkAllowed(caller, strategy === 'single' ? models : [...models, o.synthesisModel, o.judgeModel ?? o.synthesisModel]);
+    CallerLimits.checkModels(caller, strategy === 'single' ? models : [...models, o.synthesisModel, o.judgeModel ?? o.synthesisModel]);
     const history = ask.continuationId ? await this.callers.threadMessages(ask.continuationId, caller.id, () => this.driver.firstTurns(ask.continuationId!)) : [];
     const messages: ChatMessage[] = [
       { role: 'system', content: withSessionContext(SYSTEM_PROMPT, context) },
