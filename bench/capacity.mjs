@@ -139,7 +139,9 @@ export async function run() {
     WORKER_METRICS_PORT: '0',
     REST_PORT: String(restPort),
     WS_PORT: String(wsPort),
-    // The worker's settings under test, when set (WORKER_CONCURRENCY, WORKER_MAX_UTILIZATION, WORKER_PARTIAL_FLUSH_MS…).
+    // One worker holds thousands of calls here, not the default 8; and the settings under test, when
+    // set (WORKER_CONCURRENCY, WORKER_MAX_UTILIZATION, WORKER_PARTIAL_FLUSH_MS…).
+    WORKER_CONCURRENCY: '1000',
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('WORKER_') && k !== 'WORKER_METRICS_PORT')),
   };
   const portkeyMain = join(dirname(require.resolve('@portkey-ai/gateway/package.json')), 'build', 'start-server.js');
@@ -183,7 +185,7 @@ export async function run() {
     const verdict = at2000 ? `N=2000 through SSE: ${at2000.completed}/2000 completed, p99 ${round(at2000.p99)} ms (target < 100 ms), worker peak RSS ${round(at2000.peak.worker, 0)} MiB (target < 1024) → ${at2000.completed === 2000 && at2000.p99 < 100 && at2000.peak.worker < 1024 ? 'target met' : 'target NOT met'}.` : '';
     return {
       title: '8. In-flight capacity (long streaming calls, one worker process)',
-      text: `Each call streams ${tokens} tokens at ${TOKENS_PER_SECOND}/s (${seconds} s). Ours: accepted over REST (202), then followed over SSE (one stream per call) or WebSocket (one socket per 100 calls); one worker process (${Object.entries(env).filter(([k]) => k.startsWith('WORKER_') && k !== 'WORKER_METRICS_PORT').map(([k, v]) => `${k}=${v}`).join(', ') || 'default settings: WORKER_CONCURRENCY 1000 with its load guard'}). Portkey: the same N streams proxied to the same fake. Token latency = client read time − the time the fake wrote the token (same clock). KiB per call = (peak − idle RSS of the worker, or of Portkey) / N accepted; ours does not run all N at once when its load guard holds some in the queue, so this understates its cost per running call.\n\n${table(rows)}\n\n${verdict}`,
+      text: `Each call streams ${tokens} tokens at ${TOKENS_PER_SECOND}/s (${seconds} s). Ours: accepted over REST (202), then followed over SSE (one stream per call) or WebSocket (one socket per 100 calls); one worker process (${Object.entries(env).filter(([k]) => k.startsWith('WORKER_') && k !== 'WORKER_METRICS_PORT').map(([k, v]) => `${k}=${v}`).join(', ') || 'default settings'}, with its load guard). Portkey: the same N streams proxied to the same fake. Token latency = client read time − the time the fake wrote the token (same clock). KiB per call = (peak − idle RSS of the worker, or of Portkey) / N accepted; ours does not run all N at once when its load guard holds some in the queue, so this understates its cost per running call.\n\n${table(rows)}\n\n${verdict}`,
       summary,
     };
   } finally {

@@ -157,11 +157,12 @@ export const ConfigSchema = z
     worker: z.strictObject({
       /**
        * Calls one worker process runs at once. Model calls wait on the network for seconds to
-       * minutes, so this is in the hundreds: each costs well under 1 MiB and little CPU while it waits
-       * (bench/RESULTS.md, in-flight capacity). The load guard takes no new calls while the event
-       * loop lags past maxLagMs or the heap passes maxHeapFraction, whatever this says.
+       * minutes, so it can be in the hundreds (each costs well under 1 MiB; bench/RESULTS.md,
+       * in-flight capacity), and the load guard takes no new calls while the worker is overloaded,
+       * whatever this says. The default stays 8 until the Redis kill drill passes reliably with
+       * hundreds in flight (README, Sizing a worker).
        */
-      concurrency: posInt().default(1000),
+      concurrency: posInt().default(8),
       /** Event-loop delay (p99, ms) past which the worker takes no new calls until it is under half. */
       maxLagMs: posInt().default(1000),
       /** Event-loop utilisation (0–1) past which the worker takes no new calls: it no longer keeps up with its streams. */

@@ -5,7 +5,7 @@ import { startLoadGuard } from './load-guard';
 describe('load guard', () => {
   it('takes no new calls while the loop is busy nearly all the time (utilisation), even in short turns', async () => {
     const set: number[] = [];
-    const guard = startLoadGuard({ concurrency: 500, maxLagMs: 60_000, maxUtilization: 0.7, maxHeapFraction: 0.99, active: () => 12, setConcurrency: (n) => set.push(n), checkEveryMs: 200 });
+    const guard = startLoadGuard({ concurrency: 500, initial: 64, maxLagMs: 60_000, maxUtilization: 0.7, maxHeapFraction: 0.99, active: () => 12, setConcurrency: (n) => set.push(n), checkEveryMs: 200 });
     try {
       // Short turns (5 ms) back to back: little delay, but a loop that is never idle.
       let spinning = true;
@@ -29,7 +29,7 @@ describe('load guard', () => {
   it('starts low and grows by half while nearly full, up to the configured concurrency (a burst is not all taken at once)', async () => {
     const set: number[] = [];
     let running = 0;
-    const guard = startLoadGuard({ concurrency: 200, maxLagMs: 60_000, maxUtilization: 1, maxHeapFraction: 0.99, active: () => running, setConcurrency: (n) => ((running = n), set.push(n)), checkEveryMs: 50 });
+    const guard = startLoadGuard({ concurrency: 200, initial: 64, maxLagMs: 60_000, maxUtilization: 1, maxHeapFraction: 0.99, active: () => running, setConcurrency: (n) => ((running = n), set.push(n)), checkEveryMs: 50 });
     try {
       await waitFor(() => set.at(-1) === 200 || undefined, { timeoutMs: 10_000, what: 'growth to 200' });
       expect(set).toEqual([64, 96, 144, 200]);

@@ -4,7 +4,7 @@ import { getHeapStatistics } from 'node:v8';
 export interface LoadGuardOptions {
   /** The configured concurrency: the most the worker takes when it keeps up. */
   concurrency: number;
-  /** Where it starts, and grows from by half while it keeps up and is nearly full (64). */
+  /** Where it starts, and grows from by half while it keeps up and is nearly full (256). */
   initial?: number;
   /** Event-loop delay (p99 over the last check period, ms) above which the worker takes no new calls. */
   maxLagMs: number;
@@ -25,7 +25,7 @@ export interface LoadGuardOptions {
 }
 
 /**
- * Keeps a busy worker from taking more than it can carry. It starts at `initial` calls and grows by
+ * Keeps a busy worker from taking more than it can carry. It starts at `initial` calls (256) and grows by
  * half each check while it keeps up and is nearly full, up to the configured concurrency, so a burst
  * of a thousand jobs is not all taken at once. Every check it reads the event loop's delay (p99
  * since the last check), how busy the loop was (utilisation) and the heap; past any limit it lowers
@@ -46,7 +46,7 @@ export function startLoadGuard(opts: LoadGuardOptions): { stop(): void; limited(
     current = n;
     opts.setConcurrency(n);
   };
-  set(Math.min(opts.concurrency, opts.initial ?? 64));
+  set(Math.min(opts.concurrency, opts.initial ?? 256));
   const timer = setInterval(() => {
     const lagMs = histogram.percentile(99) / 1e6;
     histogram.reset();
