@@ -142,6 +142,7 @@ export async function run() {
     // One worker holds thousands of calls here, not the default 8; and the settings under test, when
     // set (WORKER_CONCURRENCY, WORKER_MAX_UTILIZATION, WORKER_PARTIAL_FLUSH_MS…).
     WORKER_CONCURRENCY: '1000',
+    WORKER_LOAD_GUARD: 'true',
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('WORKER_') && k !== 'WORKER_METRICS_PORT')),
   };
   const portkeyMain = join(dirname(require.resolve('@portkey-ai/gateway/package.json')), 'build', 'start-server.js');

@@ -38,6 +38,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'WORKER_METRICS_PORT', path: ['worker', 'metricsPort'], doc: 'Worker /healthz /readyz /metrics port (9464).' },
   { env: 'WORKER_METRICS_HOST', path: ['worker', 'metricsHost'], doc: 'Address the worker health server binds (127.0.0.1).' },
   { env: 'WORKER_CONCURRENCY', path: ['worker', 'concurrency'], doc: 'Calls one worker process runs at once (8; long calls: hundreds, see the README); the load guard takes fewer when the process is overloaded.' },
+  { env: 'WORKER_LOAD_GUARD', path: ['worker', 'loadGuard'], doc: 'Admit calls by measurement: take no new ones while the event loop is busy or lagging or the heap is full (false; README, Sizing a worker).' },
   { env: 'WORKER_MAX_LAG_MS', path: ['worker', 'maxLagMs'], doc: 'Event-loop delay (p99, ms) past which a worker takes no new calls until it is back under half (1000; job locks are renewed every WORKER_LOCK_DURATION_MS / 2).' },
   { env: 'WORKER_MAX_UTILIZATION', path: ['worker', 'maxUtilization'], doc: 'Event-loop utilisation (0–1) past which a worker takes no new calls: it has stopped keeping up with its streams (0.75; bench: 0.9 doubled the token p99).' },
   { env: 'WORKER_MAX_HEAP_FRACTION', path: ['worker', 'maxHeapFraction'], doc: 'Fraction of the V8 heap limit past which a worker takes no new calls (0.8).' },

@@ -163,6 +163,12 @@ export const ConfigSchema = z
        * hundreds in flight (README, Sizing a worker).
        */
       concurrency: posInt().default(8),
+      /**
+       * Admit calls by measurement (the load guard, below). Off by default: BullMQ fetches again only
+       * when a running call ends, so a worker the guard held back takes more only as its calls finish
+       * — minutes, for long calls. For many short-to-medium streams it keeps a worker responsive.
+       */
+      loadGuard: BoolSchema.default(false),
       /** Event-loop delay (p99, ms) past which the worker takes no new calls until it is under half. */
       maxLagMs: posInt().default(1000),
       /** Event-loop utilisation (0–1) past which the worker takes no new calls: it no longer keeps up with its streams. */

@@ -98,18 +98,20 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     },
   );
   metrics.admission.set(config.worker.concurrency);
-  const guard = startLoadGuard({
-    concurrency: config.worker.concurrency,
-    maxLagMs: config.worker.maxLagMs,
-    maxUtilization: config.worker.maxUtilization,
-    maxHeapFraction: config.worker.maxHeapFraction,
-    active: () => active.size,
-    setConcurrency: (n) => {
-      worker.concurrency = n;
-      metrics.admission.set(n);
-    },
-    onChange: (s) => logger.warn(s.limited ? 'worker overloaded: taking no new calls' : 'worker load back to normal: taking calls again', { lagMs: Math.round(s.lagMs), utilization: Math.round(s.utilization * 100) / 100, heapFraction: Math.round(s.heapFraction * 100) / 100, concurrency: s.concurrency }),
-  });
+  const guard = config.worker.loadGuard
+    ? startLoadGuard({
+      concurrency: config.worker.concurrency,
+      maxLagMs: config.worker.maxLagMs,
+      maxUtilization: config.worker.maxUtilization,
+      maxHeapFraction: config.worker.maxHeapFraction,
+      active: () => active.size,
+      setConcurrency: (n) => {
+        worker.concurrency = n;
+        metrics.admission.set(n);
+      },
+      onChange: (s) => logger.warn(s.limited ? 'worker overloaded: taking no new calls' : 'worker load back to normal: taking calls again', { lagMs: Math.round(s.lagMs), utilization: Math.round(s.utilization * 100) / 100, heapFraction: Math.round(s.heapFraction * 100) / 100, concurrency: s.concurrency }),
+      })
+    : undefined;
   const processJob = createModelCallProcessor({ config, logger, client, spend, events, redis: cmd, metrics, active, workerIdentity, rateLimit: (ms) => worker.rateLimit(ms) });
   worker.on('error', (err) => logger.error('worker error', { err: err.message }));
   worker.on('stalled', (jobId) => logger.warn('job stalled; it will run again', { jobId }));
@@ -162,7 +164,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       }
       clearInterval(reaper);
       prices?.close();
-      guard.stop();
+      guard?.stop();
       await ownGuard?.close();
       await health?.close();
       await Promise.all([closeRedis(subscriber), closeRedis(cmd), closeRedis(workerConn)]);
