@@ -74,9 +74,10 @@ export class ModelClient {
   private readonly config: Config;
   private readonly logger: Logger | undefined;
   /**
-   * Connections per provider origin: as many as the worker runs calls at once, so a worker holding
-   * a thousand five-minute streams never queues one behind a fixed pool (it was 256: the 257th call
-   * waited for a whole call to end).
+   * Connections per provider origin: at least as many as the worker runs calls at once, so a worker
+   * holding a thousand five-minute streams never queues one behind a fixed pool (it was 256 for any
+   * concurrency: the 257th call waited for a whole call to end). Never fewer than 256: sockets of
+   * calls just aborted can linger a moment.
    */
   private readonly agent: Agent;
   /** Models that refused to stream (o3 before organisation verification); asked plainly from then on. */
@@ -85,7 +86,7 @@ export class ModelClient {
   constructor(opts: ModelClientOptions) {
     this.config = opts.config;
     this.logger = opts.logger;
-    this.agent = new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000, connections: Math.max(16, opts.config.worker.concurrency) });
+    this.agent = new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000, connections: Math.max(256, opts.config.worker.concurrency) });
   }
 
   resolve(modelKey: string): ResolvedModel {
