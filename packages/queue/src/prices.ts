@@ -64,7 +64,8 @@ export async function fetchOpenRouterPrices(baseUrl: string, timeoutMs = 15_000)
 /**
  * Live OpenRouter prices for the models of one process's config. A process that `fetch`es (an
  * openrouter worker) reads GET /models at start and every `config.prices.refreshHours`, and shares
- * the list in Redis; the others (front doors, for list_models) read that copy every minute. The
+ * the list in Redis (`start`); the others (front doors) read that copy when list_models asks
+ * (`refresh`). The
  * price of a configured openrouter model is replaced in place (input, output, cached input; its
  * long-context tiers stay as configured), and put back when no live price is known: the configured
  * prices are the fallback. Off when `config.prices.live` is false.
@@ -72,13 +73,13 @@ export async function fetchOpenRouterPrices(baseUrl: string, timeoutMs = 15_000)
 export class PriceBook {
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly opts: { config: Config; redis: Redis; logger: Log; fetch: boolean; readEveryMs?: number }) {}
+  constructor(private readonly opts: { config: Config; redis: Redis; logger: Log; fetch: boolean }) {}
 
+  /** For the process that fetches: read now, then every refreshHours. */
   async start(): Promise<void> {
     if (!this.opts.config.prices.live) return;
     await this.refresh();
-    const every = this.opts.fetch ? this.opts.config.prices.refreshHours * 3_600_000 : (this.opts.readEveryMs ?? 60_000);
-    this.timer = setInterval(() => void this.refresh(), every);
+    this.timer = setInterval(() => void this.refresh(), this.opts.config.prices.refreshHours * 3_600_000);
     this.timer.unref();
   }
 

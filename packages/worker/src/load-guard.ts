@@ -35,7 +35,7 @@ export interface LoadGuardOptions {
  * under the limit (1 s) keeps its locks, and one past it stops adding work. What it does not take
  * stays queued for other replicas (KEDA scales on the waiting list).
  */
-export function startLoadGuard(opts: LoadGuardOptions): { stop(): void; limited(): boolean; current(): number } {
+export function startLoadGuard(opts: LoadGuardOptions): { stop(): void; limited(): boolean } {
   const histogram = monitorEventLoopDelay({ resolution: 20 });
   histogram.enable();
   const heapLimit = getHeapStatistics().heap_size_limit;
@@ -78,6 +78,5 @@ export function startLoadGuard(opts: LoadGuardOptions): { stop(): void; limited(
       histogram.disable();
     },
     limited: () => limited,
-    current: () => current,
   };
 }
