@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// pnpm bench [--smoke] [--only=overhead,scaling,ledger,progress,memory,retention,recovery,capacity]
-// Runs the eight benchmarks one after another (each starts and stops every process it needs, all on
+// pnpm bench [--smoke] [--only=overhead,scaling,ledger,progress,memory,retention,recovery,capacity,ttft,council]
+// Runs the ten benchmarks one after another (each starts and stops every process it needs, all on
 // 127.0.0.1). A full run rewrites bench/RESULTS.md; --smoke runs each for a few seconds, checks that
 // it works, and writes nothing (CI runs it).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { machine, smoke } from './lib.mjs';
 
-const ALL = ['overhead', 'scaling', 'ledger', 'progress', 'memory', 'retention', 'recovery', 'capacity'];
+const ALL = ['overhead', 'scaling', 'ledger', 'progress', 'memory', 'retention', 'recovery', 'capacity', 'ttft', 'council'];
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ALL;
 const started = Date.now();
 const sections = [];

@@ -88,7 +88,7 @@ try {
     const status = r.stdout.trim().split('\n').pop();
     const body = r.stdout.slice(0, r.stdout.lastIndexOf('\n')).trim();
     if (status === '202') id = /"request_id"\s*:\s*"([^"]+)"/.exec(body)?.[1];
-    const ok = line.includes('/events') ? status === '200' && /event: done/.test(body) : /wait=false/.test(line) ? status === '202' && /request_id/.test(body) : status === '200' && /"success":\s*true/.test(body);
+    const ok = line.includes('/events') || line.includes('text/event-stream') ? status === '200' && /event: done/.test(body) : /wait=false/.test(line) ? status === '202' && /request_id/.test(body) : status === '200' && /"success":\s*true/.test(body);
     check(line, ok, `HTTP ${status}: ${body.replace(/\s+/g, ' ').slice(0, 140)}`);
     done.add(line);
   }

@@ -121,12 +121,19 @@ export function createRestApp(deps: RestAppDeps): Express {
   const callTool = async (tool: string, args: unknown, req: Request, res: Response) => {
     const caller = res.locals.caller as Caller;
     const async = req.query.wait === 'false' || /respond-async/i.test(String(req.headers.prefer ?? ''));
+    // Accept: text/event-stream: the call's events in the answer itself, as they happen.
+    const stream = !async && /text\/event-stream/i.test(String(req.headers.accept ?? ''));
     const ctrl = new AbortController();
-    // A client that hangs up while waiting cancels its request (like an MCP cancel).
+    // A client that hangs up while waiting (or streaming) cancels its request (like an MCP cancel).
     res.on('close', () => {
       if (!res.writableEnded) ctrl.abort();
     });
-    const result = await deps.orchestrator.callTool(tool, args ?? {}, caller, { syncWaitMs: async ? 0 : deps.syncWaitMs, signal: ctrl.signal });
+    const result = await deps.orchestrator.callTool(tool, args ?? {}, caller, { syncWaitMs: async || stream ? 0 : deps.syncWaitMs, signal: ctrl.signal });
+    if (stream && result.kind === 'running') {
+      return void streamEvents(res, result.requestId, '0-0', undefined, () => {
+        if (!res.writableEnded) void deps.orchestrator.cancel(result.requestId, caller).catch(() => undefined);
+      });
+    }
     switch (result.kind) {
       case 'running': {
         const id = result.requestId;
@@ -186,6 +193,15 @@ export function createRestApp(deps: RestAppDeps): Express {
     } catch (err) {
       return void send(res, err, deps.logger);
     }
+    streamEvents(res, id, after, record);
+  });
+
+  /**
+   * Writes a request's events from after `after` as SSE until `done`. `onHangUp` runs when the
+   * client goes away first.
+   */
+  function streamEvents(res: Response, id: string, after: string, record?: RequestRecord, onHangUp?: () => void): void {
+    let ended = false;
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write('retry: 2000\n\n');
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
@@ -204,13 +220,19 @@ export function createRestApp(deps: RestAppDeps): Express {
     // A request that never ends (its driver died) closes the stream after an hour; the client may resume.
     const limit = setTimeout(() => end(), 3_600_000);
     function end() {
+      if (ended) return;
+      ended = true;
       clearInterval(keepAlive);
       clearTimeout(limit);
       sub.close();
       res.end();
     }
-    req.on('close', end);
-  });
+    // (The response's close: the request's own fires as soon as its body has been read.)
+    res.on('close', () => {
+      if (!res.writableEnded) onHangUp?.();
+      end();
+    });
+  }
 
   app.get(
     '/spend',

@@ -19,7 +19,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
         parameters: [{ name: 'wait', in: 'query', schema: { type: 'boolean' }, description: 'false: answer 202 with the request id at once (or send Prefer: respond-async).' }],
         requestBody: { required: false, content: { 'application/json': { schema: schema(c.input, 'input') } } },
         responses: {
-          200: { description: 'The tool result', content: { 'application/json': { schema: { type: 'object', properties: { success: { const: true }, tool: { type: 'string' }, result: schema(c.output) } } } } },
+          200: {
+            description: 'The tool result. With `Accept: text/event-stream`, the call\'s events instead, as they happen (as GET /requests/{id}/events), ending with `done`; hanging up cancels the call.',
+            content: { 'application/json': { schema: { type: 'object', properties: { success: { const: true }, tool: { type: 'string' }, result: schema(c.output) } } }, 'text/event-stream': { schema: { type: 'string' } } },
+          },
           202: { description: 'Still running: follow or fetch it by request_id', content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } } },
           400: errorResponse,
           401: errorResponse,

@@ -96,6 +96,34 @@ describe('REST bridge over real sockets, with worker processes and fake provider
     expect(spend.result.spent_usd).toBeGreaterThan(0);
   });
 
+  it('one streamed call: POST with Accept: text/event-stream answers with its events until done; hanging up cancels it (issue 17)', async () => {
+    oa.setBehaviour({ latencyMs: 100, tokensPerSecond: 40, completionTokens: 20 });
+    const res = await post('/mcp/think_deeper', { problem: 'Stream me in one request' }, { accept: 'text/event-stream' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const events = await readSse(res);
+    const kinds = events.map((e) => e.event);
+    expect(kinds.indexOf('partial')).toBeGreaterThan(-1);
+    expect(kinds.indexOf('partial')).toBeLessThan(kinds.indexOf('result'));
+    expect(kinds.at(-1)).toBe('done');
+    expect(events.at(-1)!.data).toMatchObject({ status: 'completed' });
+    const text = events.filter((e) => e.event === 'partial').map((e) => e.data.delta).join('');
+    expect(text).toBe((events.find((e) => e.event === 'result')!.data as { result: { text: string } }).result.text);
+    // Bad arguments are still a JSON error with their status, not a stream.
+    const bad = await post('/mcp/think_deeper', {}, { accept: 'text/event-stream' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('invalid_arguments');
+    // A client that goes away mid-stream cancels the call, as one that stops waiting does.
+    oa.addFault({ kind: 'hang' });
+    const ctrl = new AbortController();
+    const hung = await call('/mcp/think_deeper', { method: 'POST', body: JSON.stringify({ problem: 'Hang up on me' }), headers: { accept: 'text/event-stream' }, signal: ctrl.signal });
+    expect(hung.status).toBe(200);
+    const mine = (q: { body: unknown }) => JSON.stringify(q.body).includes('Hang up on me');
+    await oa.waitForRequest(mine);
+    ctrl.abort();
+    await oa.waitForAbort(mine);
+  });
+
   it('a retried streaming call: followers are told it started again, and its last attempt\'s text is the answer (issue 14.4)', async () => {
     or.addFault({ kind: 'drop', afterTokens: 6 });
     or.setBehaviour({ tokensPerSecond: 40, completionTokens: 30 });

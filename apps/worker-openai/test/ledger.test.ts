@@ -42,7 +42,8 @@ describe('spend ledger across worker processes', () => {
   const ledgerFor = (config: Config) => new Ledger({ redis: conn, limits: config.limits, keyPrefix: config.ledger.keyPrefix });
 
   it('200 concurrent calls from 3 workers: exactly the calls that fit run, the rest are refused, no overshoot', async () => {
-    const env = baseEnv({ WORKER_CONCURRENCY: '70', MCP_MAX_COST_PER_REQUEST: '5' });
+    // All 200 reserve at once (the load guard could hold some back until others have settled, below their worst case).
+    const env = baseEnv({ WORKER_CONCURRENCY: '70', WORKER_LOAD_GUARD: 'false', MCP_MAX_COST_PER_REQUEST: '5' });
     const config0 = loadConfig({ cwd: '/nonexistent', env });
     const estimate = worstCaseCost(resolveModel(config0, 'o3_architect'), messages, 1000).usd;
     const fits = 50;

@@ -159,16 +159,14 @@ export const ConfigSchema = z
        * Calls one worker process runs at once. Model calls wait on the network for seconds to
        * minutes, so it can be in the hundreds (each costs well under 1 MiB; bench/RESULTS.md,
        * in-flight capacity), and the load guard takes no new calls while the worker is overloaded,
-       * whatever this says. The default stays 8 until the Redis kill drill passes reliably with
-       * hundreds in flight (README, Sizing a worker).
+       * whatever this says: what bounds a worker is its CPU and memory (README, Sizing a worker).
        */
-      concurrency: posInt().default(8),
+      concurrency: posInt().default(256),
       /**
-       * Admit calls by measurement (the load guard, below). Off by default: BullMQ fetches again only
-       * when a running call ends, so a worker the guard held back takes more only as its calls finish
-       * — minutes, for long calls. For many short-to-medium streams it keeps a worker responsive.
+       * Admit calls by measurement (the load guard, below): a worker whose event loop is busy or
+       * lags, or whose heap fills, takes no new calls until it recovers, then takes them at once.
        */
-      loadGuard: BoolSchema.default(false),
+      loadGuard: BoolSchema.default(true),
       /** Event-loop delay (p99, ms) past which the worker takes no new calls until it is under half. */
       maxLagMs: posInt().default(1000),
       /** Event-loop utilisation (0–1) past which the worker takes no new calls: it no longer keeps up with its streams. */

@@ -160,5 +160,11 @@ export const DriveRequestPayloadSchema = z.object({
   continued: z.boolean(),
   /** The caller's prompt, for the conversation's turn. */
   prompt: z.string(),
+  /**
+   * The door queued the strategy's first call (call 0), and labelled it in the record, before it
+   * queued the request: a single-call strategy's model starts without waiting for a driver, and the
+   * driver only waits for that call.
+   */
+  firstCallQueued: z.boolean().optional(),
 });
 export type DriveRequestPayload = z.infer<typeof DriveRequestPayloadSchema>;

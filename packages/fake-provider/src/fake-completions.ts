@@ -37,6 +37,8 @@ export interface Behaviour {
   stampTokens?: boolean;
   /** Send no usage at all, as some local OpenAI-compatible servers do. */
   omitUsage?: boolean;
+  /** Settings for one model id over the rest (a council of a fast and a slow model). */
+  byModel?: Record<string, Partial<Omit<Behaviour, 'byModel'>>>;
 }
 
 export interface ChatBody {

@@ -172,7 +172,7 @@ export async function startFakeProvider(opts: FakeProviderOptions): Promise<Fake
     if (fault?.kind === 'status') return sendError(res, rec, fault);
     if (fault?.kind === 'hang') return; // never answer; the socket stays open until the client aborts
 
-    const b = state.behaviour;
+    const b = { ...state.behaviour, ...state.behaviour.byModel?.[model] };
     const created = Math.floor(Date.now() / 1000);
     const genId = `gen-${randomBytes(8).toString('hex')}`;
     rec.generationId = genId;

@@ -134,6 +134,36 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect(isErrorResult(await orch.callTool('get_job_result', { request_id: o.request_id }, remote))).toBe(true);
   });
 
+  it('a single-call request reaches its provider before any driver takes it up; driven later, it is called, billed and announced once (issue 17)', async () => {
+    // No driver takes requests while their queue is paused: only the door's own queueing can start the call.
+    await orch.requestQueue.pause();
+    const r = await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Fast start' }, local, { syncWaitMs: 0 });
+    const id = out(r).request_id;
+    const events: string[] = [];
+    const ended = new Promise<void>((resolve) => {
+      const sub = orch.follow(id, '0-0', (e) => {
+        events.push(e.type === 'progress' ? e.stage : e.type);
+        if (e.type === 'done') {
+          sub.close();
+          resolve();
+        }
+      });
+    });
+    const sent = await or.waitForRequest((q) => JSON.stringify(q.body).includes('Fast start'), 10_000);
+    // (A paused queue keeps its jobs in its wait list.)
+    expect(await orch.requestQueue.getJobCounts('wait')).toEqual({ wait: 1 });
+    await orch.requestQueue.resume();
+    const later = structuredOf(await orch.callTool('get_job_result', { request_id: id, wait_seconds: 10 }, local)) as unknown as JobResultOutput;
+    expect(later.status).toBe('completed');
+    expect(later.output!.answers[0]!.text).toContain('echo: Fast start');
+    expect(or.requests.filter((q) => JSON.stringify(q.body).includes('Fast start'))).toEqual([sent]);
+    await ended;
+    expect(events.filter((e) => e === 'queued')).toHaveLength(1);
+    // Announced before it is queued: a worker that takes it at once says `started` after it.
+    expect(events.indexOf('queued')).toBeLessThan(events.indexOf('started'));
+    expect(events.filter((e) => e === 'result')).toHaveLength(1);
+  });
+
   it('get_job_result shows a finished plain (non-streamed) answer beside the text of a call still running', async () => {
     config.models.gemini_pro!.streaming = false;
     oa.setBehaviour({ latencyMs: 6000 });

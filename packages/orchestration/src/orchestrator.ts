@@ -8,6 +8,7 @@ import {
   UNAVAILABLE,
   type CancelOutput,
   type ChatMessage,
+  type DriveRequestPayload,
   type JobResultOutput,
   type ModelToolOutput,
   type RequestSummary,
@@ -17,12 +18,13 @@ import {
 } from '@orch/contracts';
 import { enabledModelKeys, ledgerRetention, resolveModel, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
-import { EventHub, PriceBook, ProviderQueues, RequestEvents, cancelRequest, type Subscription } from '@orch/queue';
+import { EventHub, PriceBook, ProviderQueues, RequestEvents, cancelRequest, modelCallJobId, type Subscription } from '@orch/queue';
 import { Ledger } from '@orch/ledger';
 import { analyzeTask } from './analyze';
 import { ApiKeys, keyBudget } from './api-keys';
 import { CallerLimits } from './caller-limits';
 import { describeZodError } from './input-limits';
+import { firstCallJob } from './model-call-payload';
 import { newId } from './ids';
 import { CallerStore } from './caller-store';
 import { SYSTEM_PROMPT, withSessionContext } from './prompts';
@@ -280,11 +282,7 @@ export class Orchestrator implements ToolHost {
       prompt: ask.prompt,
     };
     const analysis = strategy === 'progressive_deep_dive' ? analyzeTask(ask.prompt, { all: models, first: o.firstModel }) : undefined;
-    // The lease says "a driver has this request" until one takes the job (and renews it).
-    await Promise.all([this.requests.create(record), this.requests.holdDriver(requestId, this.owner)]);
-    // Follow the request's events from the start (progress for MCP clients) while it is driven.
-    const follow = opts.onEvent ? this.hub.subscribe(requestId, '0-0', opts.onEvent) : undefined;
-    await this.driver.submit({
+    const drive: DriveRequestPayload = {
       requestId,
       tool,
       callerId: caller.id,
@@ -306,7 +304,22 @@ export class Orchestrator implements ToolHost {
       threadId,
       continued: ask.continuationId !== undefined,
       prompt: ask.prompt,
-    });
+    };
+    // A single-call strategy's model call is queued now, beside the record, rather than by the
+    // driver once it has picked the request up: the model starts a queue hop (and the driver's
+    // reads) sooner. The request's job follows only once the call is queued, so a driver that
+    // finds `firstCallQueued` only waits for it.
+    const first = firstCallJob(this.config, drive);
+    if (first) {
+      drive.firstCallQueued = true;
+      record.jobs[modelCallJobId(requestId, 0)] = first.model;
+    }
+    // The lease says "a driver has this request" until one takes the job (and renews it). The
+    // record is written before the request's job: a driver reads it first.
+    await Promise.all([this.requests.create(record), this.requests.holdDriver(requestId, this.owner), first && this.queues.submit(first, this.events)]);
+    // Follow the request's events from the start (progress for MCP clients) while it is driven.
+    const follow = opts.onEvent ? this.hub.subscribe(requestId, '0-0', opts.onEvent) : undefined;
+    await this.driver.submit(drive);
 
     const waitMs = opts.syncWaitMs ?? o.syncWaitSeconds * 1000;
     const waiting = this.waitForDone(requestId, waitMs, opts.signal);

@@ -10,17 +10,16 @@ import {
   type ChatMessage,
   type DriveRequestPayload,
   type ErrorInfo,
-  type ModelCallPayloadInput,
   type ModelToolOutput,
 } from '@orch/contracts';
-import { resolveModel, type Config } from '@orch/config';
+import type { Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
 import { isCancelled, modelCallJobId, subscribeCancellations, type EventHub, type ProviderQueues, type RequestEvents } from '@orch/queue';
 import type { CallerStore, Thread } from './caller-store';
 import { JobWaiter, type CallOutcome } from './job-waiter';
 import type { RequestRecord, RequestStore } from './request-store';
 import { runStrategy, type Exec, type StrategyOutcome } from './strategies';
-import { thinkingSettings } from './thinking';
+import { modelCallPayload } from './model-call-payload';
 
 export interface RequestDriverDeps {
   config: Config;
@@ -142,13 +141,13 @@ export class RequestDriver {
       return;
     }
     const p = parsed.data;
-    const record = await this.deps.requests.get(p.requestId);
+    const [record, cancelled] = await Promise.all([this.deps.requests.get(p.requestId), isCancelled(this.deps.redis, p.requestId)]);
     // Gone (expired) or already ended (its driver died after writing the end): nothing to do.
     if (!record || record.status !== 'running') return;
     const ctrl = new AbortController();
     const onStop = () => ctrl.abort(ABORT_REASON.shutdown);
     signal?.addEventListener('abort', onStop, { once: true });
-    if (await isCancelled(this.deps.redis, p.requestId)) ctrl.abort(ABORT_REASON.cancelled);
+    if (cancelled) ctrl.abort(ABORT_REASON.cancelled);
     if (job.stalledCounter > 0) this.deps.logger.warn('taking over a request whose driver stopped', { requestId: p.requestId, stalled: job.stalledCounter });
     const done = this.drive(record, p, ctrl);
     this.local.set(p.requestId, { ctrl, done });
@@ -177,31 +176,19 @@ export class RequestDriver {
     lease.unref();
     let turns: Promise<unknown> = Promise.resolve();
     let callIndex = 0;
-    const payload = (model: string, messages: ChatMessage[]): ModelCallPayloadInput => {
-      const resolved = resolveModel(this.deps.config, model);
-      const settings = thinkingSettings(p.thinkingMode, resolved);
-      const temperature = p.temperature ?? resolved.model.temperature;
+    const payload = (model: string, messages: ChatMessage[]) => {
       const i = callIndex++;
       record.jobs[modelCallJobId(requestId, i)] = model;
-      return {
-        requestId,
-        callIndex: i,
-        model,
-        messages,
-        ...settings,
-        // The caller's cap, within the model's own: it bounds the answer and the reservation.
-        ...(p.maxOutputTokens !== undefined ? { maxOutputTokens: Math.min(resolved.model.maxOutputTokens, p.maxOutputTokens) } : {}),
-        ...(temperature !== undefined && !resolved.oSeries ? { temperature } : {}),
-        ...(p.maxRequestCostUsd !== undefined ? { maxRequestCostUsd: p.maxRequestCostUsd } : {}),
-        ...(p.key ? { key: p.key } : {}),
-        labels: { tool: record.tool, strategy: p.strategy, caller: p.callerId },
-      };
+      return modelCallPayload(this.deps.config, p, i, model, messages);
     };
     const exec: Exec = {
       single: async (call) => {
         const job = payload(call.model, call.messages);
-        // The record (job → model labels) and the job go out together; neither waits for the other.
-        const [, { jobId }] = await Promise.all([this.deps.requests.put(record), this.deps.queues.submit(job, this.deps.events)]);
+        const jobId = modelCallJobId(requestId, job.callIndex);
+        // A first call the door queued (and labelled in the record) before it queued the request
+        // is only waited for. Otherwise the record (job → model labels) and the job go out
+        // together; neither waits for the other.
+        if (!(p.firstCallQueued && job.callIndex === 0)) await Promise.all([this.deps.requests.put(record), this.deps.queues.submit(job, this.deps.events)]);
         const [outcome] = await waiter.wait([{ jobId, model: call.model }]);
         return outcome!;
       },

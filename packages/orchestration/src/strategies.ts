@@ -41,10 +41,19 @@ function withSuffix(messages: ChatMessage[], suffix: string): ChatMessage[] {
   return messages.map((m, j) => (j === i ? { ...m, content: m.content + suffix } : m));
 }
 
+/**
+ * The one call a strategy makes when it is a single call of the request's own messages (strategy
+ * `single`, or one model), known as soon as the request is: the door queues it at once.
+ */
+export function singleCall(input: Pick<StrategyInput, 'strategy' | 'models' | 'messages'>): CallSpec | undefined {
+  return input.strategy === 'single' || input.models.length === 1 ? { model: input.models[0]!, messages: input.messages } : undefined;
+}
+
 export async function runStrategy(input: StrategyInput, exec: Exec): Promise<StrategyOutcome> {
   const { models, messages } = input;
-  if (input.strategy === 'single' || models.length === 1) {
-    const outcome = await exec.single({ model: models[0]!, messages });
+  const only = singleCall(input);
+  if (only) {
+    const outcome = await exec.single(only);
     return { answers: [{ outcome, round: 1 }], rounds: 1 };
   }
 

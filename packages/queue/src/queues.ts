@@ -47,8 +47,9 @@ export class ProviderQueues {
     const payload = parsePayload(input);
     const queue = this.queueForModel(payload.model);
     const jobId = jobIdOf(payload);
-    await queue.add(JOB_NAMES.modelCall, payload, { ...modelCallJobOptions(this.config), jobId });
+    // Announced first: a worker may take the job (and say `started`) before `add` returns.
     if (events) await announceQueued(payload, events);
+    await queue.add(JOB_NAMES.modelCall, payload, { ...modelCallJobOptions(this.config), jobId });
     return { jobId, queue: queue.name };
   }
 
@@ -71,8 +72,8 @@ export class ProviderQueues {
       data: p,
       opts: { ...opts, ...extra, jobId: jobIdOf(p) },
     });
-    await this.flows.add({ ...node(parent), children: children.map((c) => node(c, { ignoreDependencyOnFailure: true })) });
     if (events) await Promise.all([...children, parent].map((p) => announceQueued(p, events)));
+    await this.flows.add({ ...node(parent), children: children.map((c) => node(c, { ignoreDependencyOnFailure: true })) });
     return { parentJobId: jobIdOf(parent), childJobIds: children.map(jobIdOf) };
   }
 

@@ -39,6 +39,20 @@ describe('fake provider over raw HTTP', () => {
     }
   });
 
+  it('behaves per model id where byModel says so (a council of a fast and a slow model)', async () => {
+    const fake = await startFakeProvider({ flavor: 'openai', behaviour: { completionTokens: 2, byModel: { 'gpt-4o': { completionTokens: 5 } } } });
+    try {
+      const tokens = async (model: string) => {
+        const res = await fetch(`${fake.baseURL}/chat/completions`, { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }] }) });
+        return ((await res.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens;
+      };
+      expect(await tokens('gpt-4o')).toBe(5);
+      expect(await tokens('gpt-4o-mini')).toBe(2);
+    } finally {
+      await fake.stop();
+    }
+  });
+
   it('enforces o-series rules and returns OpenAI-shaped errors with Retry-After', async () => {
     const fake = await startFakeProvider({ flavor: 'openai' });
     try {

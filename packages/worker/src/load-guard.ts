@@ -1,4 +1,5 @@
-import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import type { Worker } from 'bullmq';
 import { getHeapStatistics } from 'node:v8';
 
 export interface LoadGuardOptions {
@@ -36,8 +37,7 @@ export interface LoadGuardOptions {
  * stays queued for other replicas (KEDA scales on the waiting list).
  */
 export function startLoadGuard(opts: LoadGuardOptions): { stop(): void; limited(): boolean } {
-  const histogram = monitorEventLoopDelay({ resolution: 20 });
-  histogram.enable();
+  const lag = lagSampler(20);
   const heapLimit = getHeapStatistics().heap_size_limit;
   let lastElu: EventLoopUtilization = performance.eventLoopUtilization();
   let limited = false;
@@ -48,8 +48,7 @@ export function startLoadGuard(opts: LoadGuardOptions): { stop(): void; limited(
   };
   set(Math.min(opts.concurrency, opts.initial ?? 256));
   const timer = setInterval(() => {
-    const lagMs = histogram.percentile(99) / 1e6;
-    histogram.reset();
+    const lagMs = lag.p99();
     const elu = performance.eventLoopUtilization();
     const utilization = performance.eventLoopUtilization(elu, lastElu).utilization;
     lastElu = elu;
@@ -75,8 +74,46 @@ export function startLoadGuard(opts: LoadGuardOptions): { stop(): void; limited(
   return {
     stop: () => {
       clearInterval(timer);
-      histogram.disable();
+      lag.stop();
     },
     limited: () => limited,
+  };
+}
+
+/**
+ * Sets how many jobs a BullMQ worker runs at once, taking effect now. A lower number stops it
+ * fetching; a higher one would otherwise wait: BullMQ's loop looks for more jobs only when a running
+ * one ends (minutes, for long calls). `resume()` wakes that loop at once (BullMQ does so for a worker
+ * paused with doNotWaitActive), so a raise is paired with a pause that lets the running jobs go on.
+ */
+export function setWorkerConcurrency(worker: Pick<Worker, 'concurrency' | 'isRunning' | 'pause' | 'resume'>, n: number): Promise<void> {
+  const grew = n > worker.concurrency;
+  worker.concurrency = n;
+  if (!grew || !worker.isRunning()) return Promise.resolve();
+  return worker.pause(true).then(() => worker.resume());
+}
+
+/**
+ * Event-loop delay, measured by a timer of our own: every `resolutionMs` it records how late it ran.
+ * (perf_hooks' monitorEventLoopDelay stops recording in a process where another such monitor was
+ * disabled — Node 20 — which a worker started after another one's guard stopped would meet.)
+ */
+function lagSampler(resolutionMs: number): { p99(): number; stop(): void } {
+  let samples: number[] = [];
+  let expected = performance.now() + resolutionMs;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    samples.push(Math.max(0, now - expected));
+    expected = now + resolutionMs;
+  }, resolutionMs);
+  timer.unref();
+  return {
+    /** The 99th percentile since the last call (ms), then starts afresh. */
+    p99: () => {
+      const sorted = samples.sort((a, b) => a - b);
+      samples = [];
+      return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)]! : 0;
+    },
+    stop: () => clearInterval(timer),
   };
 }

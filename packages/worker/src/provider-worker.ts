@@ -4,7 +4,7 @@ import { ABORT_REASON, APP_READY_TEXT, type ModelCallPayload, type ModelCallResu
 import { configSecrets, ledgerRetention, modelsOnQueue, type Config } from '@orch/config';
 import { createScrubber, type Logger } from '@orch/logging';
 import { ModelClient } from '@orch/providers';
-import { startLoadGuard } from './load-guard';
+import { setWorkerConcurrency, startLoadGuard } from './load-guard';
 import { PriceBook, RequestEvents, closeRedis, createRedis, providerBackoff, queueName, subscribeCancellations, waitForRedis } from '@orch/queue';
 import { Ledger } from '@orch/ledger';
 import { startHealthServer } from './health-server';
@@ -106,7 +106,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       maxHeapFraction: config.worker.maxHeapFraction,
       active: () => active.size,
       setConcurrency: (n) => {
-        worker.concurrency = n;
+        void setWorkerConcurrency(worker, n).catch((err: Error) => logger.warn('could not change the worker concurrency', { err: err.message }));
         metrics.admission.set(n);
       },
       onChange: (s) => logger.warn(s.limited ? 'worker overloaded: taking no new calls' : 'worker load back to normal: taking calls again', { lagMs: Math.round(s.lagMs), utilization: Math.round(s.utilization * 100) / 100, heapFraction: Math.round(s.heapFraction * 100) / 100, concurrency: s.concurrency }),
