@@ -76,10 +76,12 @@ describe('setWorkerConcurrency on a real BullMQ worker', () => {
     const started: string[] = [];
     let release = () => {};
     const held = new Promise<void>((r) => (release = r));
+    // BullMQ leaves a connection it was given open: closed below, or jest never exits.
+    const workerConn = conn.duplicate({ maxRetriesPerRequest: null });
     const worker = new Worker('raise', async (job) => {
       started.push(job.name);
       await held;
-    }, { connection: conn.duplicate({ maxRetriesPerRequest: null }), concurrency: 1 });
+    }, { connection: workerConn, concurrency: 1 });
     try {
       await queue.add('first', {});
       await waitFor(() => started.length === 1 || undefined, { timeoutMs: 10_000, what: 'the first job to start' });
@@ -94,6 +96,7 @@ describe('setWorkerConcurrency on a real BullMQ worker', () => {
       release();
       await worker.close();
       await queue.close();
+      workerConn.disconnect();
       conn.disconnect();
       await redis.stop();
     }
