@@ -4,7 +4,7 @@
 // the synthesis (1 s): 6 s. Target: within 5% of 6 s plus the single-call overhead.
 import { RestClient } from '@orch/client';
 import { freePort, spawnApp, startRedis } from '@orch/testing';
-import { configFile, KEY, log, median, round, runIfMain, smoke, startFakeProcess, table } from './lib.mjs';
+import { configFile, log, median, round, runIfMain, smoke, stackEnv, startFakeProcess, table } from './lib.mjs';
 
 const FAST_MS = 2000;
 const SLOW_MS = 5000;
@@ -35,19 +35,11 @@ export async function run() {
   const procs = [];
   try {
     const port = await freePort();
-    const env = {
-      REDIS_URL: redis.url,
-      OPENROUTER_BASE_URL: or.baseURL,
-      OPENROUTER_API_KEY: KEY,
-      OPENAI_BASE_URL: oa.baseURL,
-      OPENAI_API_KEY: KEY,
+    const env = stackEnv(redis.url, { openrouter: or, openai: oa }, {
       // The synthesis runs on a model of its own, so its latency can differ from the 2 s model's.
       ORCH_CONFIG: configFile('models:\n  synth_fast:\n    provider: openrouter\n    modelId: bench/synth\n    description: synthesis model of the council benchmark\n    maxOutputTokens: 4096\n    contextWindow: 128000\n    pricing: { input: 1, output: 2 }\norchestration:\n  synthesisModel: synth_fast\n'),
-      MCP_DAILY_LIMIT: '100000',
-      ORCH_RATE_LIMIT: '0',
-      WORKER_METRICS_PORT: '0',
       REST_PORT: String(port),
-    };
+    });
     procs.push(await spawnApp('worker-openrouter', env), await spawnApp('worker-openai', env), await spawnApp('rest-bridge', env));
     const rest = new RestClient({ baseUrl: `http://127.0.0.1:${port}` });
     const council = (i) => timed(rest, 'orchestrate_task', { description: `council ${i}`, strategy: 'external_enhancement', models: ['gemini_pro', 'o3_architect'] });

@@ -50,6 +50,23 @@ export function cpuSeconds(pid) {
 /** The key every benchmark's fake provider expects. */
 export const KEY = 'bench-key';
 
+/**
+ * The environment every app of a benchmark's stack gets: its Redis, the fake providers it uses (a
+ * provider without a fake gets a placeholder key), no budget or rate limit in the way, metrics on a
+ * free port. `extra` adds or overrides.
+ */
+export function stackEnv(redisUrl, { openrouter, openai } = {}, extra = {}) {
+  return {
+    REDIS_URL: redisUrl,
+    ...(openrouter ? { OPENROUTER_BASE_URL: openrouter.baseURL, OPENROUTER_API_KEY: KEY } : { OPENROUTER_API_KEY: 'unused' }),
+    ...(openai ? { OPENAI_BASE_URL: openai.baseURL, OPENAI_API_KEY: KEY } : { OPENAI_API_KEY: 'unused' }),
+    MCP_DAILY_LIMIT: '100000',
+    ORCH_RATE_LIMIT: '0',
+    WORKER_METRICS_PORT: '0',
+    ...extra,
+  };
+}
+
 /** The fake provider in its own process (bench/fake-server.mjs): `{ child, baseURL }`. */
 export async function startFakeProcess(flavor, behaviour = {}) {
   const proc = await spawnService({

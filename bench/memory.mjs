@@ -4,7 +4,7 @@
 import autocannon from 'autocannon';
 import { WsClient } from '@orch/client';
 import { freePort, spawnApp, startRedis } from '@orch/testing';
-import { INSPECT, KEY, log, memoryAfterGc, round, rssMiB, runIfMain, sleep, smoke, startFakeProcess, table } from './lib.mjs';
+import { INSPECT, log, memoryAfterGc, round, rssMiB, runIfMain, sleep, smoke, stackEnv, startFakeProcess, table } from './lib.mjs';
 
 export async function run() {
   const total = smoke ? 600 : 20_000;
@@ -12,20 +12,13 @@ export async function run() {
   const redis = await startRedis();
   const [or, oa] = await Promise.all([startFakeProcess('openrouter', {}), startFakeProcess('openai', {})]);
   const [restPort, wsPort, mcpPort] = await Promise.all([freePort(), freePort(), freePort()]);
-  const env = {
-    REDIS_URL: redis.url,
-    OPENROUTER_BASE_URL: or.baseURL,
-    OPENROUTER_API_KEY: KEY,
-    OPENAI_BASE_URL: oa.baseURL,
-    OPENAI_API_KEY: KEY,
+  const env = stackEnv(redis.url, { openrouter: or, openai: oa }, {
     MCP_DAILY_LIMIT: '1000000',
-    ORCH_RATE_LIMIT: '0',
     WORKER_CONCURRENCY: '32',
-    WORKER_METRICS_PORT: '0',
     REST_PORT: String(restPort),
     WS_PORT: String(wsPort),
     MCP_HTTP_PORT: String(mcpPort),
-  };
+  });
   // Every app with its inspector open on loopback, to read its live memory after a full GC.
   const apps = {};
   for (const name of ['worker-openrouter', 'worker-openai', 'rest-bridge', 'ws-bridge']) apps[name] = await spawnApp(name, env, { nodeArgs: INSPECT });

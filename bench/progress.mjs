@@ -3,14 +3,14 @@
 // provider stamps each token with the time it was written (same machine, same clock).
 import { RestClient, WsClient } from '@orch/client';
 import { freePort, spawnApp, startRedis } from '@orch/testing';
-import { KEY, log, percentile, round, runIfMain, smoke, startFakeProcess, table } from './lib.mjs';
+import { log, percentile, round, runIfMain, smoke, stackEnv, startFakeProcess, table } from './lib.mjs';
 
 const SUBSCRIBERS = 100;
 const TOKENS_PER_SECOND = 50;
 
 async function measure(redisUrl, fake, flushMs, tokens) {
   const [restPort, wsPort] = await Promise.all([freePort(), freePort()]);
-  const env = { REDIS_URL: redisUrl, OPENROUTER_BASE_URL: fake.baseURL, OPENROUTER_API_KEY: KEY, OPENAI_API_KEY: 'unused', MCP_DAILY_LIMIT: '100000', ORCH_RATE_LIMIT: '0', WORKER_METRICS_PORT: '0', WORKER_PARTIAL_FLUSH_MS: String(flushMs), REST_PORT: String(restPort), WS_PORT: String(wsPort), ORCH_QUEUE_PREFIX: `progress${flushMs}` };
+  const env = stackEnv(redisUrl, { openrouter: fake }, { WORKER_PARTIAL_FLUSH_MS: String(flushMs), REST_PORT: String(restPort), WS_PORT: String(wsPort), ORCH_QUEUE_PREFIX: `progress${flushMs}` });
   const procs = await Promise.all([spawnApp('worker-openrouter', env), spawnApp('rest-bridge', env), spawnApp('ws-bridge', env)]);
   const clients = Array.from({ length: SUBSCRIBERS }, () => new WsClient({ url: `ws://127.0.0.1:${wsPort}`, reconnect: false }));
   try {

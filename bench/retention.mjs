@@ -5,14 +5,14 @@
 // windows must stay within ±10% of their median.
 import { Redis } from 'ioredis';
 import { freePort, spawnApp, startRedis } from '@orch/testing';
-import { configFile, KEY, log, median, round, runIfMain, sleep, smoke, startFakeProcess, table } from './lib.mjs';
+import { configFile, log, median, round, runIfMain, sleep, smoke, stackEnv, startFakeProcess, table } from './lib.mjs';
 
 const TARGET = { bytes: 2048, keys: 3 };
 
 async function stackWith(redisUrl, extraEnv) {
   const fake = await startFakeProcess('openrouter', { latencyMs: 20, tokensPerSecond: 400, completionTokens: 60 });
   const port = await freePort();
-  const env = { REDIS_URL: redisUrl, OPENROUTER_BASE_URL: fake.baseURL, OPENROUTER_API_KEY: KEY, OPENAI_API_KEY: 'unused', MCP_DAILY_LIMIT: '100000', WORKER_METRICS_PORT: '0', REST_PORT: String(port), ORCH_RATE_LIMIT: '0', ...extraEnv };
+  const env = stackEnv(redisUrl, { openrouter: fake }, { REST_PORT: String(port), ...extraEnv });
   const procs = [fake.child, (await spawnApp('worker-openrouter', env)).child, (await spawnApp('rest-bridge', env)).child];
   let seq = 0;
   const call = async () => {

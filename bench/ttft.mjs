@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import OpenAI from 'openai';
 import { RestClient, WsClient } from '@orch/client';
 import { spawnApp, spawnFrontDoors, startRedis } from '@orch/testing';
-import { KEY, log, percentile, round, runIfMain, smoke, startFakeProcess, table } from './lib.mjs';
+import { KEY, log, percentile, round, runIfMain, smoke, stackEnv, startFakeProcess, table } from './lib.mjs';
 
 const LATENCY_MS = 100;
 const TIMEOUT_MS = 30_000;
@@ -87,7 +87,7 @@ export async function run() {
   let ws;
   let mcp;
   try {
-    const env = { REDIS_URL: redis.url, OPENROUTER_BASE_URL: fake.baseURL, OPENROUTER_API_KEY: KEY, OPENAI_API_KEY: 'unused', MCP_DAILY_LIMIT: '100000', ORCH_RATE_LIMIT: '0', WORKER_METRICS_PORT: '0' };
+    const env = stackEnv(redis.url, { openrouter: fake });
     procs.push(await spawnApp('worker-openrouter', env));
     const ports = await spawnFrontDoors(env, procs);
     ws = new WsClient({ url: `ws://127.0.0.1:${ports['ws-bridge']}`, reconnect: false });
