@@ -178,6 +178,8 @@ export async function run() {
           'peak RSS MiB': Object.entries(r.peak).filter(([k]) => k !== 'provider').map(([k, v]) => `${k} ${round(v, 0)}`).join(', '),
           'CPU % (avg)': Object.entries(r.cpu).filter(([k]) => k !== 'provider').map(([k, v]) => `${k} ${round(v, 0)}`).join(', '),
           'KiB per accepted call': round(perCall, 0),
+          // CPU the process doing the streaming spent per token it passed on (all N calls' tokens).
+          'µs CPU per token': r.completed ? round((r.cpu[main] * r.seconds * 1e4) / (r.completed * tokens), 0) : '–',
         });
         await sleep(smoke ? 200 : 3000);
       }
@@ -186,7 +188,7 @@ export async function run() {
     const verdict = at2000 ? `N=2000 through SSE: ${at2000.completed}/2000 completed, p99 ${round(at2000.p99)} ms (target < 100 ms), worker peak RSS ${round(at2000.peak.worker, 0)} MiB (target < 1024) → ${at2000.completed === 2000 && at2000.p99 < 100 && at2000.peak.worker < 1024 ? 'target met' : 'target NOT met'}.` : '';
     return {
       title: '8. In-flight capacity (long streaming calls, one worker process)',
-      text: `Each call streams ${tokens} tokens at ${TOKENS_PER_SECOND}/s (${seconds} s). Ours: accepted over REST (202), then followed over SSE (one stream per call) or WebSocket (one socket per 100 calls); one worker process (${Object.entries(env).filter(([k]) => k.startsWith('WORKER_') && k !== 'WORKER_METRICS_PORT').map(([k, v]) => `${k}=${v}`).join(', ') || 'default settings'}, with its load guard). Portkey: the same N streams proxied to the same fake. Token latency = client read time − the time the fake wrote the token (same clock). KiB per call = (peak − idle RSS of the worker, or of Portkey) / N accepted; ours does not run all N at once when its load guard holds some in the queue, so this understates its cost per running call.\n\n${table(rows)}\n\n${verdict}`,
+      text: `Each call streams ${tokens} tokens at ${TOKENS_PER_SECOND}/s (${seconds} s). Ours: accepted over REST (202), then followed over SSE (one stream per call) or WebSocket (one socket per 100 calls); one worker process (${Object.entries(env).filter(([k]) => k.startsWith('WORKER_') && k !== 'WORKER_METRICS_PORT').map(([k, v]) => `${k}=${v}`).join(', ') || 'default settings'}, with its load guard). Portkey: the same N streams proxied to the same fake. Token latency = client read time − the time the fake wrote the token (same clock). KiB per call = (peak − idle RSS of the worker, or of Portkey) / N accepted; µs CPU per token = the worker's (or Portkey's) CPU time over the run / tokens delivered; ours does not run all N at once when its load guard holds some in the queue, so this understates its cost per running call.\n\n${table(rows)}\n\n${verdict}`,
       summary,
     };
   } finally {

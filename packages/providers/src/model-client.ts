@@ -6,6 +6,7 @@ import type { Logger } from '@orch/logging';
 import { classifyProviderError, type FailurePhase } from './classify-error';
 import { ProviderError } from './provider-error';
 import { costOf, estimateTokens, normaliseUsage, type WireUsage } from './usage';
+import { readChatStream } from './chat-stream';
 
 export interface CompletionRequest {
   messages: ChatMessage[];
@@ -50,11 +51,6 @@ export interface ModelClientOptions {
 }
 
 type Body = Record<string, unknown>;
-interface ChunkLike {
-  id?: string;
-  choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
-  usage?: WireUsage | null;
-}
 interface CompletionLike {
   id?: string;
   choices?: Array<{ message?: { content?: string | null }; finish_reason?: string | null }>;
@@ -182,14 +178,19 @@ export class ModelClient {
       () => abort(new ProviderError('provider_timeout', `No complete answer from ${model.modelId} within ${timeoutMs} ms`, { retryable: true, billing: 'unknown' })),
       timeoutMs,
     );
+    // The idle timer is armed once and, when it fires, re-armed for what is left since the last
+    // activity: a chunk only notes the time (a timer set per chunk costs a stream of tokens dearly).
     let idle: NodeJS.Timeout | undefined;
+    let lastActivity = 0;
+    const checkIdle = () => {
+      const left = lastActivity + provider.idleTimeoutMs - Date.now();
+      if (left > 0) idle = setTimeout(checkIdle, left);
+      else abort(new ProviderError('provider_timeout', `Stream from ${model.modelId} idle for ${provider.idleTimeoutMs} ms`, { retryable: true, billing: 'unknown' }));
+    };
     const touch = () => {
       if (!stream) return;
-      clearTimeout(idle);
-      idle = setTimeout(
-        () => abort(new ProviderError('provider_timeout', `Stream from ${model.modelId} idle for ${provider.idleTimeoutMs} ms`, { retryable: true, billing: 'unknown' })),
-        provider.idleTimeoutMs,
-      );
+      lastActivity = Date.now();
+      idle ??= setTimeout(checkIdle, provider.idleTimeoutMs);
     };
 
     let generationId: string | undefined;
@@ -199,7 +200,7 @@ export class ModelClient {
       maxRetries: 0,
       timeout: timeoutMs + 5_000,
       defaultHeaders: provider.headers,
-      fetch: this.watchedFetch(stream, touch, (headers) => {
+      fetch: this.watchedFetch(touch, (headers) => {
         // OpenRouter names the generation in a header before any chunk: enough to look a lost call up.
         generationId ??= headers.get('x-generation-id') ?? undefined;
       }) as unknown as typeof fetch,
@@ -212,21 +213,28 @@ export class ModelClient {
       let finishReason: string | null = null;
       let wire: WireUsage | undefined;
       if (stream) {
-        const chunks = (await sdk.chat.completions.create(body as never, { signal: ctrl.signal })) as unknown as AsyncIterable<ChunkLike>;
+        // The SDK sends the request and turns a refusal into its APIError; the answer's event
+        // stream is read here (readChatStream), chunk by chunk.
+        const res = await sdk.chat.completions.create(body as never, { signal: ctrl.signal }).asResponse();
         phase = 'stream';
-        for await (const chunk of chunks) {
-          generationId ??= chunk.id;
-          const choice = chunk.choices?.[0];
-          const delta = choice?.delta?.content;
-          if (delta) {
-            phase = 'content';
-            text += delta;
-            req.onDelta?.(delta);
-          }
-          if (choice?.finish_reason) finishReason = choice.finish_reason;
-          if (chunk.usage) wire = chunk.usage;
-        }
-        // The SDK ends stream iteration quietly on abort; a cut-short stream is not an answer.
+        await readChatStream(
+          res.body!,
+          res.headers,
+          (chunk) => {
+            generationId ??= chunk.id;
+            const choice = chunk.choices?.[0];
+            const delta = choice?.delta?.content;
+            if (delta) {
+              phase = 'content';
+              text += delta;
+              req.onDelta?.(delta);
+            }
+            if (choice?.finish_reason) finishReason = choice.finish_reason;
+            if (chunk.usage) wire = chunk.usage as WireUsage;
+          },
+          touch,
+        );
+        // A cut-short stream is not an answer.
         if (ctrl.signal.aborted) throw ctrl.signal.reason;
         if (finishReason === 'error') {
           throw new ProviderError('provider_error', 'The provider ended the stream with an error', { retryable: true, billing: 'unknown' });
@@ -275,27 +283,14 @@ export class ModelClient {
     }
   }
 
-  /**
-   * fetch through our undici agent; `onHeaders` once, `onActivity` on headers and — for streams, whose
-   * keep-alive comments never reach the SDK's chunks — on each body chunk. A plain answer's body is
-   * passed through untouched (re-wrapping it costs a stream pipe per call).
-   */
-  private watchedFetch(watchBody: boolean, onActivity: () => void, onHeaders: (headers: { get(name: string): string | null }) => void) {
+  /** fetch through our undici agent; `onHeaders` once, with the answer's headers (activity too). */
+  private watchedFetch(onActivity: () => void, onHeaders: (headers: { get(name: string): string | null }) => void) {
     const agent = this.agent;
     return async (url: string | URL, init?: RequestInit): Promise<Response> => {
       const res = await undiciFetch(url as string, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
       onActivity();
       onHeaders(res.headers);
-      if (!res.body || !watchBody) return res as unknown as Response;
-      const watched = res.body.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, controller) {
-            onActivity();
-            controller.enqueue(chunk);
-          },
-        }),
-      );
-      return new Response(watched as ReadableStream, { status: res.status, statusText: res.statusText, headers: res.headers as unknown as Headers });
+      return res as unknown as Response;
     };
   }
 }

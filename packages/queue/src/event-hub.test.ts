@@ -110,4 +110,23 @@ describe('EventHub: many streams over one blocking connection', () => {
     a.close();
     b.close();
   });
+
+  it('following hundreds of streams, it pauses between reads that bring news, so one read serves many events (issue 17)', async () => {
+    // One XREAD names every followed stream, so each costs Redis time per stream: 400 streams read
+    // back to back after every event made Redis spend most of a core on XREAD alone.
+    const pacedBlocking = new Redis(server.url, { maxRetriesPerRequest: null });
+    const paced = new EventHub({ redis, blockingRedis: pacedBlocking, events, blockMs: 30_000, streamsPerPaceMs: 20 });
+    const ids = Array.from({ length: 400 }, rid);
+    let delivered = 0;
+    const subs = ids.map((id) => paced.subscribe(id, '0-0', () => void delivered++));
+    const xreads = async () => Number(/cmdstat_xread:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    const before = await xreads();
+    for (const id of ids) await events.publish(progress(id, 'one'));
+    await waitFor(() => delivered === ids.length, { timeoutMs: 10_000 });
+    const reads = (await xreads()) - before;
+    expect(reads).toBeLessThanOrEqual(ids.length / 10);
+    for (const s of subs) s.close();
+    await paced.close();
+    pacedBlocking.disconnect();
+  });
 });
