@@ -1,11 +1,12 @@
 import { createParser } from 'eventsource-parser';
 import { APIError } from 'openai';
+import type { WireUsage } from './usage';
 
 /** One streamed chat-completion chunk, as far as we read it. */
 export interface ChunkLike {
   id?: string;
   choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
-  usage?: Record<string, unknown> | null;
+  usage?: WireUsage | null;
 }
 
 /**

@@ -217,8 +217,9 @@ export class ModelClient {
         // stream is read here (readChatStream), chunk by chunk.
         const res = await sdk.chat.completions.create(body as never, { signal: ctrl.signal }).asResponse();
         phase = 'stream';
+        if (!res.body) throw new ProviderError('provider_error', `${model.modelId} answered the stream with no body`, { retryable: true, billing: 'unknown' });
         await readChatStream(
-          res.body!,
+          res.body,
           res.headers,
           (chunk) => {
             generationId ??= chunk.id;
@@ -230,7 +231,7 @@ export class ModelClient {
               req.onDelta?.(delta);
             }
             if (choice?.finish_reason) finishReason = choice.finish_reason;
-            if (chunk.usage) wire = chunk.usage as WireUsage;
+            if (chunk.usage) wire = chunk.usage;
           },
           touch,
         );
