@@ -214,8 +214,10 @@ export class EventHub {
         this.blocked = false;
         this.generation++;
       }
+      // Nothing came (the block timed out, or the read failed and was waited out above).
+      if (!res) continue;
       const at = new Map(keys.map((k, i) => [k, i]));
-      for (const [key, entries] of res ?? []) {
+      for (const [key, entries] of res) {
         const i = at.get(key)!;
         const tracked = trackedAt[i]!;
         // Dropped (or dropped and re-added from another position) while the read was in flight.
@@ -231,7 +233,7 @@ export class EventHub {
         }
       }
       const pace = Math.min(this.maxPaceMs, Math.floor(ids.length / this.streamsPerPaceMs));
-      if (res && pace > 0 && !this.stopped) await new Promise((r) => setTimeout(r, pace));
+      if (pace > 0 && !this.stopped) await new Promise((r) => setTimeout(r, pace));
     }
   }
 }
