@@ -4,7 +4,7 @@
 // N skipped". A package with tests that left no results (it did not run, or crashed) is named and
 // counted as a failure, so the summary never hides it. Exits non-zero when anything failed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -26,6 +26,7 @@ let failed = 0;
 let skipped = 0;
 let suitesFailed = 0;
 const missing = [];
+const failures = []; // "package › file › test: first line of the message", for the closing lines
 for (const dir of dirs) {
   const file = join(dir, '.jest-results.json');
   const pkg = join(dir, 'package.json');
@@ -39,9 +40,29 @@ for (const dir of dirs) {
   failed += r.numFailedTests;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
   suitesFailed += r.numFailedTestSuites;
+  for (const suite of r.testResults ?? []) {
+    const where = `${dir.slice(root.length)} › ${suite.name.slice(dir.length + 1)}`;
+    const failedTests = (suite.assertionResults ?? []).filter((t) => t.status === 'failed');
+    for (const t of failedTests) failures.push(`${where} › ${t.fullName}: ${firstLines(t.failureMessages?.[0])}`);
+    if (!failedTests.length && suite.status === 'failed') failures.push(`${where}: ${firstLines(suite.message)}`);
+  }
 }
 if (suitesFailed && !failed) failed = suitesFailed; // a suite that failed to load counts as a failure
 failed += missing.length;
 if (missing.length) process.stdout.write(`\nNo test results from: ${missing.join(', ')} (counted as failed)\n`);
+// Repeated at the very end, and kept in a file CI prints again as its last lines: a log read from its
+// tail still names what failed.
+for (const dir of missing) failures.push(`${dir}: no test results (it did not run, or crashed)`);
+if (!failures.length && failed === 0 && turbo.status !== 0) failures.push(`turbo exited ${turbo.status}: a task failed outside the tests (a build?); see above`);
+const closing = failures.map((f) => `FAILED: ${f}\n`).join('');
+if (closing) process.stdout.write(`\n${closing}`);
+writeFileSync(join(root, '.test-failures.txt'), closing);
 process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 process.exit(failed > 0 ? 1 : (turbo.status ?? 1));
+
+function firstLines(text) {
+  // Jest's messages carry ANSI colours, then what broke (matcher, expected, received), then a stack.
+  const lines = String(text ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim());
+  const head = lines.slice(0, lines.findIndex((l) => l.startsWith('at ')) >>> 0).filter(Boolean);
+  return head.slice(0, 4).join(' | ').slice(0, 400);
+}
