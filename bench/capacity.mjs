@@ -16,13 +16,15 @@ const STAMP = /@(\d{13})/g;
 
 /**
  * Reads a server-sent event stream, timing every stamped token in the events `count` accepts (our
- * `partial` events; the `done` event repeats the whole answer), and tells whether `endMarker` came.
+ * `partial` events; the `done` event repeats the whole answer). Returns null when `endMarker` came, else
+ * why not: the end status the stream did send, or that it closed without one.
  */
 async function readStream(res, samples, endMarker, count = () => true) {
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
   let ended = false;
+  let status;
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
@@ -32,10 +34,24 @@ async function readStream(res, samples, endMarker, count = () => true) {
     buffer = blocks.pop();
     for (const block of blocks) {
       if (block.includes(endMarker)) ended = true;
+      else if (block.includes('\nevent: done\n')) status = /"status":"(\w+)"/.exec(block)?.[1] ?? 'done';
       if (count(block)) for (const m of block.matchAll(STAMP)) samples.push(now - Number(m[1]));
     }
   }
-  return ended || buffer.includes(endMarker);
+  return ended || buffer.includes(endMarker) ? null : status ? `ended ${status}` : 'stream closed without an end';
+}
+
+/** Counts errors by kind: what a client saw first (a refusal's status, a network error's code, an end that was not success). */
+function errorTally() {
+  const kinds = {};
+  return {
+    kinds,
+    add: (kind) => void (kinds[kind] = (kinds[kind] ?? 0) + 1),
+    of: (err) => `${err?.cause?.code ?? err?.code ?? err?.name ?? 'error'}${err?.cause?.message ? `: ${String(err.cause.message).slice(0, 60)}` : ''}`,
+    get count() {
+      return Object.values(kinds).reduce((a, b) => a + b, 0);
+    },
+  };
 }
 
 /** Samples each process's RSS every second; returns the peaks and the CPU seconds used meanwhile. */
@@ -67,7 +83,7 @@ async function spread(n, at, task) {
 async function ours(kind, n, stack) {
   const samples = [];
   let completed = 0;
-  let errors = 0;
+  const errors = errorTally();
   const stop = watch({ worker: stack.worker.pid, door: (kind === 'sse' ? stack.rest : stack.ws).pid, redis: stack.redisPid, provider: stack.fakePid });
   const started = performance.now();
   // Each call is accepted (202 + request id) and followed at once: its own SSE stream, or a
@@ -84,26 +100,33 @@ async function ours(kind, n, stack) {
           for (const m of e.delta.matchAll(STAMP)) samples.push(now - Number(m[1]));
         },
       });
-      return end?.status === 'completed';
+      return end?.status === 'completed' ? null : `ended ${end?.status ?? 'without an end'}`;
     },
   }[kind];
   await spread(n, 100, async (i) => {
     try {
       const res = await fetch(`${stack.restUrl}/mcp/query_specific_model?wait=false`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini_pro', description: `capacity ${i}` }) });
-      if (res.status !== 202) return void errors++;
-      (await follow((await res.json()).request_id, i)) ? completed++ : errors++;
-    } catch {
-      errors++;
+      if (res.status !== 202) return errors.add(`accept: HTTP ${res.status}`);
+      const id = (await res.json()).request_id;
+      let why;
+      try {
+        why = await follow(id, i);
+      } catch (err) {
+        why = errors.of(err);
+      }
+      why ? errors.add(`follow: ${why}`) : completed++;
+    } catch (err) {
+      errors.add(`accept: ${errors.of(err)}`);
     }
   });
   for (const s of sockets) s.close();
-  return { completed, errors, samples, seconds: (performance.now() - started) / 1000, ...stop() };
+  return { completed, errors: errors.count, errorKinds: errors.kinds, samples, seconds: (performance.now() - started) / 1000, ...stop() };
 }
 
 async function portkey(n, stack) {
   const samples = [];
   let completed = 0;
-  let errors = 0;
+  const errors = errorTally();
   const stop = watch({ portkey: stack.portkey.pid, provider: stack.fakePid });
   const started = performance.now();
   await spread(n, 100, async (i) => {
@@ -113,13 +136,14 @@ async function portkey(n, stack) {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': stack.fakeUrl },
         body: JSON.stringify({ model: 'google/gemini-2.5-pro', stream: true, messages: [{ role: 'user', content: `capacity ${i}` }] }),
       });
-      if (!res.ok) return void errors++;
-      (await readStream(res, samples, 'data: [DONE]')) ? completed++ : errors++;
-    } catch {
-      errors++;
+      if (!res.ok) return errors.add(`HTTP ${res.status}`);
+      const why = await readStream(res, samples, 'data: [DONE]');
+      why ? errors.add(why) : completed++;
+    } catch (err) {
+      errors.add(errors.of(err));
     }
   }).then(() => undefined);
-  return { completed, errors, samples, seconds: (performance.now() - started) / 1000, ...stop() };
+  return { completed, errors: errors.count, errorKinds: errors.kinds, samples, seconds: (performance.now() - started) / 1000, ...stop() };
 }
 
 export async function run() {
@@ -166,12 +190,13 @@ export async function run() {
         const main = side === 'portkey' ? 'portkey' : 'worker';
         const perCall = ((r.peak[main] - r.idle[main]) * 1024) / n;
         summary[`${side}:${n}`] = { ...r, samples: r.samples.length, p50, p99 };
-        log(`capacity ${side} N=${n}: ${r.completed} completed, ${r.errors} errors, p50 ${p50} ms, p99 ${p99} ms, ${round(r.seconds)} s, peak ${JSON.stringify(r.peak)} MiB, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, round(v)])))} %`);
+        log(`capacity ${side} N=${n}: ${r.completed} completed, ${r.errors} errors ${JSON.stringify(r.errorKinds)}, p50 ${p50} ms, p99 ${p99} ms, ${round(r.seconds)} s, peak ${JSON.stringify(r.peak)} MiB, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, round(v)])))} %`);
         rows.push({
           N: n,
           path: { sse: 'ours: REST → SSE', ws: 'ours: REST → WebSocket', portkey: 'Portkey (stream)' }[side],
           completed: r.completed,
           errors: r.errors,
+          'errors by kind': Object.entries(r.errorKinds).map(([k, v]) => `${v} ${k}`).join('; ') || '–',
           'token p50 ms': round(p50),
           'token p99 ms': round(p99),
           'wall s': round(r.seconds),
