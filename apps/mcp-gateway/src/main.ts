@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     // Calls can outlive default Node timeouts: the sync window plus margin.
     httpServer.requestTimeout = 0;
     httpServer.headersTimeout = 60_000;
-    const port = await listenOn(httpServer, config.server.mcpHttpPort, host);
+    const port = await listenOn(httpServer, config.server.mcpHttpPort, host, config.server.listenBacklog);
     logger.info(APP_READY_TEXT['mcp-gateway'], { url: `http://${host}:${port}/mcp`, auth: config.gateway.apiKeys.length ? 'bearer keys' : 'none' });
     // Metrics on an operator-chosen address of their own (a scraper on a private network, no key).
     if (config.server.metricsPort) {

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   });
   const server = createServer(app);
   server.requestTimeout = 0;
-  const port = await listenOn(server, config.server.restPort, host);
+  const port = await listenOn(server, config.server.restPort, host, config.server.listenBacklog);
   logger.info(APP_READY_TEXT['rest-bridge'], { url: `http://${host}:${port}`, auth: config.gateway.apiKeys.length ? 'bearer keys' : 'none' });
   // Metrics on an operator-chosen address of their own (a scraper on a private network, no key).
   const metrics = config.server.metricsPort

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     registry,
     isReady: async () => door.redis.status === 'ready',
   });
-  const port = await listenOn(bridge.server, config.server.wsPort, host);
+  const port = await listenOn(bridge.server, config.server.wsPort, host, config.server.listenBacklog);
   logger.info(APP_READY_TEXT['ws-bridge'], { url: `ws://${host}:${port}`, auth: config.gateway.apiKeys.length ? 'bearer keys (header or auth message)' : 'none' });
   // Metrics on an operator-chosen address of their own (a scraper on a private network, no key).
   const metrics = config.server.metricsPort

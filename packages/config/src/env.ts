@@ -35,6 +35,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'ORCH_METRICS_PORT', path: ['server', 'metricsPort'], doc: 'Separate /metrics port of the front doors (REST, WS, MCP HTTP), open to whoever reaches it; 0 = none: /metrics on the main port, behind the key (0).' },
   { env: 'ORCH_METRICS_HOST', path: ['server', 'metricsHost'], doc: 'Address that metrics port binds (127.0.0.1).' },
   { env: 'MCP_HTTP_PORT', path: ['server', 'mcpHttpPort'], doc: 'MCP Streamable HTTP port (8080).' },
+  { env: 'ORCH_LISTEN_BACKLOG', path: ['server', 'listenBacklog'], doc: 'Connections the kernel queues for a front door before it accepts them; capped by net.core.somaxconn (4096).' },
   { env: 'WORKER_METRICS_PORT', path: ['worker', 'metricsPort'], doc: 'Worker /healthz /readyz /metrics port (9464).' },
   { env: 'WORKER_METRICS_HOST', path: ['worker', 'metricsHost'], doc: 'Address the worker health server binds (127.0.0.1).' },
   { env: 'WORKER_CONCURRENCY', path: ['worker', 'concurrency'], doc: 'Calls one worker process runs at once (256; see the README, Sizing a worker); the load guard takes fewer when the process is overloaded.' },

@@ -129,6 +129,11 @@ export const ConfigSchema = z
       wsPort: port().default(8765),
       mcpHttpPort: port().default(8080),
       /**
+       * Connections the kernel holds for a front door before the door accepts them (listen backlog;
+       * Linux caps it at net.core.somaxconn). Node's 511 refused part of a burst of thousands.
+       */
+      listenBacklog: posInt().default(4096),
+      /**
        * A separate listener for /metrics (and /healthz, /readyz) of the REST and WebSocket bridges,
        * without key or Host checks, for a scraper on a private network; 0: none (then /metrics is on
        * the main port, behind the key when keys are set).

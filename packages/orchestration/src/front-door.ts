@@ -59,11 +59,14 @@ export async function openFrontDoor(service: string, opts: { stderrOnly?: boolea
   };
 }
 
-/** Listens on `host:port` (0 = any free port); resolves with the port it got. */
-export async function listenOn(server: Server, port: number, host: string): Promise<number> {
+/**
+ * Listens on `host:port` (0 = any free port) with room for `backlog` connections not yet accepted (a
+ * burst of thousands arrives faster than a busy event loop accepts); resolves with the port it got.
+ */
+export async function listenOn(server: Server, port: number, host: string, backlog: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog }, () => {
       server.off('error', reject);
       resolve();
     });
