@@ -61,6 +61,14 @@ export class RequestEvents {
     this.finishedTtlSeconds = opts.finishedTtlSeconds ?? opts.ttlSeconds;
   }
 
+  /**
+   * The same stream writer on another connection: its writes are then ordered with that connection's
+   * other commands (Redis runs one connection's commands in the order they were sent).
+   */
+  on(redis: Redis): RequestEvents {
+    return new RequestEvents({ redis, ttlSeconds: this.ttlSeconds, maxLen: this.maxLen, finishedTtlSeconds: this.finishedTtlSeconds });
+  }
+
   /** Appends an event (and renews the stream's TTL) in one atomic command; returns its stream id. */
   async publish(event: RequestEvent): Promise<string> {
     const key = requestKeys(event.requestId).events;

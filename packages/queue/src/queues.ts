@@ -25,9 +25,13 @@ export class ProviderQueues {
   readonly byKey: Record<QueueKey, ModelCallQueue>;
   private readonly config: Config;
   private readonly flows: FlowProducer;
+  private readonly connection: Redis;
+  /** Each caller's event writer, bound to the queues' connection (see `announcer`). */
+  private readonly announcers = new WeakMap<RequestEvents, RequestEvents>();
 
   constructor(opts: QueuesOptions) {
     this.config = opts.config;
+    this.connection = opts.connection;
     this.flows = new FlowProducer({ connection: opts.connection, prefix: opts.config.queue.prefix });
     const make = (key: QueueKey) =>
       new Queue<ModelCallPayload>(queueName(key), { connection: opts.connection, prefix: opts.config.queue.prefix, streams: { events: { maxLen: opts.config.queue.bullEventsMaxLen } } });
@@ -48,8 +52,9 @@ export class ProviderQueues {
     const queue = this.queueForModel(payload.model);
     const jobId = jobIdOf(payload);
     // Announced first: a worker may take the job (and say `started`) before `add` returns.
-    if (events) await announceQueued(payload, events);
+    const queued = events && announceQueued(payload, this.announcer(events));
     await queue.add(JOB_NAMES.modelCall, payload, { ...modelCallJobOptions(this.config), jobId });
+    await queued;
     return { jobId, queue: queue.name };
   }
 
@@ -72,9 +77,20 @@ export class ProviderQueues {
       data: p,
       opts: { ...opts, ...extra, jobId: jobIdOf(p) },
     });
-    if (events) await Promise.all([...children, parent].map((p) => announceQueued(p, events)));
+    const queued = events && Promise.all([...children, parent].map((p) => announceQueued(p, this.announcer(events))));
     await this.flows.add({ ...node(parent), children: children.map((c) => node(c, { ignoreDependencyOnFailure: true })) });
+    await queued;
     return { parentJobId: jobIdOf(parent), childJobIds: children.map(jobIdOf) };
+  }
+
+  /**
+   * `events`, writing on the connection that adds the jobs. A call's `queued` is sent just before its
+   * `add`, on that one connection, so Redis appends it first without a round trip between the two.
+   */
+  private announcer(events: RequestEvents): RequestEvents {
+    let announcer = this.announcers.get(events);
+    if (!announcer) this.announcers.set(events, (announcer = events.on(this.connection)));
+    return announcer;
   }
 
   async close(): Promise<void> {

@@ -72,9 +72,9 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
       return new UnrecoverableError(failureReason(err));
     };
 
-    if (await isCancelled(redis, payload.requestId)) {
-      throw await failForGood(new OrchestratorError('cancelled', 'The request was cancelled before this call started'));
-    }
+    // Read now, awaited beside the spend reservation: one round trip before the provider call, not two.
+    const cancelledAtStart = isCancelled(redis, payload.requestId);
+    cancelledAtStart.catch(() => undefined); // awaited below; a failure is handled there
     let resolved: ResolvedModel;
     try {
       resolved = client.resolve(payload.model);
@@ -125,17 +125,23 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
     const started = Date.now();
     let reservation: SpendReservation | undefined;
     let pending: Promise<unknown> = Promise.resolve();
-    const partial = new PartialBuffer(config.worker.partialFlushMs, (delta, chars) => {
-      pending = pending.then(() => publish({ type: 'partial', ...base, ts: Date.now(), delta, chars, attempt }));
-    });
+    // Events are sent at once, not each after the last one's reply: they go out on one connection,
+    // so Redis appends them in order all the same. `pending` is the latest; the result waits for it.
+    const send = (event: RequestEvent) => void (pending = publish(event));
+    const partial = new PartialBuffer(config.worker.partialFlushMs, (delta, chars) => send({ type: 'partial', ...base, ts: Date.now(), delta, chars, attempt }));
     try {
-      // Not awaited: later events go out on the same connection, so they still follow it in order.
+      // A job started again after its worker died is a second provider call: a reservation of its own.
+      const reserving = spend.reserve({ jobId, attempt, ...(job.stalledCounter ? { run: job.stalledCounter } : {}), requestId: payload.requestId, model: resolved, payload });
+      reserving.catch(() => undefined); // awaited below, after the cancel mark
+      if (await cancelledAtStart) {
+        reservation = await reserving.catch(() => undefined); // returned (billing none) on the way out
+        throw new OrchestratorError('cancelled', 'The request was cancelled before this call started');
+      }
       // A call started over (a retry, or a run again after its worker died) says so: followers drop
       // the text the earlier attempt streamed.
       const restart = attempt > 1 || job.stalledCounter > 0;
-      pending = publish({ type: 'progress', stage: 'started', ...base, ts: Date.now(), attempt, ...(restart ? { message: `${payload.model}: started again (attempt ${attempt}); text streamed before is discarded` } : {}) });
-      // A job started again after its worker died is a second provider call: a reservation of its own.
-      reservation = await spend.reserve({ jobId, attempt, ...(job.stalledCounter ? { run: job.stalledCounter } : {}), requestId: payload.requestId, model: resolved, payload });
+      send({ type: 'progress', stage: 'started', ...base, ts: Date.now(), attempt, ...(restart ? { message: `${payload.model}: started again (attempt ${attempt}); text streamed before is discarded` } : {}) });
+      reservation = await reserving;
       let streaming = false;
       const res = await client.complete(payload.model, {
         messages: payload.messages,
@@ -148,7 +154,7 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
         onDelta: (delta) => {
           if (!streaming) {
             streaming = true;
-            pending = pending.then(() => publish({ type: 'progress', stage: 'streaming', ...base, ts: Date.now(), attempt }));
+            send({ type: 'progress', stage: 'streaming', ...base, ts: Date.now(), attempt });
           }
           partial.push(delta);
         },

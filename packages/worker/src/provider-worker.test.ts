@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '@orch/config';
 import type { ModelCallPayloadInput, StoredRequestEvent } from '@orch/contracts';
 import { ProviderQueues, RequestEvents, cancelRequest, type ModelCallQueue } from '@orch/queue';
 import { createLogger } from '@orch/logging';
+import { Ledger } from '@orch/ledger';
 import { faults, startFakeStack, waitFor, type FakeProvider, type FakeStack, type RedisServerHandle } from '@orch/testing';
 import { PassThrough } from 'node:stream';
 import { startProviderWorker, type ProviderWorker } from './provider-worker';
@@ -175,17 +176,23 @@ describe('provider workers against the fake providers', () => {
     expect(oa.requests).toHaveLength(1);
   });
 
-  it('skips a queued call whose request was already cancelled', async () => {
+  it('skips a queued call whose request was already cancelled: no provider call, no `started`, nothing left reserved', async () => {
     const requestId = `req${++seq}`;
     await cancelRequest(conn, requestId, 600);
     await queues.submit({ requestId, model: 'gemini_pro', messages }, events);
+    const seen: StoredRequestEvent[] = [];
     for await (const e of events.follow(requestId, { blockingRedis: blocking, timeoutMs: 10_000, blockMs: 200 })) {
+      seen.push(e);
       if (e.type === 'error') {
         expect(e).toMatchObject({ final: true, error: { code: 'cancelled' } });
         break;
       }
     }
     expect(or.requests).toHaveLength(0);
+    // The cancel mark is read beside the spend reservation (issue 17): what was reserved is returned.
+    expect(seen.filter((e) => e.type === 'progress' && e.stage === 'started')).toHaveLength(0);
+    const ledger = new Ledger({ redis: conn, limits: config.limits, keyPrefix: config.ledger.keyPrefix });
+    expect(await ledger.requestSpend(requestId)).toEqual({ spentUsd: 0, reservedUsd: 0 });
   });
 
   it('refuses a call over the budget without calling the provider, and does not retry', async () => {
