@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// pnpm bench [--smoke] [--only=overhead,scaling,ledger,progress,memory,retention,recovery,capacity,ttft,council]
+// pnpm bench [--smoke] [NAME ...] [--only=NAME,...]; NAME: overhead, scaling, ledger, progress, memory,
+// retention, recovery, capacity, ttft, council (all ten when none is named)
 // Runs the ten benchmarks one after another (each starts and stops every process it needs, all on
 // 127.0.0.1). A full run rewrites bench/RESULTS.md; --smoke runs each for a few seconds, checks that
 // it works, and writes nothing (CI runs it).
@@ -7,7 +8,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { machine, smoke } from './lib.mjs';
 
 const ALL = ['overhead', 'scaling', 'ledger', 'progress', 'memory', 'retention', 'recovery', 'capacity', 'ttft', 'council'];
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ALL;
+// Benchmarks named as arguments (`pnpm bench ttft council`) or with --only=; an unknown name is refused
+// rather than silently running all ten.
+const named = process.argv.slice(2).flatMap((a) => (a.startsWith('--only=') ? a.slice(7).split(',') : a.startsWith('--') ? [] : [a])).filter(Boolean);
+const unknown = named.filter((n) => !ALL.includes(n));
+if (unknown.length) {
+  process.stderr.write(`bench: no benchmark named ${unknown.join(', ')}; the benchmarks: ${ALL.join(', ')}\n`);
+  process.exit(2);
+}
+const only = named.length ? named : ALL;
 const started = Date.now();
 const sections = [];
 for (const name of ALL.filter((n) => only.includes(n))) {
