@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { TOOL_CONTRACTS, TOOL_NAMES, type StoredRequestEvent } from '@orch/contracts';
@@ -39,12 +40,19 @@ function describe(e: StoredRequestEvent): string | undefined {
 }
 
 /**
+ * The SDK's JSON Schema validator (for elicitation answers), one for the process: by default every
+ * server builds its own Ajv instance, three quarters of what a server costs (0.45 → 0.11 ms here),
+ * and the HTTP mode builds a server per request.
+ */
+const VALIDATOR = new AjvJsonSchemaValidator();
+
+/**
  * One MCP server with every tool. A new one per HTTP request (stateless), one for the life of a
  * stdio connection. Tool handlers call the orchestration facade; the MCP specifics live here:
  * progress notifications, cancellation through `extra.signal`, structured content.
  */
 export function createMcpServer(deps: McpServerDeps): McpServer {
-  const server = new McpServer({ name: 'mcp-orchestrator', version: deps.version }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
+  const server = new McpServer({ name: 'mcp-orchestrator', version: deps.version }, { instructions: INSTRUCTIONS, capabilities: { logging: {} }, jsonSchemaValidator: VALIDATOR });
   for (const name of TOOL_NAMES) {
     const contract = TOOL_CONTRACTS[name];
     server.registerTool(
