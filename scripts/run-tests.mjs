@@ -49,10 +49,9 @@ for (const dir of dirs) {
 }
 if (suitesFailed && !failed) failed = suitesFailed; // a suite that failed to load counts as a failure
 failed += missing.length;
-if (missing.length) process.stdout.write(`\nNo test results from: ${missing.join(', ')} (counted as failed)\n`);
 // Repeated at the very end, and kept in a file CI prints again as its last lines: a log read from its
 // tail still names what failed.
-for (const dir of missing) failures.push(`${dir}: no test results (it did not run, or crashed)`);
+for (const dir of missing) failures.push(`${dir}: no test results (it did not run, or crashed; counted as failed)`);
 if (!failures.length && failed === 0 && turbo.status !== 0) failures.push(`turbo exited ${turbo.status}: a task failed outside the tests (a build?); see above`);
 const closing = failures.map((f) => `FAILED: ${f}\n`).join('');
 if (closing) process.stdout.write(`\n${closing}`);
