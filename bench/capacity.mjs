@@ -107,13 +107,7 @@ async function ours(kind, n, stack) {
     try {
       const res = await fetch(`${stack.restUrl}/mcp/query_specific_model?wait=false`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini_pro', description: `capacity ${i}` }) });
       if (res.status !== 202) return errors.add(`accept: HTTP ${res.status}`);
-      const id = (await res.json()).request_id;
-      let why;
-      try {
-        why = await follow(id, i);
-      } catch (err) {
-        why = errors.of(err);
-      }
+      const why = await follow((await res.json()).request_id, i).catch(errors.of);
       why ? errors.add(`follow: ${why}`) : completed++;
     } catch (err) {
       errors.add(`accept: ${errors.of(err)}`);

@@ -5,12 +5,20 @@
 // 127.0.0.1). A full run rewrites bench/RESULTS.md; --smoke runs each for a few seconds, checks that
 // it works, and writes nothing (CI runs it).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { machine, smoke } from './lib.mjs';
 
 const ALL = ['overhead', 'scaling', 'ledger', 'progress', 'memory', 'retention', 'recovery', 'capacity', 'ttft', 'council'];
-// Benchmarks named as arguments (`pnpm bench ttft council`) or with --only=; an unknown name is refused
-// rather than silently running all ten.
-const named = process.argv.slice(2).flatMap((a) => (a.startsWith('--only=') ? a.slice(7).split(',') : a.startsWith('--') ? [] : [a])).filter(Boolean);
+// Benchmarks named as arguments (`pnpm bench ttft council`) or with --only=; an unknown name (or
+// option) is refused rather than silently running all ten.
+let args;
+try {
+  args = parseArgs({ allowPositionals: true, options: { smoke: { type: 'boolean' }, only: { type: 'string' } } });
+} catch (err) {
+  process.stderr.write(`bench: ${err.message}\n`);
+  process.exit(2);
+}
+const named = [...args.positionals, ...(args.values.only?.split(',') ?? [])].filter(Boolean);
 const unknown = named.filter((n) => !ALL.includes(n));
 if (unknown.length) {
   process.stderr.write(`bench: no benchmark named ${unknown.join(', ')}; the benchmarks: ${ALL.join(', ')}\n`);

@@ -25,9 +25,8 @@ export class ProviderQueues {
   readonly byKey: Record<QueueKey, ModelCallQueue>;
   private readonly config: Config;
   private readonly flows: FlowProducer;
+  /** Also carries each call's `queued` event, just before its `add` (see `announceQueued`). */
   private readonly connection: Redis;
-  /** Each caller's event writer, bound to the queues' connection (see `announcer`). */
-  private readonly announcers = new WeakMap<RequestEvents, RequestEvents>();
 
   constructor(opts: QueuesOptions) {
     this.config = opts.config;
@@ -52,7 +51,7 @@ export class ProviderQueues {
     const queue = this.queueForModel(payload.model);
     const jobId = jobIdOf(payload);
     // Announced first: a worker may take the job (and say `started`) before `add` returns.
-    const queued = events && announceQueued(payload, this.announcer(events));
+    const queued = events && announceQueued([payload], events.on(this.connection));
     await queue.add(JOB_NAMES.modelCall, payload, { ...modelCallJobOptions(this.config), jobId });
     await queued;
     return { jobId, queue: queue.name };
@@ -77,20 +76,10 @@ export class ProviderQueues {
       data: p,
       opts: { ...opts, ...extra, jobId: jobIdOf(p) },
     });
-    const queued = events && Promise.all([...children, parent].map((p) => announceQueued(p, this.announcer(events))));
+    const queued = events && announceQueued([...children, parent], events.on(this.connection));
     await this.flows.add({ ...node(parent), children: children.map((c) => node(c, { ignoreDependencyOnFailure: true })) });
     await queued;
     return { parentJobId: jobIdOf(parent), childJobIds: children.map(jobIdOf) };
-  }
-
-  /**
-   * `events`, writing on the connection that adds the jobs. A call's `queued` is sent just before its
-   * `add`, on that one connection, so Redis appends it first without a round trip between the two.
-   */
-  private announcer(events: RequestEvents): RequestEvents {
-    let announcer = this.announcers.get(events);
-    if (!announcer) this.announcers.set(events, (announcer = events.on(this.connection)));
-    return announcer;
   }
 
   async close(): Promise<void> {
@@ -100,8 +89,13 @@ export class ProviderQueues {
 
 const jobIdOf = (p: ModelCallPayload) => modelCallJobId(p.requestId, p.callIndex);
 
-function announceQueued(p: ModelCallPayload, events: RequestEvents): Promise<string> {
-  return events.publish({ type: 'progress', stage: 'queued', requestId: p.requestId, jobId: jobIdOf(p), model: p.model, ts: Date.now() });
+/**
+ * Sends each call's `queued` on `events`, a writer bound to the connection that then adds the jobs:
+ * Redis runs one connection's commands in order, so `queued` is appended before the job exists (and
+ * before any worker can say `started`) without a round trip between the two.
+ */
+function announceQueued(calls: ModelCallPayload[], events: RequestEvents): Promise<unknown> {
+  return Promise.all(calls.map((p) => events.publish({ type: 'progress', stage: 'queued', requestId: p.requestId, jobId: jobIdOf(p), model: p.model, ts: Date.now() })));
 }
 
 function parsePayload(input: ModelCallPayloadInput): ModelCallPayload {

@@ -72,9 +72,6 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
       return new UnrecoverableError(failureReason(err));
     };
 
-    // Read now, awaited beside the spend reservation: one round trip before the provider call, not two.
-    const cancelledAtStart = isCancelled(redis, payload.requestId);
-    cancelledAtStart.catch(() => undefined); // awaited below; a failure is handled there
     let resolved: ResolvedModel;
     try {
       resolved = client.resolve(payload.model);
@@ -130,10 +127,13 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
     const send = (event: RequestEvent) => void (pending = publish(event));
     const partial = new PartialBuffer(config.worker.partialFlushMs, (delta, chars) => send({ type: 'partial', ...base, ts: Date.now(), delta, chars, attempt }));
     try {
-      // A job started again after its worker died is a second provider call: a reservation of its own.
+      // The cancel mark is read beside the spend reservation: one round trip before the provider
+      // call, not two. A job started again after its worker died is a second provider call: a
+      // reservation of its own.
+      const cancelled = isCancelled(redis, payload.requestId);
       const reserving = spend.reserve({ jobId, attempt, ...(job.stalledCounter ? { run: job.stalledCounter } : {}), requestId: payload.requestId, model: resolved, payload });
       reserving.catch(() => undefined); // awaited below, after the cancel mark
-      if (await cancelledAtStart) {
+      if (await cancelled) {
         reservation = await reserving.catch(() => undefined); // returned (billing none) on the way out
         throw new OrchestratorError('cancelled', 'The request was cancelled before this call started');
       }
