@@ -13,7 +13,7 @@ export interface DashboardSnapshot {
   byModel: Record<string, number>;
   byKey: Array<{ id: string; name: string; spentUsd: number; dailyUsd?: number; monthlyUsd?: number; revoked?: boolean }>;
   queues: Record<string, QueueStats>;
-  /** Requests being driven (active) or waiting for a driver. */
+  /** Requests not yet ended: each has a job on `{requests}` (its watchdog, delayed, while a door drives it). */
   inFlight: number;
   latest: Array<{ requestId: string; tool: string; caller: string; status: string; costUsd: number; promptTokens: number; completionTokens: number; seconds: number | null; models: string[]; finishedAt: string }>;
 }
@@ -48,7 +48,7 @@ export async function dashboardSnapshot(o: Sources, latest = 20): Promise<Dashbo
       })
       .sort((a, b) => b.spentUsd - a.spentUsd),
     queues: providers,
-    inFlight: requestQueue ? requestQueue.active + requestQueue.waiting : 0,
+    inFlight: requestQueue ? requestQueue.active + requestQueue.waiting + requestQueue.delayed : 0,
     latest: records.flatMap((r, i) => {
       if (!r) return [];
       const t = r.output?.totals;
