@@ -188,9 +188,12 @@ export class RequestDriver {
     const [{ driver, leaseLeftMs, record }, cancelled] = await Promise.all([this.deps.requests.driverAndRecord(p.requestId), isCancelled(this.deps.redis, p.requestId)]);
     // Gone (expired) or already ended (its driver died after writing the end): nothing to do.
     if (!record || record.status !== 'running') return;
-    if (driver !== null && driver !== HANDED_OVER && token) {
-      // Its driver lives: come due again just after its lease would lapse.
-      await job.moveToDelayed(Date.now() + leaseLeftMs + WATCHDOG_SLACK_MS, token);
+    // Its driver lives (or it is driven here, its lease late, e.g. after Redis was away): come due
+    // again just after the lease would lapse.
+    const here = this.local.has(p.requestId);
+    if (token && (here || (driver !== null && driver !== HANDED_OVER))) {
+      if (here) await this.deps.requests.holdDriver(p.requestId, this.deps.owner);
+      await job.moveToDelayed(Date.now() + (here ? this.deps.requests.leaseMs : leaseLeftMs) + WATCHDOG_SLACK_MS, token);
       throw new DelayedError();
     }
     const ctrl = new AbortController();

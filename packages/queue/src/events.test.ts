@@ -86,6 +86,21 @@ describe('RequestEvents', () => {
     expect((await events.read(id, partialIds[50]!)).map((e) => e.type)).toEqual(['error', 'done']);
   });
 
+  it('ends a request once: a second finish (a driver that raced another) writes nothing (issue 17)', async () => {
+    const id = rid();
+    const keys = requestKeys(id);
+    await redis.set(keys.meta, '{"status":"running"}');
+    const done = { type: 'done' as const, requestId: id, status: 'completed' as const, ts: Date.now() };
+    // A prompt may hold the text `"status":"running"`; in JSON its quotes are escaped.
+    const first = '{"prompt":"say \\"status\\":\\"running\\"","status":"completed"}';
+    expect(await events.finish(done, first, 300)).toEqual(expect.any(String));
+    await redis.set(keys.driver, 'host/2', 'EX', 30);
+    expect(await events.finish({ ...done, status: 'failed' }, '{"status":"failed","by":"second"}', 300)).toBeUndefined();
+    expect(await redis.get(keys.meta)).toBe(first);
+    expect((await events.read(id)).map((e) => e.type)).toEqual(['done']);
+    expect(await redis.exists(keys.driver)).toBe(1);
+  });
+
   it('stops following when the signal aborts', async () => {
     const ctrl = new AbortController();
     const started = Date.now();

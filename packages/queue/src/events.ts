@@ -37,7 +37,7 @@ const FINISH_LUA = lua('finish-4.lua');
 
 type EventsRedis = Redis & {
   orchPublishEvent(key: string, maxLen: number, event: string, ttl: number): Promise<string>;
-  orchFinishRequest(events: string, meta: string, driver: string, compacting: string, maxLen: number, event: string, ttl: number, record: string, recordTtl: number): Promise<string>;
+  orchFinishRequest(events: string, meta: string, driver: string, compacting: string, maxLen: number, event: string, ttl: number, record: string, recordTtl: number): Promise<string | null>;
 };
 
 /**
@@ -80,12 +80,13 @@ export class RequestEvents {
    * `recordTtlSeconds`), appends `event` (its `done`), drops the driver lease and compacts the
    * stream to its `error` events and `done` (the output is in the record), kept
    * `finishedTtlSeconds` for followers on their way; later ones are told the end from the record.
+   * Returns the `done` event's id, or undefined when the stored record had already ended (then
+   * nothing is written: a request has one `done`).
    */
-  async finish(event: RequestEvent, recordJson: string, recordTtlSeconds: number): Promise<string> {
+  async finish(event: RequestEvent, recordJson: string, recordTtlSeconds: number): Promise<string | undefined> {
     const keys = requestKeys(event.requestId);
-    return String(
-      await (this.redis as EventsRedis).orchFinishRequest(keys.events, keys.meta, keys.driver, keys.compacting, this.maxLen, JSON.stringify(event), this.finishedTtlSeconds, recordJson, recordTtlSeconds),
-    );
+    const id = await (this.redis as EventsRedis).orchFinishRequest(keys.events, keys.meta, keys.driver, keys.compacting, this.maxLen, JSON.stringify(event), this.finishedTtlSeconds, recordJson, recordTtlSeconds);
+    return id ?? undefined;
   }
 
   /** Events after `after` (exclusive), oldest first. */
