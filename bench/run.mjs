@@ -55,7 +55,8 @@ if (!smoke && only.length === ALL.length) {
     } else {
       const end = text.indexOf('\n## ', start + title.length);
       const stop = end < 0 ? (text.includes('\n# Earlier measurements') ? text.indexOf('\n# Earlier measurements') : text.length) : end + 1;
-      text = `${text.slice(0, start)}${body}${text.slice(stop)}`;
+      // A blank line before the next heading, as a full run writes it.
+      text = `${text.slice(0, start)}${body.trimEnd()}\n\n${text.slice(stop)}`;
     }
   }
   writeFileSync(file, text);

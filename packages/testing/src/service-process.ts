@@ -37,7 +37,13 @@ export async function spawnService(opts: SpawnServiceOptions): Promise<ServicePr
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      // A process that fails on its own (not stopped by a test's signal) says why in the test's output.
+      if (code) process.stderr.write(`\n[${opts.script} exited with ${code}] ${stderr.slice(-2000)}\n`);
+      resolve({ code, signal });
+    }),
+  );
   const proc: ServiceProcess = {
     child,
     pid: child.pid!,
