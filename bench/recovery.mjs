@@ -4,13 +4,14 @@
 // alternating. (b) Redis is killed with the stack running and restarted on its AOF after an outage:
 // seconds from Redis being back until the REST bridge answers and until a whole call through the
 // worker is answered; beside it, ioredis clients with the reconnect strategy used now and the one
-// used before (exponential to 20 s) through the same outage.
+// used before (exponential to 20 s) through the same outage. (c) The front door driving a request is
+// killed (SIGKILL) while its model call streams: seconds until another door drives it.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig } from '@orch/config';
-import { ProviderQueues } from '@orch/queue';
+import { ProviderQueues, requestKeys } from '@orch/queue';
 import { FAKE_KEYS, freePort, spawnApp, startFakeProvider, startRedis, waitFor } from '@orch/testing';
 import { log, median, round, runIfMain, sleep, smoke, table } from './lib.mjs';
 
@@ -130,9 +131,58 @@ export async function redisReturn() {
   return { outageMs, door: median(samples.door), call: median(samples.call), now: median(samples.now), before: median(samples.before) };
 }
 
+/**
+ * (c) Door A accepts a streaming call (async), its call starts, A is killed: seconds until door B
+ * holds the request's driver lease (it took the request over), and until the request has completed;
+ * the provider must have been asked once.
+ */
+export async function doorKill() {
+  const redis = await startRedis();
+  const fake = await startFakeProvider({ flavor: 'openrouter', apiKey: FAKE_KEYS.openrouter });
+  const conn = new Redis(redis.url);
+  const rounds = smoke ? 1 : 3;
+  const samples = { taken: [], completed: [] };
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const [portA, portB] = [await freePort(), await freePort()];
+      const env = { REDIS_URL: redis.url, OPENROUTER_BASE_URL: fake.baseURL, OPENROUTER_API_KEY: FAKE_KEYS.openrouter, OPENAI_API_KEY: 'unused', WORKER_METRICS_PORT: '0', ORCH_QUEUE_PREFIX: `doorkill${r}`, ORCH_RATE_LIMIT: '0' };
+      fake.reset();
+      fake.setBehaviour({ completionTokens: 300, tokensPerSecond: 20 }); // 15 s: still streaming at the kill
+      const worker = await spawnApp('worker-openrouter', env);
+      const [a, b] = [await spawnApp('rest-bridge', { ...env, REST_PORT: String(portA) }), await spawnApp('rest-bridge', { ...env, REST_PORT: String(portB) })];
+      try {
+        const res = await fetch(`http://127.0.0.1:${portA}/mcp/query_specific_model?wait=false`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini_pro', description: 'Design a cache' }) });
+        const { request_id: id } = await res.json();
+        await until(() => fake.requests.length >= 1, 30_000, 'the call to start');
+        const lease = requestKeys(id).driver;
+        const ownerA = await conn.get(lease);
+        a.child.kill('SIGKILL');
+        await a.exited;
+        const killed = performance.now();
+        await until(async () => { const owner = await conn.get(lease); return owner && owner !== ownerA && owner !== 'handed-over'; }, 60_000, 'another door to take the request');
+        const taken = (performance.now() - killed) / 1000;
+        const done = await (await fetch(`http://127.0.0.1:${portB}/requests/${id}?wait=50`)).json();
+        const completed = (performance.now() - killed) / 1000;
+        if (done.result?.status !== 'completed' || fake.requests.length !== 1) throw new Error(`door kill: ${done.result?.status}, ${fake.requests.length} provider calls`);
+        samples.taken.push(taken);
+        samples.completed.push(completed);
+        log(`recovery door kill round ${r + 1}: taken over ${round(taken)} s, completed ${round(completed)} s`);
+      } finally {
+        await Promise.all([a.kill(), b.kill(), worker.kill()]);
+      }
+    }
+  } finally {
+    conn.disconnect();
+    await fake.stop();
+    await redis.stop();
+  }
+  return { taken: median(samples.taken), completed: median(samples.completed) };
+}
+
 export async function run() {
   const kill = await workerKill();
   const back = await redisReturn();
+  const door = await doorKill();
   const killRows = Object.entries(kill).map(([settings, v]) => ({ 'job lock settings': settings, 'all calls sent again (s)': round(v.resumed), 'all calls completed (s)': round(v.completed) }));
   const backRows = [
     { measure: 'REST bridge answers again', 'seconds after Redis is back': round(back.door, 2) },
@@ -148,8 +198,12 @@ export async function run() {
     `(b) Redis is killed (SIGKILL) under a running REST bridge and worker, kept down ${back.outageMs / 1000} s and restarted on its AOF; ${smoke ? 1 : 3} rounds, medians. The two ioredis clients go through the same outage in the benchmark's process. Target: serving within 2 s.`,
     '',
     table(backRows),
+    '',
+    `(c) The REST bridge driving a request is killed (SIGKILL) while its model call streams (15 s); a second REST bridge is running. Seconds from the kill until the second holds the request's driver lease (it has taken the request over), and until the request has completed, read there; the provider was asked once. ${smoke ? 1 : 3} rounds, medians; driver lease \`ORCH_DRIVER_LOCK_MS\` 6 s.`,
+    '',
+    table([{ measure: 'another door drives the request', 'seconds after the kill': round(door.taken, 2) }, { measure: 'the request has completed', 'seconds after the kill': round(door.completed, 2) }]),
   ].join('\n');
-  return { title: '7. Recovery after a worker is killed and after Redis returns', text, kill, back };
+  return { title: '7. Recovery after a worker is killed and after Redis returns', text, kill, back, door };
 }
 
 await runIfMain(import.meta.url, run);

@@ -52,7 +52,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'MCP_DEFAULT_STRATEGY', path: ['orchestration', 'defaultStrategy'], doc: 'orchestrate_task\'s strategy when none is given (external_enhancement).' },
   { env: 'ORCH_SHUTDOWN_GRACE_MS', path: ['orchestration', 'shutdownGraceMs'], doc: 'On SIGTERM a front door finishes what it can in this long, then hands its requests over (10000).' },
   { env: 'ORCH_MAX_DRIVERS', path: ['orchestration', 'maxDrivers'], doc: 'Requests one front-door process takes over from other doors at once (1000); a door always drives the requests it accepts.' },
-  { env: 'ORCH_DRIVER_LOCK_MS', path: ['orchestration', 'driverLockMs'], doc: 'Request driver lease and lock; a dead driver\'s requests are taken over within about 1.5x this (6000).' },
+  { env: 'ORCH_DRIVER_LOCK_MS', path: ['orchestration', 'driverLockMs'], doc: 'Request driver lease and lock; a dead driver\'s requests are taken over within about this (6000).' },
   { env: 'MCP_SYNC_WAIT_SECONDS', path: ['orchestration', 'syncWaitSeconds'], doc: 'A call running longer returns its request id (50).' },
   { env: 'ORCH_MODELS', path: ['orchestration', 'models'], doc: 'Comma-separated models for multi-model strategies (all enabled).' },
   { env: 'ORCH_SYNTHESIS_MODEL', path: ['orchestration', 'synthesisModel'], doc: 'Model that writes syntheses (gemini_pro).' },

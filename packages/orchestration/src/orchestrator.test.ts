@@ -178,6 +178,22 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     }
   });
 
+  it('a request whose end could not be stored is taken over once its lease lapses, and ends once (issue 17)', async () => {
+    await orch.close();
+    config.orchestration.driverLockMs = 300;
+    orch = new Orchestrator({ config, redis: conn, logger: createLogger({ service: 'test', stream: new PassThrough(), level: 'error' }) });
+    // The first attempt to write the end fails (as when Redis is away at that moment).
+    const finish = orch.events.finish.bind(orch.events);
+    let failures = 0;
+    orch.events.finish = (...args) => (failures++ === 0 ? Promise.reject(new Error('Connection is closed.')) : finish(...args));
+    const r = await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Store me' }, local, { syncWaitMs: 10_000 });
+    const o = out(r);
+    expect(o.status).toBe('completed');
+    expect(failures).toBe(2);
+    expect(or.requests).toHaveLength(1);
+    expect((await orch.events.read(o.request_id, '0-0', 100)).filter((e) => e.type === 'done')).toHaveLength(1);
+  });
+
   it('get_job_result shows a finished plain (non-streamed) answer beside the text of a call still running', async () => {
     config.models.gemini_pro!.streaming = false;
     oa.setBehaviour({ latencyMs: 6000 });

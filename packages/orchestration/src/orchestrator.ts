@@ -30,7 +30,8 @@ import { CallerStore } from './caller-store';
 import { SYSTEM_PROMPT, withSessionContext } from './prompts';
 import { renderModelOutput } from './render';
 import { RequestStore, type RequestRecord } from './request-store';
-import { CANCELLED, RequestDriver } from './request-driver';
+import { RequestDriver } from './request-driver';
+import { CANCELLED } from './request-output';
 import { RequestViews } from './request-views';
 import { TOOLS, type Caller, type ModelTool, type PromptContext, type ToolHost, type ToolResult } from './tools';
 

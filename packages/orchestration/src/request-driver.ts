@@ -6,20 +6,18 @@ import {
   JOB_NAMES,
   REQUEST_QUEUE_NAME,
   toErrorInfo,
-  type Answer,
   type ChatMessage,
   type DriveRequestPayload,
-  type ErrorInfo,
-  type ModelToolOutput,
 } from '@orch/contracts';
 import type { Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
 import { isCancelled, modelCallJobId, subscribeCancellations, type EventHub, type ProviderQueues, type RequestEvents } from '@orch/queue';
 import type { CallerStore, Thread } from './caller-store';
-import { JobWaiter, type CallOutcome } from './job-waiter';
+import { JobWaiter } from './job-waiter';
 import type { RequestRecord, RequestStore } from './request-store';
-import { runStrategy, type Exec, type StrategyOutcome } from './strategies';
+import { runStrategy, type Exec } from './strategies';
 import { modelCallPayload } from './model-call-payload';
+import { answerText, buildOutput, CANCELLED } from './request-output';
 
 /** How long after its driver's lease would lapse a watchdog comes due. */
 const WATCHDOG_SLACK_MS = 100;
@@ -40,17 +38,14 @@ export interface RequestDriverDeps {
   owner: string;
 }
 
+/**
+ * How a drive ended: its end written; stopped by this process's shutdown (to be handed over); or
+ * its end not stored (Redis away): left running, taken over once its lease lapses.
+ */
+type DriveEnd = 'ended' | 'stopped' | 'unstored';
+
 /** The lease of a request whose driver stopped and handed it over: any door takes it at once. */
 export const HANDED_OVER = 'handed-over';
-
-/** The error of a request its caller cancelled. */
-export const CANCELLED: ErrorInfo = { code: 'cancelled', message: 'The request was cancelled by its caller', retryable: false };
-
-/** A finished request's answer as one assistant turn: the synthesis, or the answers labelled by model. */
-export function answerText(output: ModelToolOutput): string {
-  const { synthesis, answers } = output;
-  return synthesis?.text ?? answers.map((a) => (answers.length > 1 ? `${a.model}: ${a.text}` : a.text)).join('\n\n');
-}
 
 /**
  * The durable request driver. The door that accepts a request drives it in-process, holding a
@@ -129,8 +124,9 @@ export class RequestDriver {
   /** Drives an accepted request; then removes its watchdog, or, if this process stopped first, lets another door take it now. */
   private async driveHere(record: RequestRecord, p: DriveRequestPayload, ctrl: AbortController, watchdog: Job<DriveRequestPayload>): Promise<void> {
     try {
-      if (await this.drive(record, p, ctrl, true)) await this.queue.remove(p.requestId);
-      else {
+      const end = await this.drive(record, p, ctrl, true);
+      if (end === 'ended') await this.queue.remove(p.requestId);
+      else if (end === 'stopped') {
         await this.handOver(p.requestId);
         await watchdog.promote();
       }
@@ -203,18 +199,23 @@ export class RequestDriver {
     this.deps.logger.warn('taking over a request whose driver stopped', { requestId: p.requestId, driver: driver ?? 'lapsed' });
     const done = this.drive(record, p, ctrl, false);
     this.local.set(p.requestId, { ctrl, done: done.then(() => undefined, () => undefined) });
-    let finished: boolean;
+    let end: DriveEnd;
     try {
-      finished = await done;
+      end = await done;
     } finally {
       this.local.delete(p.requestId);
       signal?.removeEventListener('abort', onStop);
     }
-    if (!finished && token) {
+    if (end === 'stopped' && token) {
       // Hand the request over: another process drives it from the top, replaying finished calls.
       await this.handOver(p.requestId);
       await job.moveToWait(token);
       throw new WaitingError();
+    }
+    if (end === 'unstored' && token) {
+      // Not at once (Redis may still be away): once the lease has lapsed.
+      await job.moveToDelayed(Date.now() + this.deps.requests.leaseMs + WATCHDOG_SLACK_MS, token);
+      throw new DelayedError();
     }
   }
 
@@ -224,10 +225,9 @@ export class RequestDriver {
   }
 
   /**
-   * Runs the strategy to its end and writes the request record and the `done` event; false when
-   * this process stopped first (the record is left running, to be taken over).
+   * Runs the strategy to its end and writes the request record and the `done` event (see DriveEnd).
    */
-  private async drive(record: RequestRecord, p: DriveRequestPayload, ctrl: AbortController, leaseHeld: boolean): Promise<boolean> {
+  private async drive(record: RequestRecord, p: DriveRequestPayload, ctrl: AbortController, leaseHeld: boolean): Promise<DriveEnd> {
     const { requestId } = record;
     const log = this.deps.logger.child({ requestId, tool: record.tool });
     const waiter = new JobWaiter({ requestId, hub: this.deps.hub(), queues: this.deps.queues, signal: ctrl.signal });
@@ -274,7 +274,7 @@ export class RequestDriver {
         isCancelled(this.deps.redis, requestId),
         p.continued ? this.deps.callers.readThread(p.threadId).then((t) => t ?? this.firstTurns(p.threadId)) : undefined,
       ]);
-      record.output = this.buildOutput(record, p, outcome, cancelled);
+      record.output = buildOutput(record, p, outcome, cancelled);
       record.status = record.output.status;
       if (record.output.error) record.error = record.output.error;
       if (record.status === 'completed' && p.continued && thread) {
@@ -295,7 +295,7 @@ export class RequestDriver {
       }
     } catch (err) {
       // This process is stopping: leave the record running; readers see the driver lease lapse.
-      if (ctrl.signal.reason === ABORT_REASON.shutdown) return false;
+      if (ctrl.signal.reason === ABORT_REASON.shutdown) return 'stopped';
       const aborted = ctrl.signal.aborted;
       record.status = aborted ? 'cancelled' : 'failed';
       record.error = aborted ? CANCELLED : toErrorInfo(err);
@@ -322,65 +322,10 @@ export class RequestDriver {
       await Promise.all([turns, this.deps.events.finish(done, this.deps.requests.serialize(record), this.deps.requests.ttlSeconds)]);
       log.info('request finished', { status: record.status, costUsd: record.output?.totals.cost_usd });
     } catch (err) {
-      // Left running: once the lease lapses, a watchdog takes it over and writes the end.
       log.error('could not store the request result', { err: (err as Error).message });
-      return false;
+      return 'unstored';
     }
-    return true;
-  }
-
-  private buildOutput(
-    record: RequestRecord,
-    p: { strategy: ModelToolOutput['strategy'] & string; models: string[]; threadId: string },
-    o: StrategyOutcome,
-    cancelled: boolean,
-  ): ModelToolOutput {
-    const answer = (c: CallOutcome, round: number): Answer => {
-      const r = c.result!;
-      return {
-        model: r.model,
-        model_id: r.modelId,
-        provider: r.provider,
-        round,
-        text: r.text,
-        prompt_tokens: r.usage.promptTokens,
-        completion_tokens: r.usage.completionTokens,
-        reasoning_tokens: r.usage.reasoningTokens,
-        ...(r.usageEstimated ? { tokens_estimated: true } : {}),
-        cost_usd: r.costUsd,
-        latency_ms: r.latencyMs,
-      };
-    };
-    const answers = o.answers.filter((a) => a.outcome.result).map((a) => answer(a.outcome, a.round));
-    const failed = [...o.answers.map((a) => ({ c: a.outcome, round: a.round })), ...(o.synthesis ? [{ c: o.synthesis.outcome, round: o.rounds ?? 1 }] : [])];
-    const failures = failed
-      .filter((f) => f.c.error)
-      .map((f) => ({ model: f.c.model, round: f.round, error: f.c.error as ErrorInfo }));
-    const synthesis = o.synthesis?.outcome.result ? { ...answer(o.synthesis.outcome, o.rounds ?? 1), role: o.synthesis.role } : undefined;
-    const all = [...answers, ...(synthesis ? [synthesis] : [])];
-    const status = cancelled ? 'cancelled' : all.length ? 'completed' : 'failed';
-    const error = status === 'completed' ? undefined : cancelled ? CANCELLED : failures[0]?.error;
-    return {
-      request_id: record.requestId,
-      tool: record.tool,
-      status,
-      strategy: p.strategy,
-      answers,
-      failures,
-      ...(synthesis ? { synthesis } : {}),
-      ...(o.agreement ? { agreement: o.agreement } : {}),
-      ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
-      ...(o.escalated !== undefined ? { escalated: o.escalated } : {}),
-      continuation_id: p.threadId,
-      totals: {
-        models: [...new Set(all.map((a) => a.model))],
-        prompt_tokens: all.reduce((n, a) => n + a.prompt_tokens, 0),
-        completion_tokens: all.reduce((n, a) => n + a.completion_tokens, 0),
-        cost_usd: Math.round(all.reduce((n, a) => n + a.cost_usd, 0) * 1e9) / 1e9,
-        ...(all.some((a) => a.tokens_estimated) ? { tokens_estimated: true } : {}),
-      },
-      ...(error ? { error } : {}),
-    };
+    return 'ended';
   }
 
   /** The conversation a finished request started: its prompt and answer, read from its record. */

@@ -1,0 +1,68 @@
+import type { Answer, ErrorInfo, ModelToolOutput } from '@orch/contracts';
+import type { CallOutcome } from './job-waiter';
+import type { RequestRecord } from './request-store';
+import type { StrategyOutcome } from './strategies';
+
+/** The error of a request its caller cancelled. */
+export const CANCELLED: ErrorInfo = { code: 'cancelled', message: 'The request was cancelled by its caller', retryable: false };
+
+/** A finished request's answer as one assistant turn: the synthesis, or the answers labelled by model. */
+export function answerText(output: ModelToolOutput): string {
+  const { synthesis, answers } = output;
+  return synthesis?.text ?? answers.map((a) => (answers.length > 1 ? `${a.model}: ${a.text}` : a.text)).join('\n\n');
+}
+
+/** A finished request's output: its answers, failures, synthesis and totals, from its strategy's outcome. */
+export function buildOutput(
+  record: RequestRecord,
+  p: { strategy: ModelToolOutput['strategy'] & string; models: string[]; threadId: string },
+  o: StrategyOutcome,
+  cancelled: boolean,
+): ModelToolOutput {
+  const answer = (c: CallOutcome, round: number): Answer => {
+    const r = c.result!;
+    return {
+      model: r.model,
+      model_id: r.modelId,
+      provider: r.provider,
+      round,
+      text: r.text,
+      prompt_tokens: r.usage.promptTokens,
+      completion_tokens: r.usage.completionTokens,
+      reasoning_tokens: r.usage.reasoningTokens,
+      ...(r.usageEstimated ? { tokens_estimated: true } : {}),
+      cost_usd: r.costUsd,
+      latency_ms: r.latencyMs,
+    };
+  };
+  const answers = o.answers.filter((a) => a.outcome.result).map((a) => answer(a.outcome, a.round));
+  const failed = [...o.answers.map((a) => ({ c: a.outcome, round: a.round })), ...(o.synthesis ? [{ c: o.synthesis.outcome, round: o.rounds ?? 1 }] : [])];
+  const failures = failed
+    .filter((f) => f.c.error)
+    .map((f) => ({ model: f.c.model, round: f.round, error: f.c.error as ErrorInfo }));
+  const synthesis = o.synthesis?.outcome.result ? { ...answer(o.synthesis.outcome, o.rounds ?? 1), role: o.synthesis.role } : undefined;
+  const all = [...answers, ...(synthesis ? [synthesis] : [])];
+  const status = cancelled ? 'cancelled' : all.length ? 'completed' : 'failed';
+  const error = status === 'completed' ? undefined : cancelled ? CANCELLED : failures[0]?.error;
+  return {
+    request_id: record.requestId,
+    tool: record.tool,
+    status,
+    strategy: p.strategy,
+    answers,
+    failures,
+    ...(synthesis ? { synthesis } : {}),
+    ...(o.agreement ? { agreement: o.agreement } : {}),
+    ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
+    ...(o.escalated !== undefined ? { escalated: o.escalated } : {}),
+    continuation_id: p.threadId,
+    totals: {
+      models: [...new Set(all.map((a) => a.model))],
+      prompt_tokens: all.reduce((n, a) => n + a.prompt_tokens, 0),
+      completion_tokens: all.reduce((n, a) => n + a.completion_tokens, 0),
+      cost_usd: Math.round(all.reduce((n, a) => n + a.cost_usd, 0) * 1e9) / 1e9,
+      ...(all.some((a) => a.tokens_estimated) ? { tokens_estimated: true } : {}),
+    },
+    ...(error ? { error } : {}),
+  };
+}
