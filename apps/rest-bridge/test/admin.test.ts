@@ -1,4 +1,4 @@
-import { freePort, spawnApp, startFakeStack, type FakeStack, type ServiceProcess } from '@orch/testing';
+import { freePort, spawnApp, startFakeStack, waitFor, type FakeStack, type ServiceProcess } from '@orch/testing';
 
 /**
  * Issue 16: bull-board at /admin/queues behind ORCH_ADMIN_KEY — a browser is asked for it (Basic,
@@ -50,6 +50,18 @@ describe('admin pages: bull-board behind ORCH_ADMIN_KEY', () => {
     const { queues } = (await api.json()) as { queues: { name: string; counts: Record<string, number> }[] };
     expect(queues.map((q) => q.name).sort()).toEqual(['{openai}', '{openrouter}', '{requests}']);
     expect(queues.find((q) => q.name === '{openrouter}')!.counts.completed).toBeGreaterThanOrEqual(1);
+  });
+
+  it('the dashboard counts a request in flight while a door drives it, and not once it has ended (issue 17)', async () => {
+    stack.openrouter.setBehaviour({ latencyMs: 1500 });
+    const inFlight = async () => ((await (await fetch(`${base}/dashboard/snapshot`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { inFlight: number }).inFlight;
+    const call = await fetch(`${base}/mcp/query_specific_model?wait=false`, { method: 'POST', headers: { authorization: `Bearer ${CALLER}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini_pro', description: 'in flight?' }) });
+    const { request_id: id } = (await call.json()) as { request_id: string };
+    await stack.openrouter.waitForRequest((q) => JSON.stringify(q.body).includes('in flight?'));
+    expect(await inFlight()).toBe(1);
+    const res = await fetch(`${base}/requests/${id}?wait=30`, { headers: { authorization: `Bearer ${CALLER}` } });
+    expect(((await res.json()) as { result: { status: string } }).result.status).toBe('completed');
+    await waitFor(async () => ((await inFlight()) === 0 ? true : undefined), { timeoutMs: 5000, what: 'no request in flight' });
   });
 
   it('is off without ORCH_ADMIN_KEY, and says how to turn it on', async () => {
