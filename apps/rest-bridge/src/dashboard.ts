@@ -13,7 +13,7 @@ export interface DashboardSnapshot {
   byModel: Record<string, number>;
   byKey: Array<{ id: string; name: string; spentUsd: number; dailyUsd?: number; monthlyUsd?: number; revoked?: boolean }>;
   queues: Record<string, QueueStats>;
-  /** Requests not yet ended: each has a job on `{requests}` (its watchdog, delayed, while a door drives it). */
+  /** Requests not yet ended: driven (active), waiting for a driver, or to be driven again (delayed, after their end could not be stored). */
   inFlight: number;
   latest: Array<{ requestId: string; tool: string; caller: string; status: string; costUsd: number; promptTokens: number; completionTokens: number; seconds: number | null; models: string[]; finishedAt: string }>;
 }

@@ -134,51 +134,37 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect(isErrorResult(await orch.callTool('get_job_result', { request_id: o.request_id }, remote))).toBe(true);
   });
 
-  it('the door that accepts a request drives it: no `{requests}` job is taken, the call is billed and announced once, and its watchdog goes (issue 17)', async () => {
-    // No BullMQ driver takes requests while their queue is paused: only the door's own driving can end it.
+  it('a single-call request reaches its provider before any driver takes it up; driven later, it is called, billed and announced once (issue 17)', async () => {
+    // No driver takes requests while their queue is paused: only the door's own queueing can start the call.
     await orch.requestQueue.pause();
+    const r = await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Fast start' }, local, { syncWaitMs: 0 });
+    const id = out(r).request_id;
     const events: string[] = [];
-    const r = await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Fast start' }, local, {
-      syncWaitMs: 10_000,
-      onEvent: (e) => events.push(e.type === 'progress' ? e.stage : e.type),
+    const ended = new Promise<void>((resolve) => {
+      const sub = orch.follow(id, '0-0', (e) => {
+        events.push(e.type === 'progress' ? e.stage : e.type);
+        if (e.type === 'done') {
+          sub.close();
+          resolve();
+        }
+      });
     });
-    const o = out(r);
-    expect(o.status).toBe('completed');
-    expect(o.answers[0]!.text).toContain('echo: Fast start');
-    expect(or.requests.filter((q) => JSON.stringify(q.body).includes('Fast start'))).toHaveLength(1);
+    const sent = await or.waitForRequest((q) => JSON.stringify(q.body).includes('Fast start'), 10_000);
+    // (A paused queue keeps its jobs in its wait list.)
+    expect(await orch.requestQueue.getJobCounts('wait')).toEqual({ wait: 1 });
+    await orch.requestQueue.resume();
+    const later = structuredOf(await orch.callTool('get_job_result', { request_id: id, wait_seconds: 10 }, local)) as unknown as JobResultOutput;
+    expect(later.status).toBe('completed');
+    expect(later.output!.answers[0]!.text).toContain('echo: Fast start');
+    expect(or.requests.filter((q) => JSON.stringify(q.body).includes('Fast start'))).toEqual([sent]);
+    await ended;
     expect(events.filter((e) => e === 'queued')).toHaveLength(1);
     // Announced before it is queued: a worker that takes it at once says `started` after it.
     expect(events.indexOf('queued')).toBeLessThan(events.indexOf('started'));
     expect(events.filter((e) => e === 'result')).toHaveLength(1);
-    // The watchdog (a delayed job) is removed once the request has ended; nothing waits or runs.
-    await waitFor(async () => (Object.values(await orch.requestQueue.getJobCounts()).every((n) => n === 0) ? true : undefined), { timeoutMs: 5000, what: 'no job left on {requests}' });
-    await orch.requestQueue.resume();
   });
 
-  it('a request outlasting its driver lease is not taken over while its door lives: one driver, one `done` (issue 17)', async () => {
-    // A short lease (300 ms) and a call of 2 s: the watchdog comes due several times meanwhile,
-    // here and at a second door, and must go back to wait each time.
-    await orch.close();
-    config.orchestration.driverLockMs = 300;
-    orch = new Orchestrator({ config, redis: conn, logger: createLogger({ service: 'test', stream: new PassThrough(), level: 'error' }) });
-    const otherConn = new Redis(redis.url);
-    const other = new Orchestrator({ config, redis: otherConn, logger: createLogger({ service: 'test', stream: new PassThrough(), level: 'error' }) });
-    try {
-      or.setBehaviour({ latencyMs: 2000 });
-      const r = await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Long one' }, local, { syncWaitMs: 10_000 });
-      const o = out(r);
-      expect(o.status).toBe('completed');
-      expect(or.requests).toHaveLength(1);
-      const ends = (await orch.events.read(o.request_id, '0-0', 100)).filter((e) => e.type === 'done');
-      expect(ends).toHaveLength(1);
-      expect(await orch.requestQueue.getJobCounts('delayed', 'wait', 'active', 'failed')).toEqual({ delayed: 0, wait: 0, active: 0, failed: 0 });
-    } finally {
-      await other.close();
-      otherConn.disconnect();
-    }
-  });
-
-  it('a request whose end could not be stored is taken over once its lease lapses, and ends once (issue 17)', async () => {
+  it('a request whose end could not be stored is driven again a lock period later, and ends once (issue 17)', async () => {
     await orch.close();
     config.orchestration.driverLockMs = 300;
     orch = new Orchestrator({ config, redis: conn, logger: createLogger({ service: 'test', stream: new PassThrough(), level: 'error' }) });

@@ -113,7 +113,7 @@ export class Orchestrator implements ToolHost {
     this.queueConnection = opts.redis.duplicate({ connectionName: 'queues' });
     this.queues = new ProviderQueues({ config: opts.config, connection: this.queueConnection });
     this.events = new RequestEvents({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds, maxLen: opts.config.queue.eventsMaxLen, finishedTtlSeconds: opts.config.queue.finishedEventsTtlSeconds });
-    this.requests = new RequestStore({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds, driverLeaseMs: opts.config.orchestration.driverLockMs });
+    this.requests = new RequestStore({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds });
     const o = opts.config.orchestration;
     this.callers = new CallerStore({ redis: opts.redis, sessionTtlSeconds: o.sessionTtlSeconds, threadTtlSeconds: o.threadTtlSeconds, maxThreadTurns: o.maxThreadTurns });
     this.ledger = new Ledger({ redis: opts.redis, limits: opts.config.limits, keyPrefix: opts.config.ledger.keyPrefix, retention: ledgerRetention(opts.config) });
@@ -307,20 +307,20 @@ export class Orchestrator implements ToolHost {
       prompt: ask.prompt,
     };
     // A single-call strategy's model call is queued now, beside the record, rather than by the
-    // driver after them: the model starts a round trip sooner. A driver that finds
-    // `firstCallQueued` only waits for it.
+    // driver once it has picked the request up: the model starts a queue hop (and the driver's
+    // reads) sooner. The request's job follows only once the call is queued, so a driver that
+    // finds `firstCallQueued` only waits for it.
     const first = firstCallJob(this.config, drive);
     if (first) {
       drive.firstCallQueued = true;
       record.jobs[modelCallJobId(requestId, 0)] = first.model;
     }
-    // This process drives the request, and its lease says so from the start. The record and the
-    // first call are written before the request's watchdog job: a door that takes it over reads
-    // the record, and waits for a first call it finds marked as queued.
+    // The lease says "a driver has this request" until one takes the job (and renews it). The
+    // record is written before the request's job: a driver reads it first.
     await Promise.all([this.requests.create(record), this.requests.holdDriver(requestId, this.owner), first && this.queues.submit(first, this.events)]);
     // Follow the request's events from the start (progress for MCP clients) while it is driven.
     const follow = opts.onEvent ? this.hub.subscribe(requestId, '0-0', opts.onEvent) : undefined;
-    await this.driver.accept(record, drive);
+    await this.driver.submit(drive);
 
     const waitMs = opts.syncWaitMs ?? o.syncWaitSeconds * 1000;
     const waiting = this.waitForDone(requestId, waitMs, opts.signal);

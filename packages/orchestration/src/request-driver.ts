@@ -19,8 +19,11 @@ import { runStrategy, type Exec } from './strategies';
 import { modelCallPayload } from './model-call-payload';
 import { answerText, buildOutput, CANCELLED } from './request-output';
 
-/** How long after its driver's lease would lapse a watchdog comes due. */
-const WATCHDOG_SLACK_MS = 100;
+/**
+ * How a drive ended: its end written; stopped by this process's shutdown (to be handed over); or
+ * its end not stored (Redis away): left running, to be driven again.
+ */
+type DriveEnd = 'ended' | 'stopped' | 'unstored';
 
 export interface RequestDriverDeps {
   config: Config;
@@ -39,26 +42,13 @@ export interface RequestDriverDeps {
 }
 
 /**
- * How a drive ended: its end written; stopped by this process's shutdown (to be handed over); or
- * its end not stored (Redis away): left running, taken over once its lease lapses.
- */
-type DriveEnd = 'ended' | 'stopped' | 'unstored';
-
-/** The lease of a request whose driver stopped and handed it over: any door takes it at once. */
-export const HANDED_OVER = 'handed-over';
-
-/**
- * The durable request driver. The door that accepts a request drives it in-process, holding a
- * short lease (`orch:req:{id}:driver`, `driverLockMs`) that it renews; beside it, the request's
- * job on the `{requests}` queue (its id is the request id) waits delayed as a watchdog, due just
- * after the lease would lapse. Every front door runs a BullMQ worker on that queue. A watchdog that
- * comes due while its driver's lease is alive goes back to wait for the lease's end; one whose
- * driver died (lease lapsed) or handed it over (SIGTERM) is taken over: the strategy runs again
- * from the top, and each model call has the same job id as before, so BullMQ does not queue a
- * finished (or running) call twice, and its result is read back from the request's event stream —
- * no model call is run, or billed, twice. A driver that finishes removes its watchdog. SIGTERM
- * hands active requests over after the grace period; a request is never recorded as cancelled
- * because its driver stops.
+ * The durable request driver. A request is a job on the `{requests}` queue (its id is the request
+ * id); every front door runs a BullMQ worker on that queue, so whichever process is free drives it,
+ * and when a driver's process dies its job stalls and another takes it over. A takeover runs the
+ * strategy again from the top: each model call has the same job id as before, so BullMQ does not
+ * queue a finished (or running) call twice, and its result is read back from the request's event
+ * stream — no model call is run, or billed, twice. SIGTERM hands active requests back to the
+ * queue after the grace period; a request is never recorded as cancelled because its driver stops.
  */
 export class RequestDriver {
   /** The `{requests}` queue (shown on the admin pages). */
@@ -68,8 +58,6 @@ export class RequestDriver {
   private subscriber: Redis | undefined;
   /** Requests this process drives now, by id. */
   private readonly local = new Map<string, { ctrl: AbortController; done: Promise<void> }>();
-  /** Set once SIGTERM's grace has passed: requests still driven here are handed over. */
-  private handingOver = false;
 
   constructor(private readonly deps: RequestDriverDeps) {
     this.queue = new Queue<DriveRequestPayload>(REQUEST_QUEUE_NAME, {
@@ -103,39 +91,10 @@ export class RequestDriver {
     await this.worker.waitUntilReady();
   }
 
-  /**
-   * Takes up a request whose record and lease the door has written: queues its watchdog (so the
-   * request outlives this process), then drives it here. Resolves once the watchdog is queued.
-   */
-  async accept(record: RequestRecord, payload: DriveRequestPayload): Promise<void> {
-    // Typed here; a driver that takes it over parses it (a job may come from another version).
-    const watchdog = await this.queue.add(JOB_NAMES.driveRequest, payload, {
-      jobId: payload.requestId,
-      delay: this.deps.requests.leaseMs + WATCHDOG_SLACK_MS,
-      attempts: 1,
-      removeOnComplete: true,
-      removeOnFail: { age: 86_400, count: 1000 },
-    });
-    const ctrl = new AbortController();
-    if (this.handingOver) ctrl.abort(ABORT_REASON.shutdown);
-    this.local.set(payload.requestId, { ctrl, done: this.driveHere(record, payload, ctrl, watchdog) });
-  }
-
-  /** Drives an accepted request; then removes its watchdog, or, if this process stopped first, lets another door take it now. */
-  private async driveHere(record: RequestRecord, p: DriveRequestPayload, ctrl: AbortController, watchdog: Job<DriveRequestPayload>): Promise<void> {
-    try {
-      const end = await this.drive(record, p, ctrl, true);
-      if (end === 'ended') await this.queue.remove(p.requestId);
-      else if (end === 'stopped') {
-        await this.handOver(p.requestId);
-        await watchdog.promote();
-      }
-    } catch (err) {
-      // The watchdog stays: it comes due once the lease lapses and finds the request ended, or takes it over.
-      this.deps.logger.warn('could not clear or hand over a request watchdog', { requestId: p.requestId, err: (err as Error).message });
-    } finally {
-      this.local.delete(p.requestId);
-    }
+  /** Queues a request for a driver; a second submission of the same request is ignored. */
+  async submit(payload: DriveRequestPayload): Promise<void> {
+    // Typed here; the driver that takes it parses it (a job may come from another version).
+    await this.queue.add(JOB_NAMES.driveRequest, payload, { jobId: payload.requestId, attempts: 1, removeOnComplete: true, removeOnFail: { age: 86_400, count: 1000 } });
   }
 
   /** Aborts the request if this process drives it; resolves once its driver has written the end. */
@@ -158,13 +117,10 @@ export class RequestDriver {
    */
   async close(graceMs: number): Promise<void> {
     const handBack = setTimeout(() => {
-      this.handingOver = true;
       for (const l of this.local.values()) l.ctrl.abort(ABORT_REASON.shutdown);
     }, graceMs);
     try {
       await this.worker?.close();
-      // Requests accepted here (not through the worker) end or are handed over too.
-      while (this.local.size) await Promise.all([...this.local.values()].map((l) => l.done));
     } finally {
       clearTimeout(handBack);
     }
@@ -173,7 +129,6 @@ export class RequestDriver {
     this.workerConnection?.disconnect();
   }
 
-  /** A watchdog come due (or a request handed back): waits again while its driver lives, else drives it. */
   private async process(job: Job<DriveRequestPayload>, token: string | undefined, signal?: AbortSignal): Promise<void> {
     const parsed = DriveRequestPayloadSchema.safeParse(job.data);
     if (!parsed.success) {
@@ -181,23 +136,15 @@ export class RequestDriver {
       return;
     }
     const p = parsed.data;
-    const [{ driver, leaseLeftMs, record }, cancelled] = await Promise.all([this.deps.requests.driverAndRecord(p.requestId), isCancelled(this.deps.redis, p.requestId)]);
+    const [record, cancelled] = await Promise.all([this.deps.requests.get(p.requestId), isCancelled(this.deps.redis, p.requestId)]);
     // Gone (expired) or already ended (its driver died after writing the end): nothing to do.
     if (!record || record.status !== 'running') return;
-    // Its driver lives (or it is driven here, its lease late, e.g. after Redis was away): come due
-    // again just after the lease would lapse.
-    const here = this.local.has(p.requestId);
-    if (token && (here || (driver !== null && driver !== HANDED_OVER))) {
-      if (here) await this.deps.requests.holdDriver(p.requestId, this.deps.owner);
-      await job.moveToDelayed(Date.now() + (here ? this.deps.requests.leaseMs : leaseLeftMs) + WATCHDOG_SLACK_MS, token);
-      throw new DelayedError();
-    }
     const ctrl = new AbortController();
     const onStop = () => ctrl.abort(ABORT_REASON.shutdown);
     signal?.addEventListener('abort', onStop, { once: true });
     if (cancelled) ctrl.abort(ABORT_REASON.cancelled);
-    this.deps.logger.warn('taking over a request whose driver stopped', { requestId: p.requestId, driver: driver ?? 'lapsed' });
-    const done = this.drive(record, p, ctrl, false);
+    if (job.stalledCounter > 0) this.deps.logger.warn('taking over a request whose driver stopped', { requestId: p.requestId, stalled: job.stalledCounter });
+    const done = this.drive(record, p, ctrl);
     this.local.set(p.requestId, { ctrl, done: done.then(() => undefined, () => undefined) });
     let end: DriveEnd;
     try {
@@ -208,33 +155,25 @@ export class RequestDriver {
     }
     if (end === 'stopped' && token) {
       // Hand the request over: another process drives it from the top, replaying finished calls.
-      await this.handOver(p.requestId);
       await job.moveToWait(token);
       throw new WaitingError();
     }
     if (end === 'unstored' && token) {
-      // Not at once (Redis may still be away): once the lease has lapsed.
-      await job.moveToDelayed(Date.now() + this.deps.requests.leaseMs + WATCHDOG_SLACK_MS, token);
+      // Driven again from the top a lock period later (Redis may still be away), its end written then.
+      await job.moveToDelayed(Date.now() + this.deps.config.orchestration.driverLockMs, token);
       throw new DelayedError();
     }
   }
 
-  /** Tells watchdogs that this request's driver stopped (its lease says so until it lapses). */
-  private handOver(requestId: string): Promise<void> {
-    return this.deps.requests.holdDriver(requestId, HANDED_OVER);
-  }
-
-  /**
-   * Runs the strategy to its end and writes the request record and the `done` event (see DriveEnd).
-   */
-  private async drive(record: RequestRecord, p: DriveRequestPayload, ctrl: AbortController, leaseHeld: boolean): Promise<DriveEnd> {
+  /** Runs the strategy to its end and writes the request record and the `done` event (see DriveEnd). */
+  private async drive(record: RequestRecord, p: DriveRequestPayload, ctrl: AbortController): Promise<DriveEnd> {
     const { requestId } = record;
     const log = this.deps.logger.child({ requestId, tool: record.tool });
     const waiter = new JobWaiter({ requestId, hub: this.deps.hub(), queues: this.deps.queues, signal: ctrl.signal });
     // The lease names this process from now on (it also tells readers that a driver is alive).
     const holdLease = () => void this.deps.requests.holdDriver(requestId, this.deps.owner).catch(() => undefined);
-    if (!leaseHeld) holdLease();
-    const lease = setInterval(holdLease, this.deps.requests.leaseMs / 3);
+    holdLease();
+    const lease = setInterval(holdLease, (this.deps.requests.leaseSeconds * 1000) / 3);
     lease.unref();
     let turns: Promise<unknown> = Promise.resolve();
     let callIndex = 0;

@@ -6,11 +6,10 @@ export type { RequestRecord };
 
 /** Request records (`orch:req:{id}:meta`): readable by every front door, with the request TTL. */
 export class RequestStore {
-  constructor(private readonly opts: { redis: Redis; ttlSeconds: number; driverLeaseMs?: number; keepPerCaller?: number }) {}
+  constructor(private readonly opts: { redis: Redis; ttlSeconds: number; driverLeaseSeconds?: number; keepPerCaller?: number }) {}
 
-  /** How long a driver's lease lasts unless renewed, in ms. */
-  get leaseMs(): number {
-    return this.opts.driverLeaseMs ?? 30_000;
+  get leaseSeconds(): number {
+    return this.opts.driverLeaseSeconds ?? 30;
   }
 
   /** How long records are kept, in seconds. */
@@ -59,24 +58,9 @@ export class RequestStore {
     return readRecord(RequestRecordSchema, raw);
   }
 
-  /**
-   * Marks `owner` as the request's driver for the next lease period; `HANDED_OVER` says its driver
-   * stopped and any door may take it over at once (the lease still tells readers it will go on).
-   */
+  /** Marks this process as the request's driver for the next lease period. */
   async holdDriver(requestId: string, owner: string): Promise<void> {
-    await this.opts.redis.set(requestKeys(requestId).driver, owner, 'PX', this.leaseMs);
-  }
-
-  /**
-   * The request's driver (or null), the ms its lease has left, and its record. The lease is read
-   * first, on the same connection: the atomic finish writes the record and drops the lease, so a
-   * lease found gone is followed by a record found finished, never by one still running.
-   */
-  async driverAndRecord(requestId: string): Promise<{ driver: string | null; leaseLeftMs: number; record: RequestRecord | undefined }> {
-    const keys = requestKeys(requestId);
-    const r = this.opts.redis;
-    const [driver, left, raw] = await Promise.all([r.get(keys.driver), r.pttl(keys.driver), r.get(keys.meta)]);
-    return { driver, leaseLeftMs: Math.max(0, left), record: readRecord(RequestRecordSchema, raw) };
+    await this.opts.redis.set(requestKeys(requestId).driver, owner, 'EX', this.leaseSeconds);
   }
 
   async driverAlive(requestId: string): Promise<boolean> {
