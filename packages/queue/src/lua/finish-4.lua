@@ -6,7 +6,7 @@
 -- and RESTOREd over the old one: a restored stream is sized to fit, where a live one holds a 4 KB
 -- preallocated node. A finished request's stream drops from ~5-100 KB to a few hundred bytes.
 -- All keys share the request's hash tag. A request ends once: when its record says it has already
--- ended (two drivers raced, e.g. one whose lease lapsed while Redis was away), nothing is written
+-- ended (two drivers raced, e.g. after a driver lost its lock while Redis was away), nothing is written
 -- and false is returned. (A JSON string value holds `"` escaped, so the literal is the field.)
 -- KEYS: events stream, request record, driver lease, scratch stream.
 -- ARGV[1] max length, ARGV[2] done event JSON, ARGV[3] finished-stream TTL seconds, ARGV[4] record JSON, ARGV[5] record TTL seconds.
