@@ -45,18 +45,20 @@ if (!smoke && only.length === ALL.length) {
   // A partial run replaces (or adds) only its own sections, each marked with the date it ran.
   let text = readFileSync(file, 'utf8');
   const stamp = `(run on its own on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machine()})`;
+  // Where the kept history starts (or the end): no section reaches past it.
+  const historyAt = (t) => (t.includes('\n# Earlier measurements') ? t.indexOf('\n# Earlier measurements') : t.length);
   for (const section of sections) {
     const title = section.split('\n')[0];
     const start = text.indexOf(`${title}\n`);
     const body = `${title}\n\n${stamp}${section.slice(title.length)}`;
     if (start < 0) {
-      const at = text.includes('\n# Earlier measurements') ? text.indexOf('\n# Earlier measurements') : text.length;
+      const at = historyAt(text);
       text = `${text.slice(0, at).trimEnd()}\n\n${body}${text.slice(at)}`;
     } else {
       const end = text.indexOf('\n## ', start + title.length);
-      const stop = end < 0 ? (text.includes('\n# Earlier measurements') ? text.indexOf('\n# Earlier measurements') : text.length) : end + 1;
+      const stop = end < 0 || end > historyAt(text) ? historyAt(text) : end + 1;
       // A blank line before the next heading, as a full run writes it.
-      text = `${text.slice(0, start)}${body.trimEnd()}\n\n${text.slice(stop)}`;
+      text = `${text.slice(0, start)}${body.trimEnd()}\n\n${text.slice(stop).trimStart()}`;
     }
   }
   writeFileSync(file, text);
