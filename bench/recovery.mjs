@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '@orch/config';
 import { ProviderQueues, requestKeys } from '@orch/queue';
 import { FAKE_KEYS, freePort, spawnApp, startFakeProvider, startRedis, waitFor } from '@orch/testing';
-import { log, median, round, runIfMain, sleep, smoke, table } from './lib.mjs';
+import { KEY, log, median, round, runIfMain, sleep, smoke, stackEnv, table } from './lib.mjs';
 
 const CALLS = 4;
 const SETTINGS = {
@@ -138,14 +138,14 @@ export async function redisReturn() {
  */
 export async function doorKill() {
   const redis = await startRedis();
-  const fake = await startFakeProvider({ flavor: 'openrouter', apiKey: FAKE_KEYS.openrouter });
+  const fake = await startFakeProvider({ flavor: 'openrouter', apiKey: KEY });
   const conn = new Redis(redis.url);
   const rounds = smoke ? 1 : 3;
   const samples = { taken: [], completed: [] };
   try {
     for (let r = 0; r < rounds; r++) {
       const [portA, portB] = [await freePort(), await freePort()];
-      const env = { REDIS_URL: redis.url, OPENROUTER_BASE_URL: fake.baseURL, OPENROUTER_API_KEY: FAKE_KEYS.openrouter, OPENAI_API_KEY: 'unused', WORKER_METRICS_PORT: '0', ORCH_QUEUE_PREFIX: `doorkill${r}`, ORCH_RATE_LIMIT: '0' };
+      const env = stackEnv(redis.url, { openrouter: fake }, { ORCH_QUEUE_PREFIX: `doorkill${r}` });
       fake.reset();
       fake.setBehaviour({ completionTokens: 300, tokensPerSecond: 20 }); // 15 s: still streaming at the kill
       const worker = await spawnApp('worker-openrouter', env);
@@ -159,7 +159,7 @@ export async function doorKill() {
         a.child.kill('SIGKILL');
         await a.exited;
         const killed = performance.now();
-        await until(async () => { const owner = await conn.get(lease); return owner && owner !== ownerA && owner !== 'handed-over'; }, 60_000, 'another door to take the request');
+        await until(async () => { const owner = await conn.get(lease); return owner && owner !== ownerA; }, 60_000, 'another door to take the request');
         const taken = (performance.now() - killed) / 1000;
         const done = await (await fetch(`http://127.0.0.1:${portB}/requests/${id}?wait=50`)).json();
         const completed = (performance.now() - killed) / 1000;

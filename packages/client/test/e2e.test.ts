@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { TOOL_NAMES, type ModelToolOutput, type RequestEvent, type ToolName, type WsServerMessage } from '@orch/contracts';
+import { compareStreamIds } from '@orch/queue';
 import { freePort, spawnApp, startFakeStack, waitFor, type FakeProvider, type FakeStack, type ServiceProcess } from '@orch/testing';
 import { OrchestratorClientError, RestClient, WsClient } from '../src';
 
@@ -203,12 +204,8 @@ describe('REST + WebSocket bridges end to end (redis-server, worker processes, f
     expect(out.status).toBe('completed');
     await sse;
     const ids = seen.map((s) => s.id);
-    // Nothing repeated: each id comes after the one before (ids are `ms-seq`).
-    const order = (id: string) => id.split('-').map(Number) as [number, number];
-    ids.slice(1).forEach((id, i) => {
-      const [a, b] = [order(ids[i]!), order(id)];
-      expect(a[0] < b[0] || (a[0] === b[0] && a[1] < b[1])).toBe(true);
-    });
+    // Nothing repeated: each id comes after the one before.
+    ids.slice(1).forEach((id, i) => expect(compareStreamIds(ids[i]!, id) < 0).toBe(true));
     // Nothing missed: every event the other reader saw, and every token of the answer.
     expect(all.filter((id) => !ids.includes(id))).toEqual([]);
     const text = seen.flatMap((s) => (s.e.type === 'partial' ? [s.e.delta] : [])).join('');

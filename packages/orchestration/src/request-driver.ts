@@ -57,7 +57,7 @@ export class RequestDriver {
   private workerConnection: Redis | undefined;
   private subscriber: Redis | undefined;
   /** Requests this process drives now, by id. */
-  private readonly local = new Map<string, { ctrl: AbortController; done: Promise<void> }>();
+  private readonly local = new Map<string, { ctrl: AbortController; done: Promise<unknown> }>();
 
   constructor(private readonly deps: RequestDriverDeps) {
     this.queue = new Queue<DriveRequestPayload>(REQUEST_QUEUE_NAME, {
@@ -145,7 +145,7 @@ export class RequestDriver {
     if (cancelled) ctrl.abort(ABORT_REASON.cancelled);
     if (job.stalledCounter > 0) this.deps.logger.warn('taking over a request whose driver stopped', { requestId: p.requestId, stalled: job.stalledCounter });
     const done = this.drive(record, p, ctrl);
-    this.local.set(p.requestId, { ctrl, done: done.then(() => undefined, () => undefined) });
+    this.local.set(p.requestId, { ctrl, done });
     let end: DriveEnd;
     try {
       end = await done;
