@@ -5,7 +5,7 @@
 // counted as a failure, so the summary never hides it. Exits non-zero when anything failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const dirs = [
@@ -17,7 +17,10 @@ const dirs = [
   join(root, 'examples'),
   join(root, 'scripts'),
 ];
-for (const dir of dirs) rmSync(join(dir, '.jest-results.json'), { force: true });
+// Processes a test spawned that ended on their own are listed by @orch/testing in EXITS, one JSON
+// line each; those of failed suites are printed with their failures (a door that died says why).
+const EXITS = '.service-exits.jsonl';
+for (const dir of dirs) for (const f of ['.jest-results.json', EXITS]) rmSync(join(dir, f), { force: true });
 
 const turbo = spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=2', '--continue', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 
@@ -45,6 +48,7 @@ for (const dir of dirs) {
     const failedTests = (suite.assertionResults ?? []).filter((t) => t.status === 'failed');
     for (const t of failedTests) failures.push(`${where} › ${t.fullName}: ${firstLines(t.failureMessages?.[0])}`);
     if (!failedTests.length && suite.status === 'failed') failures.push(`${where}: ${firstLines(suite.message)}`);
+    if (suite.status === 'failed') for (const e of exitsOf(dir, suite.name)) failures.push(`${where}: (a process it started ended on its own) ${e}`);
   }
 }
 if (suitesFailed && !failed) failed = suitesFailed; // a suite that failed to load counts as a failure
@@ -58,6 +62,18 @@ if (closing) process.stdout.write(`\n${closing}`);
 writeFileSync(join(root, '.test-failures.txt'), closing);
 process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 process.exit(failed > 0 ? 1 : (turbo.status ?? 1));
+
+/** The processes a suite started that ended on their own: script, code or signal, stderr's tail. */
+function exitsOf(dir, testPath) {
+  const file = join(dir, EXITS);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .filter((e) => e.testPath === testPath)
+    .map((e) => `${relative(root, e.script)} ${e.code !== null ? `exited with ${e.code}` : `ended by ${e.signal}`}: ${e.stderrTail.replace(/\s+/g, ' ').slice(-400)}`);
+}
 
 function firstLines(text) {
   // Jest's messages carry ANSI colours, then what broke (matcher, expected, received), then a stack.

@@ -153,7 +153,15 @@ describe('the whole stack through Redis faults', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, 20_000 - (Date.now() - downAt))));
     redis = await startRedis({ appendOnly: true, dir, port: redis.port });
     const back = Date.now();
-    await waitFor(async () => (await fetch(`${doors[1]}/requests`, { signal: AbortSignal.timeout(5_000) })).status === 200, { timeoutMs: 10_000, what: 'serving again' });
+    await waitFor(
+      async () => {
+        const res = await fetch(`${doors[1]}/requests`, { signal: AbortSignal.timeout(5_000) });
+        // Thrown, so a timeout names the last answer, not an older failure.
+        if (res.status !== 200) throw new Error(`${res.status} ${await res.text()} at ${Date.now() - back} ms`);
+        return true;
+      },
+      { timeoutMs: 10_000, what: 'serving again' },
+    );
     expect(Date.now() - back).toBeLessThan(5_000);
     await expectAllCompleted(ids);
     // Each call reached its provider once (16 calls, 2 councils of 3): the calls answered while

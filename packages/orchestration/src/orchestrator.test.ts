@@ -180,6 +180,26 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect((await orch.events.read(o.request_id, '0-0', 100)).filter((e) => e.type === 'done')).toHaveLength(1);
   });
 
+  it('a council whose calls Redis refused to queue (Redis away mid-drive) is driven again and completes, not failed', async () => {
+    await orch.close();
+    config.orchestration.driverLockMs = 300;
+    orch = new Orchestrator({ config, redis: conn, logger: createLogger({ service: 'test', stream: new PassThrough(), level: 'error' }) });
+    // ioredis's error when Redis cannot be reached; the flow is not added.
+    const submitFlow = orch.queues.submitFlow.bind(orch.queues);
+    let refused = 0;
+    orch.queues.submitFlow = (...args) =>
+      refused++ === 0 ? Promise.reject(Object.assign(new Error('Reached the max retries per request limit (which is 2).'), { name: 'MaxRetriesPerRequestError' })) : submitFlow(...args);
+    const r = await orch.callTool('orchestrate_task', { description: 'Survive the outage', strategy: 'external_enhancement' }, local, { syncWaitMs: 10_000 });
+    const o = out(r);
+    expect(o.status).toBe('completed');
+    expect(o.answers).toHaveLength(2);
+    expect(refused).toBe(2);
+    // Each model asked once: the synthesis and gemini_pro on OpenRouter, o3 on OpenAI.
+    expect(or.requests).toHaveLength(2);
+    expect(oa.requests).toHaveLength(1);
+    expect((await orch.events.read(o.request_id, '0-0', 100)).filter((e) => e.type === 'done')).toHaveLength(1);
+  });
+
   it('get_job_result shows a finished plain (non-streamed) answer beside the text of a call still running', async () => {
     config.models.gemini_pro!.streaming = false;
     oa.setBehaviour({ latencyMs: 6000 });

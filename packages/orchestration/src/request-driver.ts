@@ -21,9 +21,10 @@ import { answerText, buildOutput, CANCELLED } from './request-output';
 
 /**
  * How a drive ended: its end written; stopped by this process's shutdown (to be handed over); or
- * its end not stored (Redis away): left running, to be driven again.
+ * cut short by Redis being away (a step refused, or the end not stored): left running, to be driven
+ * again.
  */
-type DriveEnd = 'ended' | 'stopped' | 'unstored';
+type DriveEnd = 'ended' | 'stopped' | 'redis-away';
 
 export interface RequestDriverDeps {
   config: Config;
@@ -65,6 +66,8 @@ export class RequestDriver {
       prefix: deps.config.queue.prefix,
       streams: { events: { maxLen: deps.config.queue.bullEventsMaxLen } },
     });
+    // Its connection's errors are logged by the connection's owner (see ProviderQueues).
+    this.queue.on('error', () => undefined);
   }
 
   /** Starts driving requests from the queue (and listening for their cancellation). */
@@ -158,8 +161,9 @@ export class RequestDriver {
       await job.moveToWait(token);
       throw new WaitingError();
     }
-    if (end === 'unstored' && token) {
-      // Driven again from the top a lock period later (Redis may still be away), its end written then.
+    if (end === 'redis-away' && token) {
+      // Driven again from the top a lock period later (Redis may still be away). This connection
+      // queues the move until Redis answers; a lock lost meanwhile leaves the job to the stalled check.
       await job.moveToDelayed(Date.now() + this.deps.config.orchestration.driverLockMs, token);
       throw new DelayedError();
     }
@@ -236,6 +240,12 @@ export class RequestDriver {
       // This process is stopping: leave the record running; readers see the driver lease lapse.
       if (ctrl.signal.reason === ABORT_REASON.shutdown) return 'stopped';
       const aborted = ctrl.signal.aborted;
+      // Redis away (a record write or a queue add refused) is not the request's failure: it is
+      // driven again from the top once Redis answers; finished calls are read back, not sent again.
+      if (!aborted && toErrorInfo(err).code === 'unavailable') {
+        log.warn('Redis away while driving the request; it will be driven again', { err: (err as Error).message });
+        return 'redis-away';
+      }
       record.status = aborted ? 'cancelled' : 'failed';
       record.error = aborted ? CANCELLED : toErrorInfo(err);
       record.output = {
@@ -262,7 +272,7 @@ export class RequestDriver {
       log.info('request finished', { status: record.status, costUsd: record.output?.totals.cost_usd });
     } catch (err) {
       log.error('could not store the request result', { err: (err as Error).message });
-      return 'unstored';
+      return 'redis-away';
     }
     return 'ended';
   }

@@ -35,6 +35,10 @@ export class ProviderQueues {
     const make = (key: QueueKey) =>
       new Queue<ModelCallPayload>(queueName(key), { connection: opts.connection, prefix: opts.config.queue.prefix, streams: { events: { maxLen: opts.config.queue.bullEventsMaxLen } } });
     this.byKey = { openrouter: make('openrouter'), openai: make('openai') };
+    // The connection's errors (Redis away) are the owner's to log, once; BullMQ re-emits each on every
+    // queue and, with no listener there, prints them with console.error (not JSON, on every queue).
+    this.flows.on('error', () => undefined);
+    for (const q of Object.values(this.byKey)) q.on('error', () => undefined);
   }
 
   /** The queue that runs a model's calls (its provider's `queue`). */
@@ -52,8 +56,8 @@ export class ProviderQueues {
     const jobId = jobIdOf(payload);
     // Announced first: a worker may take the job (and say `started`) before `add` returns.
     const queued = events && announceQueued([payload], events.on(this.connection));
-    await queue.add(JOB_NAMES.modelCall, payload, { ...modelCallJobOptions(this.config), jobId });
-    await queued;
+    // Awaited together: both fail when Redis is away, and a rejection left unawaited ends the process.
+    await Promise.all([queued, queue.add(JOB_NAMES.modelCall, payload, { ...modelCallJobOptions(this.config), jobId })]);
     return { jobId, queue: queue.name };
   }
 
@@ -77,8 +81,7 @@ export class ProviderQueues {
       opts: { ...opts, ...extra, jobId: jobIdOf(p) },
     });
     const queued = events && announceQueued([...children, parent], events.on(this.connection));
-    await this.flows.add({ ...node(parent), children: children.map((c) => node(c, { ignoreDependencyOnFailure: true })) });
-    await queued;
+    await Promise.all([queued, this.flows.add({ ...node(parent), children: children.map((c) => node(c, { ignoreDependencyOnFailure: true })) })]);
     return { parentJobId: jobIdOf(parent), childJobIds: children.map(jobIdOf) };
   }
 

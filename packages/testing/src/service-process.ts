@@ -1,5 +1,6 @@
 import { APP_READY_TEXT, type AppName } from '@orch/contracts';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from './wait';
 import { freePort } from './ports';
@@ -37,10 +38,13 @@ export async function spawnService(opts: SpawnServiceOptions): Promise<ServicePr
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  let stopping = false;
+  const testPath = currentTestPath();
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
       // A process that fails on its own (not stopped by a test's signal) says why in the test's output.
       if (code) process.stderr.write(`\n[${opts.script} exited with ${code}] ${stderr.slice(-2000)}\n`);
+      if (!stopping && (code || signal)) recordExit({ testPath, script: opts.script, code, signal, stderrTail: stderr.slice(-600) });
       resolve({ code, signal });
     }),
   );
@@ -50,6 +54,7 @@ export async function spawnService(opts: SpawnServiceOptions): Promise<ServicePr
     output: () => ({ stdout, stderr }),
     exited,
     async kill() {
+      stopping = true;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
@@ -60,6 +65,26 @@ export async function spawnService(opts: SpawnServiceOptions): Promise<ServicePr
     if (child.exitCode !== null && !(stdout + stderr).includes(text)) throw new Error(`${opts.script} exited with ${child.exitCode} before it was ready: ${stderr.slice(-1000)}`);
   }
   return proc;
+}
+
+/** The test file running now (Jest's), if any. */
+function currentTestPath(): string | undefined {
+  return (globalThis as { expect?: { getState?: () => { testPath?: string } } }).expect?.getState?.().testPath;
+}
+
+/**
+ * The file where processes that ended on their own are listed (one JSON line each), in the test
+ * run's directory: `scripts/run-tests.mjs` prints those of suites that failed beside their failures,
+ * so a CI log read from its tail says that a door died, and why.
+ */
+export const SERVICE_EXITS_FILE = '.service-exits.jsonl';
+
+function recordExit(entry: { testPath: string | undefined; script: string; code: number | null; signal: NodeJS.Signals | null; stderrTail: string }): void {
+  try {
+    appendFileSync(join(process.cwd(), SERVICE_EXITS_FILE), `${JSON.stringify(entry)}\n`);
+  } catch {
+    // Diagnostics only.
+  }
 }
 
 export { APP_READY_TEXT, type AppName };

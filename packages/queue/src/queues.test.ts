@@ -1,0 +1,50 @@
+import { loadConfig } from '@orch/config';
+import { FAKE_KEYS, startRedis, type RedisServerHandle } from '@orch/testing';
+import type { ModelCallPayloadInput } from '@orch/contracts';
+import { RequestEvents } from './events';
+import { ProviderQueues } from './queues';
+import { createRedis } from './redis';
+
+describe('ProviderQueues while Redis is away', () => {
+  let server: RedisServerHandle;
+
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(() => server.stop());
+
+  const call = (callIndex: number, model: string): ModelCallPayloadInput => ({
+    requestId: 'away1',
+    callIndex,
+    model,
+    messages: [{ role: 'user', content: 'Are you there?' }],
+  });
+
+  it('a call or a flow Redis refuses rejects to its caller, and nothing is left rejected unawaited (which ends a front door)', async () => {
+    const config = loadConfig({ cwd: '/nonexistent', env: { REDIS_URL: server.url, OPENROUTER_API_KEY: FAKE_KEYS.openrouter, OPENAI_API_KEY: FAKE_KEYS.openai } });
+    // A front door's command connection: a command fails after two reconnect attempts.
+    const redis = createRedis(server.url, 'command', 'queues-test');
+    redis.on('error', () => undefined);
+    const queues = new ProviderQueues({ config, connection: redis });
+    const events = new RequestEvents({ redis, ttlSeconds: 60 });
+    await queues.byKey.openrouter.waitUntilReady();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await server.stop();
+      await expect(queues.submit(call(0, 'gemini_pro'), events)).rejects.toThrow(/max retries per request/);
+      await expect(queues.submitFlow(call(3, 'gemini_pro'), [call(1, 'gemini_pro'), call(2, 'o3_architect')], events)).rejects.toThrow(/max retries per request/);
+      // Whatever those calls started has failed by now (later commands fail after earlier ones)…
+      await expect(events.publish({ type: 'progress', stage: 'queued', requestId: 'away1', ts: Date.now() })).rejects.toThrow();
+      // …and Node reports a rejection nobody handled once the microtasks have run.
+      await new Promise((r) => setImmediate(r));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      server = await startRedis({ port: server.port });
+      await queues.close();
+      redis.disconnect();
+    }
+  }, 30_000);
+});
