@@ -164,36 +164,41 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect(events.filter((e) => e === 'result')).toHaveLength(1);
   });
 
-  it('a request whose end could not be stored is driven again a lock period later, and ends once (issue 17)', async () => {
+  /** The orchestrator again with a 300 ms driver lock: a request driven again is driven soon. */
+  async function restartWithShortLock(): Promise<void> {
     await orch.close();
     config.orchestration.driverLockMs = 300;
     orch = new Orchestrator({ config, redis: conn, logger: createLogger({ service: 'test', stream: new PassThrough(), level: 'error' }) });
-    // The first attempt to write the end fails (as when Redis is away at that moment).
-    const finish = orch.events.finish.bind(orch.events);
-    let failures = 0;
-    orch.events.finish = (...args) => (failures++ === 0 ? Promise.reject(new Error('Connection is closed.')) : finish(...args));
+  }
+
+  /** Makes the first call of `fn` reject with `err` (as when Redis is away at that moment); counts the calls. */
+  function failFirst<A extends unknown[], R>(fn: (...args: A) => Promise<R>, err: Error): { fn: (...args: A) => Promise<R>; calls: () => number } {
+    let calls = 0;
+    return { fn: (...args) => (calls++ === 0 ? Promise.reject(err) : fn(...args)), calls: () => calls };
+  }
+
+  it('a request whose end could not be stored is driven again a lock period later, and ends once (issue 17)', async () => {
+    await restartWithShortLock();
+    const finish = failFirst(orch.events.finish.bind(orch.events), new Error('Connection is closed.'));
+    orch.events.finish = finish.fn;
     const r = await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Store me' }, local, { syncWaitMs: 10_000 });
     const o = out(r);
     expect(o.status).toBe('completed');
-    expect(failures).toBe(2);
+    expect(finish.calls()).toBe(2);
     expect(or.requests).toHaveLength(1);
     expect((await orch.events.read(o.request_id, '0-0', 100)).filter((e) => e.type === 'done')).toHaveLength(1);
   });
 
   it('a council whose calls Redis refused to queue (Redis away mid-drive) is driven again and completes, not failed', async () => {
-    await orch.close();
-    config.orchestration.driverLockMs = 300;
-    orch = new Orchestrator({ config, redis: conn, logger: createLogger({ service: 'test', stream: new PassThrough(), level: 'error' }) });
+    await restartWithShortLock();
     // ioredis's error when Redis cannot be reached; the flow is not added.
-    const submitFlow = orch.queues.submitFlow.bind(orch.queues);
-    let refused = 0;
-    orch.queues.submitFlow = (...args) =>
-      refused++ === 0 ? Promise.reject(Object.assign(new Error('Reached the max retries per request limit (which is 2).'), { name: 'MaxRetriesPerRequestError' })) : submitFlow(...args);
+    const submitFlow = failFirst(orch.queues.submitFlow.bind(orch.queues), Object.assign(new Error('Reached the max retries per request limit (which is 2).'), { name: 'MaxRetriesPerRequestError' }));
+    orch.queues.submitFlow = submitFlow.fn;
     const r = await orch.callTool('orchestrate_task', { description: 'Survive the outage', strategy: 'external_enhancement' }, local, { syncWaitMs: 10_000 });
     const o = out(r);
     expect(o.status).toBe('completed');
     expect(o.answers).toHaveLength(2);
-    expect(refused).toBe(2);
+    expect(submitFlow.calls()).toBe(2);
     // Each model asked once: the synthesis and gemini_pro on OpenRouter, o3 on OpenAI.
     expect(or.requests).toHaveLength(2);
     expect(oa.requests).toHaveLength(1);
