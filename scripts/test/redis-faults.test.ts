@@ -114,6 +114,12 @@ describe('the whole stack through Redis faults', () => {
     expect(spend.spent_usd).toBeLessThanOrEqual(Math.min(DAILY_LIMIT, billed * 1.5));
   }
 
+  /** No worker or door died on the way (a door that crashed leaves its requests to the other one, unseen). */
+  function expectAllAlive(): void {
+    const dead = procs.filter((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+    expect(dead.map((p) => `exited ${p.child.exitCode ?? p.child.signalCode}: ${p.output().stderr.slice(-600)}`)).toEqual([]);
+  }
+
   it('kill -9 of Redis during councils and calls, restarted on its AOF: every request completes, booked >= billed', async () => {
     or.setBehaviour({ completionTokens: 60, tokensPerSecond: 20 }); // about 3 s per call
     oa.setBehaviour({ completionTokens: 60, tokensPerSecond: 20 });
@@ -123,6 +129,7 @@ describe('the whole stack through Redis faults', () => {
     redis = await startRedis({ appendOnly: true, dir, port: redis.port });
     await expectAllCompleted(ids);
     await expectSpendTruth();
+    expectAllAlive();
   }, 180_000);
 
   it('Redis down 20 s under load: callers get 503 at once meanwhile; afterwards every accepted request completes, booked >= billed', async () => {
@@ -168,5 +175,6 @@ describe('the whole stack through Redis faults', () => {
     // Redis was away lost their job locks and ran again, and those runs returned the kept answers.
     expect(or.requests.length + oa.requests.length - before).toBe(16 + 2 * 3);
     await expectSpendTruth();
+    expectAllAlive();
   }, 240_000);
 });

@@ -44,7 +44,7 @@ describe('ProviderQueues while Redis is away', () => {
       process.off('unhandledRejection', onUnhandled);
       server = await startRedis({ port: server.port });
       await queues.close();
-      redis.disconnect();
+      await redis.quit();
     }
   }, 30_000);
 });
