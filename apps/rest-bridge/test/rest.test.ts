@@ -178,10 +178,12 @@ describe('REST bridge over real sockets, with worker processes and fake provider
     oa.addFault({ kind: 'hang' });
     const res = await post('/mcp/think_deeper?wait=false', { problem: 'Hang forever' });
     const { request_id: id } = (await res.json()) as { request_id: string };
-    await oa.waitForRequest();
+    // This call's own request (an earlier test's aborted call must not stand in for it).
+    const mine = (q: { body: unknown }) => JSON.stringify(q.body).includes('Hang forever');
+    await oa.waitForRequest(mine);
     const del = await call(`/requests/${id}`, { method: 'DELETE' });
     expect(((await del.json()) as { result: { cancelled: boolean } }).result.cancelled).toBe(true);
-    await oa.waitForAbort();
+    await oa.waitForAbort(mine);
   });
 
   it('clear errors with stable codes and statuses; the server keeps serving', async () => {

@@ -362,7 +362,9 @@ export async function startFakeProvider(opts: FakeProviderOptions): Promise<Fake
       if (hit) return resolve(hit);
       const timer = setTimeout(() => {
         events.off(event, on);
-        reject(new Error(`fake provider: no ${event} within ${timeoutMs} ms`));
+        // What the requests that match did instead (finished, or still open), so a failure says which.
+        const seen = state.requests.filter(pred).map((r) => `#${r.seq} ${r.model} ${r.finished ? 'finished' : `open ${Date.now() - r.startedAt} ms`}`);
+        reject(new Error(`fake provider: no ${event} within ${timeoutMs} ms (matching requests: ${seen.join(', ') || 'none'})`));
       }, timeoutMs);
       const on = (r: RecordedRequest) => {
         if (!pred(r)) return;
