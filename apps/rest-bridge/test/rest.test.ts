@@ -121,7 +121,11 @@ describe('REST bridge over real sockets, with worker processes and fake provider
     const mine = (q: { body: unknown }) => JSON.stringify(q.body).includes('Hang up on me');
     await oa.waitForRequest(mine);
     ctrl.abort();
-    await oa.waitForAbort(mine);
+    await oa.waitForAbort(mine).catch(async (err: Error) => {
+      // Say how the request stood (ended before the hang-up? still running, never cancelled?).
+      const list = (await (await call('/requests?limit=1')).json()) as { result: { requests: unknown[] } };
+      throw new Error(`${err.message}; the latest request: ${JSON.stringify(list.result.requests[0])}`);
+    });
   });
 
   it('a retried streaming call: followers are told it started again, and its last attempt\'s text is the answer (issue 14.4)', async () => {
