@@ -77,7 +77,7 @@ function currentTestPath(): string | undefined {
  * run's directory: `scripts/run-tests.mjs` prints those of suites that failed beside their failures,
  * so a CI log read from its tail says that a door died, and why.
  */
-export const SERVICE_EXITS_FILE = '.service-exits.jsonl';
+const SERVICE_EXITS_FILE = '.service-exits.jsonl';
 
 function recordExit(entry: { testPath: string | undefined; script: string; code: number | null; signal: NodeJS.Signals | null; stderrTail: string }): void {
   try {
