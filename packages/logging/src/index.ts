@@ -2,3 +2,4 @@ export { createLogger } from './logger';
 export type { Logger, CreateLoggerOptions } from './logger';
 export { createRedactor, createScrubber, MIN_LITERAL_SECRET, REDACTED } from './redact';
 export type { Redactor, Scrubber } from './redact';
+export { repeatedLog } from './repeated';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { configSecrets, loadConfigOrExit, type Config } from '@orch/config';
-import { createLogger, createScrubber, type Logger } from '@orch/logging';
+import { createLogger, createScrubber, repeatedLog, type Logger } from '@orch/logging';
 import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
 import { LOOPBACK_HOSTS } from './input-limits';
 import { Orchestrator } from './orchestrator';
@@ -34,7 +34,9 @@ export async function openFrontDoor(service: string, opts: { stderrOnly?: boolea
   const logger = createLogger({ service, level: config.logging.level, secrets, ...(opts.stderrOnly ? { stderrOnly: true } : {}) });
   // Every value this process writes to Redis (and so every text a caller reads back) is scrubbed.
   const redis = createRedis(config.redis.url, 'command', service, createScrubber(secrets));
-  redis.on('error', (err) => logger.warn('redis connection error', { err: err.message }));
+  // Repeats on every reconnect attempt while Redis is away: a few lines per outage.
+  const connError = repeatedLog(logger, 'warn', 'redis connection error');
+  redis.on('error', (err) => connError({ err: err.message }));
   try {
     await waitForRedis(redis);
   } catch (err) {

@@ -10,7 +10,7 @@ import {
   type DriveRequestPayload,
 } from '@orch/contracts';
 import type { Config } from '@orch/config';
-import type { Logger } from '@orch/logging';
+import { repeatedLog, type Logger } from '@orch/logging';
 import { isCancelled, modelCallJobId, subscribeCancellations, type EventHub, type ProviderQueues, type RequestEvents } from '@orch/queue';
 import type { CallerStore, Thread } from './caller-store';
 import { JobWaiter } from './job-waiter';
@@ -90,7 +90,9 @@ export class RequestDriver {
       // A takeover replays finished steps from the event stream: safe to repeat.
       maxStalledCount: 100,
     });
-    this.worker.on('error', (err) => this.deps.logger.warn('request driver error', { err: err.message }));
+    // BullMQ reports each retry while Redis is away: a few lines per outage.
+    const driverError = repeatedLog(this.deps.logger, 'warn', 'request driver error');
+    this.worker.on('error', (err) => driverError({ err: err.message }));
     await this.worker.waitUntilReady();
   }
 

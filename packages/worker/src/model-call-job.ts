@@ -11,7 +11,7 @@ import {
   type RequestEvent,
 } from '@orch/contracts';
 import type { Config, ResolvedModel } from '@orch/config';
-import type { Logger } from '@orch/logging';
+import { repeatedLog, type Logger } from '@orch/logging';
 import { ProviderError, classifyProviderError, type ModelClient } from '@orch/providers';
 import { isCancelled, type RequestEvents } from '@orch/queue';
 import type { WorkerMetrics } from './metrics';
@@ -46,8 +46,10 @@ export interface ModelCallDeps {
  */
 export function createModelCallProcessor(deps: ModelCallDeps) {
   const { config, logger, client, spend, events, redis, metrics, active, workerIdentity, rateLimit } = deps;
-  const publish = (event: RequestEvent) =>
-    events.publish(event).catch((err) => logger.warn('could not publish event', { requestId: event.requestId, type: event.type, err: (err as Error).message }));
+  // Progress and partial text are best effort; while Redis is away every flush fails, so the failures
+  // are logged a few lines per outage (the result itself is retried until it is stored).
+  const publishFailed = repeatedLog(logger, 'warn', 'could not publish event');
+  const publish = (event: RequestEvent) => events.publish(event).catch((err) => publishFailed({ requestId: event.requestId, type: event.type, err: (err as Error).message }));
 
   return async function processJob(job: Job<ModelCallPayload, ModelCallResult>, token: string | undefined, signal?: AbortSignal): Promise<ModelCallResult> {
     const jobId = job.id ?? '';

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import { ABORT_REASON, APP_READY_TEXT, type ModelCallPayload, type ModelCallResult, type QueueKey } from '@orch/contracts';
 import { configSecrets, ledgerRetention, modelsOnQueue, type Config } from '@orch/config';
-import { createScrubber, type Logger } from '@orch/logging';
+import { createScrubber, repeatedLog, type Logger } from '@orch/logging';
 import { ModelClient } from '@orch/providers';
 import { setWorkerConcurrency, startLoadGuard } from './load-guard';
 import { PriceBook, RequestEvents, closeRedis, createRedis, providerBackoff, queueName, subscribeCancellations, waitForRedis } from '@orch/queue';
@@ -53,7 +53,9 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
   const workerConn = createRedis(config.redis.url, 'blocking', `worker-${queue}`, scrub);
   const cmd = createRedis(config.redis.url, 'command', `worker-${queue}-cmd`, scrub);
   const subscriber = createRedis(config.redis.url, 'subscriber', `worker-${queue}-cancel`);
-  for (const conn of [workerConn, cmd, subscriber]) conn.on('error', (err) => logger.warn('redis connection error', { err: err.message }));
+  // Errors that repeat while Redis is away (every reconnect, every retry) are logged a few lines per outage.
+  const connError = repeatedLog(logger, 'warn', 'redis connection error');
+  for (const conn of [workerConn, cmd, subscriber]) conn.on('error', (err) => connError({ err: err.message }));
   const events = new RequestEvents({ redis: cmd, ttlSeconds: config.queue.requestTtlSeconds, maxLen: config.queue.eventsMaxLen, finishedTtlSeconds: config.queue.finishedEventsTtlSeconds });
   const ledger = new Ledger({
     redis: cmd,
@@ -113,15 +115,17 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
       })
     : undefined;
   const processJob = createModelCallProcessor({ config, logger, client, spend, events, redis: cmd, metrics, active, workerIdentity, rateLimit: (ms) => worker.rateLimit(ms) });
-  worker.on('error', (err) => logger.error('worker error', { err: err.message }));
+  const workerError = repeatedLog(logger, 'error', 'worker error');
+  worker.on('error', (err) => workerError({ err: err.message }));
   worker.on('stalled', (jobId) => logger.warn('job stalled; it will run again', { jobId }));
 
   // Every worker returns the reservations of crashed ones; the script is safe to run concurrently.
+  const reapFailed = repeatedLog(logger, 'warn', 'ledger reap failed');
   const reaper = setInterval(() => {
     ledger
       .reap()
       .then((n) => n && logger.warn('returned expired spend reservations', { count: n }))
-      .catch((err) => logger.warn('ledger reap failed', { err: (err as Error).message }));
+      .catch((err) => reapFailed({ err: (err as Error).message }));
   }, config.ledger.reapIntervalMs);
   reaper.unref();
   // The openrouter worker reads OpenRouter's prices (at start, then every few hours) and shares them
