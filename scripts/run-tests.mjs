@@ -17,7 +17,7 @@ const dirs = [
   join(root, 'examples'),
   join(root, 'scripts'),
 ];
-// Processes a test spawned that ended on their own are listed by @orch/testing in EXITS, one JSON
+// Processes a test spawned that ended on their own, or logged errors, are listed by @orch/testing in EXITS, one JSON
 // line each (SERVICE_EXITS_FILE in packages/testing/src/service-process.ts); those of failed suites
 // are printed with their failures (a door that died says why).
 const EXITS = '.service-exits.jsonl';
@@ -49,7 +49,7 @@ for (const dir of dirs) {
     const failedTests = (suite.assertionResults ?? []).filter((t) => t.status === 'failed');
     for (const t of failedTests) failures.push(`${where} › ${t.fullName}: ${firstLines(t.failureMessages?.[0])}`);
     if (!failedTests.length && suite.status === 'failed') failures.push(`${where}: ${firstLines(suite.message)}`);
-    if (suite.status === 'failed') for (const e of exitsOf(dir, suite.name)) failures.push(`${where}: (a process it started ended on its own) ${e}`);
+    if (suite.status === 'failed') for (const e of exitsOf(dir, suite.name)) failures.push(`${where}: (a process it started) ${e}`);
   }
 }
 if (suitesFailed && !failed) failed = suitesFailed; // a suite that failed to load counts as a failure
@@ -64,7 +64,7 @@ writeFileSync(join(root, '.test-failures.txt'), closing);
 process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 process.exit(failed > 0 ? 1 : (turbo.status ?? 1));
 
-/** The processes a suite started that ended on their own: script, code or signal, stderr's tail. */
+/** The processes a suite started that ended on their own (script, code or signal, stderr's tail) or logged errors. */
 function exitsOf(dir, testPath) {
   const file = join(dir, EXITS);
   if (!existsSync(file)) return [];
@@ -73,7 +73,11 @@ function exitsOf(dir, testPath) {
     .filter(Boolean)
     .map((line) => JSON.parse(line))
     .filter((e) => e.testPath === testPath)
-    .map((e) => `${relative(root, e.script)} ${e.code !== null ? `exited with ${e.code}` : `ended by ${e.signal}`}: ${e.stderrTail.replace(/\s+/g, ' ').slice(-400)}`);
+    .map((e) =>
+      e.errors
+        ? `${relative(root, e.script)} logged as errors (its last ${e.errors.length}): ${e.errors.join(' | ')}`
+        : `${relative(root, e.script)} ${e.code !== null ? `exited with ${e.code}` : `ended by ${e.signal}`}: ${e.stderrTail.replace(/\s+/g, ' ').slice(-400)}`,
+    );
 }
 
 function firstLines(text) {

@@ -55,6 +55,9 @@ export async function spawnService(opts: SpawnServiceOptions): Promise<ServicePr
     exited,
     async kill() {
       stopping = true;
+      // A test that failed on what a process answered is explained by what it logged as an error.
+      const errors = stderr.split('\n').filter((l) => l.includes('"level":"error"'));
+      if (errors.length) recordExit({ testPath, script: opts.script, code: null, signal: null, stderrTail: '', errors: errors.slice(-3).map((l) => l.slice(0, 400)) });
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
@@ -73,13 +76,14 @@ function currentTestPath(): string | undefined {
 }
 
 /**
- * The file where processes that ended on their own are listed (one JSON line each), in the test
- * run's directory: `scripts/run-tests.mjs` prints those of suites that failed beside their failures,
- * so a CI log read from its tail says that a door died, and why.
+ * The file where processes that ended on their own, and the last error lines of those a test
+ * stopped, are listed (one JSON line each), in the test run's directory: `scripts/run-tests.mjs`
+ * prints those of suites that failed beside their failures, so a CI log read from its tail says
+ * that a door died, or what it logged as an error, and why.
  */
 const SERVICE_EXITS_FILE = '.service-exits.jsonl';
 
-function recordExit(entry: { testPath: string | undefined; script: string; code: number | null; signal: NodeJS.Signals | null; stderrTail: string }): void {
+function recordExit(entry: { testPath: string | undefined; script: string; code: number | null; signal: NodeJS.Signals | null; stderrTail: string; errors?: string[] }): void {
   try {
     appendFileSync(join(process.cwd(), SERVICE_EXITS_FILE), `${JSON.stringify(entry)}\n`);
   } catch {
