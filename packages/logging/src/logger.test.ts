@@ -1,16 +1,5 @@
-import { PassThrough } from 'node:stream';
-import { createLogger } from './logger';
+import { captureLogger as capture } from './capture.test-helper';
 import { REDACTED } from './redact';
-
-function capture(secrets: string[] = []) {
-  const stream = new PassThrough();
-  const lines: Record<string, unknown>[] = [];
-  stream.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-  });
-  const logger = createLogger({ service: 'test', secrets, stream, level: 'debug' });
-  return { logger, lines };
-}
 
 describe('createLogger', () => {
   it('writes JSON lines with service and metadata', async () => {

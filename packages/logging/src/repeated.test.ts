@@ -1,19 +1,10 @@
-import { PassThrough } from 'node:stream';
-import { createLogger } from './logger';
+import { captureLogger as capture } from './capture.test-helper';
 import { repeatedLog } from './repeated';
 
 describe('repeatedLog', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  function capture() {
-    const stream = new PassThrough();
-    const lines: Record<string, unknown>[] = [];
-    stream.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-    });
-    return { logger: createLogger({ service: 'test', stream, level: 'debug' }), lines };
-  }
   const flushed = () => new Promise((r) => jest.requireActual<typeof import('timers')>('timers').setImmediate(r));
 
   it('logs the first at once, then one line per window that counts the rest, with the last one\'s fields', async () => {

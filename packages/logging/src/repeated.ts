@@ -20,7 +20,8 @@ export function repeatedLog(logger: Logger, level: 'warn' | 'error', message: st
     }
     repeated++;
     lastMeta = meta;
-    flush ??= setTimeout(() => {
+    if (flush) return;
+    flush = setTimeout(() => {
       flush = undefined;
       logger.log(level, message, { ...lastMeta, repeated });
       repeated = 0;
