@@ -24,14 +24,14 @@ const STAMP = /@(\d{13})/g;
  */
 function timings() {
   const t = { latency: [], written: [], worker: [], door: [] };
-  t.add = (text, now, storedAt) => {
+  t.add = (text, now, storedMs) => {
     for (const m of text.matchAll(STAMP)) {
       const at = Number(m[1]);
       t.latency.push(now - at);
       t.written.push(at);
-      if (storedAt === undefined) continue;
-      t.worker.push(storedAt - at);
-      t.door.push(now - storedAt);
+      if (storedMs === undefined) continue;
+      t.worker.push(storedMs - at);
+      t.door.push(now - storedMs);
     }
   };
   return t;
