@@ -110,7 +110,7 @@ async function spread(n, at, task) {
 
 async function ours(kind, n, stack) {
   const samples = timings();
-  const accepted = { last: 0 };
+  let acceptedAt = 0;
   let completed = 0;
   const errors = errorTally();
   const stop = watch({ worker: stack.worker.pid, door: (kind === 'sse' ? stack.rest : stack.ws).pid, redis: stack.redisPid, provider: stack.fakePid, clients: process.pid });
@@ -134,7 +134,7 @@ async function ours(kind, n, stack) {
     try {
       const res = await fetch(`${stack.restUrl}/mcp/query_specific_model?wait=false`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini_pro', description: `capacity ${i}` }) });
       if (res.status !== 202) return errors.add(`accept: HTTP ${res.status}`);
-      accepted.last = Date.now();
+      acceptedAt = Date.now();
       const why = await follow((await res.json()).request_id, i).catch(errors.of);
       why ? errors.add(`follow: ${why}`) : completed++;
     } catch (err) {
@@ -142,12 +142,12 @@ async function ours(kind, n, stack) {
     }
   });
   for (const s of sockets) s.close();
-  return { completed, errors: errors.count, errorKinds: errors.kinds, samples, acceptedAt: accepted.last, seconds: (performance.now() - started) / 1000, ...stop() };
+  return { completed, errors: errors.count, errorKinds: errors.kinds, samples, acceptedAt, seconds: (performance.now() - started) / 1000, ...stop() };
 }
 
 async function portkey(n, stack) {
   const samples = timings();
-  const accepted = { last: 0 };
+  let acceptedAt = 0;
   let completed = 0;
   const errors = errorTally();
   const stop = watch({ portkey: stack.portkey.pid, provider: stack.fakePid, clients: process.pid });
@@ -160,14 +160,14 @@ async function portkey(n, stack) {
         body: JSON.stringify({ model: 'google/gemini-2.5-pro', stream: true, messages: [{ role: 'user', content: `capacity ${i}` }] }),
       });
       if (!res.ok) return errors.add(`HTTP ${res.status}`);
-      accepted.last = Date.now();
+      acceptedAt = Date.now();
       const why = await readStream(res, samples, 'data: [DONE]');
       why ? errors.add(why) : completed++;
     } catch (err) {
       errors.add(errors.of(err));
     }
   }).then(() => undefined);
-  return { completed, errors: errors.count, errorKinds: errors.kinds, samples, acceptedAt: accepted.last, seconds: (performance.now() - started) / 1000, ...stop() };
+  return { completed, errors: errors.count, errorKinds: errors.kinds, samples, acceptedAt, seconds: (performance.now() - started) / 1000, ...stop() };
 }
 
 export async function run() {

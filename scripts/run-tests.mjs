@@ -17,9 +17,9 @@ const dirs = [
   join(root, 'examples'),
   join(root, 'scripts'),
 ];
-// Processes a test spawned that ended on their own, or logged errors, are listed by @orch/testing in EXITS, one JSON
-// line each (SERVICE_EXITS_FILE in packages/testing/src/service-process.ts); those of failed suites
-// are printed with their failures (a door that died says why).
+// Processes a test spawned that ended on their own, or logged errors, are listed by @orch/testing in
+// EXITS, one JSON line each (SERVICE_EXITS_FILE in packages/testing/src/service-process.ts); those of
+// failed suites are printed with their failures (a door that died says why).
 const EXITS = '.service-exits.jsonl';
 for (const dir of dirs) for (const f of ['.jest-results.json', EXITS]) rmSync(join(dir, f), { force: true });
 

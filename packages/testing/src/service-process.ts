@@ -57,7 +57,7 @@ export async function spawnService(opts: SpawnServiceOptions): Promise<ServicePr
       stopping = true;
       // A test that failed on what a process answered is explained by what it logged as an error.
       const errors = stderr.split('\n').filter((l) => l.includes('"level":"error"'));
-      if (errors.length) recordExit({ testPath, script: opts.script, code: null, signal: null, stderrTail: '', errors: errors.slice(-3).map((l) => l.slice(0, 400)) });
+      if (errors.length) recordExit({ testPath, script: opts.script, errors: errors.slice(-3).map((l) => l.slice(0, 400)) });
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
@@ -83,7 +83,10 @@ function currentTestPath(): string | undefined {
  */
 const SERVICE_EXITS_FILE = '.service-exits.jsonl';
 
-function recordExit(entry: { testPath: string | undefined; script: string; code: number | null; signal: NodeJS.Signals | null; stderrTail: string; errors?: string[] }): void {
+/** A process that ended on its own (how, and its stderr's tail), or one a test stopped that logged errors. */
+type ExitEntry = { testPath: string | undefined; script: string } & ({ code: number | null; signal: NodeJS.Signals | null; stderrTail: string } | { errors: string[] });
+
+function recordExit(entry: ExitEntry): void {
   try {
     appendFileSync(join(process.cwd(), SERVICE_EXITS_FILE), `${JSON.stringify(entry)}\n`);
   } catch {
