@@ -1,5 +1,7 @@
-/** Keywords a caller's model does not need to read a tool's answer; validation stays server-side. */
-const DROPPED = new Set(['description', '$schema', 'additionalProperties', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern', 'format', 'minItems', 'maxItems']);
+/** Bounds and meta keywords a caller's model does not need; the server still enforces them, and its errors name the rule. */
+const BOUNDS = ['$schema', 'additionalProperties', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern', 'format', 'minItems', 'maxItems'];
+const DROPPED_FROM_OUTPUT = new Set(['description', ...BOUNDS]);
+const DROPPED_FROM_INPUT = new Set(BOUNDS);
 
 type Json = unknown;
 
@@ -11,23 +13,33 @@ type Json = unknown;
  * full output schemas are in the REST bridge's OpenAPI document and in packages/contracts.
  */
 export function compactOutputSchema(schema: Json): Json {
-  return compact(schema, 0);
+  return compact(schema, 0, DROPPED_FROM_OUTPUT, 1);
 }
 
-function compact(node: Json, depth: number): Json {
-  if (Array.isArray(node)) return node.map((n) => compact(n, depth));
+/**
+ * The input schema as `tools/list` shows it: every field, nested ones too, with its type, enum and
+ * description, but without length and count bounds or `$schema` (about 950 of the list's 5,950
+ * o200k tokens). The arguments are checked against the full schema, and a value out of bounds is
+ * refused with an error naming the field and the bound.
+ */
+export function compactInputSchema(schema: Json): Json {
+  return compact(schema, 0, DROPPED_FROM_INPUT, Infinity);
+}
+
+function compact(node: Json, depth: number, dropped: ReadonlySet<string>, bareFrom: number): Json {
+  if (Array.isArray(node)) return node.map((n) => compact(n, depth, dropped, bareFrom));
   if (!node || typeof node !== 'object') return node;
   const src = node as Record<string, Json>;
-  if (depth >= 1 && (src.type === 'object' || src.type === 'array')) return { type: src.type };
+  if (depth >= bareFrom && (src.type === 'object' || src.type === 'array')) return { type: src.type };
   const out: Record<string, Json> = {};
   for (const [key, value] of Object.entries(src)) {
-    if (DROPPED.has(key)) continue;
+    if (dropped.has(key)) continue;
     if (key === 'properties' && value && typeof value === 'object') {
-      out.properties = Object.fromEntries(Object.entries(value as Record<string, Json>).map(([name, s]) => [name, compact(s, depth + 1)]));
+      out.properties = Object.fromEntries(Object.entries(value as Record<string, Json>).map(([name, s]) => [name, compact(s, depth + 1, dropped, bareFrom)]));
     } else if (key === 'items') {
-      out.items = compact(value, depth + 1);
+      out.items = compact(value, depth + 1, dropped, bareFrom);
     } else {
-      out[key] = compact(value, depth);
+      out[key] = compact(value, depth, dropped, bareFrom);
     }
   }
   return out;

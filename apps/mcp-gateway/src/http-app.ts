@@ -1,14 +1,13 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
+import { createMcpHandler, isLegacyRequest, type AuthInfo, type McpServer } from '@modelcontextprotocol/server';
+import { toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import type { Logger } from '@orch/logging';
 import type { Caller } from '@orch/orchestration';
-import { LOOPBACK_HOSTS, bearer, checkJsonDepth, malformedRequest, originAllowed, originRefusal } from '@orch/orchestration';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { bearer, checkJsonDepth, hostAllowed, malformedRequest, originAllowed, originRefusal } from '@orch/orchestration';
 import type { Registry } from 'prom-client';
 
 export interface HttpAppDeps {
-  /** A fresh MCP server for one request (stateless mode). */
+  /** A fresh MCP server for one request (stateless, either protocol era). */
   createServer: (caller: Caller) => McpServer;
   logger: Logger;
   /** The caller a bearer key identifies (Orchestrator.authenticate), or undefined: refuse it. */
@@ -27,12 +26,27 @@ export interface HttpAppDeps {
 const rpcError = (res: Response, status: number, code: number, message: string) =>
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
 
+/** The caller a request was authenticated as, carried to the server factory as the SDK's AuthInfo. */
+const authInfo = (caller: Caller): AuthInfo => ({ token: '', clientId: caller.id, scopes: [], extra: { caller } });
+const callerOf = (info: AuthInfo | undefined): Caller => info?.extra?.caller as Caller;
+
 /**
- * Stateless Streamable HTTP at /mcp: a new server and transport per POST, so any replica can serve
- * any call (no sticky sessions; state lives in Redis). DNS-rebinding defences: Host allow-list,
- * Origin allow-list (403), loopback bind by default; bearer keys when configured.
+ * Streamable HTTP at /mcp, stateless in both protocol eras: a 2026-07-28 request (its version in
+ * `_meta`) and a 2025 request (after `initialize`) are each served by a new server from one factory,
+ * so any replica can serve any call (no sticky sessions; state lives in Redis). The SDK's handler
+ * owns the era decision, `server/discover`, the version errors and result stamping; this app puts
+ * in front of it what the SDK leaves to its user: DNS-rebinding defences (Host allow-list, Origin
+ * allow-list (403), loopback bind by default), bearer keys, body limits and readable errors.
  */
 export function createHttpApp(deps: HttpAppDeps): Express {
+  const onerror = (err: Error) => deps.logger.debug('MCP request refused', { err: err.message });
+  const maxBody = deps.maxBodyBytes ?? 4 * 1024 * 1024;
+  const mcp = toNodeHandler(createMcpHandler((ctx) => deps.createServer(callerOf(ctx.authInfo)), { legacy: 'stateless', onerror, maxRequestBodySize: maxBody }), {
+    maxRequestBodySize: maxBody,
+    onerror: (err) => deps.logger.error('MCP request failed', { err: err.stack ?? String(err) }),
+  });
+  const hostCheck = (req: Request, res: Response, next: NextFunction) =>
+    hostAllowed(req.headers.host, deps.allowedHosts) ? next() : rpcError(res, 403, -32000, `Forbidden: Host ${JSON.stringify(req.headers.host ?? '')} is not served here (ORCH_ALLOWED_HOSTS)`);
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
@@ -44,7 +58,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   // (ORCH_METRICS_PORT serves them apart, without a key, for a scraper on a private network.)
   const registry = deps.registry;
   if (registry) {
-    app.get('/metrics', hostHeaderValidation([...LOOPBACK_HOSTS, ...deps.allowedHosts]), async (req: Request, res: Response) => {
+    app.get('/metrics', hostCheck, async (req: Request, res: Response) => {
       if (!(await deps.authenticate(bearer(req.headers.authorization), true))) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="mcp-orchestrator"');
         return void res.status(401).json({ error: 'unauthorized', message: 'Send Authorization: Bearer <key>' });
@@ -52,7 +66,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       res.type(registry.contentType).send(await registry.metrics());
     });
   }
-  app.use('/mcp', hostHeaderValidation([...LOOPBACK_HOSTS, ...deps.allowedHosts]));
+  app.use('/mcp', hostCheck);
   app.use('/mcp', (req: Request, res: Response, next: NextFunction) => {
     const origin = req.headers.origin;
     if (origin) {
@@ -73,29 +87,16 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       () => void rpcError(res, 503, -32000, 'Service unavailable: Redis cannot be reached; retry shortly'),
     );
   });
-  app.use('/mcp', (req: Request, res: Response, next: NextFunction) => {
-    // Stateless: we never issue session ids, so any id a client sends is unknown (spec: 404).
-    if (req.headers['mcp-session-id']) return void rpcError(res, 404, -32001, 'Session not found');
-    next();
-  });
-  app.post('/mcp', express.json({ limit: deps.maxBodyBytes ?? 4 * 1024 * 1024, verify: (_req, _res, buf) => checkJsonDepth(buf) }), async (req: Request, res: Response) => {
-    const server = deps.createServer(res.locals.caller as Caller);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    try {
-      await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
-    } catch (err) {
-      deps.logger.error('MCP request failed', { err: (err as Error).stack ?? String(err) });
-      if (!res.headersSent) rpcError(res, 500, -32603, 'Internal error');
-    }
+  app.post('/mcp', express.json({ limit: maxBody, verify: (_req, _res, buf) => checkJsonDepth(buf) }), async (req: Request, res: Response) => {
+    // 2025 era, stateless: we never issue session ids, so any id a client sends is unknown (spec:
+    // 404). The 2026-07-28 path ignores the header, as its spec says.
+    if (req.headers['mcp-session-id'] && (await isLegacyRequest(await toWebRequest(req, req.body), req.body))) return void rpcError(res, 404, -32001, 'Session not found');
+    (req as Request & { auth?: AuthInfo }).auth = authInfo(res.locals.caller as Caller);
+    await mcp(req, res, req.body);
   });
   app.all('/mcp', (_req, res) => {
     res.setHeader('Allow', 'POST');
-    rpcError(res, 405, -32000, 'Method not allowed: this server is stateless; POST JSON-RPC messages to /mcp');
+    rpcError(res, 405, -32000, 'Method not allowed: this server is stateless in both protocol eras; POST JSON-RPC messages to /mcp');
   });
   // Malformed JSON and oversized bodies: a JSON-RPC error, never a stack trace.
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {

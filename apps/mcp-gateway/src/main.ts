@@ -2,7 +2,7 @@
 import { APP_READY_TEXT } from '@orch/contracts';
 import { format, parseArgs } from 'node:util';
 import { createServer, type Server } from 'node:http';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
 import { callerForKey, frontDoorHost, isLoopback, listenOn, openFrontDoor } from '@orch/orchestration';
 import { installShutdown, startHealthServer, startProviderWorker, type ProviderWorker } from '@orch/worker';
 
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
 
   let httpServer: Server | undefined;
   let metricsServer: { close(): Promise<void> } | undefined;
-  let stdio: StdioServerTransport | undefined;
+  let stdio: StdioServerHandle | undefined;
   if (http) {
     const host = frontDoorHost(config, logger, 'MCP HTTP gateway');
     const loopback = isLoopback(host);
@@ -73,9 +73,11 @@ async function main(): Promise<void> {
     }
   } else {
     const caller = callerForKey(undefined, [], true)!;
-    const server = createMcpServer({ orchestrator, caller, logger, progressIntervalMs, version: VERSION });
-    stdio = new StdioServerTransport();
-    await server.connect(stdio);
+    // The first message decides the era for the connection: `server/discover` or a request with
+    // the 2026-07-28 `_meta` envelope (modern), or `initialize` (2025).
+    stdio = serveStdio(() => createMcpServer({ orchestrator, caller, logger, progressIntervalMs, version: VERSION }), {
+      onerror: (err) => logger.debug('MCP stdio message refused', { err: err.message }),
+    });
     logger.info('MCP stdio server ready');
   }
 

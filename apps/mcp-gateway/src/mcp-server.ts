@@ -1,11 +1,9 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { McpServer, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { TOOL_CONTRACTS, TOOL_NAMES, type StoredRequestEvent } from '@orch/contracts';
 import { TOOL_DOCS, isErrorResult, type Caller, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
-import { adaptProtocolHandlers } from './protocol-adapters';
+import { listedInputSchema, listedOutputSchema } from './tool-schemas';
 
 export interface McpServerDeps {
   orchestrator: Orchestrator;
@@ -46,13 +44,28 @@ function describe(e: StoredRequestEvent): string | undefined {
  */
 const VALIDATOR = new AjvJsonSchemaValidator();
 
+/** tools/list never changes within a release and is the same for every caller. */
+const TOOLS_TTL_MS = 5 * 60_000;
+
+/** The listed schemas, made once per process (each server registers the same tools). */
+const LISTED = Object.fromEntries(TOOL_NAMES.map((name) => [name, { input: listedInputSchema(TOOL_CONTRACTS[name].input), output: listedOutputSchema(TOOL_CONTRACTS[name].output) }]));
+
 /**
- * One MCP server with every tool. A new one per HTTP request (stateless), one for the life of a
- * stdio connection. Tool handlers call the orchestration facade; the MCP specifics live here:
- * progress notifications, cancellation through `extra.signal`, structured content.
+ * One MCP server with every tool, for either protocol era (the SDK serves 2026-07-28 requests and
+ * 2025 sessions from the same instance factory). A new one per HTTP request (stateless), one for
+ * the life of a stdio connection. Tool handlers call the orchestration facade; the MCP specifics
+ * live here: progress notifications, cancellation through the request's signal, structured content.
  */
 export function createMcpServer(deps: McpServerDeps): McpServer {
-  const server = new McpServer({ name: 'mcp-orchestrator', version: deps.version }, { instructions: INSTRUCTIONS, capabilities: { logging: {} }, jsonSchemaValidator: VALIDATOR });
+  const server = new McpServer(
+    { name: 'mcp-orchestrator', version: deps.version },
+    {
+      instructions: INSTRUCTIONS,
+      capabilities: { logging: {} },
+      jsonSchemaValidator: VALIDATOR,
+      cacheHints: { 'tools/list': { ttlMs: TOOLS_TTL_MS, cacheScope: 'public' }, 'server/discover': { ttlMs: TOOLS_TTL_MS, cacheScope: 'public' } },
+    },
+  );
   for (const name of TOOL_NAMES) {
     const contract = TOOL_CONTRACTS[name];
     server.registerTool(
@@ -60,46 +73,49 @@ export function createMcpServer(deps: McpServerDeps): McpServer {
       {
         title: TOOL_DOCS[name].title,
         description: TOOL_DOCS[name].description,
-        inputSchema: contract.input,
-        outputSchema: contract.output,
-        annotations: { title: TOOL_DOCS[name].title, readOnlyHint: contract.readOnly, openWorldHint: contract.openWorld, destructiveHint: false },
+        inputSchema: LISTED[name]!.input,
+        outputSchema: LISTED[name]!.output,
+        // The title once, at the top (annotations.title is its 2025-03 place); destructiveHint only
+        // where it means something (the spec: when readOnlyHint is false). Both for the list's size.
+        annotations: { readOnlyHint: contract.readOnly, openWorldHint: contract.openWorld, ...(contract.readOnly ? {} : { destructiveHint: false }) },
       },
-      async (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>): Promise<CallToolResult> => {
-        const token = extra._meta?.progressToken;
-        let progress = 0;
-        let lastSent = 0;
-        const notify = (message: string) => {
-          if (token === undefined) return;
-          progress++;
-          lastSent = Date.now();
-          extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, message } }).catch(() => undefined);
-        };
-        const started = Date.now();
-        const beat = token === undefined ? undefined : setInterval(() => {
-          if (Date.now() - lastSent >= deps.progressIntervalMs - 50) notify(`working (${Math.round((Date.now() - started) / 1000)} s)`);
-        }, Math.max(250, Math.floor(deps.progressIntervalMs / 2)));
-        try {
-          const result = await deps.orchestrator.callTool(name, args, deps.caller, {
-            signal: extra.signal,
-            onEvent: (e) => {
-              const message = describe(e);
-              // Partial text arrives several times a second; one notification a second is plenty.
-              // The first one names the request: a client whose call is cut off can fetch the result
-              // by id (get_job_result) from any front door.
-              if (message && progress === 0) notify(`request ${e.requestId}: ${message}`);
-              else if (message && (e.type !== 'partial' || Date.now() - lastSent >= 1000)) notify(message);
-            },
-          });
-          // A failed call has no output of the tool's schema: its code and message are in the text
-          // (structured content that did not match the output schema made SDK clients throw).
-          if (result.kind === 'error') return { content: [{ type: 'text', text: result.text }], isError: true };
-          return { content: [{ type: 'text', text: result.text }], structuredContent: result.structured, ...(isErrorResult(result) ? { isError: true } : {}) };
-        } finally {
-          if (beat) clearInterval(beat);
-        }
-      },
+      (args: unknown, ctx: ServerContext) => runTool(deps, name, args, ctx),
     );
   }
-  adaptProtocolHandlers(server);
   return server;
+}
+
+async function runTool(deps: McpServerDeps, name: string, args: unknown, ctx: ServerContext): Promise<CallToolResult> {
+  const token = ctx.mcpReq._meta?.progressToken;
+  let progress = 0;
+  let lastSent = 0;
+  const notify = (message: string) => {
+    if (token === undefined) return;
+    progress++;
+    lastSent = Date.now();
+    ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress, message } }).catch(() => undefined);
+  };
+  const started = Date.now();
+  const beat = token === undefined ? undefined : setInterval(() => {
+    if (Date.now() - lastSent >= deps.progressIntervalMs - 50) notify(`working (${Math.round((Date.now() - started) / 1000)} s)`);
+  }, Math.max(250, Math.floor(deps.progressIntervalMs / 2)));
+  try {
+    const result = await deps.orchestrator.callTool(name, args, deps.caller, {
+      signal: ctx.mcpReq.signal,
+      onEvent: (e) => {
+        const message = describe(e);
+        // Partial text arrives several times a second; one notification a second is plenty.
+        // The first one names the request: a client whose call is cut off can fetch the result
+        // by id (get_job_result) from any front door.
+        if (message && progress === 0) notify(`request ${e.requestId}: ${message}`);
+        else if (message && (e.type !== 'partial' || Date.now() - lastSent >= 1000)) notify(message);
+      },
+    });
+    // A failed call has no output of the tool's schema: its code and message are in the text
+    // (structured content that did not match the output schema made SDK clients throw).
+    if (result.kind === 'error') return { content: [{ type: 'text', text: result.text }], isError: true };
+    return { content: [{ type: 'text', text: result.text }], structuredContent: result.structured as Record<string, unknown>, ...(isErrorResult(result) ? { isError: true } : {}) };
+  } finally {
+    if (beat) clearInterval(beat);
+  }
 }
