@@ -1,5 +1,5 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { createMcpHandler, isLegacyRequest, type AuthInfo, type McpServer } from '@modelcontextprotocol/server';
+import { createMcpHandler, isLegacyRequest, type AuthInfo, type Server } from '@modelcontextprotocol/server';
 import { toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import type { Logger } from '@orch/logging';
 import type { Caller } from '@orch/orchestration';
@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 
 export interface HttpAppDeps {
   /** A fresh MCP server for one request (stateless, either protocol era). */
-  createServer: (caller: Caller) => McpServer;
+  createServer: (caller: Caller) => Server;
   logger: Logger;
   /** The caller a bearer key identifies (Orchestrator.authenticate), or undefined: refuse it. */
   authenticate: (presented: string | undefined, fileAccess: boolean) => Promise<Caller | undefined>;

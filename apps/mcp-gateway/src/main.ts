@@ -1,15 +1,7 @@
 #!/usr/bin/env node
-import { APP_READY_TEXT } from '@orch/contracts';
 import { format, parseArgs } from 'node:util';
-import { createServer, type Server } from 'node:http';
-import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
-import { callerForKey, frontDoorHost, isLoopback, listenOn, openFrontDoor } from '@orch/orchestration';
-import { installShutdown, startHealthServer, startProviderWorker, type ProviderWorker } from '@orch/worker';
+import { runGateway } from './gateway';
 
-import { createHttpApp } from './http-app';
-import { createMcpServer } from './mcp-server';
-
-const VERSION = '0.1.0';
 const USAGE = `Usage: mcp-orchestrator [--stdio | --http] [--with-workers]
   --stdio          MCP over stdin/stdout (default; for Claude Desktop and Claude Code)
   --http           MCP Streamable HTTP on ORCH_HOST:MCP_HTTP_PORT (127.0.0.1:8080), path /mcp
@@ -35,67 +27,7 @@ async function main(): Promise<void> {
     console.log = console.info = console.debug = (...a: unknown[]) => void process.stderr.write(`${format(...a)}\n`);
   }
 
-  const door = await openFrontDoor('mcp-gateway', { stderrOnly: !http });
-  const { config, logger, redis, orchestrator } = door;
-  const workers: ProviderWorker[] = [];
-  if (flags['with-workers'] || config.gateway.runWorkers) {
-    for (const queue of ['openrouter', 'openai'] as const) workers.push(await startProviderWorker({ config, queue, logger, health: false }));
-    logger.info('provider workers running in this process');
-  }
-  const progressIntervalMs = config.orchestration.progressIntervalMs;
-
-  let httpServer: Server | undefined;
-  let metricsServer: { close(): Promise<void> } | undefined;
-  let stdio: StdioServerHandle | undefined;
-  if (http) {
-    const host = frontDoorHost(config, logger, 'MCP HTTP gateway');
-    const loopback = isLoopback(host);
-    const app = createHttpApp({
-      createServer: (caller) => createMcpServer({ orchestrator, caller, logger, progressIntervalMs, version: VERSION }),
-      logger,
-      authenticate: (presented, fileAccess) => orchestrator.authenticate(presented, fileAccess),
-      allowedOrigins: config.gateway.allowedOrigins,
-      allowedHosts: config.gateway.allowedHosts,
-      loopback,
-      isReady: async () => redis.status === 'ready' && workers.every((w) => w.isReady()),
-      registry: door.metrics.registry,
-    });
-    httpServer = createServer(app);
-    // Calls can outlive default Node timeouts: the sync window plus margin.
-    httpServer.requestTimeout = 0;
-    httpServer.headersTimeout = 60_000;
-    const port = await listenOn(httpServer, config.server.mcpHttpPort, host, config.server.listenBacklog);
-    logger.info(APP_READY_TEXT['mcp-gateway'], { url: `http://${host}:${port}/mcp`, auth: config.gateway.apiKeys.length ? 'bearer keys' : 'none' });
-    // Metrics on an operator-chosen address of their own (a scraper on a private network, no key).
-    if (config.server.metricsPort) {
-      metricsServer = await startHealthServer({ host: config.server.metricsHost, port: config.server.metricsPort, registry: door.metrics.registry, isReady: () => redis.status === 'ready' });
-      logger.info('metrics listening', { url: `http://${config.server.metricsHost}:${config.server.metricsPort}/metrics` });
-    }
-  } else {
-    const caller = callerForKey(undefined, [], true)!;
-    // The first message decides the era for the connection: `server/discover` or a request with
-    // the 2026-07-28 `_meta` envelope (modern), or `initialize` (2025).
-    stdio = serveStdio(() => createMcpServer({ orchestrator, caller, logger, progressIntervalMs, version: VERSION }), {
-      onerror: (err) => logger.debug('MCP stdio message refused', { err: err.message }),
-    });
-    logger.info('MCP stdio server ready');
-  }
-
-  const shutdown = installShutdown({
-    logger,
-    timeoutMs: config.worker.shutdownTimeoutMs + 15_000,
-    close: async () => {
-      // Calls waiting here may finish within the grace period; requests driven here are handed over
-      // to other processes after it (never cancelled). In-process workers outlive the front door:
-      // its running requests need them until it closes.
-      await metricsServer?.close();
-      await door.close(config.orchestration.shutdownGraceMs, httpServer);
-      await stdio?.close();
-      await Promise.all(workers.map((w) => w.close()));
-    },
-  });
-  // Claude closes stdin when it is done with us.
-  if (!http) process.stdin.once('end', () => void shutdown('SIGTERM'));
+  await runGateway({ http, withWorkers: flags['with-workers'] === true });
 }
 
 void main().catch((err) => {

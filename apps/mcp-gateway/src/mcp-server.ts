@@ -1,9 +1,11 @@
-import { McpServer, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode, Server, createRequestStateCodec, mergeCapabilities, type CallToolResult, type RequestStateCodec, type ServerCapabilities, type ServerContext, type ServerOptions, type Tool } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
-import { TOOL_CONTRACTS, TOOL_NAMES, type StoredRequestEvent } from '@orch/contracts';
-import { TOOL_DOCS, isErrorResult, type Caller, type Orchestrator } from '@orch/orchestration';
+import { TOOL_CONTRACTS, TOOL_NAMES, type StoredRequestEvent, type ToolName } from '@orch/contracts';
+import { TOOLS, isErrorResult, type Caller, type Orchestrator, type ToolResult } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
-import { listedInputSchema, listedOutputSchema } from './tool-schemas';
+import { requestTasks } from './request-tasks';
+import { createdTask, declaresTasks, registerTaskMethods, TASKS_EXTENSION, type TaskSource } from './tasks';
+import { LISTED_TOOLS } from './tool-list';
 
 export interface McpServerDeps {
   orchestrator: Orchestrator;
@@ -12,6 +14,30 @@ export interface McpServerDeps {
   /** Progress notifications at least this often while a call runs (when the client asked). */
   progressIntervalMs: number;
   version: string;
+  /** How long a request (and so a task) stays readable after it was created. */
+  taskTtlMs: number;
+  /** The HMAC key of the state a multi-round call hands the client (32+ bytes, the same on every replica). */
+  stateKey: string;
+  /** More surface on the same server (the conformance fixture's tools, resources and prompts). */
+  extras?: ServerExtras;
+}
+
+/** What a server built on this one adds; its tools are listed after the product's. */
+export interface ServerExtras {
+  capabilities: ServerCapabilities;
+  cacheHints?: ServerOptions['cacheHints'];
+  tools: readonly Tool[];
+  /** The answer to a call of one of `tools`. */
+  call(name: string, args: Record<string, unknown>, ctx: ServerContext, env: ExtrasEnv): Promise<CallToolResult>;
+  /** Its own tasks, asked before the product's. */
+  tasks?: TaskSource;
+  /** Other methods (resources, prompts, completion). */
+  install?(server: Server, env: ExtrasEnv): void;
+}
+
+/** What the product server lends to its extras: the signed-state codec every round-trip uses. */
+export interface ExtrasEnv {
+  state: RequestStateCodec<unknown>;
 }
 
 const INSTRUCTIONS = [
@@ -47,45 +73,50 @@ const VALIDATOR = new AjvJsonSchemaValidator();
 /** tools/list never changes within a release and is the same for every caller. */
 const TOOLS_TTL_MS = 5 * 60_000;
 
-/** The listed schemas, made once per process (each server registers the same tools). */
-const LISTED = Object.fromEntries(TOOL_NAMES.map((name) => [name, { input: listedInputSchema(TOOL_CONTRACTS[name].input), output: listedOutputSchema(TOOL_CONTRACTS[name].output) }]));
-
 /**
  * One MCP server with every tool, for either protocol era (the SDK serves 2026-07-28 requests and
  * 2025 sessions from the same instance factory). A new one per HTTP request (stateless), one for
- * the life of a stdio connection. Tool handlers call the orchestration facade; the MCP specifics
- * live here: progress notifications, cancellation through the request's signal, structured content.
+ * the life of a stdio connection. The low-level server: `tools/call` may answer with a task
+ * (the Tasks extension), which the high-level one cannot. Tool handlers call the orchestration
+ * facade; the MCP specifics live here: progress notifications, cancellation through the request's
+ * signal, structured content, tasks.
  */
-export function createMcpServer(deps: McpServerDeps): McpServer {
-  const server = new McpServer(
+export function createMcpServer(deps: McpServerDeps): Server {
+  // Bound to the caller and the method: state minted for one key is refused under another.
+  const state = createRequestStateCodec<unknown>({ key: deps.stateKey, ttlSeconds: 600, bind: (ctx) => `${ctx.mcpReq.method}\0${deps.caller.id}` });
+  const extras = deps.extras;
+  const env: ExtrasEnv = { state };
+  const server = new Server(
     { name: 'mcp-orchestrator', version: deps.version },
     {
       instructions: INSTRUCTIONS,
-      capabilities: { logging: {} },
+      capabilities: mergeCapabilities({ tools: {}, logging: {}, extensions: { [TASKS_EXTENSION]: {} } }, extras?.capabilities ?? {}),
       jsonSchemaValidator: VALIDATOR,
-      cacheHints: { 'tools/list': { ttlMs: TOOLS_TTL_MS, cacheScope: 'public' }, 'server/discover': { ttlMs: TOOLS_TTL_MS, cacheScope: 'public' } },
+      cacheHints: { 'tools/list': { ttlMs: TOOLS_TTL_MS, cacheScope: 'public' }, 'server/discover': { ttlMs: TOOLS_TTL_MS, cacheScope: 'public' }, ...extras?.cacheHints },
+      requestState: { verify: (s, ctx) => state.verify(s, ctx) },
     },
   );
-  for (const name of TOOL_NAMES) {
-    const contract = TOOL_CONTRACTS[name];
-    server.registerTool(
-      name,
-      {
-        title: TOOL_DOCS[name].title,
-        description: TOOL_DOCS[name].description,
-        inputSchema: LISTED[name]!.input,
-        outputSchema: LISTED[name]!.output,
-        // The title once, at the top (annotations.title is its 2025-03 place); destructiveHint only
-        // where it means something (the spec: when readOnlyHint is false). Both for the list's size.
-        annotations: { readOnlyHint: contract.readOnly, openWorldHint: contract.openWorld, ...(contract.readOnly ? {} : { destructiveHint: false }) },
-      },
-      (args: unknown, ctx: ServerContext) => runTool(deps, name, args, ctx),
-    );
-  }
+  const extraTools = new Set(extras?.tools.map((t) => t.name));
+  server.setRequestHandler('tools/list', () => ({ tools: [...LISTED_TOOLS, ...(extras?.tools ?? [])] }));
+  server.setRequestHandler('tools/call', async (request, ctx) => {
+    const { name, arguments: args } = request.params;
+    if (extras && extraTools.has(name)) return extras.call(name, args ?? {}, ctx, env);
+    if (!Object.hasOwn(TOOL_CONTRACTS, name)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool "${name}". Tools: ${TOOL_NAMES.join(', ')}`);
+    const tool = name as ToolName;
+    // A model call from a client that declared Tasks becomes a task at once: its id is the request id.
+    if (TOOLS[tool].kind === 'model' && declaresTasks(ctx)) {
+      const started = await deps.orchestrator.callTool(tool, args, deps.caller, { syncWaitMs: 0 });
+      if (started.kind === 'running') return createdTask(started.requestId, deps.taskTtlMs);
+      return toCallToolResult(deps, tool, started);
+    }
+    return toCallToolResult(deps, tool, await runTool(deps, tool, args, ctx));
+  });
+  registerTaskMethods(server, [...(extras?.tasks ? [extras.tasks] : []), requestTasks(deps.orchestrator, deps.caller, deps.taskTtlMs)]);
+  extras?.install?.(server, env);
   return server;
 }
 
-async function runTool(deps: McpServerDeps, name: string, args: unknown, ctx: ServerContext): Promise<CallToolResult> {
+async function runTool(deps: McpServerDeps, name: ToolName, args: unknown, ctx: ServerContext): Promise<ToolResult> {
   const token = ctx.mcpReq._meta?.progressToken;
   let progress = 0;
   let lastSent = 0;
@@ -100,7 +131,7 @@ async function runTool(deps: McpServerDeps, name: string, args: unknown, ctx: Se
     if (Date.now() - lastSent >= deps.progressIntervalMs - 50) notify(`working (${Math.round((Date.now() - started) / 1000)} s)`);
   }, Math.max(250, Math.floor(deps.progressIntervalMs / 2)));
   try {
-    const result = await deps.orchestrator.callTool(name, args, deps.caller, {
+    return await deps.orchestrator.callTool(name, args, deps.caller, {
       signal: ctx.mcpReq.signal,
       onEvent: (e) => {
         const message = describe(e);
@@ -111,11 +142,22 @@ async function runTool(deps: McpServerDeps, name: string, args: unknown, ctx: Se
         else if (message && (e.type !== 'partial' || Date.now() - lastSent >= 1000)) notify(message);
       },
     });
-    // A failed call has no output of the tool's schema: its code and message are in the text
-    // (structured content that did not match the output schema made SDK clients throw).
-    if (result.kind === 'error') return { content: [{ type: 'text', text: result.text }], isError: true };
-    return { content: [{ type: 'text', text: result.text }], structuredContent: result.structured as Record<string, unknown>, ...(isErrorResult(result) ? { isError: true } : {}) };
   } finally {
     if (beat) clearInterval(beat);
   }
+}
+
+/**
+ * A tool's answer as MCP carries it. A failed call has no output of the tool's schema: its code and
+ * message are in the text (structured content that did not match the output schema made SDK
+ * clients throw). Structured content is checked against the tool's full output schema.
+ */
+function toCallToolResult(deps: McpServerDeps, name: ToolName, result: ToolResult): CallToolResult {
+  if (result.kind === 'error') return { content: [{ type: 'text', text: result.text }], isError: true };
+  const checked = TOOL_CONTRACTS[name].output.safeParse(result.structured);
+  if (!checked.success) {
+    deps.logger.error('tool output does not match its schema', { tool: name, issues: checked.error.issues.slice(0, 5) });
+    throw new ProtocolError(ProtocolErrorCode.InternalError, `Internal error: ${name} produced an answer outside its output schema`);
+  }
+  return { content: [{ type: 'text', text: result.text }], structuredContent: result.structured, ...(isErrorResult(result) ? { isError: true } : {}) };
 }

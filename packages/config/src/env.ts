@@ -60,6 +60,8 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'ORCH_ALLOW_SECRET_FILES', path: ['orchestration', 'files', 'allowSecretFiles'], doc: 'Comma-separated secret-bearing file names (.env, *.pem, .npmrc…) file_paths may read anyway (none).' },
   { env: 'ORCH_API_KEYS', path: ['gateway', 'apiKeys'], doc: 'Comma-separated bearer keys for the HTTP/WS front doors (secret).' },
   { env: 'ORCH_ADMIN_KEY', path: ['gateway', 'adminKey'], doc: 'Operators\' key (16+ characters) for the REST bridge\'s /admin/queues (bull-board); unset: off (secret).' },
+  { env: 'MCP_STATE_SECRET', path: ['gateway', 'stateSecret'], doc: 'HMAC key (32+ characters) signing the state an MCP call hands its client between rounds (spend approval); set the same on every gateway replica; unset: random per process (secret).' },
+  { env: 'MCP_APPROVAL_THRESHOLD_USD', path: ['gateway', 'approvalThresholdUsd'], doc: 'A call whose worst-case cost exceeds this many USD asks its caller to approve it first; 0 = off (0). A key can set its own with configure_orchestrator.' },
   { env: 'ORCH_ALLOWED_ORIGINS', path: ['gateway', 'allowedOrigins'], doc: 'Comma-separated browser origins allowed to call.' },
   { env: 'ORCH_ALLOWED_HOSTS', path: ['gateway', 'allowedHosts'], doc: 'Comma-separated Host names accepted besides localhost.' },
   { env: 'ORCH_ALLOW_UNAUTHENTICATED', path: ['gateway', 'allowUnauthenticated'], doc: 'Serve ORCH_HOST without keys (a proxy authenticates); otherwise keyless front doors bind 127.0.0.1 (false).' },

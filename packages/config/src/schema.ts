@@ -272,6 +272,10 @@ export const ConfigSchema = z
       apiKeys: list().default([]),
       /** The operators' key for the admin pages (/admin/queues); unset: those pages are off. Secret. */
       adminKey: z.string().min(16, 'must be at least 16 characters').optional(),
+      /** HMAC key of the state an MCP call hands its client between rounds (spend approval); the same on every replica. Unset: one random key per process. Secret. */
+      stateSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+      /** A call whose worst-case cost exceeds this many USD asks its caller first (MCP: input-required / elicitation); 0 turns it off. A key's own setting (configure_orchestrator) wins. */
+      approvalThresholdUsd: num().pipe(z.number().min(0, 'must be >= 0')).default(0),
       /** Origins allowed to call the HTTP front doors from a browser (exact match). */
       allowedOrigins: list().default([]),
       /** Host header values accepted besides localhost (needed when binding 0.0.0.0). */

@@ -1,0 +1,28 @@
+import type { Tool } from '@modelcontextprotocol/server';
+import { TOOL_CONTRACTS, TOOL_NAMES, type ToolName } from '@orch/contracts';
+import { TOOL_DOCS } from '@orch/orchestration';
+import { compactInputSchema, compactOutputSchema } from './compact-schema';
+
+const TARGET = { target: 'draft-2020-12' } as const;
+
+/** One tool as `tools/list` shows it: schemas from its contract, compacted (compact-schema.ts). */
+function listed(name: ToolName): Tool {
+  const contract = TOOL_CONTRACTS[name];
+  const docs = TOOL_DOCS[name];
+  return {
+    name,
+    title: docs.title,
+    description: docs.description,
+    inputSchema: compactInputSchema(contract.input['~standard'].jsonSchema.input(TARGET)) as Tool['inputSchema'],
+    outputSchema: compactOutputSchema(contract.output['~standard'].jsonSchema.output(TARGET)) as Tool['outputSchema'],
+    // The title once, at the top (annotations.title is its 2025-03 place); destructiveHint only
+    // where it means something (the spec: when readOnlyHint is false). Both for the list's size.
+    annotations: { readOnlyHint: contract.readOnly, openWorldHint: contract.openWorld, ...(contract.readOnly ? {} : { destructiveHint: false }) },
+  };
+}
+
+/**
+ * Every tool, in one stable order (the 2026-07-28 revision asks for a deterministic `tools/list`),
+ * made once per process: the tools never change within a release.
+ */
+export const LISTED_TOOLS: readonly Tool[] = TOOL_NAMES.map(listed);
