@@ -4,6 +4,7 @@ import { TOOL_CONTRACTS, TOOL_NAMES, type StoredRequestEvent, type ToolName } fr
 import { TOOLS, isErrorResult, type Caller, type Orchestrator, type ToolResult } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { requestTasks } from './request-tasks';
+import { approvalGate } from './spend-approval';
 import { createdTask, declaresTasks, registerTaskMethods, TASKS_EXTENSION, type TaskSource } from './tasks';
 import { LISTED_TOOLS } from './tool-list';
 
@@ -103,6 +104,11 @@ export function createMcpServer(deps: McpServerDeps): Server {
     if (extras && extraTools.has(name)) return extras.call(name, args ?? {}, ctx, env);
     if (!Object.hasOwn(TOOL_CONTRACTS, name)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool "${name}". Tools: ${TOOL_NAMES.join(', ')}`);
     const tool = name as ToolName;
+    if (TOOLS[tool].kind === 'model') {
+      // Above the caller's approval threshold, the call waits for the caller to approve it.
+      const held = await approvalGate({ orchestrator: deps.orchestrator, caller: deps.caller, state, server }, tool, args, ctx);
+      if (held) return held;
+    }
     // A model call from a client that declared Tasks becomes a task at once: its id is the request id.
     if (TOOLS[tool].kind === 'model' && declaresTasks(ctx)) {
       const started = await deps.orchestrator.callTool(tool, args, deps.caller, { syncWaitMs: 0 });

@@ -9,6 +9,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unknown_model: 400,
   not_found: 404,
   budget_exceeded: 402,
+  approval_required: 402,
   unauthorized: 401,
   forbidden: 403,
   rate_limited: 429,

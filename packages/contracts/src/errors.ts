@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   unknown_model: 'No configured model has that key.',
   not_found: 'No request, job or thread has that id (or it has expired).',
   budget_exceeded: "The call would break the per-request or daily spend limit, or its key's daily or monthly budget.",
+  approval_required: "The call may cost more than the caller's approval threshold: it runs once the caller approves it (MCP asks), or after the threshold is raised.",
   unauthorized: 'The caller gave no API key or a wrong one.',
   forbidden: "The caller's key may not do this (a model outside its allow-list).",
   rate_limited: 'Too many calls: the caller, or the provider, asked us to slow down.',

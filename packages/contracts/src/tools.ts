@@ -134,6 +134,7 @@ export const ConfigureOrchestratorInputSchema = z.strictObject({
   cost_limit: z.number().positive().optional().describe('Your per-request spend limit in USD; it can lower the operator\'s limit, never raise it.'),
   thinking_mode: ThinkingModeSchema.optional(),
   models: models.optional(),
+  approval_threshold_usd: z.number().min(0).optional().describe('Ask you first before a call that may cost more than this (USD); 0: never ask.'),
   reset: z.boolean().default(false).describe('Forget your settings and use the operator\'s defaults.'),
 });
 
@@ -276,6 +277,7 @@ export const PreferencesOutputSchema = z.object({
     cost_limit: z.number().optional(),
     thinking_mode: ThinkingModeSchema.optional(),
     models: z.array(z.string()).optional(),
+    approval_threshold_usd: z.number().optional(),
   }),
   effective_cost_limit_usd: z.number(),
 });

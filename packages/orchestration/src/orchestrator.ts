@@ -7,27 +7,25 @@ import {
   toErrorInfo,
   UNAVAILABLE,
   type CancelOutput,
-  type ChatMessage,
-  type DriveRequestPayload,
   type JobResultOutput,
   type ModelToolOutput,
   type RequestSummary,
   type StoredRequestEvent,
+  type Thread,
   type ToolInput,
   type ToolName,
 } from '@orch/contracts';
 import { enabledModelKeys, ledgerRetention, resolveModel, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
-import { EventHub, PriceBook, ProviderQueues, RequestEvents, cancelRequest, modelCallJobId, type Subscription } from '@orch/queue';
+import { EventHub, PriceBook, ProviderQueues, RequestEvents, approvalKey, cancelRequest, modelCallJobId, type Subscription } from '@orch/queue';
 import { Ledger } from '@orch/ledger';
-import { analyzeTask } from './analyze';
-import { ApiKeys, keyBudget } from './api-keys';
+import { ApiKeys } from './api-keys';
 import { CallerLimits } from './caller-limits';
 import { describeZodError } from './input-limits';
+import { estimateCall, type CallEstimate } from './call-estimate';
+import { planCall, type PlanHost } from './call-plan';
 import { firstCallJob } from './model-call-payload';
-import { newId } from './ids';
 import { CallerStore } from './caller-store';
-import { SYSTEM_PROMPT, withSessionContext } from './prompts';
 import { renderModelOutput } from './render';
 import { RequestStore, type RequestRecord } from './request-store';
 import { RequestDriver } from './request-driver';
@@ -76,7 +74,7 @@ type ToolDefinitionOf = (typeof TOOLS)[ToolName];
  * strategy as BullMQ jobs and flows, and keeps the request's record in Redis so any front door
  * can follow, fetch or cancel it.
  */
-export class Orchestrator implements ToolHost {
+export class Orchestrator implements PlanHost, ToolHost {
   readonly config: Config;
   readonly queues: ProviderQueues;
   readonly events: RequestEvents;
@@ -236,6 +234,37 @@ export class Orchestrator implements ToolHost {
     return { fileAccess: caller.fileAccess, files: { ...this.config.orchestration.files, roots: this.roots } };
   }
 
+  /**
+   * What a model tool's call may cost before it runs (spend approval); undefined for a local tool or
+   * arguments the call itself would refuse (it says why when it runs).
+   */
+  async estimate(name: string, args: unknown, caller: Caller): Promise<CallEstimate | undefined> {
+    if (!Object.hasOwn(TOOLS, name)) return undefined;
+    const tool = TOOLS[name as ToolName] as ToolDefinitionOf;
+    const parsed = TOOL_CONTRACTS[tool.name].input.safeParse(args ?? {});
+    if (tool.kind !== 'model' || !parsed.success) return undefined;
+    try {
+      return estimateCall(this.config, (await planCall(this, tool, parsed.data, caller)).drive);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** USD above which the caller's calls wait for its approval: its own setting, else the operator's; 0 is off. */
+  async approvalThreshold(caller: Caller): Promise<number> {
+    return (await this.callers.getPrefs(caller.id)).approval_threshold_usd ?? this.config.gateway.approvalThresholdUsd;
+  }
+
+  /** Marks an approval used; false when it was used before (a replayed approval runs nothing). */
+  async consumeApproval(nonce: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.redis.set(approvalKey(nonce), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
+  /** The first turns of a thread whose key is gone (PlanHost). */
+  firstTurns(threadId: string): Promise<Thread | undefined> {
+    return this.driver.firstTurns(threadId);
+  }
+
   defaultModels(): string[] {
     const configured = this.config.orchestration.models;
     return configured.length ? configured : enabledModelKeys(this.config);
@@ -253,59 +282,8 @@ export class Orchestrator implements ToolHost {
 
   private async runModelTool(def: ModelTool<ToolName>, args: ToolInput<ToolName>, caller: Caller, opts: CallOptions): Promise<ToolResult> {
     const o = this.config.orchestration;
-    const tool = def.name;
-    const ask = await def.ask(args as never, this.promptContext(caller));
-    const [prefs, context] = await Promise.all([this.callers.getPrefs(caller.id), this.callers.getContext(caller.id)]);
-    const strategy = ask.strategy ?? prefs.strategy ?? o.defaultStrategy;
-    const models =
-      ask.models ?? (tool === 'think_deeper' ? [o.reasoningModel] : strategy === 'single' ? [prefs.models?.[0] ?? o.firstModel] : (prefs.models ?? this.defaultModels()));
-    this.checkModels(models, 'models');
-    CallerLimits.checkModels(caller, strategy === 'single' ? models : [...models, o.synthesisModel, o.judgeModel ?? o.synthesisModel]);
-    const history = ask.continuationId ? await this.callers.threadMessages(ask.continuationId, caller.id, () => this.driver.firstTurns(ask.continuationId!)) : [];
-    const messages: ChatMessage[] = [
-      { role: 'system', content: withSessionContext(SYSTEM_PROMPT, context) },
-      ...history,
-      { role: 'user', content: ask.prompt },
-    ];
-    const requestId = newId();
-    // A new conversation is its first request: its record holds the prompt and the answer, and a
-    // thread key is written only when the conversation is continued.
-    const threadId = ask.continuationId ?? requestId;
-    const record: RequestRecord = {
-      requestId,
-      tool,
-      callerId: caller.id,
-      strategy,
-      status: 'running',
-      createdAt: new Date().toISOString(),
-      updatedAt: '',
-      jobs: {},
-      prompt: ask.prompt,
-    };
-    const analysis = strategy === 'progressive_deep_dive' ? analyzeTask(ask.prompt, { all: models, first: o.firstModel }) : undefined;
-    const drive: DriveRequestPayload = {
-      requestId,
-      tool,
-      callerId: caller.id,
-      strategy,
-      models,
-      messages,
-      synthesisModel: o.synthesisModel,
-      judgeModel: o.judgeModel ?? o.synthesisModel,
-      firstModel: o.firstModel,
-      requireConsensus: ask.requireConsensus ?? false,
-      maxRounds: o.maxRounds,
-      compareApproaches: ask.compareApproaches,
-      complex: analysis ? analysis.complexity === 'high' || analysis.complexity === 'very_high' : false,
-      thinkingMode: ask.thinkingMode ?? prefs.thinking_mode ?? o.defaultThinkingMode,
-      ...(ask.maxOutputTokens !== undefined ? { maxOutputTokens: ask.maxOutputTokens } : {}),
-      ...(ask.temperature !== undefined ? { temperature: ask.temperature } : {}),
-      ...(prefs.cost_limit !== undefined ? { maxRequestCostUsd: prefs.cost_limit } : {}),
-      key: keyBudget(caller),
-      threadId,
-      continued: ask.continuationId !== undefined,
-      prompt: ask.prompt,
-    };
+    const { drive, record } = await planCall(this, def, args, caller);
+    const { requestId, tool, strategy, models, threadId } = drive;
     // A single-call strategy's model call is queued now, beside the record, rather than by the
     // driver once it has picked the request up: the model starts a queue hop (and the driver's
     // reads) sooner. The request's job follows only once the call is queued, so a driver that

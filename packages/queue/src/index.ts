@@ -1,7 +1,7 @@
 export { createRedis, waitForRedis, closeRedis } from './redis';
 export type { RedisRole } from './redis';
 export { ScrubbingRedis } from './scrubbing-redis';
-export { requestKeys, threadKey, callerKeys, API_KEY_KEYS, PRICES_KEY, CANCEL_CHANNEL } from './keys';
+export { requestKeys, threadKey, callerKeys, approvalKey, API_KEY_KEYS, PRICES_KEY, CANCEL_CHANNEL } from './keys';
 export { PriceBook, fetchOpenRouterPrices, priceInfo } from './prices';
 export type { PriceInfo, LivePrices } from './prices';
 export { PROVIDER_BACKOFF, queueName, modelCallJobOptions, modelCallJobId, callIndexOfJobId, providerBackoff } from './catalog';

@@ -47,5 +47,10 @@ export const API_KEY_KEYS = {
   byHash: 'orch:{keys}:by-hash',
 } as const;
 
+/** Set once when a spend approval is used (with the approval's TTL): an approval runs one call. */
+export function approvalKey(nonce: string): string {
+  return `orch:approval:${nonce}`;
+}
+
 /** OpenRouter's live prices as the last openrouter worker read them (JSON, a cache with a TTL). */
 export const PRICES_KEY = 'orch:prices:openrouter';

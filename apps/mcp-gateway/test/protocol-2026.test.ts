@@ -1,0 +1,177 @@
+import { join } from 'node:path';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { z } from 'zod';
+import { freePort, spawnService, startFakeStack, type FakeProvider, type FakeStack, type ServiceProcess } from '@orch/testing';
+
+// Issue 27: the gateway as a client of the 2026-07-28 revision meets it, through the official v2
+// client pinned to that revision (and, where that client has no API yet, raw JSON-RPC).
+const GATEWAY = join(__dirname, '..', 'dist', 'main.js');
+const WORKER_OPENAI = join(__dirname, '..', '..', 'worker-openai', 'dist', 'main.js');
+const WORKER_OPENROUTER = join(__dirname, '..', '..', 'worker-openrouter', 'dist', 'main.js');
+const MODERN = '2026-07-28';
+const TASKS = 'io.modelcontextprotocol/tasks';
+const STATE_SECRET = 'a-test-state-secret-of-32-characters-or-more';
+
+const textOf = (r: unknown) => ((r as { content?: Array<{ text?: string }> }).content?.[0]?.text ?? '');
+const Loose = z.looseObject({});
+type Json = Record<string, unknown>;
+
+describe('MCP 2026-07-28 with the v2 client', () => {
+  let stack: FakeStack;
+  let or: FakeProvider;
+  let oa: FakeProvider;
+  const procs: ServiceProcess[] = [];
+  let prefixSeq = 0;
+
+  beforeAll(async () => {
+    stack = await startFakeStack();
+    ({ openrouter: or, openai: oa } = stack);
+  });
+  afterEach(async () => {
+    await Promise.all(procs.splice(0).map((p) => p.kill()));
+    stack.reset();
+  });
+  afterAll(() => stack.stop());
+
+  const env = (extra: Record<string, string> = {}) =>
+    stack.env({ ORCH_QUEUE_PREFIX: `p${++prefixSeq}`, MCP_STATE_SECRET: STATE_SECRET, WORKER_ATTEMPTS: '2', WORKER_BACKOFF_MS: '100', MCP_LOG_LEVEL: 'info', ...extra });
+
+  async function workers(e: Record<string, string>) {
+    procs.push(
+      await spawnService({ script: WORKER_OPENAI, env: e, readyText: 'provider worker started' }),
+      await spawnService({ script: WORKER_OPENROUTER, env: e, readyText: 'provider worker started' }),
+    );
+  }
+  async function gateway(e: Record<string, string>) {
+    const port = await freePort();
+    const gw = await spawnService({ script: GATEWAY, env: { ...e, MCP_HTTP_PORT: String(port), MCP_TRANSPORT: 'http' }, readyText: 'MCP Streamable HTTP listening' });
+    procs.push(gw);
+    return { url: `http://127.0.0.1:${port}/mcp`, gw };
+  }
+
+  function modernClient(capabilities: Json = {}) {
+    return new Client({ name: 'v2-test', version: '1' }, { capabilities, versionNegotiation: { mode: { pin: MODERN } } });
+  }
+  const httpTransport = (url: string, key?: string) => new StreamableHTTPClientTransport(new URL(url), key ? { requestInit: { headers: { Authorization: `Bearer ${key}` } } } : undefined);
+
+  /** One 2026-07-28 request over plain HTTP: what a client sends that the v2 client cannot (a task's creation). */
+  let rpcId = 0;
+  async function rpc(url: string, method: string, params: Json, opts: { caps?: Json; key?: string; headers?: Record<string, string> } = {}) {
+    const meta = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': opts.caps ?? {}, 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' } };
+    const name = (params.name ?? params.taskId) as string | undefined;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': MODERN,
+        'mcp-method': method,
+        ...(name ? { 'mcp-name': name } : {}),
+        ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}),
+        ...opts.headers,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method, params: { ...params, _meta: meta } }),
+    });
+    const text = await res.text();
+    const data = text.split('\n').filter((l) => l.startsWith('data: ')).pop();
+    const body = JSON.parse(data ? data.slice(6) : text) as { result?: Json; error?: { code: number; message: string; data?: Json } };
+    return { status: res.status, ...body };
+  }
+
+  it('HTTP and stdio: connects through server/discover, lists tools, calls one, reads an error', async () => {
+    const e = env();
+    await workers(e);
+    const { url } = await gateway(e);
+    const transports = [
+      () => httpTransport(url),
+      () => new StdioClientTransport({ command: process.execPath, args: [GATEWAY, '--stdio'], env: { PATH: process.env.PATH ?? '', ...e }, stderr: 'pipe' }),
+    ];
+    for (const transport of transports) {
+      const client = modernClient();
+      await client.connect(transport());
+      try {
+        expect(client.getNegotiatedProtocolVersion()).toBe(MODERN);
+        const { tools } = await client.listTools();
+        expect(tools).toHaveLength(14);
+        const r = await client.callTool({ name: 'query_specific_model', arguments: { model: 'gemini_pro', description: 'Pinned call' } });
+        expect({ isError: r.isError ?? false, text: textOf(r) }).toEqual({ isError: false, text: expect.stringContaining('echo: Pinned call') });
+        const bad = await client.callTool({ name: 'orchestrate_task', arguments: { strategy: 'fastest' } });
+        expect({ isError: bad.isError, text: textOf(bad) }).toEqual({ isError: true, text: expect.stringMatching(/^Error \(invalid_arguments\): description: .*strategy: /) });
+      } finally {
+        await client.close();
+      }
+    }
+  });
+
+  it('HTTP: version errors a probing client recognises, stamped results, a cached tools/list, 405 off POST', async () => {
+    const e = env();
+    const { url } = await gateway(e);
+    const unsupported = await rpc(url, 'tools/list', {}, { headers: { 'mcp-protocol-version': '2099-01-01' } });
+    expect(unsupported.status).toBe(400);
+    const list = await rpc(url, 'tools/list', {});
+    expect(list.result).toMatchObject({ resultType: 'complete', ttlMs: 300_000, cacheScope: 'public', _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mcp-orchestrator' } } });
+    const body = { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2099-01-01', 'io.modelcontextprotocol/clientCapabilities': {} } } };
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2099-01-01', 'mcp-method': 'tools/list' }, body: JSON.stringify(body) });
+    const err = (await res.json()) as { error: { code: number; data: { supported: string[] } } };
+    expect({ status: res.status, code: err.error.code, supported: err.error.data.supported }).toEqual({ status: 400, code: -32022, supported: expect.arrayContaining([MODERN]) });
+    expect((await fetch(url, { method: 'DELETE' })).status).toBe(405);
+  });
+
+  it('Tasks: a council becomes a task; tasks/get reads it while running and after its gateway was killed, from another replica', async () => {
+    const e = env({ ORCH_API_KEYS: 'key-one-1234,key-two-5678' });
+    await workers(e);
+    const [first, second] = [await gateway(e), await gateway(e)];
+    oa.setBehaviour({ latencyMs: 1500 });
+    or.setBehaviour({ latencyMs: 1500 });
+    const created = await rpc(first.url, 'tools/call', { name: 'orchestrate_task', arguments: { description: 'Durable council' } }, { caps: { extensions: { [TASKS]: {} } }, key: 'key-one-1234' });
+    expect(created.result).toMatchObject({ resultType: 'task', status: 'working', taskId: expect.stringMatching(/^\w{26}$/), ttlMs: expect.any(Number), pollIntervalMs: expect.any(Number) });
+    const taskId = created.result!.taskId as string;
+
+    const client = modernClient({ extensions: { [TASKS]: {} } });
+    await client.connect(httpTransport(second.url, 'key-one-1234'));
+    try {
+      const running = await client.request({ method: 'tasks/get', params: { taskId } }, Loose);
+      expect(running).toMatchObject({ taskId, status: 'working' });
+      first.gw.child.kill('SIGKILL');
+      await first.gw.exited;
+      let done: Json = running;
+      for (let i = 0; i < 100 && done.status === 'working'; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        done = await client.request({ method: 'tasks/get', params: { taskId } }, Loose);
+      }
+      expect(done).toMatchObject({ status: 'completed', result: { structuredContent: { status: 'completed', request_id: taskId } } });
+      expect(textOf(done.result)).toContain('echo: Durable council');
+
+      // Bound to the key: another key's client does not find it.
+      const other = await rpc(second.url, 'tasks/get', { taskId }, { caps: { extensions: { [TASKS]: {} } }, key: 'key-two-5678' });
+      expect(other.error?.code).toBe(-32602);
+      // A client that did not declare the extension is told which capability it lacks.
+      const undeclared = await rpc(second.url, 'tasks/get', { taskId }, { key: 'key-one-1234' });
+      expect(undeclared.error).toMatchObject({ code: -32021, data: { requiredCapabilities: { extensions: { [TASKS]: {} } } } });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('Tasks: tasks/cancel stops a running task: the provider call is aborted and the task reads cancelled', async () => {
+    const e = env();
+    await workers(e);
+    const { url } = await gateway(e);
+    oa.addFault({ kind: 'hang' });
+    const created = await rpc(url, 'tools/call', { name: 'think_deeper', arguments: { problem: 'Cancel me' } }, { caps: { extensions: { [TASKS]: {} } } });
+    const taskId = created.result!.taskId as string;
+    await oa.waitForRequest((q) => JSON.stringify(q.body.messages).includes('Cancel me'));
+    const client = modernClient({ extensions: { [TASKS]: {} } });
+    await client.connect(httpTransport(url));
+    try {
+      // An ack: no task envelope (the next tasks/get shows the status).
+      const ack = await client.request({ method: 'tasks/cancel', params: { taskId } }, Loose);
+      expect(Object.keys(ack).filter((k) => k !== '_meta')).toEqual([]);
+      await oa.waitForAbort((q) => JSON.stringify(q.body.messages).includes('Cancel me'));
+      expect(await client.request({ method: 'tasks/get', params: { taskId } }, Loose)).toMatchObject({ taskId, status: 'cancelled' });
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -1,0 +1,47 @@
+import type { DriveRequestPayload } from '@orch/contracts';
+import { priceFor, resolveModel, type Config } from '@orch/config';
+import { worstCaseCost } from '@orch/ledger';
+import { modelCallPayload } from './model-call-payload';
+import { singleCall } from './strategies';
+
+/** What a model call may cost before it runs: what a caller is asked to approve. */
+export interface CallEstimate {
+  tool: string;
+  /** Every model the call may ask, the synthesis or judge model last. */
+  models: string[];
+  /** Worst case of the first round (and its synthesis or judge), capped by the per-request limit. */
+  usd: number;
+  /** The per-request limit that applies (the operator's, or the caller's own lower one). */
+  perRequestLimitUsd: number;
+}
+
+/**
+ * The worst case of a planned call, priced as the ledger reserves each model call (its prompt at the
+ * full input price plus its whole output cap): every first-round model, and for a multi-model
+ * strategy the synthesis or judge reading all their answers. Later rounds (a council without
+ * consensus, a deep dive that widens) are not counted; the per-request limit still bounds the whole
+ * request, so the estimate is capped by it.
+ */
+export function estimateCall(config: Config, drive: DriveRequestPayload): CallEstimate {
+  const only = singleCall(drive);
+  const first = only ? [only.model] : drive.strategy === 'progressive_deep_dive' && !drive.complex ? [drive.firstModel] : drive.models;
+  let usd = 0;
+  let answerTokens = 0;
+  first.forEach((model, i) => {
+    const call = modelCallPayload(config, drive, i, model, drive.messages);
+    const cost = worstCaseCost(resolveModel(config, model), drive.messages, call.maxOutputTokens);
+    usd += cost.usd;
+    answerTokens += cost.maxOutputTokens;
+  });
+  const models = [...first];
+  if (first.length > 1) {
+    const reader = drive.strategy === 'max_quality_council' ? drive.judgeModel : drive.synthesisModel;
+    const resolved = resolveModel(config, reader);
+    const call = modelCallPayload(config, drive, first.length, reader, drive.messages);
+    const cost = worstCaseCost(resolved, drive.messages, call.maxOutputTokens);
+    usd += cost.usd + (answerTokens * priceFor(resolved.model.pricing, cost.promptTokens + answerTokens).input) / 1_000_000;
+    models.push(reader);
+  }
+  const perRequestLimitUsd = Math.min(config.limits.maxCostPerRequest, drive.maxRequestCostUsd ?? Infinity);
+  return { tool: drive.tool, models, usd: Math.min(usd, perRequestLimitUsd), perRequestLimitUsd };
+}

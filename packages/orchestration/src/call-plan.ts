@@ -1,0 +1,91 @@
+import type { ChatMessage, DriveRequestPayload, Thread, ToolInput, ToolName } from '@orch/contracts';
+import type { Config } from '@orch/config';
+import { analyzeTask } from './analyze';
+import { keyBudget } from './api-keys';
+import { CallerLimits } from './caller-limits';
+import type { CallerStore } from './caller-store';
+import { newId } from './ids';
+import { SYSTEM_PROMPT, withSessionContext } from './prompts';
+import type { RequestRecord } from './request-store';
+import type { Caller, ModelTool, PromptContext } from './tools';
+
+/** What planning a model call reads: settings, the caller's preferences, a continued thread. */
+export interface PlanHost {
+  config: Config;
+  callers: CallerStore;
+  promptContext(caller: Caller): PromptContext;
+  defaultModels(): string[];
+  checkModels(models: string[], field: string): void;
+  /** The first turns of a thread whose key is gone (read back from its first request). */
+  firstTurns(threadId: string): Promise<Thread | undefined>;
+}
+
+export interface CallPlan {
+  /** The request's driver job: strategy, models, messages, limits. */
+  drive: DriveRequestPayload;
+  /** The request's record, as it is first stored. */
+  record: RequestRecord;
+}
+
+/**
+ * A model tool's call made concrete: its strategy, models and messages (with the caller's
+ * preferences, session context and thread), and the records that will drive it. Nothing is
+ * written: a call is planned to run it, or to price it before asking its caller (spend approval).
+ */
+export async function planCall(host: PlanHost, def: ModelTool<ToolName>, args: ToolInput<ToolName>, caller: Caller): Promise<CallPlan> {
+  const o = host.config.orchestration;
+  const tool = def.name;
+  const ask = await def.ask(args as never, host.promptContext(caller));
+  const [prefs, context] = await Promise.all([host.callers.getPrefs(caller.id), host.callers.getContext(caller.id)]);
+  const strategy = ask.strategy ?? prefs.strategy ?? o.defaultStrategy;
+  const models =
+    ask.models ?? (tool === 'think_deeper' ? [o.reasoningModel] : strategy === 'single' ? [prefs.models?.[0] ?? o.firstModel] : (prefs.models ?? host.defaultModels()));
+  host.checkModels(models, 'models');
+  CallerLimits.checkModels(caller, strategy === 'single' ? models : [...models, o.synthesisModel, o.judgeModel ?? o.synthesisModel]);
+  const history = ask.continuationId ? await host.callers.threadMessages(ask.continuationId, caller.id, () => host.firstTurns(ask.continuationId!)) : [];
+  const messages: ChatMessage[] = [
+    { role: 'system', content: withSessionContext(SYSTEM_PROMPT, context) },
+    ...history,
+    { role: 'user', content: ask.prompt },
+  ];
+  const requestId = newId();
+  // A new conversation is its first request: its record holds the prompt and the answer, and a
+  // thread key is written only when the conversation is continued.
+  const threadId = ask.continuationId ?? requestId;
+  const record: RequestRecord = {
+    requestId,
+    tool,
+    callerId: caller.id,
+    strategy,
+    status: 'running',
+    createdAt: new Date().toISOString(),
+    updatedAt: '',
+    jobs: {},
+    prompt: ask.prompt,
+  };
+  const analysis = strategy === 'progressive_deep_dive' ? analyzeTask(ask.prompt, { all: models, first: o.firstModel }) : undefined;
+  const drive: DriveRequestPayload = {
+    requestId,
+    tool,
+    callerId: caller.id,
+    strategy,
+    models,
+    messages,
+    synthesisModel: o.synthesisModel,
+    judgeModel: o.judgeModel ?? o.synthesisModel,
+    firstModel: o.firstModel,
+    requireConsensus: ask.requireConsensus ?? false,
+    maxRounds: o.maxRounds,
+    compareApproaches: ask.compareApproaches,
+    complex: analysis ? analysis.complexity === 'high' || analysis.complexity === 'very_high' : false,
+    thinkingMode: ask.thinkingMode ?? prefs.thinking_mode ?? o.defaultThinkingMode,
+    ...(ask.maxOutputTokens !== undefined ? { maxOutputTokens: ask.maxOutputTokens } : {}),
+    ...(ask.temperature !== undefined ? { temperature: ask.temperature } : {}),
+    ...(prefs.cost_limit !== undefined ? { maxRequestCostUsd: prefs.cost_limit } : {}),
+    key: keyBudget(caller),
+    threadId,
+    continued: ask.continuationId !== undefined,
+    prompt: ask.prompt,
+  };
+  return { drive, record };
+}
