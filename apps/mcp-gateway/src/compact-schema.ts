@@ -1,13 +1,13 @@
 /** Bounds and meta keywords a caller's model does not need; the server still enforces them, and its errors name the rule. */
 const BOUNDS = ['$schema', 'additionalProperties', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern', 'format', 'minItems', 'maxItems'];
-const DROPPED_FROM_OUTPUT = new Set(['description', ...BOUNDS]);
+const DROPPED_FROM_OUTPUT = new Set(['description', 'required', ...BOUNDS]);
 const DROPPED_FROM_INPUT = new Set(BOUNDS);
 
 type Json = unknown;
 
 /**
  * The output schema as `tools/list` shows it: every top-level field with its type (and enum), its
- * objects and arrays bare `object`/`array`, no descriptions or bounds. It admits everything
+ * objects and arrays bare `object`/`array`, no descriptions, bounds or `required`. It admits everything
  * the full schema does (the server still validates against the full one), at a fraction of the
  * tokens: the full schemas repeated on every model tool were 10.7k of the list's 15k tokens. The
  * full output schemas are in the REST bridge's OpenAPI document and in packages/contracts.

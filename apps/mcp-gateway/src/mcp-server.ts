@@ -1,8 +1,9 @@
 import { ProtocolError, ProtocolErrorCode, Server, createRequestStateCodec, mergeCapabilities, type CallToolResult, type RequestStateCodec, type ServerCapabilities, type ServerContext, type ServerOptions, type Tool } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
-import { TOOL_CONTRACTS, TOOL_NAMES, type StoredRequestEvent, type ToolName } from '@orch/contracts';
+import { TOOL_CONTRACTS, TOOL_NAMES, type ToolName } from '@orch/contracts';
 import { TOOLS, isErrorResult, type Caller, type Orchestrator, type ToolResult } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
+import { CallProgress, describeEvent } from './call-progress';
 import { requestTasks } from './request-tasks';
 import { approvalGate } from './spend-approval';
 import { createdTask, declaresTasks, registerTaskMethods, TASKS_EXTENSION, type TaskSource } from './tasks';
@@ -47,22 +48,6 @@ const INSTRUCTIONS = [
   'A call still running after the sync window returns a request_id: call get_job_result with it (wait_seconds up to 50) to get the result.',
   'Every model answer includes a continuation_id you can pass back to continue the conversation with the external models.',
 ].join(' ');
-
-/** What a progress notification says about an event. */
-function describe(e: StoredRequestEvent): string | undefined {
-  switch (e.type) {
-    case 'progress':
-      return e.message ?? `${e.model ?? 'request'}: ${e.stage.replace('_', ' ')}`;
-    case 'partial':
-      return `${e.model}: writing (${e.chars.toLocaleString('en-US')} characters)`;
-    case 'result':
-      return `${e.model}: answered`;
-    case 'error':
-      return `${e.model}: ${e.final ? 'failed' : 'will retry'} (${e.error.code})`;
-    case 'done':
-      return undefined;
-  }
-}
 
 /**
  * The SDK's JSON Schema validator (for elicitation answers), one for the process: by default every
@@ -122,8 +107,15 @@ export function createMcpServer(deps: McpServerDeps): Server {
   return server;
 }
 
+/**
+ * A tool call in this process, with progress when the client asked for it (a progress token): a
+ * line per event worth telling (partial text at most once a second), the first naming the request
+ * id, and a heartbeat with the phase, tokens and USD so far whenever nothing else was said for
+ * MCP_PROGRESS_INTERVAL_MS (5 s; at most 15 s).
+ */
 async function runTool(deps: McpServerDeps, name: ToolName, args: unknown, ctx: ServerContext): Promise<ToolResult> {
   const token = ctx.mcpReq._meta?.progressToken;
+  const state = new CallProgress();
   let progress = 0;
   let lastSent = 0;
   const notify = (message: string) => {
@@ -132,17 +124,16 @@ async function runTool(deps: McpServerDeps, name: ToolName, args: unknown, ctx: 
     lastSent = Date.now();
     ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress, message } }).catch(() => undefined);
   };
-  const started = Date.now();
   const beat = token === undefined ? undefined : setInterval(() => {
-    if (Date.now() - lastSent >= deps.progressIntervalMs - 50) notify(`working (${Math.round((Date.now() - started) / 1000)} s)`);
+    if (Date.now() - lastSent >= deps.progressIntervalMs - 50) notify(state.heartbeat());
   }, Math.max(250, Math.floor(deps.progressIntervalMs / 2)));
   try {
     return await deps.orchestrator.callTool(name, args, deps.caller, {
       signal: ctx.mcpReq.signal,
       onEvent: (e) => {
-        const message = describe(e);
-        // Partial text arrives several times a second; one notification a second is plenty.
-        // The first one names the request: a client whose call is cut off can fetch the result
+        state.see(e);
+        const message = describeEvent(e);
+        // The first line names the request: a client whose call is cut off can fetch the result
         // by id (get_job_result) from any front door.
         if (message && progress === 0) notify(`request ${e.requestId}: ${message}`);
         else if (message && (e.type !== 'partial' || Date.now() - lastSent >= 1000)) notify(message);

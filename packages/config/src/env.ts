@@ -53,6 +53,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'ORCH_SHUTDOWN_GRACE_MS', path: ['orchestration', 'shutdownGraceMs'], doc: 'On SIGTERM a front door finishes what it can in this long, then hands its requests over (10000).' },
   { env: 'ORCH_MAX_DRIVERS', path: ['orchestration', 'maxDrivers'], doc: 'Requests one front-door process drives at once (1000).' },
   { env: 'ORCH_DRIVER_LOCK_MS', path: ['orchestration', 'driverLockMs'], doc: 'Request driver lock; a dead driver\'s requests are taken over within about 1.5x this (6000).' },
+  { env: 'MCP_PROGRESS_INTERVAL_MS', path: ['orchestration', 'progressIntervalMs'], doc: 'An MCP call that asked for progress hears from the server at least this often: the phase, tokens and USD so far (5000; at most 15000).' },
   { env: 'MCP_SYNC_WAIT_SECONDS', path: ['orchestration', 'syncWaitSeconds'], doc: 'A call running longer returns its request id (50).' },
   { env: 'ORCH_MODELS', path: ['orchestration', 'models'], doc: 'Comma-separated models for multi-model strategies (all enabled).' },
   { env: 'ORCH_SYNTHESIS_MODEL', path: ['orchestration', 'synthesisModel'], doc: 'Model that writes syntheses (gemini_pro).' },

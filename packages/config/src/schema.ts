@@ -239,7 +239,7 @@ export const ConfigSchema = z
       /** A tool call still running after this long returns its request id; get_job_result has the rest. */
       syncWaitSeconds: num().pipe(z.number().min(0).max(3600)).default(50),
       /** MCP progress notifications at least this often while a call runs (when the client asked). */
-      progressIntervalMs: posInt().default(5000),
+      progressIntervalMs: posInt().pipe(z.number().max(15_000, 'must be at most 15000 (clients time out idle calls)')).default(5000),
       /**
        * On SIGTERM a front door lets its waiting calls and the requests it drives run this long,
        * then hands the requests over to other processes (never cancelling them).

@@ -28,6 +28,9 @@ export interface FrontDoor {
  * (exit 1 with every invalid setting), JSON logs with secrets masked, a Redis connection that
  * answers (exit 1 otherwise), and the orchestrator facade.
  */
+/** How long a stopping door waits for the answers it has begun to send (then it cuts what is left). */
+const DRAIN_MS = 2_000;
+
 export async function openFrontDoor(service: string, opts: { stderrOnly?: boolean } = {}): Promise<FrontDoor> {
   const config = loadConfigOrExit(service);
   const secrets = configSecrets(config);
@@ -55,7 +58,7 @@ export async function openFrontDoor(service: string, opts: { stderrOnly?: boolea
     close: async (graceMs = 5_000, server?: Server) => {
       server?.close();
       await orchestrator.close(graceMs);
-      if (server) await closeServer(server);
+      if (server) await closeServer(server, DRAIN_MS);
       await closeRedis(redis);
     },
   };
@@ -81,8 +84,15 @@ export async function listenOn(server: Server, port: number, host: string, backl
  * Stops accepting connections and ends the open ones (long SSE streams and waiting calls would
  * otherwise hold `close` until the shutdown deadline).
  */
-export async function closeServer(server: Server): Promise<void> {
+export async function closeServer(server: Server, drainMs = 0): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  if (drainMs > 0) {
+    // Answers already on their way (a call released at shutdown with its request id) get out first.
+    server.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)))]);
+    clearTimeout(timer);
+  }
   server.closeAllConnections();
   await closed;
 }

@@ -90,8 +90,10 @@ export class Orchestrator implements PlanHost, ToolHost {
   /** Drives requests from the `{requests}` queue; any front door's driver may run any request. */
   private readonly driver: RequestDriver;
   private readonly driverStarted: Promise<void>;
-  /** Calls waiting here for their request to end (a shutdown lets them finish first). */
-  private readonly waiting = new Set<Promise<void>>();
+  /** Tool calls running here (a shutdown lets them finish first, then answers the rest). */
+  private readonly inflight = new Set<Promise<ToolResult>>();
+  /** Aborted at shutdown: a call still waiting for its request answers with the request id. */
+  private readonly releases = new Set<AbortController>();
   private closing = false;
   private readonly owner = `${hostname()}/${process.pid}`;
   /** Rate limits (global, or a key's own) and model allow-lists. */
@@ -183,7 +185,17 @@ export class Orchestrator implements PlanHost, ToolHost {
   /** Runs a tool. Known failures come back as `error` results with a stable code, never thrown. */
   async callTool(name: string, args: unknown, caller: Caller, opts: CallOptions = {}): Promise<ToolResult> {
     const started = performance.now();
-    const result = await this.runTool(name, args, caller, opts);
+    const release = new AbortController();
+    this.releases.add(release);
+    const running = this.runTool(name, args, caller, opts, release.signal);
+    this.inflight.add(running);
+    let result: ToolResult;
+    try {
+      result = await running;
+    } finally {
+      this.inflight.delete(running);
+      this.releases.delete(release);
+    }
     if (this.onToolCall) this.observe(Object.hasOwn(TOOLS, name) ? name : 'unknown', result, started, this.onToolCall);
     return result;
   }
@@ -205,7 +217,7 @@ export class Orchestrator implements PlanHost, ToolHost {
     );
   }
 
-  private async runTool(name: string, args: unknown, caller: Caller, opts: CallOptions): Promise<ToolResult> {
+  private async runTool(name: string, args: unknown, caller: Caller, opts: CallOptions, release: AbortSignal): Promise<ToolResult> {
     try {
       // Redis away: say so at once (503, retryable) rather than queue the call behind a reconnect.
       this.assertRedisReachable();
@@ -219,8 +231,10 @@ export class Orchestrator implements PlanHost, ToolHost {
       if (!parsed.success) throw describeZodError(parsed.error);
       // The arguments were parsed by this tool's own schema; TypeScript cannot follow that through
       // the registry's union of tools, hence the one cast (`never`) here and in runModelTool.
-      if (tool.kind === 'model') return await this.runModelTool(tool, parsed.data, caller, opts);
-      const out = await tool.run(parsed.data as never, this, caller, opts.signal);
+      // A shutdown ends a wait as a hang-up does; only the caller's own hang-up cancels its request.
+      const waitSignal = opts.signal ? AbortSignal.any([opts.signal, release]) : release;
+      if (tool.kind === 'model') return await this.runModelTool(tool, parsed.data, caller, opts, waitSignal);
+      const out = await tool.run(parsed.data as never, this, caller, waitSignal);
       return { kind: 'done', tool: tool.name, structured: out.structured, text: out.text, failed: out.failed ?? false, ...(out.requestId ? { requestId: out.requestId } : {}) };
     } catch (err) {
       const info = toErrorInfo(err);
@@ -280,7 +294,7 @@ export class Orchestrator implements PlanHost, ToolHost {
     });
   }
 
-  private async runModelTool(def: ModelTool<ToolName>, args: ToolInput<ToolName>, caller: Caller, opts: CallOptions): Promise<ToolResult> {
+  private async runModelTool(def: ModelTool<ToolName>, args: ToolInput<ToolName>, caller: Caller, opts: CallOptions, waitSignal: AbortSignal): Promise<ToolResult> {
     const o = this.config.orchestration;
     const { drive, record } = await planCall(this, def, args, caller);
     const { requestId, tool, strategy, models, threadId } = drive;
@@ -301,12 +315,9 @@ export class Orchestrator implements PlanHost, ToolHost {
     await this.driver.submit(drive);
 
     const waitMs = opts.syncWaitMs ?? o.syncWaitSeconds * 1000;
-    const waiting = this.waitForDone(requestId, waitMs, opts.signal);
-    this.waiting.add(waiting);
     try {
-      await waiting;
+      await this.waitForDone(requestId, waitMs, waitSignal);
     } finally {
-      this.waiting.delete(waiting);
       follow?.close();
     }
     // A caller that hung up cancels its request; a door that is shutting down does not (the
@@ -323,7 +334,9 @@ export class Orchestrator implements PlanHost, ToolHost {
         failures: [],
         totals: { models, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 },
         continuation_id: threadId,
-        message: `Still running after ${Math.round(waitMs / 1000)} s (external models can take minutes). Call get_job_result with request_id "${requestId}" and wait_seconds up to 50 to get the result.`,
+        message: this.closing
+          ? `This server is shutting down; the request goes on. Call get_job_result with request_id "${requestId}" and wait_seconds up to 50 (any front door) to get the result.`
+          : `Still running after ${Math.round(waitMs / 1000)} s (external models can take minutes). Call get_job_result with request_id "${requestId}" and wait_seconds up to 50 to get the result.`,
       };
     if (output.status === 'running') return { kind: 'running', tool, structured: output, text: renderModelOutput(output), requestId };
     return { kind: 'done', tool, structured: output, text: renderModelOutput(output), failed: output.status === 'failed' || output.status === 'cancelled', requestId };
@@ -377,11 +390,15 @@ export class Orchestrator implements PlanHost, ToolHost {
 
   /**
    * Stops intake, lets the calls waiting here and the requests driven here run up to `graceMs`, then
-   * hands the rest to other processes (their model calls go on) and closes.
+   * answers the calls still waiting with their request id (never a silent hang-up: the request goes
+   * on and its result is read by id), hands the rest to other processes (their model calls go on)
+   * and closes.
    */
   async close(graceMs = 0): Promise<void> {
     this.closing = true;
-    if (this.waiting.size && graceMs > 0) await Promise.race([Promise.all(this.waiting), sleep(graceMs)]);
+    if (this.inflight.size && graceMs > 0) await Promise.race([Promise.allSettled(this.inflight), sleep(graceMs)]);
+    for (const release of this.releases) release.abort();
+    await Promise.race([Promise.allSettled(this.inflight), sleep(5_000)]);
     await this.driverStarted;
     await this.driver.close(graceMs);
     if (this.sharedHub) {
