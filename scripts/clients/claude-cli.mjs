@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const CLI_VERSION = '2.1.197';
+export const CLI_VERSION = '2.1.332';
 
 /** The folder holding the `claude` executable. */
 export function claudeCliBin() {

@@ -6,6 +6,7 @@ import { callerForKey, frontDoorHost, isLoopback, listenOn, openFrontDoor } from
 import { installShutdown, startHealthServer, startProviderWorker, type ProviderWorker } from '@orch/worker';
 
 import { createHttpApp } from './http-app';
+import { checkedStdioTransport } from './request-check';
 import { createMcpServer, type ServerExtras } from './mcp-server';
 
 export const VERSION = '0.1.0';
@@ -67,6 +68,7 @@ export async function runGateway(opts: GatewayOptions): Promise<void> {
     // the 2026-07-28 `_meta` envelope (modern), or `initialize` (2025).
     stdio = serveStdio(() => createMcpServer({ orchestrator, caller, logger, progressIntervalMs, taskTtlMs, stateKey, version: VERSION, ...(extras ? { extras } : {}) }), {
       onerror: (err) => logger.debug('MCP stdio message refused', { err: err.message }),
+      transport: checkedStdioTransport(),
     });
     logger.info('MCP stdio server ready');
   }

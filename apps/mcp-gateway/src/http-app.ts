@@ -5,6 +5,7 @@ import type { Logger } from '@orch/logging';
 import type { Caller } from '@orch/orchestration';
 import { bearer, checkJsonDepth, hostAllowed, malformedRequest, originAllowed, originRefusal } from '@orch/orchestration';
 import type { Registry } from 'prom-client';
+import { invalidParams } from './request-check';
 
 export interface HttpAppDeps {
   /** A fresh MCP server for one request (stateless, either protocol era). */
@@ -91,6 +92,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     // 2025 era, stateless: we never issue session ids, so any id a client sends is unknown (spec:
     // 404). The 2026-07-28 path ignores the header, as its spec says.
     if (req.headers['mcp-session-id'] && (await isLegacyRequest(await toWebRequest(req, req.body), req.body))) return void rpcError(res, 404, -32001, 'Session not found');
+    const bad = invalidParams(req.body);
+    if (bad) return void res.json(bad);
     (req as Request & { auth?: AuthInfo }).auth = authInfo(res.locals.caller as Caller);
     await mcp(req, res, req.body);
   });

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -134,6 +135,22 @@ describe('MCP gateway driven by the SDK Client', () => {
       }
     } finally {
       await client.close();
+    }
+  });
+
+  it('stdio: malformed params of initialize are -32602 naming the field, and the connection still opens', async () => {
+    const child = spawn(process.execPath, [GATEWAY, '--stdio'], { env: { PATH: process.env.PATH ?? '', ...env() }, stdio: ['pipe', 'pipe', 'ignore'] });
+    try {
+      const lines = createInterface({ input: child.stdout! });
+      const next = () => new Promise<Record<string, unknown>>((resolve) => lines.once('line', (l) => resolve(JSON.parse(l) as Record<string, unknown>)));
+      let answer = next();
+      child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { capabilities: {} } })}\n`);
+      expect(await answer).toMatchObject({ id: 1, error: { code: -32602, message: expect.stringContaining('params.protocolVersion') } });
+      answer = next();
+      child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } })}\n`);
+      expect(await answer).toMatchObject({ id: 2, result: { protocolVersion: '2025-06-18' } });
+    } finally {
+      child.kill();
     }
   });
 
@@ -309,6 +326,12 @@ describe('MCP gateway driven by the SDK Client', () => {
       const { error } = await rpcError({ jsonrpc: '2.0', id: 2, method: 'tools/call', ...(params ? { params } : {}) });
       expect(error).toMatchObject({ code: -32602, message: expect.stringContaining('Invalid tools/call request') });
       expect(error?.message).toContain(`"${field}"`);
+    }
+    // The requests the SDK answers itself (initialize, tools/list, logging/setLevel) too (issue 27):
+    // it reported their bad params as -32603 with raw schema issues.
+    for (const [method, params, field] of [['initialize', {}, 'params.protocolVersion'], ['tools/list', { cursor: 5 }, 'params.cursor'], ['logging/setLevel', { level: 5 }, 'params.level']] as const) {
+      const { error } = await rpcError({ jsonrpc: '2.0', id: 4, method, params });
+      expect({ method, error }).toEqual({ method, error: { code: -32602, message: expect.stringMatching(new RegExp(`^Invalid params: ${field.replace('.', '\\.')}: `)) } });
     }
     const deep = await post(auth, `{"jsonrpc":"2.0","id":3,"method":"ping","params":${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
     expect(deep.status).toBe(400);

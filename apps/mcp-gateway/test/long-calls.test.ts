@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { freePort, spawnService, startFakeStack, type FakeStack, type ServiceProcess } from '@orch/testing';
+import { freePort, spawnService } from '@orch/testing';
+import { gatewaySuite } from './suite';
 
 // Issue 27.4: long calls for clients without Tasks (Claude Code, Claude Desktop): progress that says
 // where the call is, and a call cut by a gateway stop answers with its request id, never silence.
@@ -11,31 +12,20 @@ const WORKER_OPENAI = join(__dirname, '..', '..', 'worker-openai', 'dist', 'main
 const textOf = (r: unknown) => ((r as { content?: Array<{ text?: string }> }).content?.[0]?.text ?? '');
 
 describe('long MCP calls without Tasks', () => {
-  let stack: FakeStack;
-  const procs: ServiceProcess[] = [];
-  let seq = 0;
-  beforeAll(async () => {
-    stack = await startFakeStack();
-  });
-  afterEach(async () => {
-    await Promise.all(procs.splice(0).map((p) => p.kill()));
-    stack.reset();
-  });
-  afterAll(() => stack.stop());
+  const suite = gatewaySuite('lc');
 
   async function start(extra: Record<string, string>) {
     const port = await freePort();
-    const e = stack.env({ ORCH_QUEUE_PREFIX: `lc${++seq}`, MCP_HTTP_PORT: String(port), MCP_LOG_LEVEL: 'info', ...extra });
-    procs.push(await spawnService({ script: WORKER_OPENAI, env: e, readyText: 'provider worker started' }));
-    const gw = await spawnService({ script: GATEWAY, env: { ...e, MCP_TRANSPORT: 'http' }, readyText: 'MCP Streamable HTTP listening' });
-    procs.push(gw);
+    const e = suite.env({ MCP_HTTP_PORT: String(port), ...extra });
+    suite.track(await spawnService({ script: WORKER_OPENAI, env: e, readyText: 'provider worker started' }));
+    const gw = suite.track(await spawnService({ script: GATEWAY, env: { ...e, MCP_TRANSPORT: 'http' }, readyText: 'MCP Streamable HTTP listening' }));
     const client = new Client({ name: 'long', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
     return { client, gw };
   }
 
   it('a heartbeat at least every MCP_PROGRESS_INTERVAL_MS tells the phase, the tokens and the USD so far', async () => {
-    stack.openai.setBehaviour({ latencyMs: 2500 });
+    suite.stack().openai.setBehaviour({ latencyMs: 2500 });
     const { client } = await start({ MCP_PROGRESS_INTERVAL_MS: '400' });
     try {
       const seen: Array<{ at: number; message: string }> = [];
@@ -56,11 +46,11 @@ describe('long MCP calls without Tasks', () => {
   });
 
   it('a call in flight when its gateway stops is answered with its request id and how to read it', async () => {
-    stack.openai.setBehaviour({ latencyMs: 60_000 });
+    suite.stack().openai.setBehaviour({ latencyMs: 60_000 });
     const { client, gw } = await start({ ORCH_SHUTDOWN_GRACE_MS: '300', MCP_SYNC_WAIT_SECONDS: '50' });
     try {
       const pending = client.callTool({ name: 'think_deeper', arguments: { problem: 'Cut short' } }, CallToolResultSchema, { timeout: 30_000 });
-      await stack.openai.waitForRequest((q) => JSON.stringify(q.body.messages).includes('Cut short'));
+      await suite.stack().openai.waitForRequest((q) => JSON.stringify(q.body.messages).includes('Cut short'));
       gw.child.kill('SIGTERM');
       const r = await pending;
       const s = r.structuredContent as { status: string; request_id: string; message: string };

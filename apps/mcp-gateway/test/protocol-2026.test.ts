@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { z } from 'zod';
-import { freePort, spawnService, startFakeStack, type FakeProvider, type FakeStack, type ServiceProcess } from '@orch/testing';
+import { freePort, spawnService } from '@orch/testing';
+import { gatewaySuite } from './suite';
 
 // Issue 27: the gateway as a client of the 2026-07-28 revision meets it, through the official v2
 // client pinned to that revision (and, where that client has no API yet, raw JSON-RPC).
@@ -18,35 +19,18 @@ const Loose = z.looseObject({});
 type Json = Record<string, unknown>;
 
 describe('MCP 2026-07-28 with the v2 client', () => {
-  let stack: FakeStack;
-  let or: FakeProvider;
-  let oa: FakeProvider;
-  const procs: ServiceProcess[] = [];
-  let prefixSeq = 0;
-
-  beforeAll(async () => {
-    stack = await startFakeStack();
-    ({ openrouter: or, openai: oa } = stack);
-  });
-  afterEach(async () => {
-    await Promise.all(procs.splice(0).map((p) => p.kill()));
-    stack.reset();
-  });
-  afterAll(() => stack.stop());
-
-  const env = (extra: Record<string, string> = {}) =>
-    stack.env({ ORCH_QUEUE_PREFIX: `p${++prefixSeq}`, MCP_STATE_SECRET: STATE_SECRET, WORKER_ATTEMPTS: '2', WORKER_BACKOFF_MS: '100', MCP_LOG_LEVEL: 'info', ...extra });
+  const suite = gatewaySuite('p');
+  const oa = () => suite.stack().openai;
+  const or = () => suite.stack().openrouter;
+  const env = (extra: Record<string, string> = {}) => suite.env({ MCP_STATE_SECRET: STATE_SECRET, WORKER_ATTEMPTS: '2', WORKER_BACKOFF_MS: '100', ...extra });
 
   async function workers(e: Record<string, string>) {
-    procs.push(
-      await spawnService({ script: WORKER_OPENAI, env: e, readyText: 'provider worker started' }),
-      await spawnService({ script: WORKER_OPENROUTER, env: e, readyText: 'provider worker started' }),
-    );
+    suite.track(await spawnService({ script: WORKER_OPENAI, env: e, readyText: 'provider worker started' }));
+    suite.track(await spawnService({ script: WORKER_OPENROUTER, env: e, readyText: 'provider worker started' }));
   }
   async function gateway(e: Record<string, string>) {
     const port = await freePort();
-    const gw = await spawnService({ script: GATEWAY, env: { ...e, MCP_HTTP_PORT: String(port), MCP_TRANSPORT: 'http' }, readyText: 'MCP Streamable HTTP listening' });
-    procs.push(gw);
+    const gw = suite.track(await spawnService({ script: GATEWAY, env: { ...e, MCP_HTTP_PORT: String(port), MCP_TRANSPORT: 'http' }, readyText: 'MCP Streamable HTTP listening' }));
     return { url: `http://127.0.0.1:${port}/mcp`, gw };
   }
 
@@ -122,8 +106,8 @@ describe('MCP 2026-07-28 with the v2 client', () => {
     const e = env({ ORCH_API_KEYS: 'key-one-1234,key-two-5678' });
     await workers(e);
     const [first, second] = [await gateway(e), await gateway(e)];
-    oa.setBehaviour({ latencyMs: 1500 });
-    or.setBehaviour({ latencyMs: 1500 });
+    oa().setBehaviour({ latencyMs: 1500 });
+    or().setBehaviour({ latencyMs: 1500 });
     const created = await rpc(first.url, 'tools/call', { name: 'orchestrate_task', arguments: { description: 'Durable council' } }, { caps: { extensions: { [TASKS]: {} } }, key: 'key-one-1234' });
     expect(created.result).toMatchObject({ resultType: 'task', status: 'working', taskId: expect.stringMatching(/^\w{26}$/), ttlMs: expect.any(Number), pollIntervalMs: expect.any(Number) });
     const taskId = created.result!.taskId as string;
@@ -158,17 +142,17 @@ describe('MCP 2026-07-28 with the v2 client', () => {
     const e = env();
     await workers(e);
     const { url } = await gateway(e);
-    oa.addFault({ kind: 'hang' });
+    oa().addFault({ kind: 'hang' });
     const created = await rpc(url, 'tools/call', { name: 'think_deeper', arguments: { problem: 'Cancel me' } }, { caps: { extensions: { [TASKS]: {} } } });
     const taskId = created.result!.taskId as string;
-    await oa.waitForRequest((q) => JSON.stringify(q.body.messages).includes('Cancel me'));
+    await oa().waitForRequest((q) => JSON.stringify(q.body.messages).includes('Cancel me'));
     const client = modernClient({ extensions: { [TASKS]: {} } });
     await client.connect(httpTransport(url));
     try {
       // An ack: no task envelope (the next tasks/get shows the status).
       const ack = await client.request({ method: 'tasks/cancel', params: { taskId } }, Loose);
       expect(Object.keys(ack).filter((k) => k !== '_meta')).toEqual([]);
-      await oa.waitForAbort((q) => JSON.stringify(q.body.messages).includes('Cancel me'));
+      await oa().waitForAbort((q) => JSON.stringify(q.body.messages).includes('Cancel me'));
       expect(await client.request({ method: 'tasks/get', params: { taskId } }, Loose)).toMatchObject({ taskId, status: 'cancelled' });
     } finally {
       await client.close();

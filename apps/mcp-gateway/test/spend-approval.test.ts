@@ -4,7 +4,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { freePort, spawnService, startFakeStack, type FakeStack, type ServiceProcess } from '@orch/testing';
+import { freePort, spawnService } from '@orch/testing';
+import { gatewaySuite } from './suite';
 
 // Issue 27.3: a call whose worst case is above the caller's approval threshold asks first, on both
 // protocol eras; it runs once on acceptance, spends nothing on a decline, and refuses tampered or
@@ -16,26 +17,15 @@ const textOf = (r: unknown) => ((r as { content?: Array<{ text?: string }> }).co
 type Json = Record<string, unknown>;
 
 describe('spend approval before a costly call', () => {
-  let stack: FakeStack;
-  const procs: ServiceProcess[] = [];
-  let seq = 0;
-  beforeAll(async () => {
-    stack = await startFakeStack();
-  });
-  afterEach(async () => {
-    await Promise.all(procs.splice(0).map((p) => p.kill()));
-    stack.reset();
-  });
-  afterAll(() => stack.stop());
-
-  const env = () => stack.env({ ORCH_QUEUE_PREFIX: `sa${++seq}`, MCP_APPROVAL_THRESHOLD_USD: '0.00001', MCP_STATE_SECRET: 'another-test-state-secret-of-32-chars+', MCP_LOG_LEVEL: 'info', WORKER_ATTEMPTS: '1' });
+  const suite = gatewaySuite('sa');
+  const env = () => suite.env({ MCP_APPROVAL_THRESHOLD_USD: '0.00001', MCP_STATE_SECRET: 'another-test-state-secret-of-32-chars+', WORKER_ATTEMPTS: '1' });
   /** Provider calls that carried the prompt: what was sent (and so billed). */
-  const sent = () => stack.openrouter.requests.filter((q) => JSON.stringify(q.body.messages).includes(PROMPT)).length;
+  const sent = () => suite.stack().openrouter.requests.filter((q) => JSON.stringify(q.body.messages).includes(PROMPT)).length;
   const call = { name: 'query_specific_model', arguments: { model: 'gemini_pro', description: PROMPT } };
 
   async function httpGateway() {
     const port = await freePort();
-    procs.push(await spawnService({ script: GATEWAY, args: ['--with-workers'], env: { ...env(), MCP_HTTP_PORT: String(port), MCP_TRANSPORT: 'http' }, readyText: 'MCP Streamable HTTP listening' }));
+    suite.track(await spawnService({ script: GATEWAY, args: ['--with-workers'], env: { ...env(), MCP_HTTP_PORT: String(port), MCP_TRANSPORT: 'http' }, readyText: 'MCP Streamable HTTP listening' }));
     return `http://127.0.0.1:${port}/mcp`;
   }
 
