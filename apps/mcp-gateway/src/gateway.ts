@@ -42,7 +42,7 @@ export async function runGateway(opts: GatewayOptions): Promise<void> {
     const host = frontDoorHost(config, logger, 'MCP HTTP gateway');
     const loopback = isLoopback(host);
     const app = createHttpApp({
-      createServer: (caller) => createMcpServer({ orchestrator, caller, logger, progressIntervalMs, taskTtlMs, stateKey, version: VERSION, ...(extras ? { extras } : {}) }),
+      createServer: (caller, era) => createMcpServer({ orchestrator, caller, era, logger, progressIntervalMs, taskTtlMs, stateKey, version: VERSION, ...(extras ? { extras } : {}) }),
       logger,
       authenticate: (presented, fileAccess) => orchestrator.authenticate(presented, fileAccess),
       allowedOrigins: config.gateway.allowedOrigins,
@@ -66,7 +66,7 @@ export async function runGateway(opts: GatewayOptions): Promise<void> {
     const caller = callerForKey(undefined, [], true)!;
     // The first message decides the era for the connection: `server/discover` or a request with
     // the 2026-07-28 `_meta` envelope (modern), or `initialize` (2025).
-    stdio = serveStdio(() => createMcpServer({ orchestrator, caller, logger, progressIntervalMs, taskTtlMs, stateKey, version: VERSION, ...(extras ? { extras } : {}) }), {
+    stdio = serveStdio(({ era }) => createMcpServer({ orchestrator, caller, era, logger, progressIntervalMs, taskTtlMs, stateKey, version: VERSION, ...(extras ? { extras } : {}) }), {
       onerror: (err) => logger.debug('MCP stdio message refused', { err: err.message }),
       transport: checkedStdioTransport(),
     });

@@ -9,7 +9,7 @@ import { invalidParams } from './request-check';
 
 export interface HttpAppDeps {
   /** A fresh MCP server for one request (stateless, either protocol era). */
-  createServer: (caller: Caller) => Server;
+  createServer: (caller: Caller, era: 'legacy' | 'modern') => Server;
   logger: Logger;
   /** The caller a bearer key identifies (Orchestrator.authenticate), or undefined: refuse it. */
   authenticate: (presented: string | undefined, fileAccess: boolean) => Promise<Caller | undefined>;
@@ -42,7 +42,7 @@ const callerOf = (info: AuthInfo | undefined): Caller => info?.extra?.caller as 
 export function createHttpApp(deps: HttpAppDeps): Express {
   const onerror = (err: Error) => deps.logger.debug('MCP request refused', { err: err.message });
   const maxBody = deps.maxBodyBytes ?? 4 * 1024 * 1024;
-  const mcp = toNodeHandler(createMcpHandler((ctx) => deps.createServer(callerOf(ctx.authInfo)), { legacy: 'stateless', onerror, maxRequestBodySize: maxBody }), {
+  const mcp = toNodeHandler(createMcpHandler((ctx) => deps.createServer(callerOf(ctx.authInfo), ctx.era), { legacy: 'stateless', onerror, maxRequestBodySize: maxBody }), {
     maxRequestBodySize: maxBody,
     onerror: (err) => deps.logger.error('MCP request failed', { err: err.stack ?? String(err) }),
   });

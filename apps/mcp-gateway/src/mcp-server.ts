@@ -6,8 +6,8 @@ import type { Logger } from '@orch/logging';
 import { CallProgress, describeEvent } from './call-progress';
 import { requestTasks } from './request-tasks';
 import { approvalGate } from './spend-approval';
-import { createdTask, declaresTasks, registerTaskMethods, TASKS_EXTENSION, type TaskSource } from './tasks';
-import { LISTED_TOOLS } from './tool-list';
+import { createdTask, declaresTasks, legacyTask as legacyTaskOf, LEGACY_TASKS_CAPABILITY, registerTaskMethods, TASKS_EXTENSION, type DetailedTask, type TaskSource } from './tasks';
+import { LISTED_TOOLS, LISTED_TOOLS_2025 } from './tool-list';
 
 export interface McpServerDeps {
   orchestrator: Orchestrator;
@@ -22,6 +22,8 @@ export interface McpServerDeps {
   stateKey: string;
   /** More surface on the same server (the conformance fixture's tools, resources and prompts). */
   extras?: ServerExtras;
+  /** The protocol era this server serves (the SDK's serving entry decides it per request or connection). */
+  era: 'legacy' | 'modern';
 }
 
 /** What a server built on this one adds; its tools are listed after the product's. */
@@ -76,14 +78,16 @@ export function createMcpServer(deps: McpServerDeps): Server {
     { name: 'mcp-orchestrator', version: deps.version },
     {
       instructions: INSTRUCTIONS,
-      capabilities: mergeCapabilities({ tools: {}, logging: {}, extensions: { [TASKS_EXTENSION]: {} } }, extras?.capabilities ?? {}),
+      // Tasks in each era's own form: the 2026-07-28 extension, or 2025-11-25's capability.
+      capabilities: mergeCapabilities({ tools: {}, logging: {}, ...(deps.era === 'modern' ? { extensions: { [TASKS_EXTENSION]: {} } } : { tasks: LEGACY_TASKS_CAPABILITY }) }, extras?.capabilities ?? {}),
       jsonSchemaValidator: VALIDATOR,
       cacheHints: { 'tools/list': { ttlMs: TOOLS_TTL_MS, cacheScope: 'public' }, 'server/discover': { ttlMs: TOOLS_TTL_MS, cacheScope: 'public' }, ...extras?.cacheHints },
       requestState: { verify: (s, ctx) => state.verify(s, ctx) },
     },
   );
   const extraTools = new Set(extras?.tools.map((t) => t.name));
-  server.setRequestHandler('tools/list', () => ({ tools: [...LISTED_TOOLS, ...(extras?.tools ?? [])] }));
+  const tools = deps.era === 'modern' ? LISTED_TOOLS : LISTED_TOOLS_2025;
+  server.setRequestHandler('tools/list', () => ({ tools: [...tools, ...(extras?.tools ?? [])] }));
   server.setRequestHandler('tools/call', async (request, ctx) => {
     const { name, arguments: args } = request.params;
     if (extras && extraTools.has(name)) return extras.call(name, args ?? {}, ctx, env);
@@ -94,11 +98,17 @@ export function createMcpServer(deps: McpServerDeps): Server {
       const held = await approvalGate({ orchestrator: deps.orchestrator, caller: deps.caller, state, server }, tool, args, ctx);
       if (held) return held;
     }
-    // A model call from a client that declared Tasks becomes a task at once: its id is the request id.
-    if (TOOLS[tool].kind === 'model' && declaresTasks(ctx)) {
+    // A model call becomes a task at once, its id the request id: from a 2026-07-28 client that
+    // declared Tasks, or a 2025-11-25 one that asked for it (`params.task`).
+    const legacyTask = (request.params as { task?: unknown }).task !== undefined && !ctx.mcpReq.envelope;
+    if (TOOLS[tool].kind === 'model' && (declaresTasks(ctx) || legacyTask)) {
       const started = await deps.orchestrator.callTool(tool, args, deps.caller, { syncWaitMs: 0 });
-      if (started.kind === 'running') return createdTask(started.requestId, deps.taskTtlMs);
-      return toCallToolResult(deps, tool, started);
+      if (started.kind !== 'running') return toCallToolResult(deps, tool, started);
+      const created = createdTask(started.requestId, deps.taskTtlMs);
+      if (!legacyTask) return created;
+      // The SDK's 2025 wire check wants content beside `task`: a line a task-unaware reader can use.
+      const text = `Running as task ${started.requestId}: read it with tasks/get and tasks/result (or get_job_result with this request_id).`;
+      return { task: legacyTaskOf(created as unknown as DetailedTask), content: [{ type: 'text', text }] } as unknown as CallToolResult;
     }
     return toCallToolResult(deps, tool, await runTool(deps, tool, args, ctx));
   });

@@ -24,6 +24,16 @@ export function requestTasks(orchestrator: Orchestrator, caller: Caller, ttlMs: 
     },
     // No request waits for input: an update is acknowledged and changes nothing.
     update: async (taskId) => (await read(taskId)) !== undefined,
+    async result(taskId, signal) {
+      // As long as it takes (a 2025 client asked to wait), in 50 s waits; the client's hang-up ends it.
+      let j = await read(taskId);
+      while (j?.status === 'running' && !signal.aborted) j = await orchestrator.getRequest(taskId, caller, 50_000, signal);
+      return j && j.status !== 'running' ? toolResult(j, j.status !== 'completed') : undefined;
+    },
+    async list() {
+      const summaries = await orchestrator.listRequests(caller, 50);
+      return summaries.map((r) => detailed({ ...r, partial: [], ...(r.error ? { error: r.error } : {}) }, ttlMs));
+    },
     async cancel(taskId) {
       try {
         await orchestrator.cancel(taskId, caller);

@@ -1,6 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/server';
 import { TOOL_CONTRACTS, TOOL_NAMES, type ToolName } from '@orch/contracts';
-import { TOOL_DOCS } from '@orch/orchestration';
+import { TOOL_DOCS, TOOLS } from '@orch/orchestration';
 import { compactInputSchema, compactOutputSchema } from './compact-schema';
 
 const TARGET = { target: 'draft-2020-12' } as const;
@@ -26,3 +26,9 @@ function listed(name: ToolName): Tool {
  * made once per process: the tools never change within a release.
  */
 export const LISTED_TOOLS: readonly Tool[] = TOOL_NAMES.map(listed);
+
+/**
+ * The same for 2025-era clients: model tools may run as 2025-11-25 tasks (`execution.taskSupport`).
+ * (2026-07-28 has no such field: the server decides, for clients that declare the extension.)
+ */
+export const LISTED_TOOLS_2025: readonly Tool[] = LISTED_TOOLS.map((t) => (TOOLS[t.name as ToolName].kind === 'model' ? { ...t, execution: { taskSupport: 'optional' } } : t));

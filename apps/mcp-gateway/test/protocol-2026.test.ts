@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyHttp } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { z } from 'zod';
 import { freePort, spawnService } from '@orch/testing';
 import { gatewaySuite } from './suite';
@@ -154,6 +156,42 @@ describe('MCP 2026-07-28 with the v2 client', () => {
       expect(Object.keys(ack).filter((k) => k !== '_meta')).toEqual([]);
       await oa().waitForAbort((q) => JSON.stringify(q.body.messages).includes('Cancel me'));
       expect(await client.request({ method: 'tasks/get', params: { taskId } }, Loose)).toMatchObject({ taskId, status: 'cancelled' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('2025-11-25 Tasks (the SDK v1 client, as VS Code speaks them): a council as a task, its status, its result, the list, cancel', async () => {
+    const e = env();
+    await workers(e);
+    const { url } = await gateway(e);
+    oa().setBehaviour({ latencyMs: 800 });
+    or().setBehaviour({ latencyMs: 800 });
+    const client = new LegacyClient({ name: 'tasks-2025', version: '1' });
+    await client.connect(new LegacyHttp(new URL(url)));
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.find((t) => t.name === 'orchestrate_task')?.execution).toEqual({ taskSupport: 'optional' });
+      const seen: string[] = [];
+      let taskId = '';
+      let result: unknown;
+      for await (const m of client.experimental.tasks.callToolStream({ name: 'orchestrate_task', arguments: { description: 'A 2025 task' } }, undefined, { task: { ttl: 60_000 } })) {
+        seen.push(m.type);
+        if (m.type === 'taskCreated') taskId = m.task.taskId;
+        if (m.type === 'result') result = m.result;
+        if (m.type === 'error') throw m.error;
+      }
+      expect(seen[0]).toBe('taskCreated');
+      expect(taskId).toMatch(/^\w{26}$/);
+      expect(textOf(result)).toContain('echo: A 2025 task');
+      expect(await client.experimental.tasks.getTask(taskId)).toMatchObject({ taskId, status: 'completed', ttl: expect.any(Number) });
+      expect((await client.experimental.tasks.listTasks()).tasks.map((t) => t.taskId)).toContain(taskId);
+
+      oa().addFault({ kind: 'hang' });
+      const created = await client.request({ method: 'tools/call', params: { name: 'think_deeper', arguments: { problem: 'Cancel a 2025 task' }, task: { ttl: 60_000 } } }, z.looseObject({ task: z.looseObject({ taskId: z.string() }) }));
+      await oa().waitForRequest((q) => JSON.stringify(q.body.messages).includes('Cancel a 2025 task'));
+      expect(await client.experimental.tasks.cancelTask(created.task.taskId)).toMatchObject({ taskId: created.task.taskId, status: 'cancelled' });
+      await oa().waitForAbort((q) => JSON.stringify(q.body.messages).includes('Cancel a 2025 task'));
     } finally {
       await client.close();
     }
