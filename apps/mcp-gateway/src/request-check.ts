@@ -1,5 +1,5 @@
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import { specTypeSchemas, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/server';
+import { PROTOCOL_VERSION_META_KEY, specTypeSchemas, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/server';
 
 /**
  * Requests the SDK answers itself whose malformed params it reports as -32603 (internal error),
@@ -18,11 +18,18 @@ export interface InvalidParams {
   error: { code: -32602; message: string };
 }
 
-/** The -32602 answer to a request with malformed params, or undefined: pass it on. */
+/**
+ * The -32602 answer to a request with malformed params, or undefined: pass it on. Of a request that
+ * claims 2026-07-28 (its `_meta` names a protocol version) only `tools/list` is checked: the rest is
+ * the SDK's to answer (its envelope checks, and method-not-found for `initialize` and
+ * `logging/setLevel`, which that revision removed).
+ */
 export function invalidParams(message: unknown): InvalidParams | undefined {
   if (!message || typeof message !== 'object' || Array.isArray(message)) return undefined;
-  const { method, id } = message as { method?: unknown; id?: unknown };
+  const { method, id, params } = message as { method?: unknown; id?: unknown; params?: { _meta?: Record<string, unknown> } };
   if (typeof method !== 'string' || !Object.hasOwn(CHECKED, method) || (typeof id !== 'string' && typeof id !== 'number')) return undefined;
+  const modern = params && typeof params === 'object' && params._meta && typeof params._meta === 'object' && PROTOCOL_VERSION_META_KEY in params._meta;
+  if (modern && method !== 'tools/list') return undefined;
   const checked = CHECKED[method as keyof typeof CHECKED]['~standard'].validate(message);
   if (checked instanceof Promise || !checked.issues) return undefined;
   const issues = checked.issues.map((i) => `${(i.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || 'params'}: ${i.message}`);

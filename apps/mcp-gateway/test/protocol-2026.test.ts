@@ -102,6 +102,10 @@ describe('MCP 2026-07-28 with the v2 client', () => {
     const err = (await res.json()) as { error: { code: number; data: { supported: string[] } } };
     expect({ status: res.status, code: err.error.code, supported: err.error.data.supported }).toEqual({ status: 400, code: -32022, supported: expect.arrayContaining([MODERN]) });
     expect((await fetch(url, { method: 'DELETE' })).status).toBe(405);
+    // Bad params are -32602 naming the field (the SDK said -32603 with raw schema issues); the methods
+    // 2026-07-28 removed are method-not-found.
+    expect((await rpc(url, 'tools/list', { cursor: 5 })).error).toEqual({ code: -32602, message: 'Invalid params: params.cursor: Invalid input: expected string, received number' });
+    expect((await rpc(url, 'initialize', {})).error?.code).toBe(-32601);
   });
 
   it('Tasks: a council becomes a task; tasks/get reads it while running and after its gateway was killed, from another replica', async () => {
