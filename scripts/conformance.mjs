@@ -4,6 +4,7 @@
 // conformance fixture server (the same gateway with the suite's fixture tools, resources and prompts
 // mounted: apps/mcp-gateway/src/conformance). The suite needs Node >= 22, so it runs through
 // `npx -p node@22` (from the npm registry); the gateway runs on this Node.
+// The official Inspector's CLI lists and calls the product's tools too.
 // Usage: node scripts/conformance.mjs (after build). Results: .conformance/<server>-<revision>/.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -13,6 +14,8 @@ const require = createRequire(import.meta.url);
 const { startRedis, freePort, spawnService } = require('../packages/testing/dist/index.js');
 
 const CONFORMANCE = '@modelcontextprotocol/conformance@0.2.0-alpha.12';
+// The official Inspector's CLI (it also needs Node 22): a third client of the product's HTTP mode.
+const INSPECTOR = '@modelcontextprotocol/inspector@2.12.0';
 const REVISIONS = ['2025-11-25', '2026-07-28'];
 const root = join(import.meta.dirname, '..');
 const out = join(root, '.conformance');
@@ -69,6 +72,19 @@ try {
       readyText: 'MCP Streamable HTTP listening',
     });
     try {
+      if (server === 'product') {
+        const url = `http://127.0.0.1:${port}/mcp`;
+        const inspector = (...args) => spawnSync('npx', ['-y', '-p', 'node@22', '-p', INSPECTOR, 'mcp-inspector', '--cli', url, '--transport', 'http', ...args], { encoding: 'utf8', timeout: 300_000 });
+        const list = inspector('--method', 'tools/list');
+        const call = inspector('--method', 'tools/call', '--tool-name', 'list_models');
+        let tools = 0;
+        try {
+          tools = JSON.parse(list.stdout).tools.length;
+        } catch {
+          /* reported below */
+        }
+        report('product: the Inspector CLI lists the tools and calls one', tools === 14 && call.status === 0 && call.stdout.includes('gemini_pro'), `${tools} tools; list_models ${call.status === 0 ? 'answered' : `failed: ${(call.stderr ?? '').trim().split('\n').pop()}`}`);
+      }
       for (const revision of REVISIONS) {
         const results = run(`http://127.0.0.1:${port}/mcp`, revision, join(out, `${server}-${revision}`));
         const expected = server === 'product' ? PRODUCT[revision] : [...results.keys()].filter((s) => !NOT_APPLICABLE[revision].includes(s));
