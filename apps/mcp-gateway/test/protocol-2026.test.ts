@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
@@ -160,6 +162,38 @@ describe('MCP 2026-07-28 with the v2 client', () => {
       expect(Object.keys(ack).filter((k) => k !== '_meta')).toEqual([]);
       await oa().waitForAbort((q) => JSON.stringify(q.body.messages).includes('Cancel me'));
       expect(await client.request({ method: 'tasks/get', params: { taskId } }, Loose)).toMatchObject({ taskId, status: 'cancelled' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('stdio: a task created in one gateway process is read to its end and its result by the v2 client through another', async () => {
+    const e = env();
+    await workers(e);
+    or().setBehaviour({ latencyMs: 800 });
+    const first = spawn(process.execPath, [GATEWAY, '--stdio'], { env: { PATH: process.env.PATH ?? '', ...e }, stdio: ['pipe', 'pipe', 'ignore'] });
+    let taskId = '';
+    try {
+      const lines = createInterface({ input: first.stdout! });
+      const answer = new Promise<Json>((resolve) => lines.once('line', (l) => resolve(JSON.parse(l) as Json)));
+      const meta = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': { extensions: { [TASKS]: {} } } };
+      first.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'query_specific_model', arguments: { model: 'gemini_pro', description: 'A stdio task' }, _meta: meta } })}\n`);
+      const created = (await answer).result as Json;
+      expect(created).toMatchObject({ resultType: 'task', status: 'working' });
+      taskId = created.taskId as string;
+    } finally {
+      first.kill();
+    }
+    const client = modernClient({ extensions: { [TASKS]: {} } });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [GATEWAY, '--stdio'], env: { PATH: process.env.PATH ?? '', ...e }, stderr: 'pipe' }));
+    try {
+      let task: Json = await client.request({ method: 'tasks/get', params: { taskId } }, Loose);
+      for (let i = 0; i < 100 && task.status === 'working'; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        task = await client.request({ method: 'tasks/get', params: { taskId } }, Loose);
+      }
+      expect(task).toMatchObject({ taskId, status: 'completed' });
+      expect(textOf(task.result)).toContain('echo: A stdio task');
     } finally {
       await client.close();
     }
