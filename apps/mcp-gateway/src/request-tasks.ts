@@ -25,9 +25,11 @@ export function requestTasks(orchestrator: Orchestrator, caller: Caller, ttlMs: 
     // No request waits for input: an update is acknowledged and changes nothing.
     update: async (taskId) => (await read(taskId)) !== undefined,
     async result(taskId, signal) {
-      // As long as it takes (a 2025 client asked to wait), in 50 s waits; the client's hang-up ends it.
+      // As long as it takes (a 2025 client asked to wait), in 50 s waits, within the task's life;
+      // the client's hang-up ends it.
+      const deadline = Date.now() + ttlMs;
       let j = await read(taskId);
-      while (j?.status === 'running' && !signal.aborted) j = await orchestrator.getRequest(taskId, caller, 50_000, signal);
+      while (j?.status === 'running' && !signal.aborted && Date.now() < deadline) j = await orchestrator.getRequest(taskId, caller, Math.min(50_000, deadline - Date.now()), signal);
       return j && j.status !== 'running' ? toolResult(j, j.status !== 'completed') : undefined;
     },
     async list() {
