@@ -101,15 +101,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
     // A model call becomes a task at once, its id the request id: from a 2026-07-28 client that
     // declared Tasks, or a 2025-11-25 one that asked for it (`params.task`).
     const legacyTask = (request.params as { task?: unknown }).task !== undefined && !ctx.mcpReq.envelope;
-    if (TOOLS[tool].kind === 'model' && (declaresTasks(ctx) || legacyTask)) {
-      const started = await deps.orchestrator.callTool(tool, args, deps.caller, { syncWaitMs: 0 });
-      if (started.kind !== 'running') return toCallToolResult(deps, tool, started);
-      const created = createdTask(started.requestId, deps.taskTtlMs);
-      if (!legacyTask) return created;
-      // The SDK's 2025 wire check wants content beside `task`: a line a task-unaware reader can use.
-      const text = `Running as task ${started.requestId}: read it with tasks/get and tasks/result (or get_job_result with this request_id).`;
-      return { task: legacyTaskOf(created as unknown as DetailedTask), content: [{ type: 'text', text }] } as unknown as CallToolResult;
-    }
+    if (TOOLS[tool].kind === 'model' && (declaresTasks(ctx) || legacyTask)) return startTask(deps, tool, args, legacyTask);
     return toCallToolResult(deps, tool, await runTool(deps, tool, args, ctx));
   });
   registerTaskMethods(server, [...(extras?.tasks ? [extras.tasks] : []), requestTasks(deps.orchestrator, deps.caller, deps.taskTtlMs)]);
@@ -123,6 +115,17 @@ export function createMcpServer(deps: McpServerDeps): Server {
  * id, and a heartbeat with the phase, tokens and USD so far whenever nothing else was said for
  * MCP_PROGRESS_INTERVAL_MS (5 s; at most 15 s).
  */
+/** A model call started as a task: answered once its request exists, in the era's own shape. */
+async function startTask(deps: McpServerDeps, tool: ToolName, args: unknown, legacy: boolean): Promise<CallToolResult> {
+  const started = await deps.orchestrator.callTool(tool, args, deps.caller, { syncWaitMs: 0 });
+  if (started.kind !== 'running') return toCallToolResult(deps, tool, started);
+  const created = createdTask(started.requestId, deps.taskTtlMs);
+  if (!legacy) return created;
+  // The SDK's 2025 wire check wants content beside `task`: a line a task-unaware reader can use.
+  const text = `Running as task ${started.requestId}: read it with tasks/get and tasks/result (or get_job_result with this request_id).`;
+  return { task: legacyTaskOf(created as unknown as DetailedTask), content: [{ type: 'text', text }] } as unknown as CallToolResult;
+}
+
 async function runTool(deps: McpServerDeps, name: ToolName, args: unknown, ctx: ServerContext): Promise<ToolResult> {
   const token = ctx.mcpReq._meta?.progressToken;
   const state = new CallProgress();

@@ -22,6 +22,16 @@ const textOf = (r: unknown) => ((r as { content?: Array<{ text?: string }> }).co
 const Loose = z.looseObject({});
 type Json = Record<string, unknown>;
 
+/** tasks/get until the task has ended (or 20 s passed), as a client polls. */
+async function ended(client: Client, taskId: string): Promise<Json> {
+  let task: Json = await client.request({ method: 'tasks/get', params: { taskId } }, Loose);
+  for (let i = 0; i < 100 && task.status === 'working'; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    task = await client.request({ method: 'tasks/get', params: { taskId } }, Loose);
+  }
+  return task;
+}
+
 describe('MCP 2026-07-28 with the v2 client', () => {
   const suite = gatewaySuite('p');
   const oa = () => suite.stack().openai;
@@ -31,6 +41,12 @@ describe('MCP 2026-07-28 with the v2 client', () => {
   async function workers(e: Record<string, string>) {
     suite.track(await spawnService({ script: WORKER_OPENAI, env: e, readyText: 'provider worker started' }));
     suite.track(await spawnService({ script: WORKER_OPENROUTER, env: e, readyText: 'provider worker started' }));
+  }
+  /** Workers and one HTTP gateway on a fresh queue prefix. */
+  async function served() {
+    const e = env();
+    await workers(e);
+    return { e, ...(await gateway(e)) };
   }
   async function gateway(e: Record<string, string>) {
     const port = await freePort();
@@ -68,9 +84,7 @@ describe('MCP 2026-07-28 with the v2 client', () => {
   }
 
   it('HTTP and stdio: connects through server/discover, lists tools, calls one, reads an error', async () => {
-    const e = env();
-    await workers(e);
-    const { url } = await gateway(e);
+    const { e, url } = await served();
     const transports = [
       () => httpTransport(url),
       () => new StdioClientTransport({ command: process.execPath, args: [GATEWAY, '--stdio'], env: { PATH: process.env.PATH ?? '', ...e }, stderr: 'pipe' }),
@@ -127,11 +141,7 @@ describe('MCP 2026-07-28 with the v2 client', () => {
       expect(running).toMatchObject({ taskId, status: 'working' });
       first.gw.child.kill('SIGKILL');
       await first.gw.exited;
-      let done: Json = running;
-      for (let i = 0; i < 100 && done.status === 'working'; i++) {
-        await new Promise((r) => setTimeout(r, 200));
-        done = await client.request({ method: 'tasks/get', params: { taskId } }, Loose);
-      }
+      const done = await ended(client, taskId);
       expect(done).toMatchObject({ status: 'completed', result: { structuredContent: { status: 'completed', request_id: taskId } } });
       expect(textOf(done.result)).toContain('echo: Durable council');
 
@@ -147,9 +157,7 @@ describe('MCP 2026-07-28 with the v2 client', () => {
   });
 
   it('Tasks: tasks/cancel stops a running task: the provider call is aborted and the task reads cancelled', async () => {
-    const e = env();
-    await workers(e);
-    const { url } = await gateway(e);
+    const { url } = await served();
     oa().addFault({ kind: 'hang' });
     const created = await rpc(url, 'tools/call', { name: 'think_deeper', arguments: { problem: 'Cancel me' } }, { caps: { extensions: { [TASKS]: {} } } });
     const taskId = created.result!.taskId as string;
@@ -187,11 +195,7 @@ describe('MCP 2026-07-28 with the v2 client', () => {
     const client = modernClient({ extensions: { [TASKS]: {} } });
     await client.connect(new StdioClientTransport({ command: process.execPath, args: [GATEWAY, '--stdio'], env: { PATH: process.env.PATH ?? '', ...e }, stderr: 'pipe' }));
     try {
-      let task: Json = await client.request({ method: 'tasks/get', params: { taskId } }, Loose);
-      for (let i = 0; i < 100 && task.status === 'working'; i++) {
-        await new Promise((r) => setTimeout(r, 200));
-        task = await client.request({ method: 'tasks/get', params: { taskId } }, Loose);
-      }
+      const task = await ended(client, taskId);
       expect(task).toMatchObject({ taskId, status: 'completed' });
       expect(textOf(task.result)).toContain('echo: A stdio task');
     } finally {
@@ -200,9 +204,7 @@ describe('MCP 2026-07-28 with the v2 client', () => {
   });
 
   it('2025-11-25 Tasks (the SDK v1 client, as VS Code speaks them): a council as a task, its status, its result, the list, cancel', async () => {
-    const e = env();
-    await workers(e);
-    const { url } = await gateway(e);
+    const { url } = await served();
     oa().setBehaviour({ latencyMs: 800 });
     or().setBehaviour({ latencyMs: 800 });
     const client = new LegacyClient({ name: 'tasks-2025', version: '1' });

@@ -1,4 +1,4 @@
-import { ProtocolErrorCode, type CallToolResult } from '@modelcontextprotocol/server';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { POLL_INTERVAL_MS, createdTask, type DetailedTask, type TaskSource } from '../tasks';
 
 /** What a fixture task does: after `ms`, end with a result or an error, or wait for input first. */
@@ -28,9 +28,9 @@ export class FixtureTasks implements TaskSource {
 
   start(plan: TaskPlan): CallToolResult {
     const taskId = `fixture-${Date.now().toString(36)}-${++this.seq}`;
-    const created = createdTask(taskId, TTL_MS) as unknown as DetailedTask;
-    const entry: Entry = { task: { ...created, status: 'working' }, answers: {} };
-    delete (entry.task as { resultType?: string } & DetailedTask).resultType;
+    const created = createdTask(taskId, TTL_MS);
+    const { resultType: _wire, ...task } = created as unknown as DetailedTask & { resultType: string };
+    const entry: Entry = { task, answers: {} };
     this.entries.set(taskId, entry);
     if (plan.kind === 'input') {
       entry.then = plan.then;
@@ -38,7 +38,7 @@ export class FixtureTasks implements TaskSource {
     } else {
       entry.timer = setTimeout(() => this.set(entry, plan.kind === 'result' ? { status: 'completed', result: plan.result } : { status: 'failed', error: plan.error }), plan.ms);
     }
-    return created as unknown as CallToolResult;
+    return created;
   }
 
   async get(taskId: string): Promise<DetailedTask | undefined> {
@@ -76,5 +76,3 @@ export class FixtureTasks implements TaskSource {
     for (const key of Object.keys(e.task) as Array<keyof DetailedTask>) if (e.task[key] === undefined) delete e.task[key];
   }
 }
-
-export const INTERNAL = ProtocolErrorCode.InternalError;

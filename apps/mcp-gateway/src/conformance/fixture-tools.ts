@@ -1,7 +1,7 @@
 import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, inputRequired, type CallToolResult, type ServerContext, type Tool } from '@modelcontextprotocol/server';
 import type { ExtrasEnv } from '../mcp-server';
 import { declaresTasks, tasksRequired } from '../tasks';
-import { FixtureTasks, INTERNAL } from './fixture-tasks';
+import { FixtureTasks } from './fixture-tasks';
 
 /** A 1×1 PNG and a minimal WAV, as the suite's fixtures expect. */
 export const IMAGE = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
@@ -208,7 +208,7 @@ export const FIXTURE_TOOLS: Record<string, FixtureTool> = {
     },
   },
   failing_job: { description: 'Fails after a second (a task)', taskSupport: 'required', run: (_a, _c, _e, tasks) => tasks.start({ kind: 'result', ms: 1000, result: { content: [{ type: 'text', text: 'The job failed' }], isError: true } }) },
-  protocol_error_job: { description: 'Fails with a protocol error (a task)', taskSupport: 'required', run: (_a, _c, _e, tasks) => tasks.start({ kind: 'error', ms: 200, error: { code: INTERNAL, message: 'Internal error: the job crashed' } }) },
+  protocol_error_job: { description: 'Fails with a protocol error (a task)', taskSupport: 'required', run: (_a, _c, _e, tasks) => tasks.start({ kind: 'error', ms: 200, error: { code: ProtocolErrorCode.InternalError, message: 'Internal error: the job crashed' } }) },
   confirm_delete: {
     description: 'Asks before deleting (a task)',
     properties: { filename: { type: 'string' } },
