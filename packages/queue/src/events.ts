@@ -52,13 +52,22 @@ export class RequestEvents {
 
   constructor(opts: RequestEventsOptions) {
     this.redis = opts.redis;
-    if (typeof (this.redis as unknown as Partial<EventsRedis>).orchPublishEvent !== 'function') {
-      this.redis.defineCommand('orchPublishEvent', { numberOfKeys: 1, lua: PUBLISH_LUA });
-      this.redis.defineCommand('orchFinishRequest', { numberOfKeys: 4, lua: FINISH_LUA });
-    }
+    RequestEvents.defineCommands(this.redis);
     this.ttlSeconds = opts.ttlSeconds;
     this.maxLen = opts.maxLen ?? 10_000;
     this.finishedTtlSeconds = opts.finishedTtlSeconds ?? opts.ttlSeconds;
+  }
+
+  /**
+   * Defines the stream scripts on a connection (once). Call it before the connection sends anything
+   * when it pipelines automatically: ioredis cannot run a command defined while an automatic pipeline
+   * is already open on the connection ("pipeline[functionName] is not a function", ioredis #1931) — a
+   * front door's first call after its start failed so.
+   */
+  static defineCommands(redis: Redis): void {
+    if (typeof (redis as unknown as Partial<EventsRedis>).orchPublishEvent === 'function') return;
+    redis.defineCommand('orchPublishEvent', { numberOfKeys: 1, lua: PUBLISH_LUA });
+    redis.defineCommand('orchFinishRequest', { numberOfKeys: 4, lua: FINISH_LUA });
   }
 
   /**

@@ -47,4 +47,23 @@ describe('ProviderQueues while Redis is away', () => {
       await redis.quit();
     }
   }, 30_000);
+
+  it("a call's queued event goes out on the queues' connection even when that connection already pipelines a command in the same turn (a door's first call after its start)", async () => {
+    const config = loadConfig({ cwd: '/nonexistent', env: { REDIS_URL: server.url, OPENROUTER_API_KEY: FAKE_KEYS.openrouter, OPENAI_API_KEY: FAKE_KEYS.openai, ORCH_QUEUE_PREFIX: 'pipelined' } });
+    const commands = createRedis(server.url, 'command', 'queues-test');
+    const connection = createRedis(server.url, 'command', 'queues-test');
+    const queues = new ProviderQueues({ config, connection });
+    try {
+      const events = new RequestEvents({ redis: commands, ttlSeconds: 60 });
+      // An automatic pipeline is open on the queues' connection when the call is queued.
+      const pending = connection.get('pipelined:anything');
+      await queues.submit({ ...call(0, 'gemini_pro'), requestId: 'pipelined1' }, events);
+      await pending;
+      const stored = await commands.xrange('orch:req:{pipelined1}:events', '-', '+');
+      expect(stored.map(([, fields]) => JSON.parse(fields[1]!).stage)).toEqual(['queued']);
+    } finally {
+      await queues.close();
+      await Promise.all([commands.quit(), connection.quit()]);
+    }
+  });
 });

@@ -10,7 +10,7 @@ import {
 } from '@orch/contracts';
 import { resolveModel, type Config } from '@orch/config';
 import { modelCallJobId, modelCallJobOptions, queueName } from './catalog';
-import type { RequestEvents } from './events';
+import { RequestEvents } from './events';
 
 export type ModelCallQueue = Queue<ModelCallPayload>;
 
@@ -31,6 +31,8 @@ export class ProviderQueues {
   constructor(opts: QueuesOptions) {
     this.config = opts.config;
     this.connection = opts.connection;
+    // Before anything is sent on it (the queues below send at once): see RequestEvents.defineCommands.
+    RequestEvents.defineCommands(opts.connection);
     this.flows = new FlowProducer({ connection: opts.connection, prefix: opts.config.queue.prefix });
     const make = (key: QueueKey) =>
       new Queue<ModelCallPayload>(queueName(key), { connection: opts.connection, prefix: opts.config.queue.prefix, streams: { events: { maxLen: opts.config.queue.bullEventsMaxLen } } });
