@@ -8,7 +8,7 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      // stdout belongs to the MCP protocol in stdio mode; log through the logger (STYLE.md #11).
+      // stdout belongs to the MCP protocol in stdio mode; log through the logger (docs/conventions.md).
       'no-console': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',

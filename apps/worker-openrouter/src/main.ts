@@ -1,5 +1,5 @@
 import { runWorkerProcess } from '@orch/worker';
 
-// A binding, not a program (STYLE.md #7): this process serves the `openrouter` queue. Everything else —
+// A binding, not a program (docs/conventions.md: apps are bindings): this process serves the `openrouter` queue. Everything else —
 // config, logging, the job loop, spend, progress, health and shutdown — lives in @orch/worker.
 void runWorkerProcess({ queue: 'openrouter', service: 'worker-openrouter' });

@@ -1,6 +1,6 @@
 /**
- * Built-in defaults: the seed's two models with their list prices (shared/reference/provider-apis.md
- * §3, §4). config.yaml is deep-merged over this, then the environment over both.
+ * Built-in defaults: the seed's two models with their providers' published list prices.
+ * config.yaml is deep-merged over this, then the environment over both.
  *
  * Prices are USD per million tokens. For OpenRouter the cost is taken from `usage.cost`, so these
  * prices only matter for the ledger's worst-case reservation and as a fallback.

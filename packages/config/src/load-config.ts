@@ -165,7 +165,7 @@ export function configSecrets(config: Config): string[] {
 
 /**
  * For a process's main: the config, or one JSON line on stderr naming every problem and exit 1
- * (STYLE.md #2). stderr, because stdout may belong to the MCP protocol.
+ * (docs/conventions.md: apps are bindings). stderr, because stdout may belong to the MCP protocol.
  */
 export function loadConfigOrExit(service: string, opts: LoadConfigOptions = {}): Config {
   try {

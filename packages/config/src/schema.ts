@@ -8,7 +8,7 @@ const posInt = () => num().pipe(z.number().int('must be an integer').positive('m
 const money = () => num().pipe(z.number().nonnegative('must be >= 0'));
 
 /**
- * Strict booleans: `z.coerce.boolean()` reads "false" as true (STYLE.md #4), so accept only
+ * Strict booleans: `z.coerce.boolean()` reads "false" as true (docs/conventions.md), so accept only
  * true/false/1/0/yes/no.
  */
 export const BoolSchema = z.union([

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 
-/** One Lua script per file; the number in the name is its KEYS count (STYLE.md #8). */
+/** One Lua script per file; the number in the name is its KEYS count (docs/conventions.md). */
 const SCRIPTS = { reserve: 'reserve-6.lua', settle: 'settle-10.lua', extend: 'extend-2.lua', reap: 'reap-1.lua' } as const;
 
 export type LedgerRedis = Redis & {
