@@ -2,7 +2,7 @@ import { APP_READY_TEXT } from '@orch/contracts';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
-import { callerForKey, frontDoorHost, isLoopback, listenOn, openFrontDoor } from '@orch/orchestration';
+import { callerForKey, frontDoorHost, isLoopback, listenOn, openFrontDoor, type Caller } from '@orch/orchestration';
 import { installShutdown, startHealthServer, startProviderWorker, type ProviderWorker } from '@orch/worker';
 
 import { createHttpApp } from './http-app';
@@ -34,6 +34,7 @@ export async function runGateway(opts: GatewayOptions): Promise<void> {
   const taskTtlMs = config.queue.requestTtlSeconds * 1000;
   // Replicas must share it (MCP_STATE_SECRET): a round's state may come back to another replica.
   const stateKey = config.gateway.stateSecret ?? randomBytes(32).toString('base64url');
+  const serverFor = (caller: Caller, era: 'legacy' | 'modern') => createMcpServer({ orchestrator, caller, era, logger, progressIntervalMs, taskTtlMs, stateKey, version: VERSION, ...(extras ? { extras } : {}) });
 
   let httpServer: Server | undefined;
   let metricsServer: { close(): Promise<void> } | undefined;
@@ -42,7 +43,7 @@ export async function runGateway(opts: GatewayOptions): Promise<void> {
     const host = frontDoorHost(config, logger, 'MCP HTTP gateway');
     const loopback = isLoopback(host);
     const app = createHttpApp({
-      createServer: (caller, era) => createMcpServer({ orchestrator, caller, era, logger, progressIntervalMs, taskTtlMs, stateKey, version: VERSION, ...(extras ? { extras } : {}) }),
+      createServer: serverFor,
       logger,
       authenticate: (presented, fileAccess) => orchestrator.authenticate(presented, fileAccess),
       allowedOrigins: config.gateway.allowedOrigins,
@@ -66,7 +67,7 @@ export async function runGateway(opts: GatewayOptions): Promise<void> {
     const caller = callerForKey(undefined, [], true)!;
     // The first message decides the era for the connection: `server/discover` or a request with
     // the 2026-07-28 `_meta` envelope (modern), or `initialize` (2025).
-    stdio = serveStdio(({ era }) => createMcpServer({ orchestrator, caller, era, logger, progressIntervalMs, taskTtlMs, stateKey, version: VERSION, ...(extras ? { extras } : {}) }), {
+    stdio = serveStdio(({ era }) => serverFor(caller, era), {
       onerror: (err) => logger.debug('MCP stdio message refused', { err: err.message }),
       transport: checkedStdioTransport(),
     });

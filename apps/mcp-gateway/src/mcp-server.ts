@@ -5,7 +5,7 @@ import { TOOLS, isErrorResult, type Caller, type Orchestrator, type ToolResult }
 import type { Logger } from '@orch/logging';
 import { CallProgress, describeEvent } from './call-progress';
 import { requestTasks } from './request-tasks';
-import { approvalGate } from './spend-approval';
+import { approvalOf, askApproval } from './spend-approval';
 import { createdTask, declaresTasks, legacyTask as legacyTaskOf, LEGACY_TASKS_CAPABILITY, registerTaskMethods, TASKS_EXTENSION, type DetailedTask, type TaskSource } from './tasks';
 import { LISTED_TOOLS, LISTED_TOOLS_2025 } from './tool-list';
 
@@ -93,20 +93,33 @@ export function createMcpServer(deps: McpServerDeps): Server {
     if (extras && extraTools.has(name)) return extras.call(name, args ?? {}, ctx, env);
     if (!Object.hasOwn(TOOL_CONTRACTS, name)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool "${name}". Tools: ${TOOL_NAMES.join(', ')}`);
     const tool = name as ToolName;
-    if (TOOLS[tool].kind === 'model') {
-      // Above the caller's approval threshold, the call waits for the caller to approve it.
-      const held = await approvalGate({ orchestrator: deps.orchestrator, caller: deps.caller, state, server }, tool, args, ctx);
-      if (held) return held;
-    }
+    const approvals = { orchestrator: deps.orchestrator, caller: deps.caller, state, server };
+    // An approval the client answered (spend approval), or the answer to send instead.
+    const approved = await approvalOf(approvals, tool, args, ctx);
+    if ('answer' in approved) return approved.answer;
+    const approval = approved.run;
     // A model call becomes a task at once, its id the request id: from a 2026-07-28 client that
     // declared Tasks, or a 2025-11-25 one that asked for it (`params.task`).
     const legacyTask = (request.params as { task?: unknown }).task !== undefined && !ctx.mcpReq.envelope;
-    if (TOOLS[tool].kind === 'model' && (declaresTasks(ctx) || legacyTask)) return startTask(deps, tool, args, legacyTask);
-    return toCallToolResult(deps, tool, await runTool(deps, tool, args, ctx));
+    const asTask = TOOLS[tool].kind === 'model' && (declaresTasks(ctx) || legacyTask);
+    const result = asTask ? await deps.orchestrator.callTool(tool, args, deps.caller, { syncWaitMs: 0, approval }) : await runTool(deps, tool, args, ctx, approval);
+    // Above the caller's approval threshold, the call waits for the caller to approve it.
+    if (result.kind === 'error' && result.error.code === 'approval_required') return askApproval(approvals, tool, args, ctx, result.text);
+    if (asTask && result.kind === 'running') return taskCreated(deps, result.requestId, legacyTask);
+    return toCallToolResult(deps, tool, result);
   });
   registerTaskMethods(server, [...(extras?.tasks ? [extras.tasks] : []), requestTasks(deps.orchestrator, deps.caller, deps.taskTtlMs)]);
   extras?.install?.(server, env);
   return server;
+}
+
+/** The answer to a model call that became a task, in the era's own shape. */
+function taskCreated(deps: McpServerDeps, requestId: string, legacy: boolean): CallToolResult {
+  const created = createdTask(requestId, deps.taskTtlMs);
+  if (!legacy) return created;
+  // The SDK's 2025 wire check wants content beside `task`: a line a task-unaware reader can use.
+  const text = `Running as task ${requestId}: read it with tasks/get and tasks/result (or get_job_result with this request_id).`;
+  return { task: legacyTaskOf(created as unknown as DetailedTask), content: [{ type: 'text', text }] } as unknown as CallToolResult;
 }
 
 /**
@@ -115,18 +128,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
  * id, and a heartbeat with the phase, tokens and USD so far whenever nothing else was said for
  * MCP_PROGRESS_INTERVAL_MS (5 s; at most 15 s).
  */
-/** A model call started as a task: answered once its request exists, in the era's own shape. */
-async function startTask(deps: McpServerDeps, tool: ToolName, args: unknown, legacy: boolean): Promise<CallToolResult> {
-  const started = await deps.orchestrator.callTool(tool, args, deps.caller, { syncWaitMs: 0 });
-  if (started.kind !== 'running') return toCallToolResult(deps, tool, started);
-  const created = createdTask(started.requestId, deps.taskTtlMs);
-  if (!legacy) return created;
-  // The SDK's 2025 wire check wants content beside `task`: a line a task-unaware reader can use.
-  const text = `Running as task ${started.requestId}: read it with tasks/get and tasks/result (or get_job_result with this request_id).`;
-  return { task: legacyTaskOf(created as unknown as DetailedTask), content: [{ type: 'text', text }] } as unknown as CallToolResult;
-}
-
-async function runTool(deps: McpServerDeps, name: ToolName, args: unknown, ctx: ServerContext): Promise<ToolResult> {
+async function runTool(deps: McpServerDeps, name: ToolName, args: unknown, ctx: ServerContext, approval: { approved: boolean }): Promise<ToolResult> {
   const token = ctx.mcpReq._meta?.progressToken;
   const state = new CallProgress();
   let progress = 0;
@@ -142,6 +144,7 @@ async function runTool(deps: McpServerDeps, name: ToolName, args: unknown, ctx: 
   }, Math.max(250, Math.floor(deps.progressIntervalMs / 2)));
   try {
     return await deps.orchestrator.callTool(name, args, deps.caller, {
+      approval,
       signal: ctx.mcpReq.signal,
       onEvent: (e) => {
         state.see(e);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, ProtocolErrorCode, inputRequired, type CallToolResult, type RequestStateCodec, type Server, type ServerContext } from '@modelcontextprotocol/server';
-import type { CallEstimate, Caller, Orchestrator } from '@orch/orchestration';
+import type { Caller, Orchestrator } from '@orch/orchestration';
 
 /** The state a call waiting for approval hands its client: signed (HMAC) and bound to the caller. */
 interface ApprovalState {
@@ -24,42 +24,38 @@ export interface ApprovalDeps {
 }
 
 /**
- * Spend approval before a costly model call. A call whose worst-case cost is above the caller's
- * threshold asks first: an input-required result (2026-07-28, or through the SDK's shim an
- * `elicitation/create` to a 2025 client that declared elicitation), carrying signed state. It runs
- * once, on acceptance; a decline spends nothing; a client that can be asked neither way gets an
- * `approval_required` error naming the estimate and how to raise the threshold. Returns the answer
- * to send instead of running the call, or undefined: run it.
+ * Spend approval before a costly model call, the MCP side of it. The orchestrator prices the planned
+ * call and refuses one above the caller's threshold as `approval_required` unless it is approved;
+ * here that refusal becomes a question — an input-required result (2026-07-28, or through the SDK's
+ * shim an `elicitation/create` to a 2025 client that declared elicitation) carrying signed state —
+ * and the answer, when it comes back, an approval for that one call.
+ *
+ * `approvalOf` reads a request's answer: the approval to pass to `Orchestrator.callTool`, or the
+ * answer to send instead (a decline spends nothing; a round without an answer asks again).
  */
-export async function approvalGate(deps: ApprovalDeps, tool: string, args: unknown, ctx: ServerContext): Promise<CallToolResult | undefined> {
-  const threshold = await deps.orchestrator.approvalThreshold(deps.caller);
-  if (threshold <= 0) return undefined;
+export async function approvalOf(deps: ApprovalDeps, tool: string, args: unknown, ctx: ServerContext): Promise<{ run: { approved: boolean } } | { answer: CallToolResult }> {
   const state = ctx.mcpReq.requestState<ApprovalState | string>();
-  if (typeof state === 'object' && state?.kind === 'spend-approval') return approved(deps, tool, args, ctx, state);
-  const estimate = await deps.orchestrator.estimate(tool, args, deps.caller);
-  if (!estimate || estimate.usd <= threshold) return undefined;
-  const report = await deps.orchestrator.ledger.report({ requests: { count: 1 } });
-  const question = `${describe(estimate, threshold)} $${report.remainingUsd.toFixed(2)} of today's $${report.limits.dailyUsd.toFixed(2)} is left.`;
-  if (!canAsk(deps.server, ctx)) {
-    return refusal(`Error (approval_required): ${question} This client cannot be asked to approve it (it declared no elicitation). Raise the threshold with configure_orchestrator (approval_threshold_usd; 0 turns approval off) or ask the operator (MCP_APPROVAL_THRESHOLD_USD).`);
-  }
-  const minted = await deps.state.mint({ kind: 'spend-approval', tool, args: digest(args), nonce: randomUUID() } satisfies ApprovalState, ctx);
-  return ask(question, minted);
-}
-
-async function approved(deps: ApprovalDeps, tool: string, args: unknown, ctx: ServerContext, state: ApprovalState): Promise<CallToolResult | undefined> {
+  if (typeof state !== 'object' || state?.kind !== 'spend-approval') return { run: { approved: false } };
   if (state.tool !== tool || state.args !== digest(args)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid requestState: this approval was given for another call');
   const answer = ctx.mcpReq.inputResponses?.[KEY] as { action?: unknown; content?: { approve?: unknown } } | undefined;
-  if (!answer || typeof answer !== 'object') return ask('Approve this call?', await deps.state.mint(state, ctx));
-  if (answer.action !== 'accept' || answer.content?.approve !== true) return refusal(`Error (cancelled): You declined the call to ${tool}; nothing was sent to a model and nothing was spent.`);
+  if (!answer || typeof answer !== 'object') return { answer: ask('Approve this call?', await deps.state.mint(state, ctx)) };
+  if (answer.action !== 'accept' || answer.content?.approve !== true) return { answer: refusal(`Error (cancelled): You declined the call to ${tool}; nothing was sent to a model and nothing was spent.`) };
   if (!(await deps.orchestrator.consumeApproval(state.nonce, APPROVAL_TTL_SECONDS))) {
     throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid requestState: this approval was used already; call the tool again to be asked again');
   }
-  return undefined;
+  return { run: { approved: true } };
 }
 
-function describe(e: CallEstimate, threshold: number): string {
-  return `${e.tool} may cost up to $${e.usd.toFixed(2)} (worst case: ${e.models.join(', ')}; the per-request limit is $${e.perRequestLimitUsd.toFixed(2)}), above your approval threshold of $${threshold.toFixed(2)}.`;
+/**
+ * The answer to a call the orchestrator refused as `approval_required` (its text names the estimate):
+ * the question, or — for a client that can be asked neither way — the refusal, saying how to go on.
+ */
+export async function askApproval(deps: ApprovalDeps, tool: string, args: unknown, ctx: ServerContext, refused: string): Promise<CallToolResult> {
+  if (!canAsk(deps.server, ctx)) {
+    return refusal(`${refused} This client cannot be asked to approve it (it declared no elicitation). Raise the threshold with configure_orchestrator (approval_threshold_usd; 0 turns approval off) or ask the operator (MCP_APPROVAL_THRESHOLD_USD).`);
+  }
+  const question = refused.replace(/^Error \(approval_required\): /, '');
+  return ask(question, await deps.state.mint({ kind: 'spend-approval', tool, args: digest(args), nonce: randomUUID() } satisfies ApprovalState, ctx));
 }
 
 function ask(message: string, requestState: string): CallToolResult {

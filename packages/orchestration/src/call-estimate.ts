@@ -45,3 +45,8 @@ export function estimateCall(config: Config, drive: DriveRequestPayload): CallEs
   const perRequestLimitUsd = Math.min(config.limits.maxCostPerRequest, drive.maxRequestCostUsd ?? Infinity);
   return { tool: drive.tool, models, usd: Math.min(usd, perRequestLimitUsd), perRequestLimitUsd };
 }
+
+/** `orchestrate_task may cost up to $0.42 (worst case: a, b, c; the per-request limit is $5.00), above your approval threshold of $0.25.` */
+export function describeEstimate(e: CallEstimate, thresholdUsd: number): string {
+  return `${e.tool} may cost up to $${e.usd.toFixed(2)} (worst case: ${e.models.join(', ')}; the per-request limit is $${e.perRequestLimitUsd.toFixed(2)}), above your approval threshold of $${thresholdUsd.toFixed(2)}.`;
+}

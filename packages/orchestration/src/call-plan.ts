@@ -25,12 +25,14 @@ export interface CallPlan {
   drive: DriveRequestPayload;
   /** The request's record, as it is first stored. */
   record: RequestRecord;
+  /** USD above which the caller approves a call first: its own setting, else the operator's; 0 is off. */
+  approvalThresholdUsd: number;
 }
 
 /**
  * A model tool's call made concrete: its strategy, models and messages (with the caller's
  * preferences, session context and thread), and the records that will drive it. Nothing is
- * written: a call is planned to run it, or to price it before asking its caller (spend approval).
+ * written.
  */
 export async function planCall(host: PlanHost, def: ModelTool<ToolName>, args: ToolInput<ToolName>, caller: Caller): Promise<CallPlan> {
   const o = host.config.orchestration;
@@ -87,5 +89,5 @@ export async function planCall(host: PlanHost, def: ModelTool<ToolName>, args: T
     continued: ask.continuationId !== undefined,
     prompt: ask.prompt,
   };
-  return { drive, record };
+  return { drive, record, approvalThresholdUsd: prefs.approval_threshold_usd ?? host.config.gateway.approvalThresholdUsd };
 }

@@ -7,6 +7,9 @@ import { LOOPBACK_HOSTS } from './input-limits';
 import { Orchestrator } from './orchestrator';
 import { FrontDoorMetrics } from './front-door-metrics';
 
+/** How long a stopping door waits for the answers it has begun to send (then it cuts what is left). */
+const DRAIN_MS = 2_000;
+
 export interface FrontDoor {
   config: Config;
   logger: Logger;
@@ -28,9 +31,6 @@ export interface FrontDoor {
  * (exit 1 with every invalid setting), JSON logs with secrets masked, a Redis connection that
  * answers (exit 1 otherwise), and the orchestrator facade.
  */
-/** How long a stopping door waits for the answers it has begun to send (then it cuts what is left). */
-const DRAIN_MS = 2_000;
-
 export async function openFrontDoor(service: string, opts: { stderrOnly?: boolean } = {}): Promise<FrontDoor> {
   const config = loadConfigOrExit(service);
   const secrets = configSecrets(config);

@@ -1,6 +1,5 @@
 export { Orchestrator } from './orchestrator';
 export type { CallOptions, OrchestratorOptions } from './orchestrator';
-export type { CallEstimate } from './call-estimate';
 export { TOOLS, TOOL_DOCS } from './tools';
 export { isErrorResult, structuredOf } from './tools';
 export type { Caller, ToolResult, ToolDefinition } from './tools';

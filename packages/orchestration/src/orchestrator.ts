@@ -7,6 +7,7 @@ import {
   toErrorInfo,
   UNAVAILABLE,
   type CancelOutput,
+  type DriveRequestPayload,
   type JobResultOutput,
   type ModelToolOutput,
   type RequestSummary,
@@ -22,7 +23,7 @@ import { Ledger } from '@orch/ledger';
 import { ApiKeys } from './api-keys';
 import { CallerLimits } from './caller-limits';
 import { describeZodError } from './input-limits';
-import { estimateCall, type CallEstimate } from './call-estimate';
+import { describeEstimate, estimateCall } from './call-estimate';
 import { planCall, type PlanHost } from './call-plan';
 import { firstCallJob } from './model-call-payload';
 import { CallerStore } from './caller-store';
@@ -40,6 +41,12 @@ export interface CallOptions {
   onEvent?: (e: StoredRequestEvent) => void;
   /** Overrides the configured sync window. */
   syncWaitMs?: number;
+  /**
+   * Spend approval (the MCP gateway asks its callers): a model call whose worst case is above the
+   * caller's threshold is refused as `approval_required`, naming the estimate, unless `approved`.
+   * Absent, nothing is asked (REST, WebSocket).
+   */
+  approval?: { approved: boolean };
 }
 
 export interface OrchestratorOptions {
@@ -248,25 +255,15 @@ export class Orchestrator implements PlanHost, ToolHost {
     return { fileAccess: caller.fileAccess, files: { ...this.config.orchestration.files, roots: this.roots } };
   }
 
-  /**
-   * What a model tool's call may cost before it runs (spend approval); undefined for a local tool or
-   * arguments the call itself would refuse (it says why when it runs).
-   */
-  async estimate(name: string, args: unknown, caller: Caller): Promise<CallEstimate | undefined> {
-    if (!Object.hasOwn(TOOLS, name)) return undefined;
-    const tool = TOOLS[name as ToolName] as ToolDefinitionOf;
-    const parsed = TOOL_CONTRACTS[tool.name].input.safeParse(args ?? {});
-    if (tool.kind !== 'model' || !parsed.success) return undefined;
-    try {
-      return estimateCall(this.config, (await planCall(this, tool, parsed.data, caller)).drive);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** USD above which the caller's calls wait for its approval: its own setting, else the operator's; 0 is off. */
-  async approvalThreshold(caller: Caller): Promise<number> {
-    return (await this.callers.getPrefs(caller.id)).approval_threshold_usd ?? this.config.gateway.approvalThresholdUsd;
+  /** Refuses a planned call whose worst case is above the threshold (nothing is written or reserved yet). */
+  private async checkApproval(drive: DriveRequestPayload, thresholdUsd: number): Promise<void> {
+    if (thresholdUsd <= 0) return;
+    const estimate = estimateCall(this.config, drive);
+    if (estimate.usd <= thresholdUsd) return;
+    const day = await this.ledger.report({ requests: { count: 1 } });
+    throw new OrchestratorError('approval_required', `${describeEstimate(estimate, thresholdUsd)} $${day.remainingUsd.toFixed(2)} of today's $${day.limits.dailyUsd.toFixed(2)} is left.`, {
+      details: { estimate_usd: estimate.usd, models: estimate.models, threshold_usd: thresholdUsd, per_request_limit_usd: estimate.perRequestLimitUsd, remaining_today_usd: day.remainingUsd },
+    });
   }
 
   /** Marks an approval used; false when it was used before (a replayed approval runs nothing). */
@@ -296,7 +293,8 @@ export class Orchestrator implements PlanHost, ToolHost {
 
   private async runModelTool(def: ModelTool<ToolName>, args: ToolInput<ToolName>, caller: Caller, opts: CallOptions, waitSignal: AbortSignal): Promise<ToolResult> {
     const o = this.config.orchestration;
-    const { drive, record } = await planCall(this, def, args, caller);
+    const { drive, record, approvalThresholdUsd } = await planCall(this, def, args, caller);
+    if (opts.approval && !opts.approval.approved) await this.checkApproval(drive, approvalThresholdUsd);
     const { requestId, tool, strategy, models, threadId } = drive;
     // A single-call strategy's model call is queued now, beside the record, rather than by the
     // driver once it has picked the request up: the model starts a queue hop (and the driver's
@@ -398,7 +396,7 @@ export class Orchestrator implements PlanHost, ToolHost {
     this.closing = true;
     if (this.inflight.size && graceMs > 0) await Promise.race([Promise.allSettled(this.inflight), sleep(graceMs)]);
     for (const release of this.releases) release.abort();
-    await Promise.race([Promise.allSettled(this.inflight), sleep(5_000)]);
+    if (this.inflight.size) await Promise.race([Promise.allSettled(this.inflight), sleep(5_000)]);
     await this.driverStarted;
     await this.driver.close(graceMs);
     if (this.sharedHub) {
