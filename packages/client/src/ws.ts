@@ -11,6 +11,11 @@ export interface WsClientOptions {
   /** Reconnect after an unexpected close and resubscribe every followed request from its last event (default true). */
   reconnect?: boolean;
   maxReconnectAttempts?: number;
+  /**
+   * Told when a request followed before a dropped connection is followed again: the server has
+   * confirmed the new subscription, and events after the last one seen come next.
+   */
+  onResume?: (requestId: string) => void;
   /** How long connect() waits for the welcome (and auth) message. */
   connectTimeoutMs?: number;
 }
@@ -27,12 +32,16 @@ interface Pending {
   onEvent: EventListener | undefined;
   requestId?: string;
   lastEventId?: string;
+  /** Resubscribed after a reconnect; its `subscribed` reply is awaited. */
+  resuming?: boolean;
 }
 
 /**
  * Typed client for the WebSocket bridge. Many calls share one socket, matched by id. A call or a
  * subscription that has its request id survives a dropped connection: the client reconnects and
- * resubscribes from the last event it saw, so no event is lost or repeated.
+ * resubscribes from the last event it saw, so no event is lost or repeated. (A request that ended
+ * while the client was away has had its stream compacted: it is told the end and the output, and
+ * partial text it missed is in that output.)
  */
 export class WsClient {
   private ws: WebSocket | undefined;
@@ -134,6 +143,7 @@ export class WsClient {
   private resubscribe(): void {
     for (const [id, p] of this.pending) {
       if (!p.requestId || p.kind === 'control') continue;
+      p.resuming = true;
       this.raw({ id, method: 'subscribe', params: { request_id: p.requestId, ...(p.lastEventId ? { after: p.lastEventId } : {}) } });
     }
   }
@@ -146,6 +156,10 @@ export class WsClient {
       case 'accepted':
       case 'subscribed':
         p.requestId = msg.request_id;
+        if (p.resuming) {
+          p.resuming = false;
+          this.opts.onResume?.(msg.request_id);
+        }
         return;
       case 'event':
         p.lastEventId = msg.event_id;

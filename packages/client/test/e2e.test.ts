@@ -177,39 +177,62 @@ describe('REST + WebSocket bridges end to end (redis-server, worker processes, f
   });
 
   it('a dropped socket reconnects and resubscribes from its last event: no event missed or repeated', async () => {
+    // The answer stops after 5 tokens until the client is following again: the test decides that the
+    // request is still running when it resubscribes. (One that ended meanwhile has had its stream
+    // compacted: it is told the end, and the text it missed is in the output — checked last.)
     oa.setBehaviour({ latencyMs: 100, tokensPerSecond: 30, completionTokens: 45 });
-    const client = new WsClient({ url: wsUrl, apiKey: KEY_A });
+    const release = oa.hold(5);
+    const resumed: string[] = [];
+    const client = new WsClient({
+      url: wsUrl,
+      apiKey: KEY_A,
+      onResume: (rid) => {
+        resumed.push(rid);
+        release();
+      },
+    });
     await client.connect();
     const seen: Array<{ id: string; e: RequestEvent }> = [];
     let dropped = false;
-    // A second reader: the stream read over SSE from the start, while the request runs. Once it
-    // ends, its stream is compacted to errors and done, so a reader that lags behind the end may
-    // not see the last events: this list is a subset of what the WebSocket client must see.
+    // A second reader: the stream read over SSE from the start, while the request runs.
     const all: string[] = [];
     let sse: Promise<void> | undefined;
-    const out = await client.call('think_deeper', { problem: 'Survive a reconnect' }, {
-      onEvent: (e, id, rid) => {
-        sse ??= (async () => {
-          for await (const ev of rest.events(rid)) all.push(ev.id);
-        })();
-        seen.push({ id, e });
-        if (!dropped && seen.filter((s) => s.e.type === 'partial').length === 2) {
-          dropped = true;
-          client.dropConnection();
-        }
-      },
-    });
-    client.close();
-    expect(client.reconnects).toBeGreaterThanOrEqual(1);
-    expect(out.status).toBe('completed');
-    await sse;
-    const ids = seen.map((s) => s.id);
-    // Nothing repeated: each id comes after the one before.
-    ids.slice(1).forEach((id, i) => expect(compareStreamIds(ids[i]!, id) < 0).toBe(true));
-    // Nothing missed: every event the other reader saw, and every token of the answer.
-    expect(all.filter((id) => !ids.includes(id))).toEqual([]);
-    const text = seen.flatMap((s) => (s.e.type === 'partial' ? [s.e.delta] : [])).join('');
-    expect(text).toBe(out.answers[0]!.text);
+    let requestId = '';
+    try {
+      const out = await client.call('think_deeper', { problem: 'Survive a reconnect' }, {
+        onEvent: (e, id, rid) => {
+          requestId = rid;
+          sse ??= (async () => {
+            for await (const ev of rest.events(rid)) all.push(ev.id);
+          })();
+          seen.push({ id, e });
+          if (!dropped && e.type === 'partial') {
+            dropped = true;
+            client.dropConnection();
+          }
+        },
+      });
+      expect(client.reconnects).toBeGreaterThanOrEqual(1);
+      expect(resumed).toEqual([requestId]);
+      expect(out.status).toBe('completed');
+      await sse;
+      const ids = seen.map((s) => s.id);
+      // Nothing repeated: each id comes after the one before.
+      ids.slice(1).forEach((id, i) => expect(compareStreamIds(ids[i]!, id) < 0).toBe(true));
+      // Nothing missed: every event the other reader saw, and every token of the answer.
+      expect(all.filter((id) => !ids.includes(id))).toEqual([]);
+      const text = seen.flatMap((s) => (s.e.type === 'partial' ? [s.e.delta] : [])).join('');
+      expect(text).toBe(out.answers[0]!.text);
+
+      // Following it again from its first event now that it has ended: its end, and its output.
+      const late: string[] = [];
+      const record = await client.subscribe(requestId, { after: ids[0]!, onEvent: (e) => late.push(e.type) });
+      expect(late).toEqual(['done']);
+      expect(record).toMatchObject({ status: 'completed', output: { answers: [{ text: out.answers[0]!.text }] } });
+    } finally {
+      release();
+      client.close();
+    }
   });
 
   it('bad JSON, unknown tools, wrong types, oversized messages and bad keys get clear errors; the server keeps serving', async () => {

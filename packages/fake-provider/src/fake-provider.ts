@@ -71,6 +71,11 @@ export interface FakeProvider {
   /** Changes the list prices by model id (`usage.cost` and OpenRouter's GET /models). */
   setPrices(p: Record<string, FakePrice>): void;
   reset(): void;
+  /**
+   * Holds every stream once it has sent `afterTokens` tokens, until the returned release is called:
+   * a test decides when the rest of an answer comes, instead of guessing how long something takes.
+   */
+  hold(afterTokens: number): () => void;
   /** Resolves with the next request that matches (already-received ones count). */
   waitForRequest(pred?: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
   /** Resolves when a matching request is aborted by the client. */
@@ -111,6 +116,7 @@ export async function startFakeProvider(opts: FakeProviderOptions): Promise<Fake
     requests: [] as RecordedRequest[],
     generations: new Map<string, GenerationRecord>(),
     seq: 0,
+    held: undefined as { afterTokens: number; gate: Promise<void>; release: () => void } | undefined,
   };
 
   const takeFault = (model: string, stream: boolean): Fault | undefined => {
@@ -232,6 +238,7 @@ export async function startFakeProvider(opts: FakeProviderOptions): Promise<Fake
     let sent = 0;
     for (const t of tokens) {
       if (sent >= stopAt) break;
+      if (state.held && sent >= state.held.afterTokens) await state.held.gate;
       if (perToken) await sleep(perToken);
       if (rec.aborted) return recordGeneration(sent, true, null);
       write(chunk(genId, model, created, { content: b.stampTokens ? ` @${Date.now()}` : t }, null));
@@ -397,7 +404,22 @@ export async function startFakeProvider(opts: FakeProviderOptions): Promise<Fake
     setPrices(p) {
       Object.assign(prices, p);
     },
+    hold(afterTokens) {
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      const held = {
+        afterTokens,
+        gate,
+        release: () => {
+          if (state.held === held) state.held = undefined;
+          open();
+        },
+      };
+      state.held = held;
+      return held.release;
+    },
     reset() {
+      state.held?.release();
       state.faults = [];
       state.requests = [];
       state.generations.clear();
