@@ -66,6 +66,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'ORCH_ALLOWED_ORIGINS', path: ['gateway', 'allowedOrigins'], doc: 'Comma-separated browser origins allowed to call.' },
   { env: 'ORCH_ALLOWED_HOSTS', path: ['gateway', 'allowedHosts'], doc: 'Comma-separated Host names accepted besides localhost.' },
   { env: 'ORCH_ALLOW_UNAUTHENTICATED', path: ['gateway', 'allowUnauthenticated'], doc: 'Serve ORCH_HOST without keys (a proxy authenticates); otherwise keyless front doors bind 127.0.0.1 (false).' },
+  { env: 'ORCH_REQUIRE_KEYS', path: ['gateway', 'requireKeys'], doc: 'Never serve without a key: with no ORCH_API_KEYS and no managed key yet, every caller is refused (false). Managed keys close the doors for good once the first exists.' },
   { env: 'ORCH_RATE_LIMIT', path: ['gateway', 'rateLimit', 'points'], doc: 'Tool calls per caller per window, all front doors together; 0 = off (120).' },
   { env: 'ORCH_RATE_LIMIT_WINDOW_SECONDS', path: ['gateway', 'rateLimit', 'windowSeconds'], doc: 'Rate-limit window in seconds (60).' },
   { env: 'MCP_RUN_WORKERS', path: ['gateway', 'runWorkers'], doc: 'Run the provider workers inside the gateway process (false).' },

@@ -284,6 +284,8 @@ export const ConfigSchema = z
       runWorkers: BoolSchema.default(false),
       /** Without keys the front doors bind 127.0.0.1 whatever ORCH_HOST says, unless this is true (auth done by a proxy). */
       allowUnauthenticated: BoolSchema.default(false),
+      /** Never serve without a key: with no ORCH_API_KEYS and no managed key yet, every caller is refused. */
+      requireKeys: BoolSchema.default(false),
       /** Tool calls one caller (key) may make per window, across every front door; 0 turns it off. */
       rateLimit: z.strictObject({
         points: num().pipe(z.number().int('must be an integer').min(0, 'must be >= 0')).default(120),

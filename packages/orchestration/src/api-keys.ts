@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ApiKeyRecordSchema, ApiKeySettingsSchema, ApiKeyUpdateSchema, OrchestratorError, readRecord, type ApiKeyRecord, type KeyBudget } from '@orch/contracts';
+import type { Logger } from '@orch/logging';
 import { API_KEY_KEYS } from '@orch/queue';
 import { callerForKey } from './caller-auth';
 import { describeZodError } from './input-limits';
@@ -33,10 +34,17 @@ export function keyBudget(caller: Caller): KeyBudget {
  * Caller keys: the static ones from ORCH_API_KEYS, and managed ones kept hashed in Redis, each with
  * a name, budgets, a rate limit and a model allow-list. Every front door looks a key up on every
  * request (one round trip), so a revoked or rotated key is refused at once everywhere.
- * The doors are open (every caller is `local`) only while no key of either kind exists.
+ * The doors are open (every caller is `local`) only while no key of either kind has ever existed:
+ * a revoked key keeps its record, so revoking the last one leaves the doors closed; a key store
+ * that empties under a running process (Redis flushed, or restarted without persistence) closes
+ * them and says why; `requireKeys` never opens them.
  */
 export class ApiKeys {
-  constructor(private readonly opts: { redis: Redis; staticKeys: readonly string[]; now?: () => number }) {}
+  /** This process has seen managed keys: an empty store now means a lost one, not a fresh install. */
+  private sawKeys = false;
+  private toldLost = false;
+
+  constructor(private readonly opts: { redis: Redis; staticKeys: readonly string[]; requireKeys?: boolean; logger?: Pick<Logger, 'error'>; now?: () => number }) {}
 
   /** The caller a bearer key identifies, or undefined (refuse with 401). */
   async authenticate(presented: string | undefined, fileAccess: boolean): Promise<Caller | undefined> {
@@ -45,13 +53,21 @@ export class ApiKeys {
       const caller = callerForKey(presented, staticKeys, fileAccess);
       if (caller) return caller;
     }
-    const [[, id], [, count]] = (await redis.multi().hget(API_KEY_KEYS.byHash, presented ? sha256(presented) : '-').hlen(API_KEY_KEYS.byHash).exec()) as [[null, string | null], [null, number]];
+    const [[, id], [, count]] = (await redis.multi().hget(API_KEY_KEYS.byHash, presented ? sha256(presented) : '-').hlen(API_KEY_KEYS.records).exec()) as [[null, string | null], [null, number]];
+    if (Number(count) > 0) this.sawKeys = true;
     if (id) {
       const record = await this.stored(id);
       if (record && !record.revoked_at && record.hash === sha256(presented!)) return { id: managedCallerId(id), fileAccess, key: shown(record) };
     }
-    if (staticKeys.length === 0 && Number(count) === 0) return { id: 'local', fileAccess };
-    return undefined;
+    if (staticKeys.length || this.opts.requireKeys || Number(count) > 0) return undefined;
+    if (this.sawKeys) {
+      if (!this.toldLost) {
+        this.toldLost = true;
+        this.opts.logger?.error('the key store in Redis is empty though it held keys (Redis was flushed or lost its data): every caller is refused; restore Redis from its backup or create keys with the admin API');
+      }
+      return undefined;
+    }
+    return { id: 'local', fileAccess };
   }
 
   /** Creates a key. The key is in the answer once and nowhere else. */

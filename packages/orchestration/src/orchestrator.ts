@@ -125,7 +125,7 @@ export class Orchestrator implements PlanHost, ToolHost {
     this.callers = new CallerStore({ redis: opts.redis, sessionTtlSeconds: o.sessionTtlSeconds, threadTtlSeconds: o.threadTtlSeconds, maxThreadTurns: o.maxThreadTurns });
     this.ledger = new Ledger({ redis: opts.redis, limits: opts.config.limits, keyPrefix: opts.config.ledger.keyPrefix, retention: ledgerRetention(opts.config) });
     this.prices = new PriceBook({ config: opts.config, redis: opts.redis, logger: opts.logger, fetch: false });
-    this.keys = new ApiKeys({ redis: opts.redis, staticKeys: opts.config.gateway.apiKeys });
+    this.keys = new ApiKeys({ redis: opts.redis, staticKeys: opts.config.gateway.apiKeys, requireKeys: opts.config.gateway.requireKeys, logger: opts.logger });
     this.roots = o.files.roots.length ? o.files.roots : [opts.cwd ?? process.cwd()];
     const rl = opts.config.gateway.rateLimit;
     this.limits = new CallerLimits({ redis: opts.redis, rateLimit: rl, logger: opts.logger });
