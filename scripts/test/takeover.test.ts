@@ -91,4 +91,35 @@ describe('a council survives the front door that drives it', () => {
     await b.p.exited;
     await redis.del(`orch:req:{${requestId}}:meta`);
   });
+
+  // Issue 31.4: a record's retention counts from the request's end. Before, it counted from its
+  // creation: a council longer than the retention read 404 while running, and was lost if its door
+  // died then, though its calls ran and were billed.
+  it('a council longer than the retention, its driving door killed: the record has no TTL while it runs, another door finishes it, then it is kept the retention', async () => {
+    stack.openrouter.setBehaviour({ latencyMs: 2000 });
+    stack.openai.setBehaviour({ latencyMs: 2000 });
+    const short = { ORCH_RESULT_RETENTION_SECONDS: '3' };
+    const port = await freePort();
+    const a = await spawnApp('rest-bridge', { ...env, ...short, REST_PORT: String(port) });
+    procs.push(a);
+    startCouncil('rest-bridge', false, { base: `http://127.0.0.1:${port}`, port });
+    const requestId = await waitFor(async () => (await redis.keys('orch:req:*:meta'))[0]?.match(/\{(\w+)\}/)?.[1], { timeoutMs: 5000, what: 'the request record' });
+    await stack.openai.waitForRequest();
+    expect(await redis.ttl(`orch:req:{${requestId}}:meta`)).toBe(-1);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const portB = await freePort();
+    const b = await spawnApp('rest-bridge', { ...env, ...short, REST_PORT: String(portB) });
+    procs.push(b);
+    const res = await fetch(`http://127.0.0.1:${portB}/requests/${requestId}?wait=45`);
+    const body = (await res.json()) as { result: { status: string; created_at: string; updated_at: string } };
+    expect(body.result.status).toBe('completed');
+    // It ran longer than the retention, and is kept the retention from its end.
+    expect(Date.parse(body.result.updated_at) - Date.parse(body.result.created_at)).toBeGreaterThan(3000);
+    const ttl = await redis.ttl(`orch:req:{${requestId}}:meta`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(3);
+    b.child.kill('SIGTERM');
+    await b.exited;
+  });
 });

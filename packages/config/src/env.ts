@@ -22,7 +22,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'LEDGER_UNKNOWN_HOLD_MS', path: ['ledger', 'unknownHoldMs'], doc: 'How long a call of unknown cost keeps its reservation (600000).' },
   { env: 'LEDGER_DAY_RETENTION_DAYS', path: ['ledger', 'dayRetentionDays'], doc: 'Days the daily spend totals are kept (400).' },
   { env: 'LEDGER_REQUEST_RETENTION_SECONDS', path: ['ledger', 'requestRetentionSeconds'], doc: 'Seconds per-request spend records are kept (86400).' },
-  { env: 'ORCH_RESULT_RETENTION_SECONDS', path: ['queue', 'requestTtlSeconds'], doc: 'Seconds request records, results and their compacted events stay readable (86400).' },
+  { env: 'ORCH_RESULT_RETENTION_SECONDS', path: ['queue', 'requestTtlSeconds'], doc: 'Seconds request records, results and their compacted events stay readable after the request ends (86400); a running request is kept until it ends.' },
   { env: 'ORCH_FINISHED_EVENTS_TTL_SECONDS', path: ['queue', 'finishedEventsTtlSeconds'], doc: 'Seconds a finished request\'s compacted event stream stays for followers on their way (300).' },
   { env: 'ORCH_THREAD_RETENTION_SECONDS', path: ['orchestration', 'threadTtlSeconds'], doc: 'Seconds a conversation (continuation_id) lives after its last turn (86400).' },
   { env: 'ORCH_HOST', path: ['server', 'host'], doc: 'Address the front doors bind (127.0.0.1).' },

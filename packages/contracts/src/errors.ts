@@ -24,7 +24,7 @@ export const ERROR_CODES = {
   provider_unavailable: 'The provider failed or could not be reached (5xx, connection error).',
   provider_error: 'The provider reported an error that fits no other code.',
   cancelled: 'The request was cancelled by its caller.',
-  unavailable: 'The service cannot reach its Redis right now; retry after `details.retry_after_seconds`.',
+  unavailable: 'The service cannot use its Redis right now (unreachable, full, read-only or shutting down; the message says which); retry after `details.retry_after_seconds`.',
   internal: 'An unexpected failure; details are in the server log only.',
 } as const;
 
@@ -78,6 +78,34 @@ function isRedisUnreachable(err: unknown): boolean {
   return err.name === 'MaxRetriesPerRequestError' || /^Connection is closed|enableOfflineQueue|ECONNREFUSED|Redis is unreachable/.test(err.message);
 }
 
+/**
+ * Redis answering but refusing the command: full (`maxmemory` with `noeviction`), a read-only
+ * replica or a failover, a failed disk save (`MISCONF`), still loading its data. Each is a truthful,
+ * retryable `unavailable` — never an `internal` error, and never "cannot reach" when it can.
+ */
+const REDIS_REFUSALS: ReadonlyArray<readonly [RegExp, string, number]> = [
+  [/\bOOM command not allowed/, 'Redis is full (maxmemory reached) and refuses new work; retry later (operators: raise maxmemory or lower ORCH_RESULT_RETENTION_SECONDS)', 10],
+  [/\bREADONLY\b/, 'Redis is read-only right now (a replica, or a failover in progress); retry shortly', 2],
+  [/\bMISCONF\b/, 'Redis refuses writes because it cannot save to disk (MISCONF); retry later (operators: check its disk)', 10],
+  [/\bLOADING\b/, 'Redis is loading its data after a restart; retry shortly', 2],
+];
+
+/** The `unavailable` answer for a command Redis refused, or undefined when it is no such refusal. */
+export function redisRefusal(err: unknown): ErrorInfo | undefined {
+  if (!(err instanceof Error)) return undefined;
+  // A refused MULTI fails as EXECABORT; ioredis keeps the refusals that caused it.
+  const causes = [err, ...((err as { previousErrors?: unknown[] }).previousErrors ?? [])];
+  for (const [pattern, message, retryAfter] of REDIS_REFUSALS) {
+    if (causes.some((e) => e instanceof Error && pattern.test(e.message))) return { code: 'unavailable', message, retryable: true, details: { retry_after_seconds: retryAfter } };
+  }
+  return undefined;
+}
+
+/** Redis unreachable or refusing: the truthful `unavailable` answer; undefined for any other error. */
+export function redisTrouble(err: unknown): ErrorInfo | undefined {
+  return isRedisUnreachable(err) ? UNAVAILABLE : redisRefusal(err);
+}
+
 /** The answer while Redis is away: retryable at once, with a hint of when to come back. */
 export const UNAVAILABLE: ErrorInfo = {
   code: 'unavailable',
@@ -105,7 +133,8 @@ export function errorFromFailureReason(reason: string | undefined): ErrorInfo {
 
 export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof OrchestratorError) return err.toInfo();
-  if (isRedisUnreachable(err)) return UNAVAILABLE;
+  const redis = redisTrouble(err);
+  if (redis) return redis;
   if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
     const parsed = ErrorCodeSchema.safeParse((err as { code: string }).code);
     if (parsed.success) {

@@ -5,6 +5,7 @@ export {
   OrchestratorError,
   toErrorInfo,
   UNAVAILABLE,
+  redisTrouble,
   failureReason,
   errorFromFailureReason,
 } from './errors';

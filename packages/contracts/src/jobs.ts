@@ -161,9 +161,9 @@ export const DriveRequestPayloadSchema = z.object({
   /** The caller's prompt, for the conversation's turn. */
   prompt: z.string(),
   /**
-   * The door queued the strategy's first call (call 0), and labelled it in the record, before it
+   * The door queues the strategy's first call (call 0), labelled in the record, right after it
    * queued the request: a single-call strategy's model starts without waiting for a driver, and the
-   * driver only waits for that call.
+   * driver waits for that call (queueing it itself if the door could not).
    */
   firstCallQueued: z.boolean().optional(),
 });

@@ -35,7 +35,7 @@ describe('ApiKeys: doors fail closed', () => {
 
   it('a key store lost under a running process (Redis flushed) keeps its doors closed, and says why once', async () => {
     const errors: string[] = [];
-    const keys = new ApiKeys({ redis, staticKeys: [], logger: { error: (m: string) => void errors.push(m) } });
+    const keys = new ApiKeys({ redis, staticKeys: [], logger: { error: ((m: string) => void errors.push(m)) as never } });
     const { key } = await keys.create({ name: 'lost' });
     expect(await keys.authenticate(key, false)).toBeDefined();
     await redis.flushall();

@@ -53,7 +53,9 @@ export class ApiKeys {
       const caller = callerForKey(presented, staticKeys, fileAccess);
       if (caller) return caller;
     }
-    const [[, id], [, count]] = (await redis.multi().hget(API_KEY_KEYS.byHash, presented ? sha256(presented) : '-').hlen(API_KEY_KEYS.records).exec()) as [[null, string | null], [null, number]];
+    // Two reads, not a MULTI: a full Redis refuses every command queued in a MULTI, reads included,
+    // and a full Redis must still tell callers who they are (and that it is full).
+    const [id, count] = await Promise.all([redis.hget(API_KEY_KEYS.byHash, presented ? sha256(presented) : '-'), redis.hlen(API_KEY_KEYS.records)]);
     if (Number(count) > 0) this.sawKeys = true;
     if (id) {
       const record = await this.stored(id);
@@ -113,7 +115,9 @@ export class ApiKeys {
     if (old.revoked_at) throw new OrchestratorError('invalid_arguments', `id: key ${id} is revoked; create a new one`, { details: { field: 'id' } });
     const key = newKey();
     const record: StoredKey = { ...old, prefix: key.slice(0, KEY_PREFIX.length + 4), rotated_at: this.nowIso(), hash: sha256(key) };
-    await this.opts.redis.multi().hdel(API_KEY_KEYS.byHash, old.hash).hset(API_KEY_KEYS.records, id, JSON.stringify(record)).hset(API_KEY_KEYS.byHash, record.hash, id).exec();
+    // The old key is refused first, alone: a deletion passes even a full Redis.
+    await this.opts.redis.hdel(API_KEY_KEYS.byHash, old.hash);
+    await this.opts.redis.multi().hset(API_KEY_KEYS.records, id, JSON.stringify(record)).hset(API_KEY_KEYS.byHash, record.hash, id).exec();
     return { key, record: shown(record) };
   }
 
@@ -121,7 +125,9 @@ export class ApiKeys {
   async revoke(id: string): Promise<ApiKeyRecord> {
     const old = await this.existing(id);
     const record: StoredKey = { ...old, revoked_at: old.revoked_at ?? this.nowIso() };
-    await this.opts.redis.multi().hdel(API_KEY_KEYS.byHash, old.hash).hset(API_KEY_KEYS.records, id, JSON.stringify(record)).exec();
+    // Refused first, alone: a deletion passes even a full Redis, so a key can always be revoked.
+    await this.opts.redis.hdel(API_KEY_KEYS.byHash, old.hash);
+    await this.opts.redis.hset(API_KEY_KEYS.records, id, JSON.stringify(record));
     return shown(record);
   }
 

@@ -28,6 +28,7 @@ export interface JobWaiterOptions {
 export class JobWaiter {
   private readonly outcomes = new Map<string, CallOutcome>();
   private readonly models = new Map<string, string>();
+  private readonly ensures = new Map<string, () => Promise<unknown>>();
   private readonly listeners = new Set<() => void>();
   private readonly sub: Subscription;
   private readonly poller: NodeJS.Timeout;
@@ -50,7 +51,11 @@ export class JobWaiter {
       if (this.outcomes.has(jobId)) continue;
       try {
         const job = await this.opts.queues.queueForModel(model).getJob(jobId);
-        if (!job) continue;
+        if (!job) {
+          // Queued by someone else who may have failed to (the door, after accepting the request).
+          await this.ensures.get(jobId)?.();
+          continue;
+        }
         const state = await job.getState();
         if (state === 'completed') {
           const parsed = ModelCallResultSchema.safeParse(job.returnvalue);
@@ -70,9 +75,15 @@ export class JobWaiter {
     for (const l of this.listeners) l();
   }
 
-  /** Resolves when every job has an outcome; rejects when the request's signal aborts. */
-  wait(jobs: Array<{ jobId: string; model: string }>): Promise<CallOutcome[]> {
-    for (const j of jobs) this.models.set(j.jobId, j.model);
+  /**
+   * Resolves when every job has an outcome; rejects when the request's signal aborts. A job given
+   * `ensure` is one another process queues: when a poll finds no such job, `ensure` queues it.
+   */
+  wait(jobs: Array<{ jobId: string; model: string; ensure?: () => Promise<unknown> }>): Promise<CallOutcome[]> {
+    for (const j of jobs) {
+      this.models.set(j.jobId, j.model);
+      if (j.ensure) this.ensures.set(j.jobId, j.ensure);
+    }
     return new Promise((resolve, reject) => {
       const check = () => {
         if (this.opts.signal.aborted) {

@@ -6,6 +6,7 @@ import {
   TOOL_CONTRACTS,
   toErrorInfo,
   UNAVAILABLE,
+  redisTrouble,
   type CancelOutput,
   type DriveRequestPayload,
   type JobResultOutput,
@@ -175,7 +176,8 @@ export class Orchestrator implements PlanHost, ToolHost {
     try {
       return await this.keys.authenticate(presented, fileAccess);
     } catch (err) {
-      throw new OrchestratorError('unavailable', UNAVAILABLE.message, { retryable: true, details: UNAVAILABLE.details, cause: err });
+      const info = redisTrouble(err) ?? UNAVAILABLE;
+      throw new OrchestratorError('unavailable', info.message, { retryable: true, details: info.details, cause: err });
     }
   }
 
@@ -271,6 +273,21 @@ export class Orchestrator implements PlanHost, ToolHost {
     return (await this.redis.set(approvalKey(nonce), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
   }
 
+  /**
+   * Writes a request's record and lease, then its job: once the job is written the request is
+   * accepted and will run. When a write fails (Redis away, full, read-only) nothing will run: what
+   * was written is removed (deletes pass a full Redis) and the caller gets the failure.
+   */
+  private async accept(record: RequestRecord, drive: DriveRequestPayload): Promise<void> {
+    try {
+      await Promise.all([this.requests.create(record), this.requests.holdDriver(record.requestId, this.owner)]);
+      await this.driver.submit(drive);
+    } catch (err) {
+      await this.requests.discard(record).catch(() => undefined);
+      throw err;
+    }
+  }
+
   /** The first turns of a thread whose key is gone (PlanHost). */
   firstTurns(threadId: string): Promise<Thread | undefined> {
     return this.driver.firstTurns(threadId);
@@ -296,10 +313,10 @@ export class Orchestrator implements PlanHost, ToolHost {
     const { drive, record, approvalThresholdUsd } = await planCall(this, def, args, caller);
     if (opts.approval && !opts.approval.approved) await this.checkApproval(drive, approvalThresholdUsd);
     const { requestId, tool, strategy, models, threadId } = drive;
-    // A single-call strategy's model call is queued now, beside the record, rather than by the
-    // driver once it has picked the request up: the model starts a queue hop (and the driver's
-    // reads) sooner. The request's job follows only once the call is queued, so a driver that
-    // finds `firstCallQueued` only waits for it.
+    // A single-call strategy's model call is queued by the door too, rather than by the driver once
+    // it has picked the request up: the model starts a queue hop (and the driver's reads) sooner.
+    // It is queued only once the request is accepted — its record, its lease and its job written —
+    // so a caller told that its call failed (Redis full, read-only…) never has a model call sent.
     const first = firstCallJob(this.config, drive);
     if (first) {
       drive.firstCallQueued = true;
@@ -307,10 +324,13 @@ export class Orchestrator implements PlanHost, ToolHost {
     }
     // The lease says "a driver has this request" until one takes the job (and renews it). The
     // record is written before the request's job: a driver reads it first.
-    await Promise.all([this.requests.create(record), this.requests.holdDriver(requestId, this.owner), first && this.queues.submit(first, this.events)]);
+    await this.accept(record, drive);
     // Follow the request's events from the start (progress for MCP clients) while it is driven.
     const follow = opts.onEvent ? this.hub.subscribe(requestId, '0-0', opts.onEvent) : undefined;
-    await this.driver.submit(drive);
+    // Accepted: a first call that cannot be queued now is queued by the driver (JobWaiter's ensure).
+    if (first) {
+      void this.queues.submit(first, this.events).catch((err: unknown) => this.logger.warn('could not queue the first call; its driver will', { requestId, err: toErrorInfo(err).message }));
+    }
 
     const waitMs = opts.syncWaitMs ?? o.syncWaitSeconds * 1000;
     try {

@@ -142,8 +142,10 @@ export class RequestDriver {
     }
     const p = parsed.data;
     const [record, cancelled] = await Promise.all([this.deps.requests.get(p.requestId), isCancelled(this.deps.redis, p.requestId)]);
-    // Gone (expired) or already ended (its driver died after writing the end): nothing to do.
-    if (!record || record.status !== 'running') return;
+    // Already ended (its driver died after writing the end): nothing to do. A running record has no
+    // TTL, so one that is gone was removed (a refused acceptance, or someone deleted it): say so.
+    if (!record) return void this.deps.logger.warn('a queued request has no record; nothing to drive', { requestId: p.requestId });
+    if (record.status !== 'running') return;
     const ctrl = new AbortController();
     const onStop = () => ctrl.abort(ABORT_REASON.shutdown);
     signal?.addEventListener('abort', onStop, { once: true });
@@ -192,11 +194,13 @@ export class RequestDriver {
       single: async (call) => {
         const job = payload(call.model, call.messages);
         const jobId = modelCallJobId(requestId, job.callIndex);
-        // A first call the door queued (and labelled in the record) before it queued the request
-        // is only waited for. Otherwise the record (job → model labels) and the job go out
-        // together; neither waits for the other.
-        if (!(p.firstCallQueued && job.callIndex === 0)) await Promise.all([this.deps.requests.put(record), this.deps.queues.submit(job, this.deps.events)]);
-        const [outcome] = await waiter.wait([{ jobId, model: call.model }]);
+        // A first call the door queues (and labelled in the record) once it has queued the request
+        // is waited for, and queued here only if the door could not. Otherwise the record
+        // (job → model labels) and the job go out together; neither waits for the other.
+        const submit = () => this.deps.queues.submit(job, this.deps.events);
+        const doorQueued = p.firstCallQueued && job.callIndex === 0;
+        if (!doorQueued) await Promise.all([this.deps.requests.put(record), submit()]);
+        const [outcome] = await waiter.wait([{ jobId, model: call.model, ...(doorQueued ? { ensure: submit } : {}) }]);
         return outcome!;
       },
       flow: async (children, parent) => {

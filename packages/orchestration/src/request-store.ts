@@ -4,7 +4,12 @@ import { callerKeys, requestKeys } from '@orch/queue';
 
 export type { RequestRecord };
 
-/** Request records (`orch:req:{id}:meta`): readable by every front door, with the request TTL. */
+/**
+ * Request records (`orch:req:{id}:meta`): readable by every front door. A running request's record
+ * has no TTL — it is kept until its end, however long it runs, so that a driver taking it over
+ * always finds it (the request's durable job guarantees an end); an ended one is kept `ttlSeconds`
+ * counted from its end (the finish script, or `put` of an ended record).
+ */
 export class RequestStore {
   constructor(private readonly opts: { redis: Redis; ttlSeconds: number; driverLeaseSeconds?: number; keepPerCaller?: number }) {}
 
@@ -24,7 +29,14 @@ export class RequestStore {
   }
 
   async put(record: RequestRecord): Promise<void> {
-    await this.opts.redis.set(requestKeys(record.requestId).meta, this.serialize(record), 'EX', this.opts.ttlSeconds);
+    await this.write(record);
+  }
+
+  /** SET of the record: without a TTL while it runs, with the retention once it has ended. */
+  private write(record: RequestRecord): Promise<unknown> {
+    const key = requestKeys(record.requestId).meta;
+    const value = this.serialize(record);
+    return record.status === 'running' ? this.opts.redis.set(key, value) : this.opts.redis.set(key, value, 'EX', this.opts.ttlSeconds);
   }
 
   /**
@@ -36,7 +48,7 @@ export class RequestStore {
     const index = callerKeys(record.callerId).requests;
     const r = this.opts.redis;
     await Promise.all([
-      r.set(requestKeys(record.requestId).meta, this.serialize(record), 'EX', this.opts.ttlSeconds),
+      this.write(record),
       r.zadd(index, Date.parse(record.createdAt), record.requestId),
       r.zremrangebyrank(index, 0, -(this.opts.keepPerCaller ?? 1000) - 1),
       // Entries whose records have expired go too, so the index is as small as the retention window.
@@ -59,6 +71,12 @@ export class RequestStore {
   }
 
   /** Marks this process as the request's driver for the next lease period. */
+  /** Removes a request that was never accepted: its record, its lease and its place in the caller's list. */
+  async discard(record: RequestRecord): Promise<void> {
+    const keys = requestKeys(record.requestId);
+    await Promise.all([this.opts.redis.del(keys.meta, keys.driver), this.opts.redis.zrem(callerKeys(record.callerId).requests, record.requestId)]);
+  }
+
   async holdDriver(requestId: string, owner: string): Promise<void> {
     await this.opts.redis.set(requestKeys(requestId).driver, owner, 'EX', this.leaseSeconds);
   }
