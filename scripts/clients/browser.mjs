@@ -27,10 +27,10 @@ if (!chromium) {
 
 // The stack, as `pnpm start` runs it after its build: the offline demo on free ports (and the admin pages on).
 const ADMIN_KEY = 'browser-admin-key-0123456789';
-const [rest, ws, mcp, worker, workerOpenai, redisPort, pagePort] = await Promise.all(Array.from({ length: 7 }, freePort));
+const [rest, ws, mcp, worker, workerOpenai, redisPort, pagePort, otherPort] = await Promise.all(Array.from({ length: 8 }, freePort));
 const dataDir = mkdtempSync(join(tmpdir(), 'orch-browser-'));
 const stack = spawn(process.execPath, [join(root, 'scripts/start.mjs')], {
-  env: { PATH: process.env.PATH, REST_PORT: String(rest), WS_PORT: String(ws), MCP_HTTP_PORT: String(mcp), WORKER_METRICS_PORT: String(worker), ORCH_OPENAI_WORKER_METRICS_PORT: String(workerOpenai), ORCH_LOCAL_REDIS_PORT: String(redisPort), ORCH_DATA_DIR: dataDir, ORCH_ADMIN_KEY: ADMIN_KEY },
+  env: { PATH: process.env.PATH, REST_PORT: String(rest), WS_PORT: String(ws), MCP_HTTP_PORT: String(mcp), WORKER_METRICS_PORT: String(worker), ORCH_OPENAI_WORKER_METRICS_PORT: String(workerOpenai), ORCH_LOCAL_REDIS_PORT: String(redisPort), ORCH_DATA_DIR: dataDir, ORCH_ADMIN_KEY: ADMIN_KEY, ORCH_ALLOWED_ORIGINS: `http://127.0.0.1:${pagePort}` },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 let stackOut = '';
@@ -44,6 +44,9 @@ const pages = createServer((req, res) => {
   createReadStream(join(root, 'examples/browser/index.html')).pipe(res);
 });
 await new Promise((r) => pages.listen(pagePort, '127.0.0.1', r));
+// Any other local page (another dev server, a page a site opened on localhost): not listed.
+const other = createServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>another local page</title>'));
+await new Promise((r) => other.listen(otherPort, '127.0.0.1', r));
 
 const failures = [];
 const check = (name, ok, detail = '') => {
@@ -89,6 +92,21 @@ try {
   }
   check('no script errors on the example page', consoleErrors.length === 0, consoleErrors.join('; '));
 
+  // 2b. A page on another localhost port, not in ORCH_ALLOWED_ORIGINS, reaches neither keyless door.
+  const stranger = await browser.newPage();
+  await stranger.goto(`http://127.0.0.1:${otherPort}/`, { waitUntil: 'load' });
+  const reached = await stranger.evaluate(async (restUrl, wsUrl) => {
+    const viaFetch = await fetch(`${restUrl}/mcp/list_models`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => `status ${r.status}`, () => 'blocked');
+    const viaWs = await new Promise((resolve) => {
+      const sock = new WebSocket(wsUrl);
+      sock.onmessage = () => resolve('welcomed');
+      sock.onerror = () => resolve('blocked');
+      setTimeout(() => resolve('no answer'), 5000);
+    });
+    return { viaFetch, viaWs };
+  }, `http://127.0.0.1:${rest}`, `ws://127.0.0.1:${ws}`);
+  check('a page on another localhost port is refused by the REST and WebSocket doors', reached.viaFetch === 'blocked' && reached.viaWs === 'blocked', JSON.stringify(reached));
+
   // 3. bull-board at /admin/queues: the browser is asked for the admin key (Basic), then the board
   // renders the queues from its own assets, with nothing fetched beyond the bridge.
   const board = await browser.newPage();
@@ -132,6 +150,7 @@ try {
 } finally {
   await browser?.close();
   pages.close();
+  other.close();
   stack.kill('SIGINT');
   await new Promise((r) => (stack.exitCode !== null ? r() : stack.once('exit', r)));
   rmSync(dataDir, { recursive: true, force: true });

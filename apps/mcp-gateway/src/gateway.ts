@@ -2,7 +2,7 @@ import { APP_READY_TEXT } from '@orch/contracts';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
-import { callerForKey, frontDoorHost, isLoopback, listenOn, openFrontDoor, type Caller } from '@orch/orchestration';
+import { callerForKey, frontDoorHost, listenOn, openFrontDoor, type Caller } from '@orch/orchestration';
 import { installShutdown, startHealthServer, startProviderWorker, type ProviderWorker } from '@orch/worker';
 
 import { createHttpApp } from './http-app';
@@ -41,14 +41,12 @@ export async function runGateway(opts: GatewayOptions): Promise<void> {
   let stdio: StdioServerHandle | undefined;
   if (http) {
     const host = frontDoorHost(config, logger, 'MCP HTTP gateway');
-    const loopback = isLoopback(host);
     const app = createHttpApp({
       createServer: serverFor,
       logger,
       authenticate: (presented, fileAccess) => orchestrator.authenticate(presented, fileAccess),
       allowedOrigins: config.gateway.allowedOrigins,
       allowedHosts: config.gateway.allowedHosts,
-      loopback,
       isReady: async () => redis.status === 'ready' && workers.every((w) => w.isReady()),
       registry: door.metrics.registry,
     });

@@ -16,8 +16,6 @@ export interface HttpAppDeps {
   allowedOrigins: readonly string[];
   /** Host header values accepted besides the loopback names. */
   allowedHosts: readonly string[];
-  /** Bound to a loopback address: browser origins on localhost are accepted. */
-  loopback: boolean;
   isReady: () => Promise<boolean>;
   maxBodyBytes?: number;
   /** Served at /metrics (behind the key when keys are set). */
@@ -71,7 +69,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use('/mcp', (req: Request, res: Response, next: NextFunction) => {
     const origin = req.headers.origin;
     if (origin) {
-      if (!originAllowed(origin, deps.allowedOrigins, deps.loopback)) return void rpcError(res, 403, -32000, `Forbidden: ${originRefusal(origin, deps.logger, 'mcp-gateway')}`);
+      if (!originAllowed(origin, deps.allowedOrigins, req.headers.host)) return void rpcError(res, 403, -32000, `Forbidden: ${originRefusal(origin, deps.logger, 'mcp-gateway')}`);
     }
     next();
   });

@@ -110,13 +110,12 @@ describe('REST routes in-process', () => {
     expect(lines[0]).toContain('ORCH_ALLOWED_ORIGINS=http://evil.example');
   });
 
-  it('bound to loopback, it accepts pages served from localhost on any port (the browser example against pnpm start), and still no others', async () => {
+  it('accepts its own pages (same origin: /docs) and listed origins; a page on another localhost port is refused (issue 31.7)', async () => {
     const app = createRestApp({
       orchestrator: { authenticate, callTool: async () => next } as unknown as Orchestrator,
       logger: createLogger({ service: 'test', stream: new PassThrough(), level: 'error' }),
-      allowedOrigins: [],
+      allowedOrigins: ['http://127.0.0.1:8000'],
       allowedHosts: [],
-      loopback: true,
       syncWaitMs: 1000,
       isReady: async () => true,
     });
@@ -124,10 +123,13 @@ describe('REST routes in-process', () => {
     await new Promise((r) => local.once('listening', r));
     try {
       next = { kind: 'done', tool: 'list_models', structured: { models: [] }, text: '', failed: false };
-      const url = `http://127.0.0.1:${(local.address() as AddressInfo).port}/mcp/list_models`;
+      const port = (local.address() as AddressInfo).port;
+      const url = `http://127.0.0.1:${port}/mcp/list_models`;
       const from = (origin: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: '{}' });
+      expect((await from(`http://127.0.0.1:${port}`)).status).toBe(200);
       expect((await from('http://127.0.0.1:8000')).status).toBe(200);
-      expect((await from('http://localhost:3000')).status).toBe(200);
+      expect((await from('http://localhost:3000')).status).toBe(403);
+      expect((await from('http://127.0.0.1:8001')).status).toBe(403);
       expect((await from('http://evil.example')).status).toBe(403);
       expect((await from('null')).status).toBe(403);
     } finally {

@@ -15,8 +15,6 @@ export interface RestAppDeps {
   allowedOrigins: readonly string[];
   /** Host header values accepted besides the loopback names (ORCH_ALLOWED_HOSTS; `*` for any). */
   allowedHosts: readonly string[];
-  /** Bound to a loopback address: browser pages on localhost (any port) may call it. */
-  loopback?: boolean;
   /** How long a synchronous call waits before answering 202 with the request id. */
   syncWaitMs: number;
   registry?: Registry;
@@ -55,7 +53,7 @@ export function createRestApp(deps: RestAppDeps): Express {
   app.use((req, res, next) => {
     const origin = req.headers.origin;
     if (origin) {
-      if (!originAllowed(origin, deps.allowedOrigins, deps.loopback)) {
+      if (!originAllowed(origin, deps.allowedOrigins, req.headers.host)) {
         return void res.status(403).json(errorBody({ code: 'unauthorized', message: originRefusal(origin, deps.logger, 'rest-bridge'), retryable: false }));
       }
       res.setHeader('Access-Control-Allow-Origin', origin);

@@ -1,6 +1,6 @@
 import { APP_READY_TEXT } from '@orch/contracts';
 import { createServer } from 'node:http';
-import { frontDoorHost, isLoopback, listenOn, openFrontDoor } from '@orch/orchestration';
+import { frontDoorHost, listenOn, openFrontDoor } from '@orch/orchestration';
 import { installShutdown, startHealthServer } from '@orch/worker';
 import { createRestApp } from './app';
 
@@ -10,7 +10,6 @@ async function main(): Promise<void> {
   const registry = door.metrics.registry;
   const host = frontDoorHost(config, logger, 'REST bridge');
   const app = createRestApp({
-    loopback: isLoopback(host),
     orchestrator: door.orchestrator,
     logger,
     allowedOrigins: config.gateway.allowedOrigins,

@@ -11,8 +11,6 @@ export interface WsBridgeDeps {
   orchestrator: Orchestrator;
   logger: Logger;
   allowedOrigins: readonly string[];
-  /** Bound to a loopback address: browser pages on localhost (any port) may connect. */
-  loopback?: boolean;
   /** Host header values accepted besides the loopback names (ORCH_ALLOWED_HOSTS; `*` for any). */
   allowedHosts: readonly string[];
   limits: SessionLimits & { heartbeatMs: number };
@@ -86,7 +84,7 @@ export function createWsBridge(deps: WsBridgeDeps): WsBridge {
     socket.on('error', () => undefined);
     if (!hostAllowed(req.headers.host, deps.allowedHosts)) return refuse(socket, 403, hostRefusal(req.headers.host));
     const origin = req.headers.origin;
-    if (origin && !originAllowed(origin, deps.allowedOrigins, deps.loopback)) return refuse(socket, 403, originRefusal(origin, deps.logger, 'ws-bridge'));
+    if (origin && !originAllowed(origin, deps.allowedOrigins, req.headers.host)) return refuse(socket, 403, originRefusal(origin, deps.logger, 'ws-bridge'));
     // A header key must be right; without one, the first message may authenticate (browsers).
     const header = req.headers.authorization;
     const presented = bearer(header);

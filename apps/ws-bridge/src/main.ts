@@ -1,5 +1,5 @@
 import { APP_READY_TEXT } from '@orch/contracts';
-import { frontDoorHost, isLoopback, listenOn, openFrontDoor } from '@orch/orchestration';
+import { frontDoorHost, listenOn, openFrontDoor } from '@orch/orchestration';
 import { installShutdown, startHealthServer } from '@orch/worker';
 import { createWsBridge } from './bridge';
 
@@ -9,7 +9,6 @@ async function main(): Promise<void> {
   const registry = door.metrics.registry;
   const host = frontDoorHost(config, logger, 'WebSocket bridge');
   const bridge = createWsBridge({
-    loopback: isLoopback(host),
     orchestrator: door.orchestrator,
     logger,
     allowedOrigins: config.gateway.allowedOrigins,

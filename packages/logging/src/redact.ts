@@ -15,8 +15,20 @@ const SECRET_SHAPES = [
   String.raw`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`,
   String.raw`\bxox[abprs]-[A-Za-z0-9-]{10,}`,
   String.raw`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----`,
+  // A password or token inside a URL (a git remote, a database URL): scheme://user:secret@
+  String.raw`\b[a-z][a-z0-9+.-]*://[^\s/:@]+:[^\s/@]{3,}@`,
 ];
 const SECRET_VALUE = new RegExp(SECRET_SHAPES.join('|'), 'g');
+/** A PEM private key's first line is enough to know a file holds one (it may be cut short). */
+const CREDENTIAL_IN_FILE = new RegExp([...SECRET_SHAPES, String.raw`-----BEGIN [A-Z ]*PRIVATE KEY-----`].join('|'));
+
+/**
+ * Whether a text holds something shaped like a credential the scrubber knows (the same shapes):
+ * a file about to be sent to an external model is refused on this, not silently redacted.
+ */
+export function holdsCredential(text: string): boolean {
+  return CREDENTIAL_IN_FILE.test(text);
+}
 
 /**
  * Configured secrets shorter than this are not matched literally: a short one would also match

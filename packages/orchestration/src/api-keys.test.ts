@@ -16,8 +16,9 @@ describe('ApiKeys: doors fail closed', () => {
   });
   beforeEach(() => redis.flushall());
 
-  it('an empty key store that never held a key serves everyone as local; ORCH_REQUIRE_KEYS refuses them', async () => {
-    expect(await new ApiKeys({ redis, staticKeys: [] }).authenticate(undefined, false)).toEqual({ id: 'local', fileAccess: false });
+  it('an empty key store that never held a key serves everyone, the bridges apart from MCP; ORCH_REQUIRE_KEYS refuses them', async () => {
+    expect(await new ApiKeys({ redis, staticKeys: [] }).authenticate(undefined, true)).toEqual({ id: 'local', fileAccess: true });
+    expect(await new ApiKeys({ redis, staticKeys: [] }).authenticate(undefined, false)).toEqual({ id: 'local:web', fileAccess: false });
     expect(await new ApiKeys({ redis, staticKeys: [], requireKeys: true }).authenticate(undefined, false)).toBeUndefined();
   });
 

@@ -69,7 +69,9 @@ export class ApiKeys {
       }
       return undefined;
     }
-    return { id: 'local', fileAccess };
+    // Keyless: the MCP gateway's caller (the user's Claude, which may read their files) is `local`;
+    // the bridges' callers are `local:web`, apart — a page cannot continue an MCP conversation.
+    return { id: fileAccess ? 'local' : 'local:web', fileAccess };
   }
 
   /** Creates a key. The key is in the answer once and nowhere else. */

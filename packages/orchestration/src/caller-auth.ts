@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { LOOPBACK_HOSTS } from './input-limits';
 import type { Caller } from './tools';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -34,14 +33,17 @@ export function bearer(header: string | undefined): string | undefined {
   return m?.[1]?.trim();
 }
 
-/** A browser Origin the REST and WebSocket bridges accept: listed in ORCH_ALLOWED_ORIGINS, or `*` listed. */
-export function originAllowed(origin: string, allowed: readonly string[], loopbackBind = false): boolean {
+/**
+ * A browser Origin a front door accepts: its own (a page it serves itself, such as /docs: the
+ * origin's host is the request's Host), or one listed in ORCH_ALLOWED_ORIGINS (`*` for any). A page
+ * on another localhost port is another origin: it is refused like any other, so a local web page
+ * cannot spend a keyless door's budget or read what its user's Claude did.
+ */
+export function originAllowed(origin: string, allowed: readonly string[], host: string | undefined): boolean {
   if (allowed.includes(origin) || allowed.includes('*')) return true;
-  // A door bound to a loopback address serves this machine only: its own browser pages (any
-  // localhost port) may call it. DNS rebinding is stopped by the Host check, not here.
-  if (!loopbackBind) return false;
   try {
-    return LOOPBACK_HOSTS.includes(new URL(origin).hostname);
+    const url = new URL(origin);
+    return host !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && url.host === host.toLowerCase();
   } catch {
     return false;
   }

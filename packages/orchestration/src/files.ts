@@ -1,7 +1,8 @@
-import { open, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { OrchestratorError } from '@orch/contracts';
-import { secretFileRule } from './secret-files';
+import { holdsCredential } from '@orch/logging';
+import { allowedSecretFile, secretFileRule } from './secret-files';
 
 export interface FileLimits {
   /** Directories every path must resolve inside (symlinks followed). */
@@ -54,11 +55,13 @@ export async function readFiles(paths: string[], limits: FileLimits, field = 'fi
   for (const [i, p] of paths.entries()) {
     const where = `${field}.${i}`;
     const real = await resolveInside(p, limits.roots, where);
-    const rule = secretFileRule([p, real], limits.allowSecretFiles ?? []);
-    if (rule) {
-      throw new OrchestratorError('invalid_arguments', `${where}: ${p} is refused by the rule for ${rule}: it may hold credentials and would be sent to an external model. An operator can allow it by name in ORCH_ALLOW_SECRET_FILES.`, { details: { field: where, rule } });
-    }
     const info = await stat(real);
+    const allowed = limits.allowSecretFiles ?? [];
+    const refuse = (rule: string): never => {
+      throw new OrchestratorError('invalid_arguments', `${where}: ${p} is refused by the rule for ${rule}: it may hold credentials and would be sent to an external model. An operator can allow it by name in ORCH_ALLOW_SECRET_FILES.`, { details: { field: where, rule } });
+    };
+    const rule = secretFileRule([p, real, ...(info.nlink > 1 ? await otherNames(real, info, limits.roots) : [])], allowed);
+    if (rule) refuse(rule);
     if (!info.isFile()) throw new OrchestratorError('invalid_arguments', `${where}: ${p} is not a regular file`, { details: { field: where } });
     const want = Math.min(info.size, limits.maxFileBytes, limits.maxTotalBytes - total);
     if (want <= 0 && info.size > 0) {
@@ -73,10 +76,33 @@ export async function readFiles(paths: string[], limits: FileLimits, field = 'fi
       await handle.close();
     }
     if (buf.includes(0)) throw new OrchestratorError('invalid_arguments', `${where}: ${p} looks binary`, { details: { field: where } });
+    const content = buf.toString('utf8');
+    // Whatever its name: a file holding a key, a token or a private key is refused, not redacted.
+    if (holdsCredential(content) && !allowedSecretFile([p, real], allowed)) refuse('file contents shaped like a credential (an API key, a token, a private key, a password in a URL)');
     total += want;
-    out.push({ path: p, content: buf.toString('utf8'), truncated: want < info.size });
+    out.push({ path: p, content, truncated: want < info.size });
   }
   return out;
+}
+
+/**
+ * A hard-linked file's other names, as far as they can be found cheaply: entries of its own folder
+ * and of each root folder with the same inode (a link to `.env` made beside it, or at the top of a
+ * project). Its name rules apply to those names too.
+ */
+async function otherNames(real: string, info: { dev: number; ino: number }, roots: string[]): Promise<string[]> {
+  const dirs = [...new Set([dirname(real), ...roots.map((r) => resolve(r))])];
+  const names: string[] = [];
+  for (const dir of dirs) {
+    const entries = await readdir(dir).catch(() => [] as string[]);
+    for (const e of entries.slice(0, 10_000)) {
+      const full = join(dir, e);
+      if (full === real) continue;
+      const s = await stat(full).catch(() => undefined);
+      if (s && s.ino === info.ino && s.dev === info.dev) names.push(full);
+    }
+  }
+  return names;
 }
 
 /** Files as a prompt block: each in a fenced section with its path. */

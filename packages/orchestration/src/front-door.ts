@@ -119,4 +119,3 @@ export function frontDoorHost(config: Config, logger: Logger, service: string): 
   return '127.0.0.1';
 }
 
-export const isLoopback = (host: string): boolean => LOOPBACK_HOSTS.includes(host);

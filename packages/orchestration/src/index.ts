@@ -16,7 +16,7 @@ export { CallerStore } from './caller-store';
 export { renderModelOutput, renderJobResult } from './render';
 export { spendOutput, listModelsOutput } from './status';
 export { callerForKey, bearer, isAdmin, originAllowed, originRefusal } from './caller-auth';
-export { frontDoorHost, isLoopback, openFrontDoor, listenOn, closeServer } from './front-door';
+export { frontDoorHost, openFrontDoor, listenOn, closeServer } from './front-door';
 export type { FrontDoor } from './front-door';
 export { FrontDoorMetrics } from './front-door-metrics';
 export { streamIdOrThrow } from '@orch/queue';
