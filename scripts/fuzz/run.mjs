@@ -4,7 +4,8 @@
 // well-behaved caller keeps calling. Passes when no response is a 5xx, none shows a stack trace,
 // every process is still alive, and the well-behaved caller was always answered, with a median
 // latency within 10x (or +500 ms) of its median before the fuzzing.
-// Usage: pnpm run fuzz [--seed=N] [--rest=2000] [--ws=1000] [--mcp=500]   (after pnpm build)
+// Usage: pnpm run fuzz [-- --seed=N[,M…]] [--rest=2000] [--ws=1000] [--mcp=500]   (after pnpm build)
+// Several seeds run one after another against the same stack; a failure names its seed.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -15,8 +16,13 @@ import { fuzzMcp } from './mcp.mjs';
 
 const require = createRequire(import.meta.url);
 const { startFakeStack, spawnApp, freePort } = require('../../packages/testing/dist/index.js');
-const { values: args } = parseArgs({ options: { seed: { type: 'string', default: process.env.FUZZ_SEED ?? '20261128' }, rest: { type: 'string', default: '2000' }, ws: { type: 'string', default: '1000' }, mcp: { type: 'string', default: '500' } } });
-const seed = Number(args.seed);
+// `pnpm run fuzz -- --seed=N` hands the script a literal `--` first.
+const { values: args } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== '--'), options: { seed: { type: 'string', default: process.env.FUZZ_SEED ?? '20261128' }, rest: { type: 'string', default: '2000' }, ws: { type: 'string', default: '1000' }, mcp: { type: 'string', default: '500' } } });
+const seeds = String(args.seed).split(',').map((x) => Number(x.trim()));
+if (seeds.some((x) => !Number.isSafeInteger(x))) {
+  console.error(`fuzz: --seed takes integers separated by commas, not ${args.seed}`);
+  process.exit(2);
+}
 const KEY = 'fuzz-key-0123456789';
 const PROBE_KEY = 'probe-key-0123456789';
 const MAX_MESSAGE = 256 * 1024;
@@ -58,11 +64,15 @@ try {
   while (calls.length < 15) await new Promise((r) => setTimeout(r, 100));
   phase = 'during';
   const started = Date.now();
-  const results = await Promise.all([
-    fuzzRest({ port: rest, key: KEY, seed, count: Number(args.rest) }),
-    fuzzWs({ port: ws, key: KEY, seed: seed + 1, count: Number(args.ws), maxMessageBytes: MAX_MESSAGE }),
-    fuzzMcp({ port: mcp, key: KEY, seed: seed + 2, count: Number(args.mcp) }),
-  ]);
+  const results = [];
+  for (const seed of seeds) {
+    const round = await Promise.all([
+      fuzzRest({ port: rest, key: KEY, seed, count: Number(args.rest) }),
+      fuzzWs({ port: ws, key: KEY, seed: seed + 1, count: Number(args.ws), maxMessageBytes: MAX_MESSAGE }),
+      fuzzMcp({ port: mcp, key: KEY, seed: seed + 2, count: Number(args.mcp) }),
+    ]);
+    results.push(...round.map((r) => ({ ...r, door: `${r.door} (seed ${seed})`, failures: r.failures.map((f) => ({ seed, ...f })) })));
+  }
   phase = 'after';
   probe.kill('SIGTERM');
   await new Promise((r) => probe.once('exit', r));
@@ -86,7 +96,7 @@ try {
   const checks = [...results.map((r) => r.failures.length === 0), dead.length === 0, !refused.length && !slow && during.length > 0];
   const passed = checks.filter(Boolean).length;
   const failed = checks.length - passed;
-  log(`\nfuzz (seed ${seed}): ${passed} passed, ${failed} failed`);
+  log(`\nfuzz (seed${seeds.length > 1 ? 's' : ''} ${seeds.join(", ")}): ${passed} passed, ${failed} failed`);
   exitCode = failed ? 1 : 0;
 } finally {
   await Promise.all(Object.values(apps).map((p) => p.kill()));

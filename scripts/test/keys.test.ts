@@ -185,9 +185,19 @@ describe('managed caller keys', () => {
     // The free key again, until the global limit ($0.25 a day) refuses it.
     const c = await burst(free.key);
     expect(new Set(refusedBy(c))).toEqual(new Set(['budget_exceeded:daily']));
-    const { result: spend } = (await (await fetch(url('rest-bridge', '/spend'), { headers: { authorization: `Bearer ${free.key}` } })).json()) as { result: { spent_usd: number; reserved_usd: number } };
+    // The global figures are the admin's (GET /admin/spend); a key sees only its own (issue 31.9).
+    const { result: spend } = (await (await fetch(url('rest-bridge', '/admin/spend'), { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { result: { scope: string; spent_usd: number; reserved_usd: number; by_request: Record<string, number> } };
+    expect(spend.scope).toBe('global');
     expect(spend.spent_usd).toBeGreaterThan(0.2);
     expect(spend.spent_usd + spend.reserved_usd).toBeLessThanOrEqual(0.25);
+    const own = async (key: string) => ((await (await fetch(url('rest-bridge', '/spend'), { headers: { authorization: `Bearer ${key}` } })).json()) as { result: { scope: string; spent_usd: number; by_request: Record<string, number> } }).result;
+    const [freeOwn, cappedOwn] = await Promise.all([own(free.key), own(capped.key)]);
+    expect(freeOwn.scope).toBe('caller');
+    expect(freeOwn.spent_usd).toBeGreaterThan(0);
+    expect(freeOwn.spent_usd + cappedOwn.spent_usd).toBeLessThanOrEqual(spend.spent_usd + 1e-9);
+    expect(freeOwn.spent_usd).toBeLessThan(spend.spent_usd);
+    expect(Object.keys(freeOwn.by_request).filter((id) => id in cappedOwn.by_request)).toEqual([]);
+    expect(cappedOwn.spent_usd).toBe(cappedSpend.today_spent_usd);
 
     // One alert per threshold of each budget crossed: the capped key's and the global daily limit's.
     const seen = () => alerts.filter((x) => x.alert.budget === 'daily' || x.alert.key === `key:${capped.record.id}`).map((x) => `${x.alert.budget}:${x.alert.percent}`).sort();

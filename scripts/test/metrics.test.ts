@@ -18,12 +18,14 @@ describe('front-door metrics', () => {
   let stack: FakeStack;
   const procs: ServiceProcess[] = [];
   const KEY = 'metrics-test-key';
+  const ADMIN = 'metrics-test-admin-key';
   const auth = { authorization: `Bearer ${KEY}` };
+  const admin = { authorization: `Bearer ${ADMIN}` };
   const doors: Record<string, number> = {};
 
   beforeAll(async () => {
     stack = await startFakeStack();
-    const env = stack.env({ ORCH_API_KEYS: KEY, ORCH_RATE_LIMIT: '0' });
+    const env = stack.env({ ORCH_API_KEYS: KEY, ORCH_ADMIN_KEY: ADMIN, ORCH_RATE_LIMIT: '0' });
     Object.assign(doors, await spawnFrontDoors(env, procs));
     procs.push(await spawnApp('worker-openrouter', env));
   });
@@ -37,7 +39,7 @@ describe('front-door metrics', () => {
     text: string;
   }
   const scrape = async (kind: string): Promise<Scrape> => {
-    const res = await fetch(`http://127.0.0.1:${doors[kind]}/metrics`, { headers: auth });
+    const res = await fetch(`http://127.0.0.1:${doors[kind]}/metrics`, { headers: admin });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
@@ -97,12 +99,15 @@ describe('front-door metrics', () => {
     expect(after.families.get('orch_queue_jobs')!.metrics.some((m) => m.labels?.queue === 'openrouter' && m.labels?.state === 'waiting')).toBe(true);
   });
 
-  it('counts refusals: an unknown model is an invalid call, not a refusal; metrics need the key', async () => {
+  it('counts refusals: an unknown model is an invalid call, not a refusal; metrics need the admin key, a caller key is refused (issue 31.9)', async () => {
     const res = await fetch(`http://127.0.0.1:${doors['rest-bridge']}/mcp/query_specific_model`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'nope', description: 'x' }) });
     expect(res.status).toBe(400);
     const after = await scrape('rest-bridge');
     expect(value(after, 'orch_tool_calls_total', { tool: 'query_specific_model', door: 'rest-bridge', outcome: 'unknown_model' })).toBe(1);
     expect(value(after, 'orch_refusals_total', { door: 'rest-bridge', reason: 'budget' })).toBe(0);
-    for (const door of Object.keys(doors)) expect((await fetch(`http://127.0.0.1:${doors[door]}/metrics`)).status).toBe(401);
+    for (const door of Object.keys(doors)) {
+      expect((await fetch(`http://127.0.0.1:${doors[door]}/metrics`)).status).toBe(401);
+      expect({ door, status: (await fetch(`http://127.0.0.1:${doors[door]}/metrics`, { headers: auth })).status }).toEqual({ door, status: 401 });
+    }
   });
 });

@@ -47,6 +47,7 @@ export async function runGateway(opts: GatewayOptions): Promise<void> {
       authenticate: (presented, fileAccess) => orchestrator.authenticate(presented, fileAccess),
       allowedOrigins: config.gateway.allowedOrigins,
       allowedHosts: config.gateway.allowedHosts,
+      adminKey: config.gateway.adminKey,
       isReady: async () => redis.status === 'ready' && workers.every((w) => w.isReady()),
       registry: door.metrics.registry,
     });

@@ -3,7 +3,7 @@ import { createMcpHandler, isLegacyRequest, type AuthInfo, type Server } from '@
 import { toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import type { Logger } from '@orch/logging';
 import type { Caller } from '@orch/orchestration';
-import { bearer, checkJsonDepth, hostAllowed, malformedRequest, originAllowed, originRefusal } from '@orch/orchestration';
+import { bearer, checkJsonDepth, metricsAllowed, hostAllowed, malformedRequest, originAllowed, originRefusal } from '@orch/orchestration';
 import type { Registry } from 'prom-client';
 import { invalidParams } from './request-check';
 
@@ -16,6 +16,8 @@ export interface HttpAppDeps {
   allowedOrigins: readonly string[];
   /** Host header values accepted besides the loopback names. */
   allowedHosts: readonly string[];
+  /** The operators' key: it may read /metrics (ORCH_ADMIN_KEY). */
+  adminKey?: string;
   isReady: () => Promise<boolean>;
   maxBodyBytes?: number;
   /** Served at /metrics (behind the key when keys are set). */
@@ -53,14 +55,14 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     void deps.isReady().then((ready) => res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready' }));
   });
 
-  // Behind the key when keys are set, as on the bridges: metrics name models, tools and spend.
+  // Metrics name models, tools and every caller's spend: the admin key, or a keyless door's own user.
   // (ORCH_METRICS_PORT serves them apart, without a key, for a scraper on a private network.)
   const registry = deps.registry;
   if (registry) {
     app.get('/metrics', hostCheck, async (req: Request, res: Response) => {
-      if (!(await deps.authenticate(bearer(req.headers.authorization), true))) {
+      if (!(await metricsAllowed(req.headers.authorization, deps.adminKey, (k) => deps.authenticate(k, true)).catch(() => false))) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="mcp-orchestrator"');
-        return void res.status(401).json({ error: 'unauthorized', message: 'Send Authorization: Bearer <key>' });
+        return void res.status(401).json({ error: 'unauthorized', message: 'Metrics need the admin key (Authorization: Bearer <ORCH_ADMIN_KEY>), or ORCH_METRICS_PORT for a scraper' });
       }
       res.type(registry.contentType).send(await registry.metrics());
     });

@@ -2,7 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { OrchestratorError, SpendQuerySchema, TOOL_CONTRACTS, TOOL_NAMES, toErrorInfo, type ErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, bearer, checkJsonDepth, describeZodError, hostAllowed, malformedRequest, originAllowed, originRefusal, spendOutput, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
+import { TOOL_DOCS, bearer, metricsAllowed, checkJsonDepth, describeZodError, hostAllowed, malformedRequest, originAllowed, originRefusal, spendReportFor, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { z } from 'zod';
 import { STATUS_BY_CODE, errorBody } from './http-errors';
@@ -20,6 +20,8 @@ export interface RestAppDeps {
   registry?: Registry;
   /** ORCH_ADMIN_KEY: the operators' pages (/admin/queues); off when unset. */
   adminKey?: string;
+  /** bull-board may retry, add and clean jobs (ORCH_ADMIN_QUEUE_WRITES); read-only otherwise. */
+  adminQueueWrites?: boolean;
   isReady: () => Promise<boolean>;
   maxBodyBytes?: number;
   version?: string;
@@ -81,7 +83,20 @@ export function createRestApp(deps: RestAppDeps): Express {
   app.use('/docs/assets', express.static(DOCS_ASSETS_DIR, { index: false, fallthrough: false, maxAge: '1d' }));
   app.get('/', (_req, res) => void res.json({ name: 'mcp-orchestrator REST bridge', docs: '/docs', openapi: '/openapi.json', tools: '/tools' }));
 
-  mountAdmin(app, deps.adminKey, deps.orchestrator, deps.logger);
+  mountAdmin(app, deps.adminKey, deps.orchestrator, deps.logger, { queueWrites: deps.adminQueueWrites ?? false });
+  // Metrics name models, tools and every caller's spend: the admin key, or a keyless door's own user.
+  app.get('/metrics', (req, res) => {
+    if (!deps.registry) return void res.status(404).end();
+    const registry = deps.registry;
+    void metricsAllowed(req.headers.authorization, deps.adminKey, (k) => deps.orchestrator.authenticate(k, false)).then(
+      async (ok) => {
+        if (!ok) return void res.status(401).json(errorBody({ code: 'unauthorized', message: 'Metrics need the admin key (Authorization: Bearer <ORCH_ADMIN_KEY>), or ORCH_METRICS_PORT for a scraper', retryable: false }));
+        res.setHeader('Content-Type', registry.contentType);
+        res.send(await registry.metrics());
+      },
+      (err: unknown) => send(res, err, deps.logger),
+    );
+  });
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     // REST callers never get file access: only the MCP gateway reads the caller's disk.
     let caller: Caller | undefined;
@@ -96,12 +111,6 @@ export function createRestApp(deps: RestAppDeps): Express {
     }
     res.locals.caller = caller;
     next();
-  });
-  // Behind the key when keys are set: metrics name models, tools and spend.
-  app.get('/metrics', async (_req, res) => {
-    if (!deps.registry) return void res.status(404).end();
-    res.setHeader('Content-Type', deps.registry.contentType);
-    res.send(await deps.registry.metrics());
   });
   app.use(express.json({ limit: deps.maxBodyBytes ?? 1024 * 1024, verify: (_req, _res, buf) => checkJsonDepth(buf) }));
 
@@ -234,11 +243,10 @@ export function createRestApp(deps: RestAppDeps): Express {
 
   app.get(
     '/spend',
-    answer(async (req) => {
+    answer(async (req, caller) => {
       const q = SpendQuerySchema.safeParse(req.query);
       if (!q.success) throw describeZodError(q.error);
-      const r = await deps.orchestrator.ledger.report({ requests: { cursor: q.data.cursor, count: q.data.limit } });
-      return { ...spendOutput(r), by_request: r.byRequest, by_request_cursor: r.byRequestCursor, request_count: r.requestCount };
+      return spendReportFor(deps.orchestrator, caller, { cursor: q.data.cursor, limit: q.data.limit });
     }),
   );
 

@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     syncWaitMs: config.orchestration.syncWaitSeconds * 1000,
     registry,
     adminKey: config.gateway.adminKey,
+    adminQueueWrites: config.gateway.adminQueueWrites,
     isReady: async () => door.redis.status === 'ready',
   });
   const server = createServer(app);

@@ -44,7 +44,7 @@ describe('REST bridge over real sockets, with worker processes and fake provider
     ({ openrouter: or, openai: oa } = stack);
     const port = await freePort();
     metricsPort = await freePort();
-    const env = stack.env({ REST_PORT: String(port), ORCH_API_KEYS: KEY, MCP_SYNC_WAIT_SECONDS: '10', MCP_LOG_LEVEL: 'info', ORCH_METRICS_PORT: String(metricsPort) });
+    const env = stack.env({ REST_PORT: String(port), ORCH_API_KEYS: KEY, ORCH_ADMIN_KEY: 'rest-test-admin-key-0123', MCP_SYNC_WAIT_SECONDS: '10', MCP_LOG_LEVEL: 'info', ORCH_METRICS_PORT: String(metricsPort) });
     procs.push(
       await spawnService({ script: WORKER_OPENAI, env, readyText: 'provider worker started' }),
       await spawnService({ script: WORKER_OPENROUTER, env, readyText: 'provider worker started' }),
@@ -260,9 +260,10 @@ describe('REST bridge over real sockets, with worker processes and fake provider
     expect(await (await fetch(`${base}/docs/init.js`)).text()).toContain("url: '/openapi.json'");
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    // Keys are set: metrics need one too (issue 12.7).
+    // Keys are set: metrics need the admin key; a caller key sees no global figures (issues 12.7, 31.9).
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
-    expect(await (await call('/metrics')).text()).toContain('process_cpu_seconds_total');
+    expect((await call('/metrics')).status).toBe(401);
+    expect(await (await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer rest-test-admin-key-0123' } })).text()).toContain('process_cpu_seconds_total');
     // Or on an operator-chosen address of its own, open to whoever reaches it.
     expect(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).toContain('process_cpu_seconds_total');
   });

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Gauge, type Registry } from 'prom-client';
 import { TOOL_NAMES, WS_CLOSE, WS_CONTROL_METHODS, WS_PROTOCOL_VERSION, toErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, bearer, closeServer, hostAllowed, listModelsOutput, originAllowed, originRefusal, type Orchestrator } from '@orch/orchestration';
+import { TOOL_DOCS, bearer, closeServer, metricsAllowed, hostAllowed, listModelsOutput, originAllowed, originRefusal, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { WsSession, type SessionAuth, type SessionLimits } from './session';
 
@@ -13,6 +13,8 @@ export interface WsBridgeDeps {
   allowedOrigins: readonly string[];
   /** Host header values accepted besides the loopback names (ORCH_ALLOWED_HOSTS; `*` for any). */
   allowedHosts: readonly string[];
+  /** The operators' key: it may read /metrics (ORCH_ADMIN_KEY). */
+  adminKey?: string;
   limits: SessionLimits & { heartbeatMs: number };
   registry?: Registry;
   isReady: () => Promise<boolean>;
@@ -66,9 +68,9 @@ export function createWsBridge(deps: WsBridgeDeps): WsBridge {
     // Probes above answer whatever the Host; the rest refuses DNS-rebound names.
     if (!hostAllowed(req.headers.host, deps.allowedHosts)) return json(res, 403, { success: false, error: { code: 'unauthorized', message: hostRefusal(req.headers.host), retryable: false } });
     if (path === '/metrics' && deps.registry) {
-      // Behind the key when keys are set: metrics name models, tools and spend.
-      return void deps.orchestrator.authenticate(bearer(req.headers.authorization), false).then(async (caller) => {
-        if (!caller) return json(res, 401, { success: false, error: { code: 'unauthorized', message: 'Send Authorization: Bearer <key>', retryable: false } });
+      // Metrics name models, tools and every caller's spend: the admin key, or a keyless door's own user.
+      return void metricsAllowed(req.headers.authorization, deps.adminKey, (k) => deps.orchestrator.authenticate(k, false)).then(async (ok) => {
+        if (!ok) return json(res, 401, { success: false, error: { code: 'unauthorized', message: 'Metrics need the admin key (Authorization: Bearer <ORCH_ADMIN_KEY>), or ORCH_METRICS_PORT for a scraper', retryable: false } });
         const text = await deps.registry!.metrics();
         res.writeHead(200, { 'Content-Type': deps.registry!.contentType });
         res.end(text);

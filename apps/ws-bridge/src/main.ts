@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     logger,
     allowedOrigins: config.gateway.allowedOrigins,
     allowedHosts: config.gateway.allowedHosts,
+    adminKey: config.gateway.adminKey,
     limits: config.ws,
     registry,
     isReady: async () => door.redis.status === 'ready',

@@ -61,6 +61,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'ORCH_ALLOW_SECRET_FILES', path: ['orchestration', 'files', 'allowSecretFiles'], doc: 'Comma-separated secret-bearing file names (.env, *.pem, .npmrc…) file_paths may read anyway (none).' },
   { env: 'ORCH_API_KEYS', path: ['gateway', 'apiKeys'], doc: 'Comma-separated bearer keys for the HTTP/WS front doors (secret).' },
   { env: 'ORCH_ADMIN_KEY', path: ['gateway', 'adminKey'], doc: 'Operators\' key (16+ characters) for the REST bridge\'s /admin/queues (bull-board); unset: off (secret).' },
+  { env: 'ORCH_ADMIN_QUEUE_WRITES', path: ['gateway', 'adminQueueWrites'], doc: 'Let bull-board at /admin/queues retry, add and clean jobs (false: read-only; a retry re-runs a billed model call).' },
   { env: 'MCP_STATE_SECRET', path: ['gateway', 'stateSecret'], doc: 'HMAC key (32+ characters) signing the state an MCP call hands its client between rounds (spend approval); set the same on every gateway replica; unset: random per process (secret).' },
   { env: 'MCP_APPROVAL_THRESHOLD_USD', path: ['gateway', 'approvalThresholdUsd'], doc: 'A call whose worst-case cost exceeds this many USD asks its caller to approve it first; 0 = off (0). A key can set its own with configure_orchestrator.' },
   { env: 'ORCH_ALLOWED_ORIGINS', path: ['gateway', 'allowedOrigins'], doc: 'Comma-separated browser origins allowed to call.' },

@@ -272,6 +272,8 @@ export const ConfigSchema = z
       apiKeys: list().default([]),
       /** The operators' key for the admin pages (/admin/queues); unset: those pages are off. Secret. */
       adminKey: z.string().min(16, 'must be at least 16 characters').optional(),
+      /** bull-board may retry, add and clean jobs; read-only otherwise (a retry re-runs a billed call). */
+      adminQueueWrites: BoolSchema.default(false),
       /** HMAC key of the state an MCP call hands its client between rounds (spend approval); the same on every replica. Unset: one random key per process. Secret. */
       stateSecret: z.string().min(32, 'must be at least 32 characters').optional(),
       /** A call whose worst-case cost exceeds this many USD asks its caller first (MCP: input-required / elicitation); 0 turns it off. A key's own setting (configure_orchestrator) wins. */

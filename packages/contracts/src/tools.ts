@@ -230,6 +230,11 @@ export const ModelInfoSchema = z.object({
 export const ListModelsOutputSchema = z.object({ models: z.array(ModelInfoSchema), default_strategy: StrategySchema });
 
 export const SpendSchema = z.object({
+  /**
+   * `global`: every caller's spend (keyless doors, one user on this machine; the admin API);
+   * `caller`: the calling key's own spend, budgets and requests only — the figures a key sees.
+   */
+  scope: z.enum(['global', 'caller']).optional(),
   day: z.string(),
   time_zone: z.string(),
   resets_at: z.string(),

@@ -23,3 +23,6 @@ export { streamIdOrThrow } from '@orch/queue';
 export { LOOPBACK_HOSTS, MAX_JSON_DEPTH, checkJsonDepth, describeZodError, hostAllowed, malformedRequest } from './input-limits';
 export { ApiKeys, keyBudget, managedCallerId } from './api-keys';
 export { queueStats, type QueueStats } from './queue-stats';
+export { isTenant, spendFor, spendReportFor, globalSpendReport } from './caller-spend';
+export { adminGuard, metricsAllowed } from './admin-auth';
+export type { AdminCheck } from './admin-auth';

@@ -58,11 +58,16 @@ export class RequestStore {
   }
 
   /** A caller's requests, newest first (records that expired are skipped). */
-  async listForCaller(callerId: string, limit: number): Promise<RequestRecord[]> {
-    const ids = await this.opts.redis.zrevrange(callerKeys(callerId).requests, 0, limit - 1);
+  async listForCaller(callerId: string, limit: number, offset = 0): Promise<RequestRecord[]> {
+    const ids = await this.opts.redis.zrevrange(callerKeys(callerId).requests, offset, offset + limit - 1);
     if (!ids.length) return [];
     const raws = await Promise.all(ids.map((id) => this.opts.redis.get(requestKeys(id).meta)));
     return raws.map((r) => readRecord(RequestRecordSchema, r)).filter((r): r is RequestRecord => r !== undefined);
+  }
+
+  /** How many requests the caller's list holds (within the retention). */
+  countForCaller(callerId: string): Promise<number> {
+    return this.opts.redis.zcard(callerKeys(callerId).requests);
   }
 
   async get(requestId: string): Promise<RequestRecord | undefined> {

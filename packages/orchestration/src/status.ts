@@ -3,6 +3,8 @@ import { enabledModelKeys, modelsOnQueue, resolveModel } from '@orch/config';
 import type { Preferences, Spend, ToolOutput } from '@orch/contracts';
 import type { Ledger, LedgerReport } from '@orch/ledger';
 import { priceInfo, queueName, type ProviderQueues } from '@orch/queue';
+import { spendFor } from './caller-spend';
+import type { Caller } from './tools';
 
 export function listModelsOutput(config: Config): ToolOutput<'list_models'> {
   return {
@@ -33,7 +35,7 @@ export function preferencesOutput(config: Config, settings: Preferences): ToolOu
   };
 }
 
-export async function statusOutput(opts: { config: Config; queues: ProviderQueues; ledger: Ledger; prefs: Preferences }): Promise<ToolOutput<'get_orchestrator_status'>> {
+export async function statusOutput(opts: { config: Config; queues: ProviderQueues; ledger: Ledger; prefs: Preferences; caller: Caller }): Promise<ToolOutput<'get_orchestrator_status'>> {
   const { config } = opts;
   const queues = await Promise.all(
     (Object.keys(opts.queues.byKey) as Array<keyof ProviderQueues['byKey']>).map(async (key) => {
@@ -50,12 +52,11 @@ export async function statusOutput(opts: { config: Config; queues: ProviderQueue
       };
     }),
   );
-  const r = await opts.ledger.report();
   return {
     models: enabledModelKeys(config),
     default_strategy: config.orchestration.defaultStrategy,
     queues,
-    spend: spendOutput(r, opts.prefs.cost_limit),
+    spend: await spendFor(opts.ledger, opts.caller, opts.prefs.cost_limit),
     your_settings: opts.prefs,
   };
 }
