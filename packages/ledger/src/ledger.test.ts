@@ -251,6 +251,21 @@ describe('Ledger (Lua against a real redis-server)', () => {
     expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof BudgetExceededError)).toBe(true);
     expect((await ledger.report()).reservedUsd).toBeLessThanOrEqual(10);
   });
+
+  // Issue 31.10: alerts follow real spend. Before, a key whose first call was refused (it spent $0)
+  // got the 50, 80 and 100 % alerts at once.
+  it('a refused call on a budget barely used raises no alert; one refused near the limit raises 100 %', async () => {
+    const alerts: Array<{ budget: string; percent: number }> = [];
+    const ledger = new Ledger({ redis, limits, keyPrefix: `{ledger-t${++n}}`, now: () => clock, onAlert: (a) => void alerts.push({ budget: a.budget, percent: a.percent }) });
+    const key = { id: 'key:small', name: 'small', dailyUsd: 1 };
+    await expect(ledger.reserve(call({ estimateUsd: 5, key }))).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(alerts).toEqual([]);
+    const r = await ledger.reserve(call({ estimateUsd: 0.9, key }));
+    await ledger.settle(r, 0.85);
+    expect(alerts).toEqual([{ budget: 'key_daily', percent: 50 }, { budget: 'key_daily', percent: 80 }]);
+    await expect(ledger.reserve(call({ estimateUsd: 0.5, key }))).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(alerts.at(-1)).toEqual({ budget: 'key_daily', percent: 100 });
+  });
 });
 
 describe('worstCaseCost', () => {

@@ -224,7 +224,7 @@ export class Ledger {
     }
     if (status < -1) {
       const refusedBy = budgets.find((b) => b.budget === REFUSED_BY[status as -2 | -3 | -4])!;
-      // Refused by a budget: it is used up (100%), whatever is still reserved.
+      // Refused by a budget: used up (100%) if real spend had nearly reached it (maybeAlert).
       await this.maybeAlert([refusedBy], true);
       throw new BudgetExceededError({
         limit: refusedBy.budget, limitUsd: refusedBy.limitUsd, spentUsd: toUsd(refusedBy.spent), reservedUsd: toUsd(refusedBy.reserved),
@@ -356,8 +356,13 @@ export class Ledger {
   /** Each threshold a budget's spend + reservations has reached, once per window across every process. */
   private async maybeAlert(budgets: BudgetState[], refused: boolean): Promise<void> {
     if (!this.alerts) return;
+    // A refusal counts as the budget used up (100%) only when real spend and reservations already
+    // reach the highest threshold below it: a call too big for a budget barely touched is refused
+    // (the caller is told), but no alert says money was spent.
+    const nearlyFull = Math.max(0, ...this.alerts.thresholds.filter((t) => t < 1));
     for (const b of budgets) {
-      const used = refused ? b.limitUsd : toUsd(b.spent + b.reserved);
+      const real = toUsd(b.spent + b.reserved);
+      const used = refused && real >= nearlyFull * b.limitUsd ? b.limitUsd : real;
       for (const t of this.alerts.thresholds) {
         if (used < t * b.limitUsd) continue;
         const percent = Math.round(t * 100);
