@@ -48,6 +48,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'WORKER_LOCK_DURATION_MS', path: ['worker', 'lockDurationMs'], doc: 'BullMQ job lock (5000): a killed worker\'s calls resume elsewhere within about lock + stalled interval.' },
   { env: 'WORKER_STALLED_INTERVAL_MS', path: ['worker', 'stalledIntervalMs'], doc: 'Stalled-job check period (2500).' },
   { env: 'WORKER_SHUTDOWN_TIMEOUT_MS', path: ['worker', 'shutdownTimeoutMs'], doc: 'SIGTERM grace for active jobs (30000).' },
+  { env: 'WORKER_MAX_ANSWER_BYTES', path: ['worker', 'maxAnswerBytes'], doc: 'A model answer longer than this is stopped, with a clear error (4194304: 4 MiB); what it cost is booked.' },
   { env: 'WORKER_PARTIAL_FLUSH_MS', path: ['worker', 'partialFlushMs'], doc: 'Partial text reaches the event stream at most this often per call, in ms (20).' },
   { env: 'MCP_DEFAULT_STRATEGY', path: ['orchestration', 'defaultStrategy'], doc: 'orchestrate_task\'s strategy when none is given (external_enhancement).' },
   { env: 'ORCH_SHUTDOWN_GRACE_MS', path: ['orchestration', 'shutdownGraceMs'], doc: 'On SIGTERM a front door finishes what it can in this long, then hands its requests over (10000).' },

@@ -196,6 +196,8 @@ export const ConfigSchema = z
       shutdownTimeoutMs: posInt().default(30_000),
       /** Partial text is flushed to the event stream at most this often (20 ms: at most 50 events/s per call; bench/progress.mjs). */
       partialFlushMs: posInt().default(20),
+      /** An answer longer than this many bytes (UTF-16 code units, about bytes) is stopped: it would fill records and memory. */
+      maxAnswerBytes: posInt().default(4 * 1024 * 1024),
     }),
     queue: z.strictObject({
       /** BullMQ key prefix. */

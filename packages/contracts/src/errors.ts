@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   unauthorized: 'The caller gave no API key or a wrong one.',
   forbidden: "The caller's key may not do this (a model outside its allow-list).",
   rate_limited: 'Too many calls: the caller, or the provider, asked us to slow down.',
-  payload_too_large: 'The request body or a file is over its size limit.',
+  payload_too_large: 'The request body, a file or a model answer is over its size limit.',
   provider_auth: 'The provider rejected our API key (401/403).',
   provider_quota: 'The provider account is out of credits or quota (402, insufficient_quota).',
   provider_bad_request: 'The provider rejected the request as invalid (400/404/422).',

@@ -104,6 +104,19 @@ describe('ModelClient against the fake providers', () => {
     expect(oa.requests.map((r) => r.stream)).toEqual([true, false, false]);
   });
 
+  // Issue 31.10: before, a provider streaming 40 MB left a 42 MB record and ~160 MB more RSS in each door.
+  it('stops an answer past WORKER_MAX_ANSWER_BYTES, streamed or not: payload_too_large, billing unknown (its reservation is booked)', async () => {
+    client = new ModelClient({ config: configFor(or, oa, { WORKER_MAX_ANSWER_BYTES: '300' }) });
+    or.setBehaviour({ completionTokens: 400, tokensPerSecond: 2000 });
+    let streamed = 0;
+    const err = await failure(client.complete('gemini_pro', { messages, onDelta: (d) => void (streamed += d.length) }));
+    expect(err).toMatchObject({ code: 'payload_too_large', retryable: false, billing: 'unknown', message: expect.stringContaining('WORKER_MAX_ANSWER_BYTES') });
+    expect(streamed).toBeLessThanOrEqual(300);
+    await or.waitForAbort();
+    oa.setBehaviour({ completionTokens: 400 });
+    expect(await failure(client.complete('o3_architect', { messages, stream: false }))).toMatchObject({ code: 'payload_too_large' });
+  });
+
   it('keeps a slow OpenRouter stream alive through its keep-alive comments', async () => {
     client = new ModelClient({ config: configFor(or, oa, {}, (c) => (c.providers.openrouter!.idleTimeoutMs = 200)) });
     or.setBehaviour({ latencyMs: 600 });

@@ -193,6 +193,11 @@ export class ModelClient {
       idle ??= setTimeout(checkIdle, provider.idleTimeoutMs);
     };
 
+    // A provider that streams without end must not fill the record, the event stream and every
+    // door's memory: past the cap the call stops, and is booked as an unknown outcome (its reservation).
+    const maxAnswer = this.config.worker.maxAnswerBytes;
+    const tooLong = () =>
+      new ProviderError('payload_too_large', `The answer from ${model.modelId} passed ${maxAnswer} bytes (WORKER_MAX_ANSWER_BYTES); the call was stopped`, { retryable: false, billing: 'unknown' });
     let generationId: string | undefined;
     const sdk = new OpenAI({
       apiKey: provider.apiKey ?? 'not-needed',
@@ -228,6 +233,7 @@ export class ModelClient {
             if (delta) {
               phase = 'content';
               text += delta;
+              if (text.length > maxAnswer) return void abort(tooLong());
               req.onDelta?.(delta);
             }
             if (choice?.finish_reason) finishReason = choice.finish_reason;
@@ -244,6 +250,7 @@ export class ModelClient {
         const res = (await sdk.chat.completions.create(body as never, { signal: ctrl.signal })) as unknown as CompletionLike;
         generationId = res.id;
         text = res.choices?.[0]?.message?.content ?? '';
+        if (text.length > maxAnswer) throw tooLong();
         finishReason = res.choices?.[0]?.finish_reason ?? null;
         wire = res.usage ?? undefined;
         // A plain answer arrives whole: it is the result, and is not also passed to onDelta (the
