@@ -16,8 +16,8 @@ const USAGE = `Usage: mcp-orchestrator [--stdio | --http] [--with-workers]   the
        mcp-orchestrator redis [status | stop]                 the private Redis (when REDIS_URL is not set)
        mcp-orchestrator keys …                                caller keys of a team deployment (admin API)
 
-Without REDIS_URL, the server starts (or reuses) a private redis-server from the PATH, loopback only,
-data in ${dataDir()}, and runs the provider workers itself. Keys: OPENROUTER_API_KEY, OPENAI_API_KEY.
+Without REDIS_URL, the server starts (or reuses) a private redis-server from the PATH, on a unix
+socket in ${dataDir()}/redis (no TCP port), with its data there, and runs the provider workers itself. Keys: OPENROUTER_API_KEY, OPENAI_API_KEY.
 
 ${REGISTER_USAGE}
 
@@ -36,9 +36,9 @@ async function main(argv: string[]): Promise<number | undefined> {
     const redis = await ensureLocalRedis(dataDir());
     process.env.REDIS_URL = redis.url;
     process.env.MCP_RUN_WORKERS ??= 'true';
-    // stderr: in stdio mode stdout is the protocol. The URL's password is not printed.
+    // stderr: in stdio mode stdout is the protocol.
     process.stderr.write(
-      `${JSON.stringify({ level: 'info', service: 'mcp-gateway', message: redis.started ? 'started a private redis-server' : 'using the private redis-server', address: `127.0.0.1:${redis.port}`, data: redis.dir, stop: 'mcp-orchestrator redis stop' })}\n`,
+      `${JSON.stringify({ level: 'info', service: 'mcp-gateway', message: redis.started ? 'started a private redis-server' : 'using the private redis-server', socket: redis.socket, data: redis.dir, stop: 'mcp-orchestrator redis stop' })}\n`,
     );
   }
   // The gateway reads process.argv itself (--stdio, --http, --with-workers).
@@ -54,7 +54,7 @@ async function redisCommand(action: string): Promise<number> {
   }
   if (action !== 'status') return process.stderr.write(`unknown: redis ${action}\n${USAGE}\n`), 2;
   const status = await localRedisStatus(dataDir());
-  process.stdout.write(status ? `running on 127.0.0.1:${status.port}, data in ${status.dir}\n` : `not running (data folder ${join(dataDir(), 'redis')})\n`);
+  process.stdout.write(status ? `running on ${status.socket}, data in ${status.dir}\n` : `not running (data folder ${join(dataDir(), 'redis')})\n`);
   return 0;
 }
 

@@ -1,7 +1,8 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import { register } from '../src/cli/register';
 import { claudeDesktopConfig, dataDir, type Place } from '../src/cli/paths';
 import { ensureLocalRedis, localRedisStatus, stopLocalRedis, REDIS_HINT } from '../src/cli/local-redis';
@@ -84,19 +85,24 @@ describe('register', () => {
 });
 
 describe('the private redis-server', () => {
-  it('starts once, is reused, needs its password, and stops with its AOF kept', async () => {
+  it('starts once on a unix socket in a 0700 folder (no TCP port), is reused, and stops with its AOF kept', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'orch-cli-redis-'));
     const first = await ensureLocalRedis(dir);
     try {
       expect(first.started).toBe(true);
-      expect(first.url).toMatch(/^redis:\/\/:[0-9a-f]{48}@127\.0\.0\.1:\d+$/);
+      expect(first.url).toBe(join(dir, 'redis', 'redis.sock'));
       const again = await ensureLocalRedis(dir);
-      expect(again).toMatchObject({ started: false, port: first.port, url: first.url });
-      // Without the password it refuses.
-      expect(await raw(first.port, '*1\r\n$4\r\nPING\r\n')).toMatch(/^-NOAUTH/);
+      expect(again).toMatchObject({ started: false, url: first.url });
+      expect(statSync(join(dir, 'redis')).mode & 0o077).toBe(0);
       expect(statSync(join(dir, 'redis', 'server.json')).mode & 0o077).toBe(0);
       expect(statSync(join(dir, 'redis', 'redis.conf')).mode & 0o077).toBe(0);
-      expect(await localRedisStatus(dir)).toEqual({ port: first.port, dir: join(dir, 'redis') });
+      const r = new Redis(first.url);
+      try {
+        expect(await r.config('GET', 'port')).toEqual(['port', '0']);
+      } finally {
+        r.disconnect();
+      }
+      expect(await localRedisStatus(dir)).toEqual({ socket: first.socket, dir: join(dir, 'redis') });
     } finally {
       expect(await stopLocalRedis(dir)).toBe(true);
     }
@@ -105,16 +111,29 @@ describe('the private redis-server', () => {
     expect(existsSync(join(dir, 'redis', 'appendonlydir'))).toBe(true);
   });
 
+  // Issue 31.8: before, the saved TCP port was pinged with the saved password before anything
+  // checked who listened there: another local user who bound it first received the password, and a
+  // password-less Redis there was adopted.
+  it("never talks to a listener on an earlier version's remembered port: the password is not sent, nothing there is adopted", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orch-cli-redis-'));
+    const received: string[] = [];
+    const squatter = createServer((sock) => sock.on('data', (d) => void received.push(d.toString())));
+    await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', r));
+    const port = (squatter.address() as AddressInfo).port;
+    mkdirSync(join(dir, 'redis'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, 'redis', 'server.json'), JSON.stringify({ port, password: 'the-old-secret-password' }), { mode: 0o600 });
+    try {
+      const local = await ensureLocalRedis(dir);
+      expect(local).toMatchObject({ started: true, url: join(dir, 'redis', 'redis.sock') });
+      expect(received.join('')).toBe('');
+    } finally {
+      await stopLocalRedis(dir);
+      squatter.close();
+    }
+  });
+
   it('says how to get Redis when there is none', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'orch-cli-redis-'));
     await expect(ensureLocalRedis(dir, { PATH: '/nonexistent' })).rejects.toThrow(REDIS_HINT);
   });
 });
-
-function raw(port: number, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write(text));
-    socket.once('data', (d) => (socket.destroy(), resolve(d.toString())));
-    socket.once('error', reject);
-  });
-}

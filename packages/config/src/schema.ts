@@ -74,7 +74,7 @@ export type ModelConfig = z.infer<typeof ModelSchema>;
 export const ConfigSchema = z
   .strictObject({
     redis: z.strictObject({
-      url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+      url: z.string().regex(/^(rediss?:\/\/|\/)/, 'must start with redis:// or rediss://, or be the absolute path of a unix socket').default('redis://127.0.0.1:6379'),
     }),
     logging: z.strictObject({
       level: z
