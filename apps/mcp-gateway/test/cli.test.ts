@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
@@ -35,9 +35,27 @@ describe('register', () => {
     const written = JSON.parse(readFileSync(file, 'utf8'));
     expect(written.theme).toBe('dark');
     expect(written.mcpServers.other).toEqual({ command: 'x' });
-    expect(written.mcpServers.orchestrator).toEqual({ command: process.execPath, args: ['/opt/pkg/bin/mcp-orchestrator.cjs'], env: { OPENAI_API_KEY: 'sk-from-shell', ORCH_LOG: '1' } });
+    // The key by reference (issue 31.10): a 0600 file in the data folder, named by OPENAI_API_KEY_FILE.
+    const secret = join(dataDir(place), 'secrets', 'OPENAI_API_KEY');
+    expect(written.mcpServers.orchestrator).toEqual({ command: process.execPath, args: ['/opt/pkg/bin/mcp-orchestrator.cjs'], env: { OPENAI_API_KEY_FILE: secret, ORCH_LOG: '1' } });
+    expect(readFileSync(secret, 'utf8')).toBe('sk-from-shell\n');
+    expect(statSync(secret).mode & 0o077).toBe(0);
     expect(statSync(file).mode & 0o077).toBe(0);
+    expect(readFileSync(file, 'utf8')).not.toContain('sk-from-shell');
     expect(lines.join('\n')).not.toContain('sk-from-shell');
+  });
+
+  it('writes through a fresh temp file: a leftover .tmp (or a symlink there) is neither used nor followed', () => {
+    const { home, place, out } = scratch();
+    const file = claudeDesktopConfig(place);
+    mkdirSync(join(home, '.config/Claude'), { recursive: true });
+    const target = join(home, 'elsewhere.json');
+    writeFileSync(target, 'untouched');
+    symlinkSync(target, `${file}.tmp`);
+    expect(register(['--only', 'desktop'], '/b', out, place)).toBe(0);
+    expect(readFileSync(target, 'utf8')).toBe('untouched');
+    expect(lstatSync(file).isSymbolicLink()).toBe(false);
+    expect(statSync(file).mode & 0o077).toBe(0);
   });
 
   it('leaves a config that is not JSON alone and fails', () => {
@@ -56,8 +74,8 @@ describe('register', () => {
     expect(existsSync(claudeDesktopConfig(place))).toBe(false);
     const text = lines.join('\n');
     expect(text).toMatch(/Claude Desktop: not installed here/);
-    // The key is referenced, not printed.
-    expect(text).toContain(`claude mcp add --scope user orchestrator -e OPENROUTER_API_KEY="$OPENROUTER_API_KEY" -- ${process.execPath} /b/mcp.cjs`);
+    // The key is passed by reference, a file of its own; never printed, never on a command line.
+    expect(text).toContain(`claude mcp add --scope user orchestrator -e OPENROUTER_API_KEY_FILE=${join(dataDir(place), 'secrets', 'OPENROUTER_API_KEY')} -- ${process.execPath} /b/mcp.cjs`);
     expect(text).not.toContain('sk-or-secret');
   });
 

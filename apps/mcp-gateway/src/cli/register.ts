@@ -1,16 +1,22 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { claudeDesktopConfig, HERE, which, type Place } from './paths';
+import { claudeDesktopConfig, dataDir, HERE, which, type Place } from './paths';
 
 export const REGISTER_USAGE = `Usage: mcp-orchestrator register [--name orchestrator] [--only desktop|code] [--env NAME=VALUE]… [--print]
        mcp-orchestrator register --http <url> --key <key> [--name orchestrator] [--print]
   Adds this MCP server to Claude Desktop (its config file) and to Claude Code (\`claude mcp add --scope user\`,
   run when \`claude\` is on the PATH, printed otherwise), with absolute paths. The stdio server gets
   OPENROUTER_API_KEY, OPENAI_API_KEY, REDIS_URL, ORCH_CONFIG and ORCH_FILE_ROOTS from this environment when set,
-  plus each --env. --http registers a running HTTP gateway (Claude Code; Claude Desktop adds remote
-  servers under Settings → Connectors). --print changes nothing and prints what it would do.`;
+  plus each --env; a secret (a key, a token, a password, REDIS_URL) is kept in a file of its own in the
+  data folder (0600) and passed as NAME_FILE, so no command line or Claude config holds its value. --http
+  registers a running HTTP gateway (Claude Code; Claude Desktop adds remote servers under Settings →
+  Connectors). --print changes nothing and prints what it would do.`;
+
+/** Settings whose values are secrets: passed by reference (NAME_FILE), never by value. */
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|^REDIS_URL$/i;
 
 /** Settings the stdio server takes from the environment `register` runs in. */
 const PASSED_ON = ['OPENROUTER_API_KEY', 'OPENAI_API_KEY', 'REDIS_URL', 'ORCH_CONFIG', 'ORCH_FILE_ROOTS'];
@@ -63,13 +69,13 @@ export function register(argv: string[], bin: string, out: Out = { log: (l) => p
     fromShell.push(n);
   }
   for (const pair of flags.env!) env[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
-  const entry: StdioEntry = { command: process.execPath, args: [resolve(bin)], env };
   if (!env.OPENROUTER_API_KEY && !env.OPENAI_API_KEY) out.log('note: no OPENROUTER_API_KEY or OPENAI_API_KEY here; calls will say which key is missing until you register again with one set.');
+  const entry: StdioEntry = { command: process.execPath, args: [resolve(bin)], env: flags.print ? byReference(env, undefined) : byReference(env, join(dataDir(place), 'secrets')) };
 
   let failed = 0;
   if (flags.only !== 'code') failed += desktop(name, entry, flags.only === 'desktop', flags.print!, out, place);
   if (flags.only !== 'desktop') {
-    const args = ['mcp', 'add', '--scope', 'user', name, ...Object.keys(env).flatMap((k) => ['-e', `${k}=${env[k]}`]), '--', entry.command, ...entry.args];
+    const args = ['mcp', 'add', '--scope', 'user', name, ...Object.keys(entry.env).flatMap((k) => ['-e', `${k}=${entry.env[k]}`]), '--', entry.command, ...entry.args];
     failed += claudeCode(name, args, fromShell, flags.print!, out, place);
   }
   return failed ? 1 : 0;
@@ -109,9 +115,7 @@ function desktop(name: string, entry: StdioEntry, forced: boolean, print: boolea
     return 0;
   }
   mkdirSync(dirname(file), { recursive: true });
-  // It may hold keys: readable by this user only. Written whole, then renamed: never half a file.
-  writeFileSync(`${file}.tmp`, text, { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
+  writePrivate(file, text);
   out.log(`Claude Desktop: "${name}" written to ${file} (${entry.command} ${entry.args.join(' ')}${Object.keys(entry.env).length ? `; env ${Object.keys(entry.env).join(', ')}` : ''}). Restart Claude Desktop to load it.`);
   return 0;
 }
@@ -138,6 +142,43 @@ function shellWord(word: string, fromShell: string[]): string {
   const passed = fromShell.find((n) => word.startsWith(`${n}=`));
   if (passed) return `${passed}="$${passed}"`;
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The server's environment with each secret replaced by NAME_FILE naming a file in `dir` that holds
+ * it (0600, in a 0700 folder); without `dir` (--print), the files it would write.
+ */
+function byReference(env: Record<string, string>, dir: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!SECRET_NAME.test(name) || name.endsWith('_FILE')) {
+      out[name] = value;
+      continue;
+    }
+    const file = join(dir ?? '<data folder>/secrets', name);
+    if (dir) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700);
+      writePrivate(file, `${value}\n`);
+    }
+    out[`${name}_FILE`] = file;
+  }
+  return out;
+}
+
+/**
+ * Written whole and readable by this user only: a fresh temp name created exclusively (never one
+ * left behind, nor a symlink's target), then renamed over the file.
+ */
+function writePrivate(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 function mask(env: Record<string, string>): Record<string, string> {
