@@ -48,8 +48,18 @@ try {
   const desktop = JSON.parse(readFileSync(desktopFile, 'utf8'));
   const entry = desktop.mcpServers?.orchestrator;
   check(
-    'Claude Desktop config: the server with absolute paths, other settings kept, readable by the user only',
-    entry && entry.command === process.execPath && entry.args?.[0]?.startsWith('/') && entry.env?.OPENROUTER_API_KEY === KEY && desktop.mcpServers.other && desktop.globalShortcut === 'Ctrl+Space' && (statSync(desktopFile).mode & 0o077) === 0,
+    'Claude Desktop config: the server with absolute paths, the key by reference (a 0600 file), other settings kept, readable by the user only',
+    entry &&
+      entry.command === process.execPath &&
+      entry.args?.[0]?.startsWith('/') &&
+      entry.env?.OPENROUTER_API_KEY === undefined &&
+      entry.env?.OPENROUTER_API_KEY_FILE?.startsWith('/') &&
+      readFileSync(entry.env.OPENROUTER_API_KEY_FILE, 'utf8').trim() === KEY &&
+      (statSync(entry.env.OPENROUTER_API_KEY_FILE).mode & 0o077) === 0 &&
+      !readFileSync(desktopFile, 'utf8').includes(KEY) &&
+      desktop.mcpServers.other &&
+      desktop.globalShortcut === 'Ctrl+Space' &&
+      (statSync(desktopFile).mode & 0o077) === 0,
     JSON.stringify(entry && { ...entry, env: Object.keys(entry.env ?? {}) }),
   );
 
