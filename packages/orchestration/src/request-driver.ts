@@ -142,8 +142,8 @@ export class RequestDriver {
     }
     const p = parsed.data;
     const [record, cancelled] = await Promise.all([this.deps.requests.get(p.requestId), isCancelled(this.deps.redis, p.requestId)]);
-    // Already ended (its driver died after writing the end): nothing to do. A running record has no
-    // TTL, so one that is gone was removed (a refused acceptance, or someone deleted it): say so.
+    // Already ended (its driver died after writing the end): nothing to do. A running record is kept
+    // while driven, so one that is gone was removed or left undriven past its TTL: say so.
     if (!record) return void this.deps.logger.warn('a queued request has no record; nothing to drive', { requestId: p.requestId });
     if (record.status !== 'running') return;
     const ctrl = new AbortController();

@@ -6,9 +6,10 @@ export type { RequestRecord };
 
 /**
  * Request records (`orch:req:{id}:meta`): readable by every front door. A running request's record
- * has no TTL — it is kept until its end, however long it runs, so that a driver taking it over
- * always finds it (the request's durable job guarantees an end); an ended one is kept `ttlSeconds`
- * counted from its end (the finish script, or `put` of an ended record).
+ * is kept while it is driven, however long it runs: its TTL (`runningTtlSeconds`, at least the
+ * retention) is renewed with its driver's lease, so a driver taking it over always finds it, and a
+ * record no driver ever took (its acceptance failed while Redis was away) still expires. An ended
+ * one is kept `ttlSeconds` counted from its end (the finish script, or `put` of an ended record).
  */
 export class RequestStore {
   constructor(private readonly opts: { redis: Redis; ttlSeconds: number; driverLeaseSeconds?: number; keepPerCaller?: number }) {}
@@ -32,11 +33,15 @@ export class RequestStore {
     await this.write(record);
   }
 
-  /** SET of the record: without a TTL while it runs, with the retention once it has ended. */
+  /** A running record's TTL, renewed with the driver's lease: the retention, and never under two leases. */
+  get runningTtlSeconds(): number {
+    return Math.max(this.opts.ttlSeconds, 2 * this.leaseSeconds);
+  }
+
+  /** SET of the record: with the running TTL while it runs, with the retention once it has ended. */
   private write(record: RequestRecord): Promise<unknown> {
     const key = requestKeys(record.requestId).meta;
-    const value = this.serialize(record);
-    return record.status === 'running' ? this.opts.redis.set(key, value) : this.opts.redis.set(key, value, 'EX', this.opts.ttlSeconds);
+    return this.opts.redis.set(key, this.serialize(record), 'EX', record.status === 'running' ? this.runningTtlSeconds : this.opts.ttlSeconds);
   }
 
   /**
@@ -75,15 +80,16 @@ export class RequestStore {
     return readRecord(RequestRecordSchema, raw);
   }
 
-  /** Marks this process as the request's driver for the next lease period. */
   /** Removes a request that was never accepted: its record, its lease and its place in the caller's list. */
   async discard(record: RequestRecord): Promise<void> {
     const keys = requestKeys(record.requestId);
     await Promise.all([this.opts.redis.del(keys.meta, keys.driver), this.opts.redis.zrem(callerKeys(record.callerId).requests, record.requestId)]);
   }
 
+  /** Marks this process as the request's driver for the next lease period, and keeps its record meanwhile. */
   async holdDriver(requestId: string, owner: string): Promise<void> {
-    await this.opts.redis.set(requestKeys(requestId).driver, owner, 'EX', this.leaseSeconds);
+    const keys = requestKeys(requestId);
+    await Promise.all([this.opts.redis.set(keys.driver, owner, 'EX', this.leaseSeconds), this.opts.redis.expire(keys.meta, this.runningTtlSeconds)]);
   }
 
   async driverAlive(requestId: string): Promise<boolean> {
