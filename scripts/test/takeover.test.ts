@@ -35,6 +35,15 @@ describe('a council survives the front door that drives it', () => {
     return { p, base: `http://127.0.0.1:${port}`, port };
   };
   const json = { 'content-type': 'application/json' };
+  type Finished = { status: string; output: { answers: unknown[]; synthesis?: { text: string }; error?: unknown } };
+  /** A request's end read with get_job_result over an MCP door (the MCP caller's own request). */
+  const overMcp = async (base: string, requestId: string): Promise<Finished> => {
+    const call = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_job_result', arguments: { request_id: requestId, wait_seconds: 45 } } };
+    const res = await fetch(`${base}/mcp`, { method: 'POST', headers: { ...json, accept: 'application/json, text/event-stream' }, body: JSON.stringify(call) });
+    const text = await res.text();
+    const message = JSON.parse(text.startsWith('{') ? text : text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).at(-1)!) as { result: { structuredContent: Finished } };
+    return message.result.structuredContent;
+  };
   const council = { description: 'Design a cache', strategy: 'external_enhancement' };
 
   /** Starts a council through the given door (not awaited: the door is stopped while it runs). */
@@ -70,25 +79,25 @@ describe('a council survives the front door that drives it', () => {
     await stack.openai.waitForRequest();
     a.p.child.kill(signal);
     await a.p.exited;
-    // Another door, started after the first one is gone, takes the request over.
+    // Another door, started after the first one is gone, takes the request over. Keyless, an MCP
+    // caller (`local`) and a REST caller (`local:web`) are apart: an MCP request is read over MCP.
     const b = await door();
-    const res = await fetch(`${b.base}/requests/${requestId}?wait=45`);
-    const body = (await res.json()) as { result: { status: string; output: { answers: unknown[]; synthesis?: { text: string }; error?: unknown } } };
-    expect(body.result.status).toBe('completed');
-    expect(body.result.output.answers).toHaveLength(2);
-    expect(body.result.output.synthesis?.text).toBeTruthy();
+    const mcpReader = kind === 'mcp-gateway' ? await door('mcp-gateway') : undefined;
+    const result = mcpReader ? await overMcp(mcpReader.base, requestId) : ((await (await fetch(`${b.base}/requests/${requestId}?wait=45`)).json()) as { result: Finished }).result;
+    expect(result.status).toBe('completed');
+    expect(result.output.answers).toHaveLength(2);
+    expect(result.output.synthesis?.text).toBeTruthy();
     // Each model call reached its provider once: two OpenRouter (answer, synthesis), one OpenAI.
     expect(stack.openrouter.requests.length).toBe(2);
     expect(stack.openai.requests.length).toBe(1);
     // Followers get `done`, from the new door too.
-    const events = await (await fetch(`${b.base}/requests/${requestId}/events`)).text();
-    expect(events).toContain('event: done');
+    if (!mcpReader) expect(await (await fetch(`${b.base}/requests/${requestId}/events`)).text()).toContain('event: done');
     // The ledger booked the three calls and holds no reservation.
     const spend = (await (await fetch(`${b.base}/spend`)).json()) as { result: { by_request: Record<string, number> } };
     expect(spend.result.by_request[requestId]).toBeGreaterThan(0);
     await waitFor(async () => ((await (await fetch(`${b.base}/spend`)).json()) as { result: { reserved_usd: number } }).result.reserved_usd === 0, { timeoutMs: 10_000 });
-    b.p.child.kill('SIGTERM');
-    await b.p.exited;
+    for (const d of [b, mcpReader]) d?.p.child.kill('SIGTERM');
+    await Promise.all([b.p.exited, mcpReader?.p.exited]);
     await redis.del(`orch:req:{${requestId}}:meta`);
   });
 
@@ -102,8 +111,9 @@ describe('a council survives the front door that drives it', () => {
     const port = await freePort();
     const a = await spawnApp('rest-bridge', { ...env, ...short, REST_PORT: String(port) });
     procs.push(a);
+    const before = new Set(await redis.keys('orch:req:*:meta'));
     startCouncil('rest-bridge', false, { base: `http://127.0.0.1:${port}`, port });
-    const requestId = await waitFor(async () => (await redis.keys('orch:req:*:meta'))[0]?.match(/\{(\w+)\}/)?.[1], { timeoutMs: 5000, what: 'the request record' });
+    const requestId = await waitFor(async () => (await redis.keys('orch:req:*:meta')).find((k) => !before.has(k))?.match(/\{(\w+)\}/)?.[1], { timeoutMs: 5000, what: 'the request record' });
     await stack.openai.waitForRequest();
     // Kept while driven (renewed with the driver's lease, at least two leases: 60 s), not 3 s from its creation.
     expect(await redis.ttl(`orch:req:{${requestId}}:meta`)).toBeGreaterThan(30);
