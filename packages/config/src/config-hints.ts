@@ -1,6 +1,7 @@
 import { ConfigSchema } from './schema';
 
 /** Keys of the original project's config.yaml (the seed) and what to write here instead. */
+/** (Those the seed's config.yaml used as written are accepted as they are: seed-spellings.ts.) */
 const SEED_KEYS: Record<string, string> = {
   model_id: 'modelId',
   max_tokens: 'maxOutputTokens',
@@ -8,8 +9,6 @@ const SEED_KEYS: Record<string, string> = {
   reasoning_effort: 'reasoningEffort',
   base_url: 'baseUrl',
   api_key: 'apiKeyEnv (the name of the environment variable holding the key; secrets never go in YAML)',
-  strategies:
-    'orchestration.defaultStrategy, orchestration.models and orchestration.synthesisModel (strategies are not configured by name; require_consensus is an argument of orchestrate_task)',
 };
 
 type Def = { type: string; shape?: Record<string, unknown>; valueType?: unknown; innerType?: unknown; in?: unknown; out?: unknown; options?: unknown[] };

@@ -2,7 +2,7 @@ export { ConfigSchema, ProviderSchema, ModelSchema, RateLimitSchema, BoolSchema,
 export type { Config, ConfigInput, ProviderConfig, ModelConfig } from './schema';
 export { DEFAULT_CONFIG } from './defaults';
 export { ENV_BINDINGS } from './env';
-export { loadConfig, loadConfigOrExit, configSecrets, installedConfigFile, ConfigError } from './load-config';
+export { loadConfig, loadConfigOrExit, configSecrets, installedConfigFile, ConfigError, seedSpellingsOf } from './load-config';
 export type { LoadConfigOptions } from './load-config';
 export { ledgerRetention, resolveModel, enabledModelKeys, modelsOnQueue, priceFor, costFromUsage, roundUsd } from './models';
 export type { ResolvedModel } from './models';

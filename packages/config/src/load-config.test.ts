@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, configSecrets, costFromUsage, installedConfigFile, loadConfig, resolveModel } from './index';
+import { ConfigError, configSecrets, costFromUsage, installedConfigFile, loadConfig, resolveModel, seedSpellingsOf } from './index';
 
 const nowhere = '/nonexistent';
 
@@ -131,7 +131,7 @@ models:
 });
 
 describe('config mistakes stop the process (issue 14.5)', () => {
-  it('names every unknown key, with the seed\'s names and near misses spelled out', () => {
+  it('names every unknown key, with near misses spelled out; a setting in both spellings is an error naming both', () => {
     const file = yamlFile(`
 limts:
   dailyLimit: 3
@@ -139,23 +139,50 @@ models:
   gemini_pro:
     provider: openrouter
     model_id: google/gemini-2.5-pro
-    max_tokens: 32768
+    modelId: google/gemini-2.5-pro
+    api_key: sk-nope
     temprature: 0.7
 strategies:
   external_enhancement:
     models: [gemini_pro]
+orchestration:
+  strategies:
+    external_enhancement:
+      models: [gemini_pro]
 `);
     const problems = problemsOf(() => loadConfig({ cwd: nowhere, env: { ORCH_CONFIG: file } }));
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^limts \(in .*\): unknown setting; did you mean limits\?$/),
-        expect.stringMatching(/^models\.gemini_pro\.model_id .*write modelId/),
-        expect.stringMatching(/^models\.gemini_pro\.max_tokens .*write maxOutputTokens/),
+        expect.stringMatching(/^models\.gemini_pro\.model_id and models\.gemini_pro\.modelId \(in .*\) are the same setting.*keep one$/),
+        expect.stringMatching(/^models\.gemini_pro\.api_key .*apiKeyEnv/),
         expect.stringMatching(/^models\.gemini_pro\.temprature .*did you mean temperature\?/),
-        expect.stringMatching(/^strategies .*orchestration\.defaultStrategy/),
+        expect.stringMatching(/^strategies\.external_enhancement and orchestration\.strategies\.external_enhancement .*keep one$/),
       ]),
     );
     expect(problems).toHaveLength(5);
+  });
+
+  // Issue 30.6: the seed README's config/config.yaml, copied verbatim, loads and means what it meant.
+  it("loads the seed's config.yaml as written: model_id, max_tokens, and the strategies block", () => {
+    const c = loadConfig({ cwd: nowhere, env: { ORCH_CONFIG: join(__dirname, '..', 'test', 'seed-config.yaml') } });
+    expect(c.models.gemini_pro).toMatchObject({ provider: 'openrouter', modelId: 'google/gemini-2.5-pro-preview', maxOutputTokens: 32768, temperature: 0.7 });
+    expect(c.models.o3_architect).toMatchObject({ provider: 'openai', modelId: 'o3', maxOutputTokens: 16384, temperature: 0.8 });
+    expect(c.orchestration.strategies).toEqual({
+      external_enhancement: { models: ['gemini_pro', 'o3_architect'] },
+      max_quality_council: { models: ['gemini_pro', 'o3_architect'], requireConsensus: true },
+    });
+    expect(seedSpellingsOf(c)).toEqual(expect.arrayContaining(['models.gemini_pro.model_id → modelId', 'models.o3_architect.max_tokens → maxOutputTokens', 'strategies.max_quality_council → orchestration.strategies.max_quality_council']));
+    expect(seedSpellingsOf(loadConfig({ cwd: nowhere, defaultFile: null, env: {} }))).toEqual([]);
+  });
+
+  it('a strategy naming an unknown model is an error', () => {
+    const file = yamlFile(`
+strategies:
+  external_enhancement:
+    models: [gemini_pro, nope]
+`);
+    expect(problemsOf(() => loadConfig({ cwd: nowhere, env: { ORCH_CONFIG: file } }))).toEqual([expect.stringMatching(/^orchestration\.strategies\.external_enhancement\.models\.1.*"nope"/)]);
   });
 
   it('reads any setting from the file its NAME_FILE variable names (Docker and Kubernetes secrets)', () => {

@@ -6,6 +6,15 @@ import { ConfigSchema, type Config } from './schema';
 import { DEFAULT_CONFIG } from './defaults';
 import { ENV_BINDINGS } from './env';
 import { unknownKeyHint } from './config-hints';
+import { translateSeedSpellings } from './seed-spellings';
+
+/** The seed spellings each loaded config used (see seed-spellings.ts), for its startup line. */
+const SEED_NOTES = new WeakMap<Config, string[]>();
+
+/** The original project's spellings `config` was loaded with (empty: none). */
+export function seedSpellingsOf(config: Config): string[] {
+  return SEED_NOTES.get(config) ?? [];
+}
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config' as const;
@@ -107,7 +116,11 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     problems.push(`ORCH_CONFIG: file ${candidate} does not exist`);
   }
   if (problems.length) throw new ConfigError(problems);
+  let seedNotes: string[] = [];
   if (isTree(fromFile)) {
+    const seed = translateSeedSpellings(fromFile, file ?? 'config.yaml');
+    problems.push(...seed.problems);
+    seedNotes = seed.notes;
     for (const [key, p] of Object.entries((fromFile.providers as Tree | undefined) ?? {})) {
       if (isTree(p) && 'apiKey' in p) problems.push(`providers.${key}.apiKey (in ${file}): secrets belong in the environment; use apiKeyEnv`);
     }
@@ -135,7 +148,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) problems.push(...formatIssues(parsed.error, envByPath, file));
   if (problems.length) throw new ConfigError(problems);
-  return (parsed as { data: Config }).data;
+  const config = (parsed as { data: Config }).data;
+  if (seedNotes.length) SEED_NOTES.set(config, seedNotes);
+  return config;
 }
 
 /**
@@ -169,7 +184,10 @@ export function configSecrets(config: Config): string[] {
  */
 export function loadConfigOrExit(service: string, opts: LoadConfigOptions = {}): Config {
   try {
-    return loadConfig(opts);
+    const config = loadConfig(opts);
+    const seed = seedSpellingsOf(config);
+    if (seed.length) process.stderr.write(`${JSON.stringify({ level: 'info', service, message: "config.yaml uses the original project's spellings; they mean what they meant there", spellings: seed })}\n`);
+    return config;
   } catch (err) {
     const message = err instanceof ConfigError ? err.message : `Could not load configuration: ${(err as Error).message}`;
     process.stderr.write(`${JSON.stringify({ level: 'error', service, code: 'invalid_config', message })}\n`);

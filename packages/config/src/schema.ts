@@ -227,6 +227,14 @@ export const ConfigSchema = z
       defaultStrategy: StrategySchema.default('external_enhancement'),
       /** Models consulted by multi-model strategies (default: every enabled model). */
       models: list().default([]),
+      /**
+       * Per strategy: its models (over `models`), and whether a council must reach consensus
+       * (`max_quality_council`: another round while the judge finds disagreement). The seed's
+       * top-level `strategies:` block lands here. A call's own arguments win.
+       */
+      strategies: z
+        .partialRecord(StrategySchema, z.strictObject({ models: list().optional(), requireConsensus: BoolSchema.optional() }))
+        .default({}),
       /** Writes the synthesis of multi-model answers. */
       synthesisModel: z.string().default('gemini_pro'),
       /** Judges agreement in max_quality_council (default: the synthesis model). */
@@ -316,6 +324,7 @@ export const ConfigSchema = z
       ['firstModel', o.firstModel],
       ['reasoningModel', o.reasoningModel],
       ...o.models.map((m, i): [string, string] => [`models.${i}`, m]),
+      ...Object.entries(o.strategies).flatMap(([name, st]) => (st?.models ?? []).map((m, i): [string, string] => [`strategies.${name}.models.${i}`, m])),
     ];
     for (const [field, key] of named) {
       if (key !== undefined && !cfg.models[key]?.enabled) {

@@ -40,8 +40,12 @@ export async function planCall(host: PlanHost, def: ModelTool<ToolName>, args: T
   const ask = await def.ask(args as never, host.promptContext(caller));
   const [prefs, context] = await Promise.all([host.callers.getPrefs(caller.id), host.callers.getContext(caller.id)]);
   const strategy = ask.strategy ?? prefs.strategy ?? o.defaultStrategy;
+  // The call's own models, else the caller's settings, else the strategy's (config: the seed's
+  // `strategies:` block), else every multi-model default.
+  const byStrategy = o.strategies[strategy];
   const models =
-    ask.models ?? (tool === 'think_deeper' ? [o.reasoningModel] : strategy === 'single' ? [prefs.models?.[0] ?? o.firstModel] : (prefs.models ?? host.defaultModels()));
+    ask.models ??
+    (tool === 'think_deeper' ? [o.reasoningModel] : strategy === 'single' ? [prefs.models?.[0] ?? byStrategy?.models?.[0] ?? o.firstModel] : (prefs.models ?? byStrategy?.models ?? host.defaultModels()));
   host.checkModels(models, 'models');
   CallerLimits.checkModels(caller, strategy === 'single' ? models : [...models, o.synthesisModel, o.judgeModel ?? o.synthesisModel]);
   const history = ask.continuationId ? await host.callers.threadMessages(ask.continuationId, caller.id, () => host.firstTurns(ask.continuationId!)) : [];
@@ -76,7 +80,7 @@ export async function planCall(host: PlanHost, def: ModelTool<ToolName>, args: T
     synthesisModel: o.synthesisModel,
     judgeModel: o.judgeModel ?? o.synthesisModel,
     firstModel: o.firstModel,
-    requireConsensus: ask.requireConsensus ?? false,
+    requireConsensus: ask.requireConsensus ?? byStrategy?.requireConsensus ?? false,
     maxRounds: o.maxRounds,
     compareApproaches: ask.compareApproaches,
     complex: analysis ? analysis.complexity === 'high' || analysis.complexity === 'very_high' : false,
