@@ -44,6 +44,23 @@ describe('call parameters through the REST bridge', () => {
     ]);
   });
 
+  // Issue 30.4: one cap per call. Its worst case (every model, the synthesis) is priced before anything
+  // is written: over the cap, the call is refused with no provider request; under it, it runs, held to it.
+  it('max_cost_usd: a call whose worst case is over it is refused before any provider request; one under it runs', async () => {
+    stack.reset();
+    const res = await ask({ model: 'gemini_pro', description: 'Hi', max_cost_usd: 0.0001 });
+    expect(res.status).toBe(402);
+    const body = (await res.json()) as { error: { code: string; message: string; details: Record<string, unknown> } };
+    expect(body.error).toMatchObject({ code: 'budget_exceeded', message: expect.stringMatching(/^max_cost_usd: .*over this call's cap of \$0\.0001/), details: { field: 'max_cost_usd', limit: 'call' } });
+    expect(stack.openrouter.requests).toHaveLength(0);
+    const council = await fetch(`${base}/mcp/orchestrate_task`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ description: 'Hi', models: ['gemini_pro'], max_cost_usd: 0.0001 }) });
+    expect(council.status).toBe(402);
+    expect(stack.openrouter.requests).toHaveLength(0);
+    const fits = await ask({ model: 'gemini_pro', description: 'Hi', parameters: { max_tokens: 300 }, max_cost_usd: 0.01 });
+    expect(((await fits.json()) as { result: { status: string } }).result.status).toBe('completed');
+    expect(stack.openrouter.requests).toHaveLength(1);
+  });
+
   it(`with a $${LIMIT} daily limit and max_tokens 600, 60 concurrent calls admit at least 25 and never pass the limit`, async () => {
     stack.reset();
     stack.openrouter.setBehaviour({ latencyMs: 300 });

@@ -33,6 +33,11 @@ const continuationId = z
   .min(1)
   .max(100)
   .describe('Continue an earlier conversation with the external models: pass the continuation_id a previous result returned.');
+const maxCostUsd = z
+  .number()
+  .positive()
+  .max(10_000)
+  .describe('USD cap for this call; refused up front if over.');
 const codeContext = text(200_000).describe('Code or other context to show the models, inline.');
 
 /** Per-call model settings (the seed's `parameters`). */
@@ -53,6 +58,7 @@ export const OrchestrateTaskInputSchema = z.strictObject({
   thinking_mode: ThinkingModeSchema.optional(),
   require_consensus: z.boolean().optional().describe('max_quality_council: when the models disagree, run another round in which each sees the others.'),
   continuation_id: continuationId.optional(),
+  max_cost_usd: maxCostUsd.optional(),
 });
 
 export const AnalyzeTaskInputSchema = z.strictObject({
@@ -70,6 +76,7 @@ export const QuerySpecificModelInputSchema = z.strictObject({
   temperature: z.number().min(0).max(2).optional().describe('Sampling temperature; ignored by reasoning models such as o3.'),
   parameters: CallParametersSchema.optional(),
   continuation_id: continuationId.optional(),
+  max_cost_usd: maxCostUsd.optional(),
 });
 
 export const CodeReviewInputSchema = z
@@ -82,6 +89,7 @@ export const CodeReviewInputSchema = z
     models: models.optional(),
     thinking_mode: ThinkingModeSchema.optional(),
     continuation_id: continuationId.optional(),
+    max_cost_usd: maxCostUsd.optional(),
   })
   .refine((v) => (v.files?.length ?? 0) > 0 || (v.code ?? '').trim().length > 0, { message: 'give files or code to review', path: ['files'] });
 
@@ -92,6 +100,7 @@ export const ThinkDeeperInputSchema = z.strictObject({
   model: modelKey.optional().describe('The model to think with; defaults to the strongest reasoning model configured.'),
   thinking_mode: ThinkingModeSchema.default('high'),
   continuation_id: continuationId.optional(),
+  max_cost_usd: maxCostUsd.optional(),
 });
 
 export const MultiModelReviewInputSchema = z.strictObject({
@@ -102,6 +111,7 @@ export const MultiModelReviewInputSchema = z.strictObject({
   compare_approaches: z.boolean().default(true).describe('Ask the synthesis to contrast the approaches the models propose.'),
   thinking_mode: ThinkingModeSchema.optional(),
   continuation_id: continuationId.optional(),
+  max_cost_usd: maxCostUsd.optional(),
 });
 
 export const ComparativeAnalysisInputSchema = z.strictObject({
@@ -111,6 +121,7 @@ export const ComparativeAnalysisInputSchema = z.strictObject({
   models: models.optional(),
   thinking_mode: ThinkingModeSchema.optional(),
   continuation_id: continuationId.optional(),
+  max_cost_usd: maxCostUsd.optional(),
 });
 
 export const ReviewChangesInputSchema = z.strictObject({
@@ -120,6 +131,7 @@ export const ReviewChangesInputSchema = z.strictObject({
   models: models.optional(),
   thinking_mode: ThinkingModeSchema.optional(),
   continuation_id: continuationId.optional(),
+  max_cost_usd: maxCostUsd.optional(),
 });
 
 export const EmptyInputSchema = z.strictObject({});

@@ -1,4 +1,4 @@
-import type { DriveRequestPayload } from '@orch/contracts';
+import { OrchestratorError, type DriveRequestPayload } from '@orch/contracts';
 import { priceFor, resolveModel, type Config } from '@orch/config';
 import { worstCaseCost } from '@orch/ledger';
 import { modelCallPayload } from './model-call-payload';
@@ -11,6 +11,8 @@ export interface CallEstimate {
   models: string[];
   /** Worst case of the first round (and its synthesis or judge), capped by the per-request limit. */
   usd: number;
+  /** The same, uncapped. */
+  worstUsd: number;
   /** The per-request limit that applies (the operator's, or the caller's own lower one). */
   perRequestLimitUsd: number;
 }
@@ -43,10 +45,23 @@ export function estimateCall(config: Config, drive: DriveRequestPayload): CallEs
     models.push(reader);
   }
   const perRequestLimitUsd = Math.min(config.limits.maxCostPerRequest, drive.maxRequestCostUsd ?? Infinity);
-  return { tool: drive.tool, models, usd: Math.min(usd, perRequestLimitUsd), perRequestLimitUsd };
+  return { tool: drive.tool, models, usd: Math.min(usd, perRequestLimitUsd), worstUsd: usd, perRequestLimitUsd };
 }
 
 /** `orchestrate_task may cost up to $0.42 (worst case: a, b, c; the per-request limit is $5.00), above your approval threshold of $0.25.` */
 export function describeEstimate(e: CallEstimate, thresholdUsd: number): string {
   return `${e.tool} may cost up to $${e.usd.toFixed(2)} (worst case: ${e.models.join(', ')}; the per-request limit is $${e.perRequestLimitUsd.toFixed(2)}), above your approval threshold of $${thresholdUsd.toFixed(2)}.`;
+}
+
+/**
+ * A call's own cap (`max_cost_usd`): a call whose first round's worst case is over it is refused
+ * before anything is written, reserved or sent; the request is then held to the cap as to its
+ * per-request limit (the ledger refuses any reservation past it, later rounds included).
+ */
+export function checkCallCap(config: Config, drive: DriveRequestPayload, capUsd: number): void {
+  const e = estimateCall(config, drive);
+  if (e.worstUsd <= capUsd) return;
+  throw new OrchestratorError('budget_exceeded', `max_cost_usd: ${drive.tool} may cost up to $${e.worstUsd.toFixed(4)} (worst case: ${e.models.join(', ')}), over this call's cap of $${capUsd.toFixed(4)}; raise the cap, lower max_tokens, or ask fewer models`, {
+    details: { field: 'max_cost_usd', limit: 'call', limit_usd: capUsd, requested_usd: e.worstUsd, models: e.models },
+  });
 }

@@ -27,6 +27,8 @@ export interface CallPlan {
   record: RequestRecord;
   /** USD above which the caller approves a call first: its own setting, else the operator's; 0 is off. */
   approvalThresholdUsd: number;
+  /** The call's own cap (`max_cost_usd`), when it gave one. */
+  callCapUsd?: number;
 }
 
 /**
@@ -87,11 +89,12 @@ export async function planCall(host: PlanHost, def: ModelTool<ToolName>, args: T
     thinkingMode: ask.thinkingMode ?? prefs.thinking_mode ?? o.defaultThinkingMode,
     ...(ask.maxOutputTokens !== undefined ? { maxOutputTokens: ask.maxOutputTokens } : {}),
     ...(ask.temperature !== undefined ? { temperature: ask.temperature } : {}),
-    ...(prefs.cost_limit !== undefined ? { maxRequestCostUsd: prefs.cost_limit } : {}),
+    // The call's own cap (max_cost_usd) and the caller's setting: the lower one holds the request.
+    ...(prefs.cost_limit !== undefined || ask.maxCostUsd !== undefined ? { maxRequestCostUsd: Math.min(prefs.cost_limit ?? Infinity, ask.maxCostUsd ?? Infinity) } : {}),
     key: keyBudget(caller),
     threadId,
     continued: ask.continuationId !== undefined,
     prompt: ask.prompt,
   };
-  return { drive, record, approvalThresholdUsd: prefs.approval_threshold_usd ?? host.config.gateway.approvalThresholdUsd };
+  return { drive, record, approvalThresholdUsd: prefs.approval_threshold_usd ?? host.config.gateway.approvalThresholdUsd, ...(ask.maxCostUsd !== undefined ? { callCapUsd: ask.maxCostUsd } : {}) };
 }

@@ -24,7 +24,7 @@ import { Ledger } from '@orch/ledger';
 import { ApiKeys } from './api-keys';
 import { CallerLimits } from './caller-limits';
 import { describeZodError } from './input-limits';
-import { describeEstimate, estimateCall } from './call-estimate';
+import { checkCallCap, describeEstimate, estimateCall } from './call-estimate';
 import { planCall, type PlanHost } from './call-plan';
 import { firstCallJob } from './model-call-payload';
 import { CallerStore } from './caller-store';
@@ -310,7 +310,8 @@ export class Orchestrator implements PlanHost, ToolHost {
 
   private async runModelTool(def: ModelTool<ToolName>, args: ToolInput<ToolName>, caller: Caller, opts: CallOptions, waitSignal: AbortSignal): Promise<ToolResult> {
     const o = this.config.orchestration;
-    const { drive, record, approvalThresholdUsd } = await planCall(this, def, args, caller);
+    const { drive, record, approvalThresholdUsd, callCapUsd } = await planCall(this, def, args, caller);
+    if (callCapUsd !== undefined) checkCallCap(this.config, drive, callCapUsd);
     if (opts.approval && !opts.approval.approved) await this.checkApproval(drive, approvalThresholdUsd);
     const { requestId, tool, strategy, models, threadId } = drive;
     // A single-call strategy's model call is queued by the door too, rather than by the driver once

@@ -12,8 +12,9 @@ export async function filesBlock(paths: string[] | undefined, ctx: PromptContext
 }
 
 /** The settings most model tools share, when the call gives them. */
-export function shared(a: { models?: string[]; thinking_mode?: ThinkingMode; continuation_id?: string }): Pick<ToolAsk, 'models' | 'thinkingMode' | 'continuationId'> {
+export function shared(a: { models?: string[]; thinking_mode?: ThinkingMode; continuation_id?: string; max_cost_usd?: number }): Pick<ToolAsk, 'models' | 'thinkingMode' | 'continuationId' | 'maxCostUsd'> {
   return {
+    ...(a.max_cost_usd !== undefined ? { maxCostUsd: a.max_cost_usd } : {}),
     ...(a.models ? { models: a.models } : {}),
     ...(a.thinking_mode ? { thinkingMode: a.thinking_mode } : {}),
     ...(a.continuation_id ? { continuationId: a.continuation_id } : {}),

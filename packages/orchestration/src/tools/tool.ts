@@ -36,6 +36,8 @@ export interface ToolAsk {
   compareApproaches: boolean;
   requireConsensus?: boolean;
   continuationId?: string;
+  /** The call's own cap in USD (`max_cost_usd`). */
+  maxCostUsd?: number;
   /** The caller's model settings for every call of the request. */
   maxOutputTokens?: number;
   temperature?: number;
