@@ -109,6 +109,8 @@ describe('MCP gateway driven by the SDK Client', () => {
         const s = structured(r);
         if ('request_id' in s && !requestId) requestId = s.request_id as string;
         if (s.status === 'completed' && 'answers' in s) expect((s as unknown as ModelToolOutput).answers.length).toBeGreaterThan(0);
+        // A multi-model answer carries its structured verdict and its members (issue 30.1), schema-checked by the SDK.
+        if (s.synthesis) expect(s).toMatchObject({ verdict: expect.objectContaining({ recommendation: expect.any(String), confidence: expect.any(Number) }), members: expect.arrayContaining([expect.objectContaining({ role: 'member' })]) });
       }
       expect(JSON.stringify(or.requests.map((q) => q.body.messages))).toContain('JSON.parse(req.body)');
     } finally {

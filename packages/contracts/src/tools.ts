@@ -18,27 +18,27 @@ export type Strategy = z.infer<typeof StrategySchema>;
 export const THINKING_MODES = ['minimal', 'low', 'medium', 'high', 'max'] as const;
 export const ThinkingModeSchema = z
   .enum(THINKING_MODES)
-  .describe('How hard the external models think: reasoning effort and output budget. minimal is quick and cheap; max is slow and thorough.');
+  .describe('Reasoning effort and output budget: minimal is quick and cheap, max slow and thorough.');
 export type ThinkingMode = z.infer<typeof ThinkingModeSchema>;
 
 const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
-const modelKey = z.string().min(1).max(100).describe('A configured model key, as listed by list_models (e.g. gemini_pro, o3_architect).');
-const models = z.array(modelKey).min(1).max(8).describe('Model keys to consult; defaults to the configured models for the strategy.');
+const modelKey = z.string().min(1).max(100).describe('A model key from list_models (e.g. gemini_pro).');
+const models = z.array(modelKey).min(1).max(8).describe("Model keys to consult (default: the strategy's).");
 const filePaths = z
   .array(z.string().min(1).max(4096))
   .max(50)
-  .describe('Paths of local files to include (MCP gateway only; inside the allowed roots, size-bounded).');
+  .describe('Local files to include (read by the MCP gateway only, inside its allowed roots).');
 const continuationId = z
   .string()
   .min(1)
   .max(100)
-  .describe('Continue an earlier conversation with the external models: pass the continuation_id a previous result returned.');
+  .describe('An earlier result\'s continuation_id, to continue that conversation.');
 const maxCostUsd = z
   .number()
   .positive()
   .max(10_000)
-  .describe('USD cap for this call; refused up front if over.');
-const codeContext = text(200_000).describe('Code or other context to show the models, inline.');
+  .describe("This call's cap in USD.");
+const codeContext = text(200_000).describe('Code or other context, inline.');
 
 /** Per-call model settings (the seed's `parameters`). */
 export const CallParametersSchema = z
@@ -183,6 +183,32 @@ export type Answer = z.infer<typeof AnswerSchema>;
 
 export const FailureSchema = z.object({ model: z.string(), round: z.number().int().positive(), error: ErrorInfoSchema });
 
+/**
+ * A council's structured verdict, written by its synthesis or judge model: where the members agree,
+ * where they contradict each other (and who holds which position), what only one of them saw, what
+ * none of them covered, the recommendation and how confident the verdict is (0–1).
+ */
+export const VerdictSchema = z.object({
+  consensus: z.array(z.string()),
+  contradictions: z.array(z.object({ topic: z.string(), positions: z.array(z.object({ model: z.string(), position: z.string() })) })),
+  unique_insights: z.array(z.object({ model: z.string(), insight: z.string() })),
+  blind_spots: z.array(z.string()),
+  recommendation: z.string(),
+  confidence: z.number().min(0).max(1),
+});
+export type Verdict = z.infer<typeof VerdictSchema>;
+
+/** One model call of a council: who, in which role, at what cost. */
+export const MemberSchema = z.object({
+  model: z.string(),
+  role: z.enum(['member', 'synthesis', 'judge', 'verdict']),
+  round: z.number().int().positive(),
+  cost_usd: z.number().nonnegative(),
+  latency_ms: z.number().nonnegative(),
+  tokens: z.number().int().nonnegative(),
+});
+export type Member = z.infer<typeof MemberSchema>;
+
 export const ModelToolOutputSchema = z.object({
   request_id: z.string(),
   tool: z.string(),
@@ -193,6 +219,11 @@ export const ModelToolOutputSchema = z.object({
   synthesis: AnswerSchema.extend({ role: z.enum(['synthesis', 'judge']) }).optional(),
   /** Judge's verdict (max_quality_council). */
   agreement: z.enum(['agree', 'disagree', 'unknown']).optional(),
+  /** Multi-model answers: the structured verdict, or null when the model's could not be read (see verdict_error). */
+  verdict: VerdictSchema.nullable().optional(),
+  verdict_error: z.string().optional(),
+  /** Multi-model answers: every call, by role. */
+  members: z.array(MemberSchema).optional(),
   rounds: z.number().int().nonnegative().optional(),
   /** True when progressive_deep_dive consulted more than its first model. */
   escalated: z.boolean().optional(),

@@ -37,6 +37,8 @@ export interface Behaviour {
   stampTokens?: boolean;
   /** Send no usage at all, as some local OpenAI-compatible servers do. */
   omitUsage?: boolean;
+  /** The answer's text for these messages, in place of the echo (in-process tests only; undefined: the echo). */
+  answer?: (messages: unknown) => string | undefined;
   /** Settings for one model id over the rest (a council of a fast and a slow model). */
   byModel?: Record<string, Partial<Omit<Behaviour, 'byModel'>>>;
 }
@@ -70,10 +72,34 @@ export function countPromptTokens(messages: unknown): number {
  */
 export function fakeAnswerTokens(model: string, messages: unknown, count: number): string[] {
   const last = Array.isArray(messages) ? [...messages].reverse().find((m) => m?.role === 'user') : undefined;
-  const words = String(last?.content ?? '').split(/\s+/).filter(Boolean).slice(0, 6);
+  const prompt = String(last?.content ?? '');
+  // Asked for a council's verdict as JSON only (a retry): the JSON alone, as a model that complies.
+  if (/Reply with the JSON object only/.test(prompt)) return splitTokens(JSON.stringify(fakeVerdict(prompt)));
+  const words = prompt.split(/\s+/).filter(Boolean).slice(0, 6);
   const tokens = [`[${model}]`, ' echo:', ...words.map((w) => ` ${w}`)];
   for (let i = 1; tokens.length < count; i++) tokens.push(` t${i}`);
-  return tokens.slice(0, Math.max(count, 1));
+  const answer = tokens.slice(0, Math.max(count, 1));
+  // Asked for a verdict after its answer (a synthesis or judge): the answer, then the JSON block.
+  if (/```json fenced block/.test(prompt)) answer.push(...splitTokens(`\n\n\`\`\`json\n${JSON.stringify(fakeVerdict(prompt))}\n\`\`\`\n`));
+  return answer;
+}
+
+/** A well-formed verdict naming the models the prompt labels (`### <model>`). */
+function fakeVerdict(prompt: string): Record<string, unknown> {
+  const models = [...new Set([...prompt.matchAll(/^### ([\w.-]+)/gm)].map((m) => m[1]!))];
+  return {
+    consensus: ['the answers echo the question'],
+    contradictions: [],
+    unique_insights: models.slice(0, 1).map((model) => ({ model, insight: 'answered first' })),
+    blind_spots: [],
+    recommendation: 'follow the echoed answer',
+    confidence: 0.5,
+  };
+}
+
+/** Text as stream tokens: each word with the space before it. */
+export function splitTokens(text: string): string[] {
+  return text.match(/\s*\S+/g) ?? [text];
 }
 
 export function fakeAnswerText(model: string, messages: unknown, count: number): string {

@@ -9,6 +9,7 @@ import {
   chunk,
   countPromptTokens,
   fakeAnswerTokens,
+  splitTokens,
   fakeCost,
   oSeriesViolation,
   type Behaviour,
@@ -184,7 +185,8 @@ export async function startFakeProvider(opts: FakeProviderOptions): Promise<Fake
     rec.generationId = genId;
     const cap = Number(body.max_completion_tokens ?? body.max_tokens ?? Infinity);
     const contentCount = Math.max(1, Math.min(b.completionTokens, Number.isFinite(cap) ? cap - b.reasoningTokens : Infinity));
-    const tokens = fakeAnswerTokens(model, body.messages, contentCount);
+    const scripted = b.answer?.(body.messages);
+    const tokens = scripted !== undefined ? splitTokens(scripted) : fakeAnswerTokens(model, body.messages, contentCount);
     const promptTokens = countPromptTokens(body.messages) + b.extraPromptTokens;
     const finishReason = b.completionTokens + b.reasoningTokens > cap ? 'length' : 'stop';
     const usage = buildUsage(flavor, model, promptTokens, tokens.length, b, prices);

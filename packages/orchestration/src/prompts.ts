@@ -12,12 +12,34 @@ export function withSessionContext(system: string, context: Record<string, unkno
   return Object.keys(context).length ? `${system}\n\nSession context from the developer:\n${JSON.stringify(context, null, 2)}` : system;
 }
 
+/**
+ * What a synthesis or judge model appends after its prose: the council's verdict as JSON in a
+ * fenced block (verdict.ts reads it; the prose is the answer shown).
+ */
+export const VERDICT_FORMAT = [
+  'After your answer, add the council\'s verdict as one JSON object in a ```json fenced block, with exactly these fields:',
+  '{"consensus": [points the models agree on], "contradictions": [{"topic": "...", "positions": [{"model": "<model key>", "position": "..."}]}],',
+  '"unique_insights": [{"model": "<model key>", "insight": "..."}], "blind_spots": [what none of them covered], "recommendation": "...", "confidence": <0 to 1>}.',
+  'Name models by the keys their answers are labelled with.',
+].join(' ');
+
+/** The one retry of a verdict that could not be read: the same answer, asked for as JSON only. */
+export function verdictRepairPrompt(answer: string, problem: string): string {
+  return [
+    `The council's verdict below could not be read (${problem}).`,
+    'Reply with the JSON object only, no prose and no fence, with exactly these fields:',
+    '{"consensus": [], "contradictions": [{"topic": "", "positions": [{"model": "", "position": ""}]}], "unique_insights": [{"model": "", "insight": ""}], "blind_spots": [], "recommendation": "", "confidence": 0.5}',
+    '',
+    'The answer and verdict to convert:',
+    answer,
+  ].join('\n');
+}
+
 export const SYNTHESIS = {
   intro: 'Several models answered the request above independently. Their answers:',
   instruction:
-    'Write one answer for the developer that combines the best of these: where they agree, where they differ and which view is better supported, and a clear recommendation. Do not mention that you are synthesising.',
-  compareInstruction:
-    'Compare the approaches the models propose: for each, its strengths, weaknesses and risks; then say which you recommend and why, and what would change the recommendation.',
+    `Write one answer for the developer that combines the best of these: where they agree, where they differ and which view is better supported, and a clear recommendation. Do not mention that you are synthesising. ${VERDICT_FORMAT}`,
+  compareInstruction: `Compare the approaches the models propose: for each, its strengths, weaknesses and risks; then say which you recommend and why, and what would change the recommendation. ${VERDICT_FORMAT}`,
 };
 
 export const JUDGE = {
@@ -25,7 +47,8 @@ export const JUDGE = {
   instruction: [
     'Judge whether these answers agree on the substance (the recommendation and the key facts), not on wording.',
     'Write the best combined answer, noting any remaining disagreement.',
-    'End with a final line that is exactly "VERDICT: AGREE" or "VERDICT: DISAGREE".',
+    VERDICT_FORMAT,
+    'End with a final line, after the JSON block, that is exactly "VERDICT: AGREE" or "VERDICT: DISAGREE".',
   ].join(' '),
 };
 

@@ -1,9 +1,22 @@
-import type { Answer, JobResultOutput, ModelToolOutput } from '@orch/contracts';
+import type { Answer, JobResultOutput, ModelToolOutput, Verdict } from '@orch/contracts';
 
 const usd = (n: number) => `$${n.toFixed(4)}`;
 
 function section(a: Answer, heading: string): string {
   return `## ${heading}\n\n${a.text.trim()}\n`;
+}
+
+/** A council's verdict, readable: consensus, contradictions (who holds what), insights, blind spots. */
+function verdictSection(v: Verdict): string {
+  const list = (title: string, items: string[]) => (items.length ? `**${title}:**\n${items.map((i) => `- ${i}`).join('\n')}\n` : '');
+  return [
+    `## Verdict (confidence ${Math.round(v.confidence * 100)}%)\n`,
+    `**Recommendation:** ${v.recommendation}\n`,
+    list('Consensus', v.consensus),
+    list('Contradictions', v.contradictions.map((c) => `${c.topic}: ${c.positions.map((p) => `${p.model} — ${p.position}`).join('; ')}`)),
+    list('Unique insights', v.unique_insights.map((u) => `${u.model}: ${u.insight}`)),
+    list('Blind spots', v.blind_spots),
+  ].filter(Boolean).join('\n');
 }
 
 /** The readable copy of a model tool's output: per-model sections, the synthesis, a footer. */
@@ -15,6 +28,8 @@ export function renderModelOutput(o: ModelToolOutput): string {
     return parts.join('\n\n');
   }
   if (o.synthesis) parts.push(section(o.synthesis, o.synthesis.role === 'judge' ? `Judgement (${o.synthesis.model}${o.agreement ? `, ${o.agreement}` : ''})` : `Synthesis (${o.synthesis.model})`));
+  if (o.verdict) parts.push(verdictSection(o.verdict));
+  else if (o.verdict === null) parts.push(`_No structured verdict: ${o.verdict_error ?? 'it could not be read'}._\n`);
   const multiRound = (o.rounds ?? 1) > 1;
   for (const a of o.answers) parts.push(section(a, `${a.model} (${a.model_id})${multiRound ? ` — round ${a.round}` : ''}`));
   for (const f of o.failures) parts.push(`## ${f.model} — no answer\n\n${f.error.code}: ${f.error.message}\n`);

@@ -1,4 +1,4 @@
-import type { Answer, ErrorInfo, ModelToolOutput } from '@orch/contracts';
+import type { Answer, ErrorInfo, Member, ModelToolOutput } from '@orch/contracts';
 import type { CallOutcome } from './job-waiter';
 import type { RequestRecord } from './request-store';
 import type { StrategyOutcome } from './strategies';
@@ -40,8 +40,15 @@ export function buildOutput(
   const failures = failed
     .filter((f) => f.c.error)
     .map((f) => ({ model: f.c.model, round: f.round, error: f.c.error as ErrorInfo }));
-  const synthesis = o.synthesis?.outcome.result ? { ...answer(o.synthesis.outcome, o.rounds ?? 1), role: o.synthesis.role } : undefined;
+  const v = o.verdict;
+  // The synthesis or judge answer is shown without its verdict block; the verdict is a field.
+  const synthesis = o.synthesis?.outcome.result ? { ...answer(o.synthesis.outcome, o.rounds ?? 1), ...(v ? { text: v.prose } : {}), role: o.synthesis.role } : undefined;
+  const repair = v?.repair?.result ? answer(v.repair, o.rounds ?? 1) : undefined;
   const all = [...answers, ...(synthesis ? [synthesis] : [])];
+  // Every billed call counts in the totals, the verdict's retry included.
+  const billed = [...all, ...(repair ? [repair] : [])];
+  const member = (a: Answer, role: Member['role']): Member => ({ model: a.model, role, round: a.round, cost_usd: a.cost_usd, latency_ms: a.latency_ms, tokens: a.prompt_tokens + a.completion_tokens });
+  const members = synthesis ? [...answers.map((a) => member(a, 'member')), member(synthesis, synthesis.role), ...(repair ? [member(repair, 'verdict')] : [])] : undefined;
   const status = cancelled ? 'cancelled' : all.length ? 'completed' : 'failed';
   const error = status === 'completed' ? undefined : cancelled ? CANCELLED : failures[0]?.error;
   return {
@@ -53,15 +60,17 @@ export function buildOutput(
     failures,
     ...(synthesis ? { synthesis } : {}),
     ...(o.agreement ? { agreement: o.agreement } : {}),
+    ...(v ? { verdict: v.verdict, ...(v.problem ? { verdict_error: v.problem } : {}) } : {}),
+    ...(members ? { members } : {}),
     ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
     ...(o.escalated !== undefined ? { escalated: o.escalated } : {}),
     continuation_id: p.threadId,
     totals: {
       models: [...new Set(all.map((a) => a.model))],
-      prompt_tokens: all.reduce((n, a) => n + a.prompt_tokens, 0),
-      completion_tokens: all.reduce((n, a) => n + a.completion_tokens, 0),
-      cost_usd: Math.round(all.reduce((n, a) => n + a.cost_usd, 0) * 1e9) / 1e9,
-      ...(all.some((a) => a.tokens_estimated) ? { tokens_estimated: true } : {}),
+      prompt_tokens: billed.reduce((n, a) => n + a.prompt_tokens, 0),
+      completion_tokens: billed.reduce((n, a) => n + a.completion_tokens, 0),
+      cost_usd: Math.round(billed.reduce((n, a) => n + a.cost_usd, 0) * 1e9) / 1e9,
+      ...(billed.some((a) => a.tokens_estimated) ? { tokens_estimated: true } : {}),
     },
     ...(error ? { error } : {}),
   };

@@ -16,8 +16,18 @@ function answer(model: string, text: string, index = 0): CallOutcome {
   return { jobId: `r.${index}`, model, result };
 }
 
-/** An Exec whose models answer with `reply(model, call)`; it records every call. */
-function fakeExec(reply: (model: string, call: CallSpec, round: number) => string) {
+const VERDICT = { consensus: ['use a queue'], contradictions: [], unique_insights: [], blind_spots: [], recommendation: 'Kafka', confidence: 0.8 };
+
+/** A synthesis or judge answer as a compliant model writes it: its verdict block before a final VERDICT line. */
+function withVerdict(text: string): string {
+  if (text.includes('```')) return text;
+  const lines = text.split('\n');
+  const last = /^VERDICT:/.test(lines.at(-1) ?? '') ? lines.pop()! : undefined;
+  return [...lines, '', '```json', JSON.stringify(VERDICT), '```', ...(last ? [last] : [])].join('\n');
+}
+
+/** An Exec whose models answer with `reply(model, call)` (a parent's with a verdict unless `raw`); it records every call. */
+function fakeExec(reply: (model: string, call: CallSpec, round: number) => string, raw = false) {
   const calls: Array<{ kind: 'single' | 'child' | 'parent'; model: string; messages: ChatMessage[] }> = [];
   const progress: string[] = [];
   let flows = 0;
@@ -30,7 +40,7 @@ function fakeExec(reply: (model: string, call: CallSpec, round: number) => strin
       flows++;
       for (const c of children) calls.push({ kind: 'child', ...c });
       calls.push({ kind: 'parent', model: parent.model, messages: parent.messages });
-      return { children: children.map((c, i) => answer(c.model, reply(c.model, c, flows), i)), parent: answer(parent.model, reply(`${parent.model}#parent`, parent, flows), 99) };
+      return { children: children.map((c, i) => answer(c.model, reply(c.model, c, flows), i)), parent: answer(parent.model, (raw ? (t: string) => t : withVerdict)(reply(`${parent.model}#parent`, parent, flows)), 99) };
     },
     progress: (m) => progress.push(m),
   };
@@ -98,4 +108,33 @@ describe('runStrategy through a fake Exec', () => {
     const complex = fakeExec(() => 'Sure.\nCONFIDENCE: high');
     expect(await runStrategy({ ...base, strategy: 'progressive_deep_dive', complex: true }, complex.exec)).toMatchObject({ escalated: true });
   });
+
+  // Issue 30.1: a council's structured verdict.
+  it('reads the verdict block of the synthesis, and shows the answer without it', async () => {
+    const { exec, calls } = fakeExec((m) => `answer of ${m}`);
+    const out = await runStrategy({ ...base, strategy: 'external_enhancement' }, exec);
+    expect(out.verdict).toEqual({ verdict: VERDICT, prose: 'answer of gemini_pro#parent' });
+    expect(calls).toHaveLength(3);
+  });
+
+  it('a verdict that does not parse is asked for once more as JSON only; still unreadable → null with the reason, the prose kept', async () => {
+    const { exec, calls, progress } = fakeExec((m) => `answer of ${m}`, true);
+    const out = await runStrategy({ ...base, strategy: 'external_enhancement' }, exec);
+    expect(calls.map((c) => `${c.kind}:${c.model}`)).toEqual(['child:gemini_pro', 'child:o3_architect', 'parent:gemini_pro', 'single:gemini_pro']);
+    expect(calls[3]!.messages[0]!.content).toContain('Reply with the JSON object only');
+    expect(out.verdict).toMatchObject({ verdict: null, prose: 'answer of gemini_pro#parent', problem: expect.stringMatching(/no ```json block; asked once more: /) });
+    expect(out.verdict!.repair).toBeDefined();
+    expect(progress.at(-1)).toContain('could not be read');
+
+    const fixed = fakeExec((m, call) => (call.messages[0]!.content.includes('JSON object only') ? JSON.stringify(VERDICT) : `answer of ${m}`), true);
+    const again = await runStrategy({ ...base, strategy: 'external_enhancement' }, fixed.exec);
+    expect(again.verdict).toMatchObject({ verdict: VERDICT, prose: 'answer of gemini_pro#parent' });
+  });
+
+  it('a verdict with a wrong field names it', async () => {
+    const { exec } = fakeExec((m, call) => (call.messages[0]!.content.includes('JSON object only') ? '{"consensus": "all"}' : `answer of ${m}\n\n\`\`\`json\n{"consensus": []}\n\`\`\``), true);
+    const out = await runStrategy({ ...base, strategy: 'external_enhancement' }, exec);
+    expect(out.verdict!.problem).toMatch(/^contradictions: .*asked once more: consensus: /);
+  });
 });
+
