@@ -3,7 +3,7 @@ import { createMcpHandler, isLegacyRequest, type AuthInfo, type Server } from '@
 import { toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import type { Logger } from '@orch/logging';
 import type { Caller } from '@orch/orchestration';
-import { bearer, checkJsonDepth, metricsAllowed, hostAllowed, malformedRequest, originAllowed, originRefusal } from '@orch/orchestration';
+import { bearer, checkJsonDepth, metricsAllowed, METRICS_REFUSAL, hostAllowed, malformedRequest, originAllowed, originRefusal } from '@orch/orchestration';
 import type { Registry } from 'prom-client';
 import { invalidParams } from './request-check';
 
@@ -62,7 +62,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     app.get('/metrics', hostCheck, async (req: Request, res: Response) => {
       if (!(await metricsAllowed(req.headers.authorization, deps.adminKey, (k) => deps.authenticate(k, true)).catch(() => false))) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="mcp-orchestrator"');
-        return void res.status(401).json({ error: 'unauthorized', message: 'Metrics need the admin key (Authorization: Bearer <ORCH_ADMIN_KEY>), or ORCH_METRICS_PORT for a scraper' });
+        return void res.status(401).json({ error: 'unauthorized', message: METRICS_REFUSAL });
       }
       res.type(registry.contentType).send(await registry.metrics());
     });

@@ -2,7 +2,8 @@ import type { Express, NextFunction, Request, Response, Router } from 'express';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { adminGuard, globalSpendReport, type Orchestrator } from '@orch/orchestration';
+import { SpendQuerySchema } from '@orch/contracts';
+import { adminGuard, describeZodError, globalSpendReport, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { errorBody } from './http-errors';
 import { mountKeyAdmin } from './admin-keys';
@@ -49,8 +50,9 @@ export function mountAdmin(
   mountDashboard(app, orchestrator, logger);
   // Every caller's spend and requests (a caller key's GET /spend shows only its own).
   app.get('/admin/spend', (req: Request, res: Response) => {
-    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
-    void globalSpendReport(orchestrator.ledger, { cursor: typeof req.query.cursor === 'string' ? req.query.cursor : undefined, limit }).then(
+    const q = SpendQuerySchema.safeParse(req.query);
+    if (!q.success) return void res.status(400).json(errorBody(describeZodError(q.error).toInfo()));
+    void globalSpendReport(orchestrator.ledger, { cursor: q.data.cursor, limit: q.data.limit }).then(
       (result) => res.json({ success: true, result }),
       () => res.status(503).json(errorBody({ code: 'unavailable', message: 'The ledger cannot be read right now; retry shortly', retryable: true })),
     );

@@ -2,7 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { OrchestratorError, SpendQuerySchema, TOOL_CONTRACTS, TOOL_NAMES, toErrorInfo, type ErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, bearer, metricsAllowed, checkJsonDepth, describeZodError, hostAllowed, malformedRequest, originAllowed, originRefusal, spendReportFor, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
+import { TOOL_DOCS, bearer, metricsAllowed, METRICS_REFUSAL, checkJsonDepth, describeZodError, hostAllowed, malformedRequest, originAllowed, originRefusal, spendReportFor, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { z } from 'zod';
 import { STATUS_BY_CODE, errorBody } from './http-errors';
@@ -90,7 +90,7 @@ export function createRestApp(deps: RestAppDeps): Express {
     const registry = deps.registry;
     void metricsAllowed(req.headers.authorization, deps.adminKey, (k) => deps.orchestrator.authenticate(k, false)).then(
       async (ok) => {
-        if (!ok) return void res.status(401).json(errorBody({ code: 'unauthorized', message: 'Metrics need the admin key (Authorization: Bearer <ORCH_ADMIN_KEY>), or ORCH_METRICS_PORT for a scraper', retryable: false }));
+        if (!ok) return void res.status(401).json(errorBody({ code: 'unauthorized', message: METRICS_REFUSAL, retryable: false }));
         res.setHeader('Content-Type', registry.contentType);
         res.send(await registry.metrics());
       },

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import type { Express, Request, Response } from 'express';
-import { managedCallerId, queueStats, type Orchestrator, type QueueStats } from '@orch/orchestration';
+import { KEYLESS, managedCallerId, queueStats, type Orchestrator, type QueueStats } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { DASHBOARD_CSP, DASHBOARD_HTML, DASHBOARD_JS } from './dashboard-page';
 
@@ -44,7 +44,7 @@ export async function dashboardSnapshot(o: Sources, latest = 20): Promise<Dashbo
     byKey: Object.entries(report.byKey)
       .map(([id, spentUsd]) => {
         const k = names.get(id);
-        return { id, name: k?.name ?? (id === 'local' ? 'local MCP (no key)' : id === 'local:web' ? 'local REST/WS (no key)' : id.startsWith('key:') ? `static ${id.slice(4, 12)}…` : id), spentUsd, ...(k?.daily_usd !== undefined ? { dailyUsd: k.daily_usd } : {}), ...(k?.monthly_usd !== undefined ? { monthlyUsd: k.monthly_usd } : {}), ...(k?.revoked_at ? { revoked: true } : {}) };
+        return { id, name: k?.name ?? (id === KEYLESS.mcp ? 'local MCP (no key)' : id === KEYLESS.web ? 'local REST/WS (no key)' : id.startsWith('key:') ? `static ${id.slice(4, 12)}…` : id), spentUsd, ...(k?.daily_usd !== undefined ? { dailyUsd: k.daily_usd } : {}), ...(k?.monthly_usd !== undefined ? { monthlyUsd: k.monthly_usd } : {}), ...(k?.revoked_at ? { revoked: true } : {}) };
       })
       .sort((a, b) => b.spentUsd - a.spentUsd),
     queues: providers,

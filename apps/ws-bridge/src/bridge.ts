@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Gauge, type Registry } from 'prom-client';
 import { TOOL_NAMES, WS_CLOSE, WS_CONTROL_METHODS, WS_PROTOCOL_VERSION, toErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, bearer, closeServer, metricsAllowed, hostAllowed, listModelsOutput, originAllowed, originRefusal, type Orchestrator } from '@orch/orchestration';
+import { TOOL_DOCS, bearer, closeServer, metricsAllowed, METRICS_REFUSAL, hostAllowed, listModelsOutput, originAllowed, originRefusal, type Orchestrator } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { WsSession, type SessionAuth, type SessionLimits } from './session';
 
@@ -70,7 +70,7 @@ export function createWsBridge(deps: WsBridgeDeps): WsBridge {
     if (path === '/metrics' && deps.registry) {
       // Metrics name models, tools and every caller's spend: the admin key, or a keyless door's own user.
       return void metricsAllowed(req.headers.authorization, deps.adminKey, (k) => deps.orchestrator.authenticate(k, false)).then(async (ok) => {
-        if (!ok) return json(res, 401, { success: false, error: { code: 'unauthorized', message: 'Metrics need the admin key (Authorization: Bearer <ORCH_ADMIN_KEY>), or ORCH_METRICS_PORT for a scraper', retryable: false } });
+        if (!ok) return json(res, 401, { success: false, error: { code: 'unauthorized', message: METRICS_REFUSAL, retryable: false } });
         const text = await deps.registry!.metrics();
         res.writeHead(200, { 'Content-Type': deps.registry!.contentType });
         res.end(text);

@@ -26,6 +26,9 @@ export function adminGuard(adminKey: string | undefined, logger: Pick<Logger, 'w
   };
 }
 
+/** What a caller refused /metrics is told, on every door. */
+export const METRICS_REFUSAL = 'Metrics need the admin key (Authorization: Bearer <ORCH_ADMIN_KEY>), or ORCH_METRICS_PORT for a scraper';
+
 /**
  * Who may read a door's /metrics (they name models, tools and spend across every caller): the
  * admin key, or a keyless door's local user. A caller key may not (a tenant sees only its own);

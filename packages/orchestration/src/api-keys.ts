@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ApiKeyRecordSchema, ApiKeySettingsSchema, ApiKeyUpdateSchema, OrchestratorError, readRecord, type ApiKeyRecord, type KeyBudget } from '@orch/contracts';
 import type { Logger } from '@orch/logging';
 import { API_KEY_KEYS } from '@orch/queue';
-import { callerForKey } from './caller-auth';
+import { callerForKey, keylessCaller } from './caller-auth';
 import { describeZodError } from './input-limits';
 import type { Caller } from './tools';
 
@@ -69,9 +69,7 @@ export class ApiKeys {
       }
       return undefined;
     }
-    // Keyless: the MCP gateway's caller (the user's Claude, which may read their files) is `local`;
-    // the bridges' callers are `local:web`, apart — a page cannot continue an MCP conversation.
-    return { id: fileAccess ? 'local' : 'local:web', fileAccess };
+    return keylessCaller(fileAccess);
   }
 
   /** Creates a key. The key is in the answer once and nowhere else. */

@@ -58,10 +58,9 @@ export function describeEstimate(e: CallEstimate, thresholdUsd: number): string 
  * before anything is written, reserved or sent; the request is then held to the cap as to its
  * per-request limit (the ledger refuses any reservation past it, later rounds included).
  */
-export function checkCallCap(config: Config, drive: DriveRequestPayload, capUsd: number): void {
-  const e = estimateCall(config, drive);
+export function checkCallCap(e: CallEstimate, capUsd: number): void {
   if (e.worstUsd <= capUsd) return;
-  throw new OrchestratorError('budget_exceeded', `max_cost_usd: ${drive.tool} may cost up to $${e.worstUsd.toFixed(4)} (worst case: ${e.models.join(', ')}), over this call's cap of $${capUsd.toFixed(4)}; raise the cap, lower max_tokens, or ask fewer models`, {
+  throw new OrchestratorError('budget_exceeded', `max_cost_usd: ${e.tool} may cost up to $${e.worstUsd.toFixed(4)} (worst case: ${e.models.join(', ')}), over this call's cap of $${capUsd.toFixed(4)}; raise the cap, lower max_tokens, or ask fewer models`, {
     details: { field: 'max_cost_usd', limit: 'call', limit_usd: capUsd, requested_usd: e.worstUsd, models: e.models },
   });
 }

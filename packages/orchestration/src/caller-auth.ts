@@ -4,11 +4,23 @@ import type { Caller } from './tools';
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
+ * The callers of doors without keys: the MCP gateway's (the user's Claude, which may read their
+ * files) and the bridges' (REST, WebSocket: web pages among them), kept apart so that a page cannot
+ * continue an MCP conversation. One user of one machine: they see the global figures.
+ */
+export const KEYLESS = { mcp: 'local', web: 'local:web' } as const;
+
+/** The keyless caller of a door: the MCP gateway's when it reads files, else the bridges'. */
+export const keylessCaller = (fileAccess: boolean): Caller => ({ id: fileAccess ? KEYLESS.mcp : KEYLESS.web, fileAccess });
+
+export const isKeyless = (caller: Caller): boolean => caller.id === KEYLESS.mcp || caller.id === KEYLESS.web;
+
+/**
  * Checks a bearer key against the configured ones in constant time (comparing SHA-256 digests, so
  * lengths leak nothing either). Returns the caller it identifies, or undefined.
  */
 export function callerForKey(presented: string | undefined, keys: readonly string[], fileAccess: boolean): Caller | undefined {
-  if (keys.length === 0) return { id: 'local', fileAccess };
+  if (keys.length === 0) return keylessCaller(fileAccess);
   if (!presented) return undefined;
   const p = digest(presented);
   let match: string | undefined;

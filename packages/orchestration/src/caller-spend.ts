@@ -1,7 +1,7 @@
 import type { Spend, SpendReport } from '@orch/contracts';
-import type { Ledger } from '@orch/ledger';
+import type { Ledger, LedgerReport } from '@orch/ledger';
 import type { RequestStore } from './request-store';
-import { spendOutput } from './status';
+import { isKeyless } from './caller-auth';
 import type { Caller } from './tools';
 
 /**
@@ -9,7 +9,7 @@ import type { Caller } from './tools';
  * key is one tenant among others: it sees only its own spend, budgets and requests — never another
  * key's request ids or costs, nor the totals (those need the admin key: GET /admin/spend).
  */
-export const isTenant = (caller: Caller): boolean => caller.id !== 'local' && caller.id !== 'local:web';
+export const isTenant = (caller: Caller): boolean => !isKeyless(caller);
 
 /** Today's spend as `caller` may see it; `callerCostLimit` lowers the per-request limit shown. */
 export async function spendFor(ledger: Ledger, caller: Caller, callerCostLimit?: number): Promise<Spend> {
@@ -53,4 +53,21 @@ export async function spendReportFor(deps: { ledger: Ledger; requests: RequestSt
 export async function globalSpendReport(ledger: Ledger, page: { cursor?: string; limit?: number }): Promise<SpendReport> {
   const r = await ledger.report({ requests: { cursor: page.cursor, count: page.limit } });
   return { scope: 'global', ...spendOutput(r), by_request: r.byRequest, by_request_cursor: r.byRequestCursor, request_count: r.requestCount };
+}
+
+/** A ledger report as the tools and REST show it; a caller's cost limit lowers the per-request one. */
+export function spendOutput(r: LedgerReport, callerCostLimit?: number): Spend {
+  return {
+    day: r.day,
+    time_zone: r.timeZone,
+    resets_at: r.resetsAt,
+    spent_usd: r.spentUsd,
+    reserved_usd: r.reservedUsd,
+    remaining_usd: r.remainingUsd,
+    daily_limit_usd: r.limits.dailyUsd,
+    per_request_limit_usd: Math.min(r.limits.perRequestUsd, callerCostLimit ?? Infinity),
+    warning: r.warning,
+    by_model: r.byModel,
+    by_provider: r.byProvider,
+  };
 }

@@ -24,7 +24,7 @@ import { Ledger } from '@orch/ledger';
 import { ApiKeys } from './api-keys';
 import { CallerLimits } from './caller-limits';
 import { describeZodError } from './input-limits';
-import { checkCallCap, describeEstimate, estimateCall } from './call-estimate';
+import { checkCallCap, describeEstimate, estimateCall, type CallEstimate } from './call-estimate';
 import { planCall, type PlanHost } from './call-plan';
 import { firstCallJob } from './model-call-payload';
 import { CallerStore } from './caller-store';
@@ -258,9 +258,7 @@ export class Orchestrator implements PlanHost, ToolHost {
   }
 
   /** Refuses a planned call whose worst case is above the threshold (nothing is written or reserved yet). */
-  private async checkApproval(drive: DriveRequestPayload, thresholdUsd: number): Promise<void> {
-    if (thresholdUsd <= 0) return;
-    const estimate = estimateCall(this.config, drive);
+  private async checkApproval(estimate: CallEstimate, thresholdUsd: number): Promise<void> {
     if (estimate.usd <= thresholdUsd) return;
     const day = await this.ledger.report({ requests: { count: 1 } });
     throw new OrchestratorError('approval_required', `${describeEstimate(estimate, thresholdUsd)} $${day.remainingUsd.toFixed(2)} of today's $${day.limits.dailyUsd.toFixed(2)} is left.`, {
@@ -311,8 +309,13 @@ export class Orchestrator implements PlanHost, ToolHost {
   private async runModelTool(def: ModelTool<ToolName>, args: ToolInput<ToolName>, caller: Caller, opts: CallOptions, waitSignal: AbortSignal): Promise<ToolResult> {
     const o = this.config.orchestration;
     const { drive, record, approvalThresholdUsd, callCapUsd } = await planCall(this, def, args, caller);
-    if (callCapUsd !== undefined) checkCallCap(this.config, drive, callCapUsd);
-    if (opts.approval && !opts.approval.approved) await this.checkApproval(drive, approvalThresholdUsd);
+    // Priced once, when the call's own cap or a spend approval needs it (nothing is written yet).
+    const askApproval = opts.approval !== undefined && !opts.approval.approved && approvalThresholdUsd > 0;
+    if (callCapUsd !== undefined || askApproval) {
+      const estimate = estimateCall(this.config, drive);
+      if (callCapUsd !== undefined) checkCallCap(estimate, callCapUsd);
+      if (askApproval) await this.checkApproval(estimate, approvalThresholdUsd);
+    }
     const { requestId, tool, strategy, models, threadId } = drive;
     // A single-call strategy's model call is queued by the door too, rather than by the driver once
     // it has picked the request up: the model starts a queue hop (and the driver's reads) sooner.

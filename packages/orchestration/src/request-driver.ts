@@ -179,7 +179,7 @@ export class RequestDriver {
     const log = this.deps.logger.child({ requestId, tool: record.tool });
     const waiter = new JobWaiter({ requestId, hub: this.deps.hub(), queues: this.deps.queues, signal: ctrl.signal });
     // The lease names this process from now on (it also tells readers that a driver is alive).
-    const holdLease = () => void this.deps.requests.holdDriver(requestId, this.deps.owner).catch(() => undefined);
+    const holdLease = () => void this.deps.requests.renewDriver(requestId, this.deps.owner).catch(() => undefined);
     holdLease();
     const lease = setInterval(holdLease, (this.deps.requests.leaseSeconds * 1000) / 3);
     lease.unref();

@@ -29,19 +29,15 @@ export class RequestStore {
     return JSON.stringify(record);
   }
 
+  /** Stores the record: with the running TTL while it runs, with the retention once it has ended. */
   async put(record: RequestRecord): Promise<void> {
-    await this.write(record);
+    const key = requestKeys(record.requestId).meta;
+    await this.opts.redis.set(key, this.serialize(record), 'EX', record.status === 'running' ? this.runningTtlSeconds : this.opts.ttlSeconds);
   }
 
   /** A running record's TTL, renewed with the driver's lease: the retention, and never under two leases. */
   get runningTtlSeconds(): number {
     return Math.max(this.opts.ttlSeconds, 2 * this.leaseSeconds);
-  }
-
-  /** SET of the record: with the running TTL while it runs, with the retention once it has ended. */
-  private write(record: RequestRecord): Promise<unknown> {
-    const key = requestKeys(record.requestId).meta;
-    return this.opts.redis.set(key, this.serialize(record), 'EX', record.status === 'running' ? this.runningTtlSeconds : this.opts.ttlSeconds);
   }
 
   /**
@@ -53,7 +49,7 @@ export class RequestStore {
     const index = callerKeys(record.callerId).requests;
     const r = this.opts.redis;
     await Promise.all([
-      this.write(record),
+      this.put(record),
       r.zadd(index, Date.parse(record.createdAt), record.requestId),
       r.zremrangebyrank(index, 0, -(this.opts.keepPerCaller ?? 1000) - 1),
       // Entries whose records have expired go too, so the index is as small as the retention window.
@@ -86,10 +82,14 @@ export class RequestStore {
     await Promise.all([this.opts.redis.del(keys.meta, keys.driver), this.opts.redis.zrem(callerKeys(record.callerId).requests, record.requestId)]);
   }
 
-  /** Marks this process as the request's driver for the next lease period, and keeps its record meanwhile. */
+  /** Marks this process as the request's driver for the next lease period (the door, as it accepts it). */
   async holdDriver(requestId: string, owner: string): Promise<void> {
-    const keys = requestKeys(requestId);
-    await Promise.all([this.opts.redis.set(keys.driver, owner, 'EX', this.leaseSeconds), this.opts.redis.expire(keys.meta, this.runningTtlSeconds)]);
+    await this.opts.redis.set(requestKeys(requestId).driver, owner, 'EX', this.leaseSeconds);
+  }
+
+  /** The driver's lease renewal: the lease, and the running record's TTL with it (it is kept while driven). */
+  async renewDriver(requestId: string, owner: string): Promise<void> {
+    await Promise.all([this.holdDriver(requestId, owner), this.opts.redis.expire(requestKeys(requestId).meta, this.runningTtlSeconds)]);
   }
 
   async driverAlive(requestId: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import type { Config } from '@orch/config';
 import { enabledModelKeys, modelsOnQueue, resolveModel } from '@orch/config';
-import type { Preferences, Spend, ToolOutput } from '@orch/contracts';
-import type { Ledger, LedgerReport } from '@orch/ledger';
+import type { Preferences, ToolOutput } from '@orch/contracts';
+import type { Ledger } from '@orch/ledger';
 import { priceInfo, queueName, type ProviderQueues } from '@orch/queue';
 import { spendFor } from './caller-spend';
 import type { Caller } from './tools';
@@ -58,22 +58,5 @@ export async function statusOutput(opts: { config: Config; queues: ProviderQueue
     queues,
     spend: await spendFor(opts.ledger, opts.caller, opts.prefs.cost_limit),
     your_settings: opts.prefs,
-  };
-}
-
-/** A ledger report as the tools and REST show it; a caller's cost limit lowers the per-request one. */
-export function spendOutput(r: LedgerReport, callerCostLimit?: number): Spend {
-  return {
-    day: r.day,
-    time_zone: r.timeZone,
-    resets_at: r.resetsAt,
-    spent_usd: r.spentUsd,
-    reserved_usd: r.reservedUsd,
-    remaining_usd: r.remainingUsd,
-    daily_limit_usd: r.limits.dailyUsd,
-    per_request_limit_usd: Math.min(r.limits.perRequestUsd, callerCostLimit ?? Infinity),
-    warning: r.warning,
-    by_model: r.byModel,
-    by_provider: r.byProvider,
   };
 }

@@ -1,7 +1,7 @@
-import type { ChatMessage, ComposeSpec, ModelToolOutput, Strategy, Verdict } from '@orch/contracts';
+import type { ChatMessage, ComposeSpec, ModelToolOutput, Strategy } from '@orch/contracts';
 import type { CallOutcome } from './job-waiter';
-import { DEEP_DIVE, JUDGE, SYNTHESIS, isUnsure, parseVerdict, reconsiderPrompt, verdictRepairPrompt } from './prompts';
-import { readVerdict } from './verdict';
+import { DEEP_DIVE, JUDGE, SYNTHESIS, isUnsure, parseVerdict, reconsiderPrompt } from './prompts';
+import { councilVerdict, type CouncilVerdict } from './verdict';
 
 export interface CallSpec {
   model: string;
@@ -30,37 +30,11 @@ export interface StrategyInput {
   complex: boolean;
 }
 
-/** The verdict read from a synthesis or judge answer (null: unreadable, even after one retry). */
-export interface CouncilVerdict {
-  verdict: Verdict | null;
-  problem?: string;
-  /** The answer shown: the synthesis or judge text without its verdict block. */
-  prose: string;
-  /** The retry's call, when the first verdict could not be read. */
-  repair?: CallOutcome;
-}
-
 export type StrategyOutcome = Pick<ModelToolOutput, 'agreement' | 'rounds' | 'escalated'> & {
   answers: Array<{ outcome: CallOutcome; round: number }>;
   synthesis?: { outcome: CallOutcome; role: 'synthesis' | 'judge' };
   verdict?: CouncilVerdict;
 };
-
-/**
- * The council's verdict from its synthesis or judge answer. One that cannot be read is asked for
- * once more, as JSON only, from the same model (a durable call like any other); then it is null,
- * with the reason — the prose answer stands either way.
- */
-async function councilVerdict(parent: CallOutcome, exec: Exec): Promise<CouncilVerdict | undefined> {
-  if (!parent.result) return undefined;
-  const first = readVerdict(parent.result.text);
-  if (first.verdict) return { verdict: first.verdict, prose: first.prose };
-  exec.progress(`the verdict of ${parent.model} could not be read (${first.problem}); asking once more`);
-  const repair = await exec.single({ model: parent.model, messages: [{ role: 'user', content: verdictRepairPrompt(parent.result.text, first.problem!) }] });
-  const second = repair.result ? readVerdict(repair.result.text) : undefined;
-  if (second?.verdict) return { verdict: second.verdict, prose: first.prose, repair };
-  return { verdict: null, problem: `${first.problem}; asked once more: ${second?.problem ?? repair.error?.message ?? 'no answer'}`, prose: first.prose, repair };
-}
 
 const lastUser = (messages: ChatMessage[]) => messages.map((m) => m.role).lastIndexOf('user');
 

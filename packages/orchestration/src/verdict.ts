@@ -1,4 +1,7 @@
 import { VerdictSchema, type Verdict } from '@orch/contracts';
+import type { CallOutcome } from './job-waiter';
+import { verdictRepairPrompt } from './prompts';
+import type { Exec } from './strategies';
 
 export interface ReadVerdict {
   /** The answer without its verdict block (and without a judge's VERDICT line). */
@@ -32,4 +35,30 @@ export function readVerdict(text: string): ReadVerdict {
     return { prose, problem: `${issue.path.join('.') || 'the object'}: ${issue.message}` };
   }
   return { prose, verdict: parsed.data };
+}
+
+/** The verdict read from a synthesis or judge answer (null: unreadable, even after one retry). */
+export interface CouncilVerdict {
+  verdict: Verdict | null;
+  problem?: string;
+  /** The answer shown: the synthesis or judge text without its verdict block. */
+  prose: string;
+  /** The retry's call, when the first verdict could not be read. */
+  repair?: CallOutcome;
+}
+
+/**
+ * The council's verdict from its synthesis or judge answer. One that cannot be read is asked for
+ * once more, as JSON only, from the same model (a durable call like any other); then it is null,
+ * with the reason — the prose answer stands either way.
+ */
+export async function councilVerdict(parent: CallOutcome, exec: Pick<Exec, 'single' | 'progress'>): Promise<CouncilVerdict | undefined> {
+  if (!parent.result) return undefined;
+  const first = readVerdict(parent.result.text);
+  if (first.verdict) return { verdict: first.verdict, prose: first.prose };
+  exec.progress(`the verdict of ${parent.model} could not be read (${first.problem}); asking once more`);
+  const repair = await exec.single({ model: parent.model, messages: [{ role: 'user', content: verdictRepairPrompt(parent.result.text, first.problem!) }] });
+  const second = repair.result ? readVerdict(repair.result.text) : undefined;
+  if (second?.verdict) return { verdict: second.verdict, prose: first.prose, repair };
+  return { verdict: null, problem: `${first.problem}; asked once more: ${second?.problem ?? repair.error?.message ?? 'no answer'}`, prose: first.prose, repair };
 }
