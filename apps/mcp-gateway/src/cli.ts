@@ -32,7 +32,9 @@ async function main(argv: string[]): Promise<number | undefined> {
   if (command === 'keys') return keysCommand(rest);
   if (command === 'help' || command === '--help' || command === '-h') return process.stdout.write(`${USAGE}\n`), 0;
 
-  if (!process.env.REDIS_URL && !process.env.REDIS_URL_FILE) {
+  // No Redis named (standalone, cluster or sentinel): this machine's private one.
+  const named = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'].some((v) => process.env[v] || process.env[`${v}_FILE`]);
+  if (!named) {
     const redis = await ensureLocalRedis(dataDir());
     process.env.REDIS_URL = redis.url;
     process.env.MCP_RUN_WORKERS ??= 'true';

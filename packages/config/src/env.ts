@@ -3,7 +3,16 @@
  * Empty values count as unset.
  */
 export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[]; doc: string }> = [
-  { env: 'REDIS_URL', path: ['redis', 'url'], doc: 'Redis connection URL (redis:// or rediss://).' },
+  { env: 'REDIS_URL', path: ['redis', 'url'], doc: 'Standalone Redis: its URL (redis:// or rediss://) or unix socket path (redis://127.0.0.1:6379).' },
+  { env: 'REDIS_CLUSTER_NODES', path: ['redis', 'clusterNodes'], doc: 'Redis Cluster: comma-separated seed nodes host:port (the rest is discovered); instead of REDIS_URL.' },
+  { env: 'REDIS_SENTINELS', path: ['redis', 'sentinels'], doc: 'Redis Sentinel: comma-separated sentinels host:port; with REDIS_SENTINEL_MASTER; instead of REDIS_URL.' },
+  { env: 'REDIS_SENTINEL_MASTER', path: ['redis', 'sentinelMaster'], doc: 'The master name the sentinels monitor (e.g. mymaster).' },
+  { env: 'REDIS_USERNAME', path: ['redis', 'username'], doc: 'ACL user for cluster or sentinel-managed nodes (a standalone URL carries its own).' },
+  { env: 'REDIS_PASSWORD', path: ['redis', 'password'], doc: 'Password for cluster or sentinel-managed nodes (secret).' },
+  { env: 'REDIS_SENTINEL_PASSWORD', path: ['redis', 'sentinelPassword'], doc: 'Password of the sentinels themselves, when they have one (secret).' },
+  { env: 'REDIS_TLS', path: ['redis', 'tls'], doc: 'TLS to cluster or sentinel-managed nodes (false).' },
+  { env: 'REDIS_WAIT_REPLICAS', path: ['redis', 'waitReplicas'], doc: 'Replicas a ledger booking and a request acceptance wait for (WAIT) before they count; survives a failover of the master (0).' },
+  { env: 'REDIS_WAIT_TIMEOUT_MS', path: ['redis', 'waitTimeoutMs'], doc: 'Longest one such WAIT blocks (200).' },
   { env: 'OPENROUTER_API_KEY', path: ['providers', 'openrouter', 'apiKey'], doc: 'OpenRouter key (secret).' },
   { env: 'OPENAI_API_KEY', path: ['providers', 'openai', 'apiKey'], doc: 'OpenAI key (secret).' },
   { env: 'OPENROUTER_BASE_URL', path: ['providers', 'openrouter', 'baseUrl'], doc: 'OpenRouter API base URL.' },

@@ -6,3 +6,5 @@ export { loadConfig, loadConfigOrExit, configSecrets, installedConfigFile, Confi
 export type { LoadConfigOptions } from './load-config';
 export { ledgerRetention, resolveModel, enabledModelKeys, modelsOnQueue, priceFor, costFromUsage, roundUsd } from './models';
 export type { ResolvedModel } from './models';
+export { RedisSchema, redisTarget, describeRedis, DEFAULT_REDIS_URL } from './redis';
+export type { RedisSettings, RedisTarget, RedisNode } from './redis';

@@ -173,7 +173,7 @@ function envOrFile(env: NodeJS.ProcessEnv, name: string, problems: string[]): st
 
 /** Every secret value in a config, for the logger's redaction list. */
 export function configSecrets(config: Config): string[] {
-  return [...Object.values(config.providers).map((p) => p.apiKey), ...config.gateway.apiKeys, config.gateway.adminKey, config.gateway.stateSecret, config.alerts.webhookUrl].filter(
+  return [...Object.values(config.providers).map((p) => p.apiKey), ...config.gateway.apiKeys, config.gateway.adminKey, config.gateway.stateSecret, config.alerts.webhookUrl, config.redis.password, config.redis.sentinelPassword].filter(
     (k): k is string => typeof k === 'string' && k.length >= 6,
   );
 }

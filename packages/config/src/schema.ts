@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { BoolSchema } from './bool';
+import { RedisSchema } from './redis';
 import { PricingSchema, QueueKeySchema, ReasoningEffortSchema, StrategySchema, ThinkingModeSchema } from '@orch/contracts';
 
 /** Numbers may come from YAML (numbers) or the environment (strings); both are coerced. */
@@ -7,21 +9,14 @@ const port = () => num().pipe(z.number().int('must be an integer').min(0, 'must 
 const posInt = () => num().pipe(z.number().int('must be an integer').positive('must be > 0'));
 const money = () => num().pipe(z.number().nonnegative('must be >= 0'));
 
-/**
- * Strict booleans: `z.coerce.boolean()` reads "false" as true (docs/conventions.md), so accept only
- * true/false/1/0/yes/no.
- */
-export const BoolSchema = z.union([
-  z.boolean(),
-  z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).transform((v) => ['true', '1', 'yes'].includes(v)),
-]);
-
 /** A list from YAML, or a comma-separated string from the environment. */
 const list = () =>
   z.preprocess(
     (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v),
     z.array(z.string().min(1)),
   );
+
+export { BoolSchema };
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
 
@@ -73,9 +68,7 @@ export type ModelConfig = z.infer<typeof ModelSchema>;
 
 export const ConfigSchema = z
   .strictObject({
-    redis: z.strictObject({
-      url: z.string().regex(/^(rediss?:\/\/|\/)/, 'must start with redis:// or rediss://, or be the absolute path of a unix socket').default('redis://127.0.0.1:6379'),
-    }),
+    redis: RedisSchema,
     logging: z.strictObject({
       level: z
         .string()

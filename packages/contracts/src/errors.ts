@@ -75,7 +75,7 @@ export class OrchestratorError extends Error {
  */
 function isRedisUnreachable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  return err.name === 'MaxRetriesPerRequestError' || /^Connection is closed|enableOfflineQueue|ECONNREFUSED|Redis is unreachable/.test(err.message);
+  return err.name === 'MaxRetriesPerRequestError' || /^Connection is closed|enableOfflineQueue|ECONNREFUSED|Redis is unreachable|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready|All sentinels are unreachable/.test(err.message);
 }
 
 /**
@@ -88,6 +88,7 @@ const REDIS_REFUSALS: ReadonlyArray<readonly [RegExp, string, number]> = [
   [/\bREADONLY\b/, 'Redis is read-only right now (a replica, or a failover in progress); retry shortly', 2],
   [/\bMISCONF\b/, 'Redis refuses writes because it cannot save to disk (MISCONF); retry later (operators: check its disk)', 10],
   [/\bLOADING\b/, 'Redis is loading its data after a restart; retry shortly', 2],
+  [/^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK)\b/, 'The Redis Cluster is moving slots (a failover in progress); retry shortly', 2],
 ];
 
 /** The `unavailable` answer for a command Redis refused, or undefined when it is no such refusal. */

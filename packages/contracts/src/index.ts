@@ -54,8 +54,6 @@ export type {
 } from './events';
 export { DoneEventSchema } from './events';
 export type { DoneEvent } from './events';
-export { ComposeSpecSchema } from './jobs';
-export type { ComposeSpec } from './jobs';
 export {
   STRATEGIES,
   StrategySchema,

@@ -32,16 +32,6 @@ export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 export const ReasoningEffortSchema = z.enum(['minimal', 'low', 'medium', 'high']);
 export type ReasoningEffort = z.infer<typeof ReasoningEffortSchema>;
 
-export const ComposeSpecSchema = z.object({
-  /** Written before the answers. */
-  intro: z.string(),
-  /** Heading per child, by its callIndex (`"0": "gemini_pro"`). */
-  labels: z.record(z.string(), z.string()),
-  /** Written after the answers: what to do with them. */
-  instruction: z.string(),
-});
-export type ComposeSpec = z.infer<typeof ComposeSpecSchema>;
-
 /** The caller key a call is booked to, and its budgets (USD) as they were when the call was accepted. */
 export const KeyBudgetSchema = z.object({
   id: z.string().min(1),
@@ -78,11 +68,6 @@ export const ModelCallPayloadSchema = z.object({
   key: KeyBudgetSchema.optional(),
   /** Free-form labels carried into logs and results (tool name, strategy, caller). */
   labels: z.record(z.string(), z.string()).optional(),
-  /**
-   * A flow parent (synthesis or judge): the worker appends its children's answers to `messages`
-   * before the call. Children that failed are named, not hidden.
-   */
-  compose: ComposeSpecSchema.optional(),
 });
 export type ModelCallPayload = z.infer<typeof ModelCallPayloadSchema>;
 export type ModelCallPayloadInput = z.input<typeof ModelCallPayloadSchema>;

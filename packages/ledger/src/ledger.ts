@@ -1,9 +1,8 @@
-import type { Redis } from 'ioredis';
 import { BudgetExceededError } from './budget-error';
 import { dayEndsAt, dayOf, monthEndsAt } from './day';
 import { toNano, toNanoCeil, toUsd } from './money';
 import { ledgerKeys, type LedgerKeys } from './keys';
-import { defineLedgerScripts, type LedgerRedis } from './scripts';
+import { defineLedgerScripts, type LedgerRedis, type RedisClient } from './scripts';
 
 export interface LedgerLimits {
   /** USD all model calls of one request may spend, retries included. */
@@ -16,7 +15,7 @@ export interface LedgerLimits {
 }
 
 export interface LedgerOptions {
-  redis: Redis;
+  redis: RedisClient;
   limits: LedgerLimits;
   /** Key prefix with its hash tag; all ledger keys share it (Redis Cluster). */
   keyPrefix?: string;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@orch/queue';
 import { z } from 'zod';
 import { ApiKeyRecordSchema, ApiKeySettingsSchema, ApiKeyUpdateSchema, OrchestratorError, readRecord, type ApiKeyRecord, type KeyBudget } from '@orch/contracts';
 import type { Logger } from '@orch/logging';
@@ -44,7 +44,7 @@ export class ApiKeys {
   private sawKeys = false;
   private toldLost = false;
 
-  constructor(private readonly opts: { redis: Redis; staticKeys: readonly string[]; requireKeys?: boolean; logger?: Pick<Logger, 'error'>; now?: () => number }) {}
+  constructor(private readonly opts: { redis: RedisClient; staticKeys: readonly string[]; requireKeys?: boolean; logger?: Pick<Logger, 'error'>; now?: () => number }) {}
 
   /** The caller a bearer key identifies, or undefined (refuse with 401). */
   async authenticate(presented: string | undefined, fileAccess: boolean): Promise<Caller | undefined> {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@orch/queue';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { OrchestratorError } from '@orch/contracts';
 import type { Logger } from '@orch/logging';
@@ -14,7 +14,7 @@ export class CallerLimits {
   /** Limiters of managed keys with their own rate limit, one per distinct limit. */
   private readonly own = new Map<string, RateLimiterRedis>();
 
-  constructor(private readonly opts: { redis: Redis; rateLimit: { points: number; windowSeconds: number }; logger: Logger }) {
+  constructor(private readonly opts: { redis: RedisClient; rateLimit: { points: number; windowSeconds: number }; logger: Logger }) {
     const rl = opts.rateLimit;
     if (rl.points > 0) this.global = new RateLimiterRedis({ storeClient: opts.redis, keyPrefix: 'orch:rl', points: rl.points, duration: rl.windowSeconds });
   }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@orch/queue';
 import { OrchestratorError, PreferencesSchema, SessionContextSchema, ThreadSchema, readRecord, type ChatMessage, type Preferences, type Thread, type ThreadTurn } from '@orch/contracts';
 import { callerKeys, threadKey } from '@orch/queue';
 
@@ -9,7 +9,7 @@ export type { Thread, ThreadTurn };
  * settings, and conversation threads. Every key has a TTL renewed on write.
  */
 export class CallerStore {
-  constructor(private readonly opts: { redis: Redis; sessionTtlSeconds: number; threadTtlSeconds: number; maxThreadTurns: number }) {}
+  constructor(private readonly opts: { redis: RedisClient; sessionTtlSeconds: number; threadTtlSeconds: number; maxThreadTurns: number }) {}
 
   async getContext(callerId: string): Promise<Record<string, unknown>> {
     const raw = await this.opts.redis.get(callerKeys(callerId).context);

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
-import type { Redis } from 'ioredis';
-import { configSecrets, loadConfigOrExit, type Config } from '@orch/config';
+import type { RedisClient } from '@orch/queue';
+import { configSecrets, describeRedis, loadConfigOrExit, type Config } from '@orch/config';
 import { createLogger, createScrubber, repeatedLog, type Logger } from '@orch/logging';
 import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
 import { LOOPBACK_HOSTS } from './input-limits';
@@ -14,7 +14,7 @@ export interface FrontDoor {
   config: Config;
   logger: Logger;
   /** The command connection the orchestrator uses. */
-  redis: Redis;
+  redis: RedisClient;
   orchestrator: Orchestrator;
   /** This door's Prometheus metrics (tool calls, latency, refusals, queues, spend; process). */
   metrics: FrontDoorMetrics;
@@ -36,14 +36,14 @@ export async function openFrontDoor(service: string, opts: { stderrOnly?: boolea
   const secrets = configSecrets(config);
   const logger = createLogger({ service, level: config.logging.level, secrets, ...(opts.stderrOnly ? { stderrOnly: true } : {}) });
   // Every value this process writes to Redis (and so every text a caller reads back) is scrubbed.
-  const redis = createRedis(config.redis.url, 'command', service, createScrubber(secrets));
+  const redis = createRedis(config.redis, 'command', service, createScrubber(secrets));
   // Repeats on every reconnect attempt while Redis is away: a few lines per outage.
   const connError = repeatedLog(logger, 'warn', 'redis connection error');
   redis.on('error', (err) => connError({ err: err.message }));
   try {
-    await waitForRedis(redis);
+    await waitForRedis(redis, 10_000, config.redis);
   } catch (err) {
-    logger.error('cannot reach Redis', { redisUrl: config.redis.url.replace(/\/\/[^@]*@/, '//***@'), err: (err as Error).message });
+    logger.error('cannot reach Redis', { redis: describeRedis(config.redis), err: (err as Error).message });
     process.exit(1);
   }
   const metrics = new FrontDoorMetrics(service);

@@ -191,14 +191,14 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
 
   it('a council whose calls Redis refused to queue (Redis away mid-drive) is driven again and completes, not failed', async () => {
     await restartWithShortLock();
-    // ioredis's error when Redis cannot be reached; the flow is not added.
-    const submitFlow = failFirst(orch.queues.submitFlow.bind(orch.queues), Object.assign(new Error('Reached the max retries per request limit (which is 2).'), { name: 'MaxRetriesPerRequestError' }));
-    orch.queues.submitFlow = submitFlow.fn;
+    // ioredis's error when Redis cannot be reached; the council's calls are not added.
+    const submitAll = failFirst(orch.queues.submitAll.bind(orch.queues), Object.assign(new Error('Reached the max retries per request limit (which is 2).'), { name: 'MaxRetriesPerRequestError' }));
+    orch.queues.submitAll = submitAll.fn;
     const r = await orch.callTool('orchestrate_task', { description: 'Survive the outage', strategy: 'external_enhancement' }, local, { syncWaitMs: 10_000 });
     const o = out(r);
     expect(o.status).toBe('completed');
     expect(o.answers).toHaveLength(2);
-    expect(submitFlow.calls()).toBe(2);
+    expect(submitAll.calls()).toBe(2);
     // Each model asked once: the synthesis and gemini_pro on OpenRouter, o3 on OpenAI.
     expect(or.requests).toHaveLength(2);
     expect(oa.requests).toHaveLength(1);

@@ -1,6 +1,5 @@
 import type { Queue } from 'bullmq';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import {
   OrchestratorError,
   TOOL_CONTRACTS,
@@ -19,7 +18,7 @@ import {
 } from '@orch/contracts';
 import { enabledModelKeys, ledgerRetention, resolveModel, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
-import { EventHub, PriceBook, ProviderQueues, RequestEvents, approvalKey, cancelRequest, modelCallJobId, type Subscription } from '@orch/queue';
+import { EventHub, PriceBook, ProviderQueues, RequestEvents, approvalKey, cancelRequest, duplicateRedis, modelCallJobId, type RedisClient, type Subscription } from '@orch/queue';
 import { Ledger } from '@orch/ledger';
 import { ApiKeys } from './api-keys';
 import { CallerLimits } from './caller-limits';
@@ -53,7 +52,7 @@ export interface CallOptions {
 export interface OrchestratorOptions {
   config: Config;
   /** Command connection. The event hub and the queues use duplicates of it. */
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   /** Default file root when none is configured. */
   cwd?: string;
@@ -92,7 +91,7 @@ export class Orchestrator implements PlanHost, ToolHost {
   /** Caller keys: static (ORCH_API_KEYS) and managed ones in Redis. */
   readonly keys: ApiKeys;
   readonly prices: PriceBook;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly logger: Logger;
   private readonly roots: string[];
   /** Drives requests from the `{requests}` queue; any front door's driver may run any request. */
@@ -106,8 +105,8 @@ export class Orchestrator implements PlanHost, ToolHost {
   private readonly owner = `${hostname()}/${process.pid}`;
   /** Rate limits (global, or a key's own) and model allow-lists. */
   private readonly limits: CallerLimits;
-  private readonly queueConnection: Redis;
-  private sharedHub: { hub: EventHub; connection: Redis } | undefined;
+  private readonly queueConnection: RedisClient;
+  private sharedHub: { hub: EventHub; connection: RedisClient } | undefined;
   private readonly views: RequestViews;
   private readonly onToolCall: OrchestratorOptions['onToolCall'];
 
@@ -118,7 +117,7 @@ export class Orchestrator implements PlanHost, ToolHost {
     this.logger = opts.logger;
     // BullMQ defines ~40 Lua commands on its connection, and ioredis copies every defined command
     // into each MULTI/pipeline: give the queues their own connection so ours stay cheap.
-    this.queueConnection = opts.redis.duplicate({ connectionName: 'queues' });
+    this.queueConnection = duplicateRedis(opts.redis, 'command', 'queues');
     this.queues = new ProviderQueues({ config: opts.config, connection: this.queueConnection });
     this.events = new RequestEvents({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds, maxLen: opts.config.queue.eventsMaxLen, finishedTtlSeconds: opts.config.queue.finishedEventsTtlSeconds });
     this.requests = new RequestStore({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds });
@@ -154,7 +153,7 @@ export class Orchestrator implements PlanHost, ToolHost {
    */
   get hub(): EventHub {
     if (!this.sharedHub) {
-      const connection = this.redis.duplicate({ maxRetriesPerRequest: null, connectionName: 'event-hub' });
+      const connection = duplicateRedis(this.redis, 'blocking', 'event-hub');
       this.sharedHub = { connection, hub: new EventHub({ redis: this.redis, blockingRedis: connection, events: this.events }) };
     }
     return this.sharedHub.hub;

@@ -1,5 +1,4 @@
 import { DelayedError, Queue, WaitingError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   ABORT_REASON,
   DriveRequestPayloadSchema,
@@ -11,8 +10,9 @@ import {
 } from '@orch/contracts';
 import type { Config } from '@orch/config';
 import { repeatedLog, type Logger } from '@orch/logging';
-import { isCancelled, modelCallJobId, subscribeCancellations, type EventHub, type ProviderQueues, type RequestEvents } from '@orch/queue';
+import { duplicateRedis, isCancelled, modelCallJobId, subscribeCancellations, type EventHub, type ProviderQueues, type RedisClient, type RequestEvents } from '@orch/queue';
 import type { CallerStore, Thread } from './caller-store';
+import { composeMessages } from './compose';
 import { JobWaiter } from './job-waiter';
 import type { RequestRecord, RequestStore } from './request-store';
 import { runStrategy, type Exec } from './strategies';
@@ -29,9 +29,9 @@ type DriveEnd = 'ended' | 'stopped' | 'redis-away';
 export interface RequestDriverDeps {
   config: Config;
   /** Command connection (scrubbing): records, events, cancel checks. */
-  redis: Redis;
+  redis: RedisClient;
   /** Connection for the `{requests}` queue (BullMQ defines its scripts on it). */
-  queueConnection: Redis;
+  queueConnection: RedisClient;
   logger: Logger;
   hub: () => EventHub;
   queues: ProviderQueues;
@@ -55,8 +55,8 @@ export class RequestDriver {
   /** The `{requests}` queue (shown on the admin pages). */
   readonly queue: Queue<DriveRequestPayload>;
   private worker: Worker<DriveRequestPayload> | undefined;
-  private workerConnection: Redis | undefined;
-  private subscriber: Redis | undefined;
+  private workerConnection: RedisClient | undefined;
+  private subscriber: RedisClient | undefined;
   /** Requests this process drives now, by id. */
   private readonly local = new Map<string, { ctrl: AbortController; done: Promise<unknown> }>();
 
@@ -74,8 +74,8 @@ export class RequestDriver {
   async start(): Promise<void> {
     if (this.worker) return;
     const { config } = this.deps;
-    this.workerConnection = this.deps.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false, connectionName: 'request-driver' });
-    this.subscriber = this.deps.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false, connectionName: 'request-cancel' });
+    this.workerConnection = duplicateRedis(this.deps.redis, 'blocking', 'request-driver');
+    this.subscriber = duplicateRedis(this.deps.redis, 'subscriber', 'request-cancel');
     this.subscriber.on('error', () => undefined);
     this.workerConnection.on('error', () => undefined);
     await subscribeCancellations(this.subscriber, (requestId) => this.local.get(requestId)?.ctrl.abort(ABORT_REASON.cancelled));
@@ -204,15 +204,24 @@ export class RequestDriver {
         return outcome!;
       },
       flow: async (children, parent) => {
+        // Children in parallel; then the parent, with their answers written into its prompt, as a
+        // call of its own. Each call is its queue's job, so queues may sit on different Cluster
+        // masters (a BullMQ flow would tie a parent and its children to one slot).
         const childJobs = children.map((c) => payload(c.model, c.messages));
         const parentJob = payload(parent.model, parent.messages);
-        parentJob.compose = { ...parent.compose, labels: Object.fromEntries(childJobs.map((c) => [String(c.callIndex), c.model])) };
-        const [, ids] = await Promise.all([this.deps.requests.put(record), this.deps.queues.submitFlow(parentJob, childJobs, this.deps.events)]);
-        const outcomes = await waiter.wait([
-          ...ids.childJobIds.map((jobId, i) => ({ jobId, model: children[i]!.model })),
-          { jobId: ids.parentJobId, model: parent.model },
-        ]);
-        return { children: outcomes.slice(0, -1), parent: outcomes[outcomes.length - 1]! };
+        const ids = childJobs.map((c) => modelCallJobId(requestId, c.callIndex));
+        const parentId = modelCallJobId(requestId, parentJob.callIndex);
+        await Promise.all([this.deps.requests.put(record), this.deps.queues.submitAll(childJobs, this.deps.events)]);
+        const outcomes = await waiter.wait(ids.map((jobId, i) => ({ jobId, model: children[i]!.model })));
+        const messages = composeMessages(parent.messages, parent.compose, outcomes);
+        if (!messages) {
+          return { children: outcomes, parent: { jobId: parentId, model: parent.model, error: { code: 'provider_error', message: 'No model answered, so there is nothing to synthesise', retryable: false } } };
+        }
+        parentJob.messages = messages;
+        void this.deps.events.publish({ type: 'progress', stage: 'synthesizing', requestId, jobId: parentId, model: parent.model, ts: Date.now() }).catch(() => undefined);
+        await this.deps.queues.submit(parentJob, this.deps.events);
+        const [parentOutcome] = await waiter.wait([{ jobId: parentId, model: parent.model }]);
+        return { children: outcomes, parent: parentOutcome! };
       },
       progress: (message) => void this.deps.events.publish({ type: 'progress', stage: 'round', requestId, message, ts: Date.now() }).catch(() => undefined),
     };

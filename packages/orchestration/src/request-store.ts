@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@orch/queue';
 import { RequestRecordSchema, readRecord, type RequestRecord } from '@orch/contracts';
 import { callerKeys, requestKeys } from '@orch/queue';
 
@@ -12,7 +12,7 @@ export type { RequestRecord };
  * one is kept `ttlSeconds` counted from its end (the finish script, or `put` of an ended record).
  */
 export class RequestStore {
-  constructor(private readonly opts: { redis: Redis; ttlSeconds: number; driverLeaseSeconds?: number; keepPerCaller?: number }) {}
+  constructor(private readonly opts: { redis: RedisClient; ttlSeconds: number; driverLeaseSeconds?: number; keepPerCaller?: number }) {}
 
   get leaseSeconds(): number {
     return this.opts.driverLeaseSeconds ?? 30;

@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@orch/queue';
 import { OrchestratorError, type JobResultOutput, type RequestSummary, type StoredRequestEvent } from '@orch/contracts';
 import { requestKeys, type EventHub, type RequestEvents, type Subscription } from '@orch/queue';
 import type { RequestRecord, RequestStore } from './request-store';
 import type { Caller } from './tools';
 
 export interface RequestViewsDeps {
-  redis: Redis;
+  redis: RedisClient;
   events: RequestEvents;
   requests: RequestStore;
   /** The process's shared event reader. */

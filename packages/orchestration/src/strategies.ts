@@ -1,4 +1,5 @@
-import type { ChatMessage, ComposeSpec, ModelToolOutput, Strategy } from '@orch/contracts';
+import type { ChatMessage, ModelToolOutput, Strategy } from '@orch/contracts';
+import type { ComposeText } from './compose';
 import type { CallOutcome } from './job-waiter';
 import { DEEP_DIVE, JUDGE, SYNTHESIS, isUnsure, parseVerdict, reconsiderPrompt } from './prompts';
 import { councilVerdict, type CouncilVerdict } from './verdict';
@@ -11,8 +12,8 @@ export interface CallSpec {
 /** How strategies run model calls; the plan runner queues them and waits for their outcomes. */
 export interface Exec {
   single(call: CallSpec): Promise<CallOutcome>;
-  /** Children in parallel, then the parent with their answers composed in (one BullMQ flow). */
-  flow(children: CallSpec[], parent: CallSpec & { compose: Omit<ComposeSpec, 'labels'> }): Promise<{ children: CallOutcome[]; parent: CallOutcome }>;
+  /** Children in parallel, then the parent with their answers composed into its prompt. */
+  flow(children: CallSpec[], parent: CallSpec & { compose: ComposeText }): Promise<{ children: CallOutcome[]; parent: CallOutcome }>;
   progress(message: string): void;
 }
 

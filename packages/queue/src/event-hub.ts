@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './redis';
 import type { StoredRequestEvent } from '@orch/contracts';
 import { ReplyError } from 'ioredis';
 import { parseEntry, type RequestEvents } from './events';
@@ -7,9 +7,9 @@ import { compareStreamIds, streamIdOrThrow } from './stream-ids';
 
 export interface EventHubOptions {
   /** Command connection: catch-up reads (XRANGE) and CLIENT UNBLOCK. */
-  redis: Redis;
+  redis: RedisClient;
   /** Dedicated connection for the shared XREAD BLOCK (role `blocking`). */
-  blockingRedis: Redis;
+  blockingRedis: RedisClient;
   events: RequestEvents;
   /** Longest one XREAD blocks. New streams interrupt it with CLIENT UNBLOCK. */
   blockMs?: number;
@@ -21,7 +21,15 @@ export interface EventHubOptions {
    */
   streamsPerPaceMs?: number;
   maxPaceMs?: number;
+  /**
+   * On a Redis Cluster, how long the hub waits between reads that brought nothing (default 10).
+   * Each stream has its own hash slot there and one XREAD may not name two slots, so the hub polls:
+   * one non-blocking XREAD per stream, pipelined per node by the command connection.
+   */
+  clusterPollMs?: number;
 }
+
+type XreadReply = Array<[string, Array<[string, string[]]>]>;
 
 export interface Subscription {
   /** Id of the last event delivered: resume from it after a reconnect. */
@@ -63,11 +71,14 @@ export class EventHub {
   private wake: (() => void) | undefined;
   private readonly streamsPerPaceMs: number;
   private readonly maxPaceMs: number;
+  /** Set on a Redis Cluster: streams are polled one by one (see clusterPollMs). */
+  private readonly pollMs: number | undefined;
 
   constructor(private readonly opts: EventHubOptions) {
     this.blockMs = opts.blockMs ?? 5000;
     this.streamsPerPaceMs = opts.streamsPerPaceMs ?? 40;
     this.maxPaceMs = opts.maxPaceMs ?? 25;
+    this.pollMs = isCluster(opts.redis) ? (opts.clusterPollMs ?? 10) : undefined;
     opts.blockingRedis.on('ready', () => (this.clientId = undefined));
     this.loop = this.run();
   }
@@ -190,6 +201,42 @@ export class EventHub {
     if (!dropped) await new Promise((r) => setTimeout(r, 200, err));
   }
 
+  /**
+   * One non-blocking XREAD per stream (a Cluster refuses one that names two slots), sent together.
+   * A stream Redis refuses is dropped with its listeners told; a lost connection waits as above.
+   */
+  private async poll(ids: string[], keys: string[], trackedAt: Tracked[], cursors: string[]): Promise<XreadReply> {
+    let away = false;
+    const replies = await Promise.all(
+      keys.map(async (key, i) => {
+        try {
+          return ((await this.opts.redis.xread('COUNT', 500, 'STREAMS', key, cursors[i]!)) as XreadReply | null) ?? [];
+        } catch (err) {
+          const tracked = trackedAt[i]!;
+          const refused = err instanceof ReplyError && !/^(CLUSTERDOWN|TRYAGAIN|LOADING|MOVED|ASK)/.test((err as Error).message);
+          if (refused && this.streams.get(ids[i]!) === tracked) {
+            this.streams.delete(ids[i]!);
+            for (const l of tracked.listeners) l.onError?.(err as Error);
+          } else away = true;
+          return [];
+        }
+      }),
+    );
+    if (away && !this.stopped) await new Promise((r) => setTimeout(r, 200));
+    return replies.flat();
+  }
+
+  /** Waits `ms`, or until a stream is added or the hub closes. */
+  private async pause(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      this.wake = resolve;
+    });
+    clearTimeout(timer);
+    this.wake = undefined;
+  }
+
   private async run(): Promise<void> {
     while (!this.stopped) {
       if (this.streams.size === 0) {
@@ -201,18 +248,24 @@ export class EventHub {
       const keys = ids.map((id) => requestKeys(id).events);
       const trackedAt = ids.map((id) => this.streams.get(id)!);
       const cursors = trackedAt.map((t) => t.cursor);
-      let res = null as Array<[string, Array<[string, string[]]>]> | null;
-      try {
-        this.clientId ??= Number(await this.opts.blockingRedis.client('ID'));
-        this.blocked = true;
-        res = (await this.opts.blockingRedis.xread('COUNT', 500, 'BLOCK', this.blockMs, 'STREAMS', ...keys, ...cursors)) as typeof res;
-      } catch (err) {
-        // Redis refused the read itself (not a lost connection): find the stream it refused.
-        if (err instanceof ReplyError && !this.stopped) await this.dropRefused(ids, trackedAt, err as Error);
-        else if (!this.stopped) await new Promise((r) => setTimeout(r, 200));
-      } finally {
-        this.blocked = false;
-        this.generation++;
+      let res = null as XreadReply | null;
+      if (this.pollMs !== undefined) {
+        res = await this.poll(ids, keys, trackedAt, cursors);
+        // Nothing new: wait a poll period, or less when a stream is added.
+        if (!res.length && !this.stopped) await this.pause(this.pollMs);
+      } else {
+        try {
+          this.clientId ??= Number(await this.opts.blockingRedis.client('ID'));
+          this.blocked = true;
+          res = (await this.opts.blockingRedis.xread('COUNT', 500, 'BLOCK', this.blockMs, 'STREAMS', ...keys, ...cursors)) as typeof res;
+        } catch (err) {
+          // Redis refused the read itself (not a lost connection): find the stream it refused.
+          if (err instanceof ReplyError && !this.stopped) await this.dropRefused(ids, trackedAt, err as Error);
+          else if (!this.stopped) await new Promise((r) => setTimeout(r, 200));
+        } finally {
+          this.blocked = false;
+          this.generation++;
+        }
       }
       // Nothing came (the block timed out, or the read failed and was waited out above).
       if (!res) continue;

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 import { RequestEventSchema, type RequestEvent, type StoredRequestEvent } from '@orch/contracts';
 import { requestKeys } from './keys';
 
 export interface RequestEventsOptions {
   /** Connection for writes and non-blocking reads. */
-  redis: Redis;
+  redis: RedisClient;
   /** Seconds the stream stays readable after its last event. */
   ttlSeconds: number;
   /** Approximate cap on events per request. */
@@ -22,7 +22,7 @@ export interface FollowOptions {
   /** Stream id to resume after (`0` or `0-0` from the start). */
   after?: string;
   /** A dedicated connection for XREAD BLOCK (it is blocked while waiting). */
-  blockingRedis: Redis;
+  blockingRedis: RedisClient;
   /** How long one XREAD blocks; also the longest delay before `signal` is noticed. */
   blockMs?: number;
   signal?: AbortSignal;
@@ -35,7 +35,7 @@ const lua = (file: string) => readFileSync(join(__dirname, 'lua', file), 'utf8')
 const PUBLISH_LUA = lua('publish-1.lua');
 const FINISH_LUA = lua('finish-4.lua');
 
-type EventsRedis = Redis & {
+type EventsRedis = RedisClient & {
   orchPublishEvent(key: string, maxLen: number, event: string, ttl: number): Promise<string>;
   orchFinishRequest(events: string, meta: string, driver: string, compacting: string, maxLen: number, event: string, ttl: number, record: string, recordTtl: number): Promise<string | null>;
 };
@@ -45,7 +45,7 @@ type EventsRedis = Redis & {
  * A Redis Stream, so any process can read it and a reader resumes from its last id.
  */
 export class RequestEvents {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly ttlSeconds: number;
   private readonly maxLen: number;
   private readonly finishedTtlSeconds: number;
@@ -64,7 +64,7 @@ export class RequestEvents {
    * is already open on the connection ("pipeline[functionName] is not a function", ioredis #1931) — a
    * front door's first call after its start failed so.
    */
-  static defineCommands(redis: Redis): void {
+  static defineCommands(redis: RedisClient): void {
     if (typeof (redis as unknown as Partial<EventsRedis>).orchPublishEvent === 'function') return;
     redis.defineCommand('orchPublishEvent', { numberOfKeys: 1, lua: PUBLISH_LUA });
     redis.defineCommand('orchFinishRequest', { numberOfKeys: 4, lua: FINISH_LUA });
@@ -74,7 +74,7 @@ export class RequestEvents {
    * The same stream writer on another connection: its writes are then ordered with that connection's
    * other commands (Redis runs one connection's commands in the order they were sent).
    */
-  on(redis: Redis): RequestEvents {
+  on(redis: RedisClient): RequestEvents {
     return new RequestEvents({ redis, ttlSeconds: this.ttlSeconds, maxLen: this.maxLen, finishedTtlSeconds: this.finishedTtlSeconds });
   }
 

@@ -1,6 +1,6 @@
-export { createRedis, waitForRedis, closeRedis } from './redis';
-export type { RedisRole } from './redis';
-export { ScrubbingRedis } from './scrubbing-redis';
+export { createRedis, duplicateRedis, isCluster, waitForRedis, closeRedis } from './redis';
+export type { RedisClient, RedisRole } from './redis';
+export { ScrubbingRedis, ScrubbingCluster } from './scrubbing-redis';
 export { requestKeys, threadKey, callerKeys, approvalKey, API_KEY_KEYS, PRICES_KEY, CANCEL_CHANNEL } from './keys';
 export { PriceBook, fetchOpenRouterPrices, priceInfo } from './prices';
 export type { PriceInfo, LivePrices } from './prices';

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 import type { Config } from '@orch/config';
 import type { Price } from '@orch/contracts';
 import { PRICES_KEY } from './keys';
@@ -73,7 +73,7 @@ export async function fetchOpenRouterPrices(baseUrl: string, timeoutMs = 15_000)
 export class PriceBook {
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly opts: { config: Config; redis: Redis; logger: Log; fetch: boolean }) {}
+  constructor(private readonly opts: { config: Config; redis: RedisClient; logger: Log; fetch: boolean }) {}
 
   /** For the process that fetches: read now, then every refreshHours. */
   async start(): Promise<void> {

@@ -20,7 +20,7 @@ describe('ProviderQueues while Redis is away', () => {
     messages: [{ role: 'user', content: 'Are you there?' }],
   });
 
-  it('a call or a flow Redis refuses rejects to its caller, and nothing is left rejected unawaited (which ends a front door)', async () => {
+  it("a call or a council's calls Redis refuses rejects to its caller, and nothing is left rejected unawaited (which ends a front door)", async () => {
     const config = loadConfig({ cwd: '/nonexistent', env: { REDIS_URL: server.url, OPENROUTER_API_KEY: FAKE_KEYS.openrouter, OPENAI_API_KEY: FAKE_KEYS.openai } });
     // A front door's command connection: a command fails after two reconnect attempts.
     const redis = createRedis(server.url, 'command', 'queues-test');
@@ -34,7 +34,7 @@ describe('ProviderQueues while Redis is away', () => {
     try {
       await server.stop();
       await expect(queues.submit(call(0, 'gemini_pro'), events)).rejects.toThrow(/max retries per request/);
-      await expect(queues.submitFlow(call(3, 'gemini_pro'), [call(1, 'gemini_pro'), call(2, 'o3_architect')], events)).rejects.toThrow(/max retries per request/);
+      await expect(queues.submitAll([call(1, 'gemini_pro'), call(2, 'o3_architect')], events)).rejects.toThrow(/max retries per request/);
       // Whatever those calls started has failed by now (later commands fail after earlier ones)…
       await expect(events.publish({ type: 'progress', stage: 'queued', requestId: 'away1', ts: Date.now() })).rejects.toThrow();
       // …and Node reports a rejection nobody handled once the microtasks have run.

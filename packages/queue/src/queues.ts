@@ -1,5 +1,5 @@
-import { FlowProducer, Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
+import type { RedisClient } from './redis';
 import {
   JOB_NAMES,
   ModelCallPayloadSchema,
@@ -17,29 +17,26 @@ export type ModelCallQueue = Queue<ModelCallPayload>;
 export interface QueuesOptions {
   config: Config;
   /** Shared command connection (BullMQ duplicates what it needs for blocking). */
-  connection: Redis;
+  connection: RedisClient;
 }
 
 /** The two provider queues, with the Cluster hash-tagged names from contracts. */
 export class ProviderQueues {
   readonly byKey: Record<QueueKey, ModelCallQueue>;
   private readonly config: Config;
-  private readonly flows: FlowProducer;
   /** Also carries each call's `queued` event, just before its `add` (see `announceQueued`). */
-  private readonly connection: Redis;
+  private readonly connection: RedisClient;
 
   constructor(opts: QueuesOptions) {
     this.config = opts.config;
     this.connection = opts.connection;
     // Before anything is sent on it (the queues below send at once): see RequestEvents.defineCommands.
     RequestEvents.defineCommands(opts.connection);
-    this.flows = new FlowProducer({ connection: opts.connection, prefix: opts.config.queue.prefix });
     const make = (key: QueueKey) =>
       new Queue<ModelCallPayload>(queueName(key), { connection: opts.connection, prefix: opts.config.queue.prefix, streams: { events: { maxLen: opts.config.queue.bullEventsMaxLen } } });
     this.byKey = { openrouter: make('openrouter'), openai: make('openai') };
     // The connection's errors (Redis away) are the owner's to log, once; BullMQ re-emits each on every
     // queue and, with no listener there, prints them with console.error (not JSON, on every queue).
-    this.flows.on('error', () => undefined);
     for (const q of Object.values(this.byKey)) q.on('error', () => undefined);
   }
 
@@ -63,32 +60,13 @@ export class ProviderQueues {
     return { jobId, queue: queue.name };
   }
 
-  /**
-   * Queues a parent call (synthesis or judge, with `compose`) that runs once every child has
-   * finished, as one BullMQ flow. A failed child does not fail the parent
-   * (`ignoreDependencyOnFailure`): the parent is told which children failed.
-   */
-  async submitFlow(
-    parentInput: ModelCallPayloadInput,
-    childInputs: ModelCallPayloadInput[],
-    events?: RequestEvents,
-  ): Promise<{ parentJobId: string; childJobIds: string[] }> {
-    const parent = parsePayload(parentInput);
-    const children = childInputs.map(parsePayload);
-    const opts = modelCallJobOptions(this.config);
-    const node = (p: ModelCallPayload, extra: JobsOptions = {}) => ({
-      name: JOB_NAMES.modelCall,
-      queueName: this.queueForModel(p.model).name,
-      data: p,
-      opts: { ...opts, ...extra, jobId: jobIdOf(p) },
-    });
-    const queued = events && announceQueued([...children, parent], events.on(this.connection));
-    await Promise.all([queued, this.flows.add({ ...node(parent), children: children.map((c) => node(c, { ignoreDependencyOnFailure: true })) })]);
-    return { parentJobId: jobIdOf(parent), childJobIds: children.map(jobIdOf) };
+  /** Validates and queues calls that run side by side (a council's members), each on its model's queue. */
+  async submitAll(inputs: ModelCallPayloadInput[], events?: RequestEvents): Promise<string[]> {
+    return (await Promise.all(inputs.map((input) => this.submit(input, events)))).map((r) => r.jobId);
   }
 
   async close(): Promise<void> {
-    await Promise.all([...Object.values(this.byKey).map((q) => q.close()), this.flows.close()]);
+    await Promise.all(Object.values(this.byKey).map((q) => q.close()));
   }
 }
 

@@ -1,8 +1,12 @@
 import { startFakeProvider, type FakeProvider } from '@orch/fake-provider';
+import { startRedisCluster, startSentinelGroup, type RedisGroup } from './redis-group';
 import { startRedis, type RedisServerHandle } from './redis-server';
 
 export interface FakeStack {
+  /** The standalone redis-server, or (ORCH_TEST_REDIS=cluster|sentinel) the group's first node. */
   redis: RedisServerHandle;
+  /** The cluster or sentinel group when ORCH_TEST_REDIS chose one; `env()` points at it. */
+  group: RedisGroup | undefined;
   openrouter: FakeProvider;
   openai: FakeProvider;
   /**
@@ -17,19 +21,27 @@ export interface FakeStack {
 
 export const FAKE_KEYS = { openrouter: 'or-key', openai: 'oa-key' } as const;
 
-/** A private redis-server and fake OpenRouter and OpenAI servers: what a whole-stack test needs. */
-export async function startFakeStack(): Promise<FakeStack> {
-  const [redis, openrouter, openai] = await Promise.all([
-    startRedis(),
+/**
+ * A private redis-server and fake OpenRouter and OpenAI servers: what a whole-stack test needs.
+ * With ORCH_TEST_REDIS=cluster (or sentinel) in the environment, or `redis` given, the stack's Redis
+ * is a 3-master Redis Cluster (or a sentinel group) on loopback instead: the same suites run on it.
+ */
+export async function startFakeStack(opts: { redis?: 'standalone' | 'cluster' | 'sentinel' } = {}): Promise<FakeStack> {
+  const mode = opts.redis ?? testRedisMode();
+  const startGroup = mode === 'cluster' ? startRedisCluster() : mode === 'sentinel' ? startSentinelGroup() : undefined;
+  const [group, openrouter, openai] = await Promise.all([
+    startGroup,
     startFakeProvider({ flavor: 'openrouter', apiKey: FAKE_KEYS.openrouter }),
     startFakeProvider({ flavor: 'openai', apiKey: FAKE_KEYS.openai }),
   ]);
+  const redis = group ? group.nodes[0]! : await startRedis();
   return {
     redis,
+    group,
     openrouter,
     openai,
     env: (extra = {}) => ({
-      REDIS_URL: redis.url,
+      ...(group ? group.env : { REDIS_URL: redis.url }),
       OPENROUTER_BASE_URL: openrouter.baseURL,
       OPENROUTER_API_KEY: FAKE_KEYS.openrouter,
       OPENAI_BASE_URL: openai.baseURL,
@@ -43,7 +55,13 @@ export async function startFakeStack(): Promise<FakeStack> {
     },
     stop: async () => {
       await Promise.all([openrouter.stop(), openai.stop()]);
-      await redis.stop();
+      await (group ?? redis).stop();
     },
   };
+}
+
+/** The Redis a whole-stack test runs on: ORCH_TEST_REDIS=cluster|sentinel, standalone otherwise. */
+export function testRedisMode(): 'standalone' | 'cluster' | 'sentinel' {
+  const m = process.env.ORCH_TEST_REDIS;
+  return m === 'cluster' || m === 'sentinel' ? m : 'standalone';
 }

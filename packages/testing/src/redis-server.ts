@@ -22,6 +22,8 @@ export interface StartRedisOptions {
   /** Port; a free one by default. Give the old port and folder to restart a server on its data. */
   port?: number;
   startTimeoutMs?: number;
+  /** More redis-server arguments (cluster mode, replicaof…). */
+  extraArgs?: string[];
 }
 
 export const REDIS_INSTALL_HINT =
@@ -61,6 +63,7 @@ function launch(bin: string, port: number, dir: string, ownDir: boolean, opts: S
     '--daemonize', 'no',
     '--loglevel', 'notice',
     '--logfile', '',
+    ...(opts.extraArgs ?? []),
   ];
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

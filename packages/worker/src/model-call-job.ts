@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@orch/queue';
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import {
   ABORT_REASON,
@@ -16,7 +16,6 @@ import { ProviderError, classifyProviderError, type ModelClient } from '@orch/pr
 import { isCancelled, type RequestEvents } from '@orch/queue';
 import type { WorkerMetrics } from './metrics';
 import { PartialBuffer } from './partial-buffer';
-import { composeMessages } from './compose';
 import type { SpendGuard, SpendReservation } from './spend-guard';
 
 /** Calls running in this process, by job id; `ended` gives the answer when the call got one. */
@@ -29,7 +28,7 @@ export interface ModelCallDeps {
   spend: SpendGuard;
   events: RequestEvents;
   /** Command connection (cancellation marks). */
-  redis: Redis;
+  redis: RedisClient;
   metrics: WorkerMetrics;
   active: ActiveCalls;
   /** `host/pid`, recorded in each result. */
@@ -99,19 +98,6 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
         log.info('model call already answered by an earlier run; its result stands', { worker: earlier.result.worker });
         return earlier.result;
       }
-    }
-
-    if (payload.compose) {
-      // A flow parent: its prompt is made of its children's answers, read back from BullMQ.
-      const composed = composeMessages(payload.messages, payload.compose, {
-        values: await job.getChildrenValues(),
-        failures: await job.getIgnoredChildrenFailures(),
-      });
-      if (!composed) {
-        throw await failForGood(new OrchestratorError('provider_error', 'No model answered, so there is nothing to synthesise'));
-      }
-      payload = { ...payload, messages: composed };
-      await publish({ type: 'progress', stage: 'synthesizing', ...base, ts: Date.now(), attempt });
     }
 
     const ctrl = new AbortController();

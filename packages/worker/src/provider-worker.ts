@@ -50,9 +50,9 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
   // Every value written to Redis (results, events, BullMQ failure reasons) is scrubbed of secrets:
   // a provider error that echoes our key stops here.
   const scrub = createScrubber(configSecrets(config));
-  const workerConn = createRedis(config.redis.url, 'blocking', `worker-${queue}`, scrub);
-  const cmd = createRedis(config.redis.url, 'command', `worker-${queue}-cmd`, scrub);
-  const subscriber = createRedis(config.redis.url, 'subscriber', `worker-${queue}-cancel`);
+  const workerConn = createRedis(config.redis, 'blocking', `worker-${queue}`, scrub);
+  const cmd = createRedis(config.redis, 'command', `worker-${queue}-cmd`, scrub);
+  const subscriber = createRedis(config.redis, 'subscriber', `worker-${queue}-cancel`);
   // Errors that repeat while Redis is away (every reconnect, every retry) are logged a few lines per outage.
   const connError = repeatedLog(logger, 'warn', 'redis connection error');
   for (const conn of [workerConn, cmd, subscriber]) conn.on('error', (err) => connError({ err: err.message }));
@@ -73,7 +73,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
   let closing = false;
   const workerIdentity = `${hostname()}/${process.pid}`;
 
-  await Promise.all([waitForRedis(cmd, opts.redisTimeoutMs), waitForRedis(workerConn, opts.redisTimeoutMs)]);
+  await Promise.all([waitForRedis(cmd, opts.redisTimeoutMs, config.redis), waitForRedis(workerConn, opts.redisTimeoutMs, config.redis)]);
   await subscribeCancellations(subscriber, (requestId) => {
     for (const [jobId, a] of active) {
       if (a.requestId === requestId) {

@@ -1,0 +1,164 @@
+import WebSocket from 'ws';
+import { freePort, spawnApp, startFakeStack, waitFor, type FakeStack, type ServiceProcess } from '@orch/testing';
+
+/**
+ * Issue 28: the whole stack (both workers, the three front doors) on a 3-master + 3-replica Redis
+ * Cluster and on a sentinel group (1 master, 2 replicas, 3 sentinels), all on loopback from
+ * Debian's redis-server. Calls and councils work through every door with the queues on different
+ * masters; kill -9 of the master holding the ledger (and, on the cluster, a queue's) under calls
+ * and councils loses no accepted request, books at least what was billed, and the stack serves
+ * again within 10 s of the promotion. Runs with `pnpm test:scale-out`.
+ */
+const DAILY_LIMIT = 50;
+
+describe.each(['cluster', 'sentinel'] as const)('the whole stack on Redis %s', (mode) => {
+  let stack: FakeStack;
+  const procs: ServiceProcess[] = [];
+  const doors: string[] = [];
+  let wsPort = 0;
+  let mcpPort = 0;
+
+  beforeAll(async () => {
+    stack = await startFakeStack({ redis: mode });
+    // The fake OpenAI bills o3 at the config's prices, so what it bills can be summed.
+    stack.openai.setPrices({ o3: { input: 2, output: 8, cachedInput: 0.5 } });
+    const env = stack.env({ ORCH_RATE_LIMIT: '0', MCP_DAILY_LIMIT: String(DAILY_LIMIT), LEDGER_REAP_INTERVAL_MS: '500', ORCH_DRIVER_LOCK_MS: '2000' });
+    procs.push(await spawnApp('worker-openai', env), await spawnApp('worker-openrouter', env));
+    for (let i = 0; i < 2; i++) {
+      const port = await freePort();
+      procs.push(await spawnApp('rest-bridge', { ...env, REST_PORT: String(port) }));
+      doors.push(`http://127.0.0.1:${port}`);
+    }
+    wsPort = await freePort();
+    mcpPort = await freePort();
+    procs.push(await spawnApp('ws-bridge', { ...env, WS_PORT: String(wsPort) }), await spawnApp('mcp-gateway', { ...env, MCP_TRANSPORT: 'http', MCP_HTTP_PORT: String(mcpPort) }));
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.kill()));
+    await stack?.stop();
+  });
+
+  const json = { 'content-type': 'application/json' };
+  const post = (base: string, tool: string, body: unknown, wait = false) =>
+    fetch(`${base}/mcp/${tool}${wait ? '' : '?wait=false'}`, { method: 'POST', headers: json, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+  type Output = { status: string; tool: string; answers: Array<{ text: string; model: string }>; synthesis?: { text: string }; totals: { cost_usd: number } };
+
+  async function accept(n: number, councils: number): Promise<string[]> {
+    const calls = [
+      ...Array.from({ length: n }, (_, i) => post(doors[0]!, 'query_specific_model', { model: i % 2 ? 'o3_architect' : 'gemini_pro', description: `Drill question ${i}` })),
+      ...Array.from({ length: councils }, (_, i) => post(doors[0]!, 'orchestrate_task', { description: `Drill council ${i}`, strategy: 'external_enhancement' })),
+    ];
+    return Promise.all(
+      calls.map(async (p) => {
+        const res = await p;
+        expect(res.status).toBe(202);
+        return ((await res.json()) as { request_id: string }).request_id;
+      }),
+    );
+  }
+
+  async function expectAllCompleted(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      const out = await waitFor(
+        async () => {
+          const res = await fetch(`${doors[1]}/requests/${id}?wait=50`, { signal: AbortSignal.timeout(60_000) });
+          return res.status === 503 ? undefined : ((await res.json()) as { result: { status: string; output: Output } }).result;
+        },
+        { timeoutMs: 120_000, what: `request ${id} answered` },
+      );
+      if (out.status !== 'completed') for (const p of procs) process.stderr.write(p.output().stderr.split('\n').filter((l) => /"level":"(error|warn)"/.test(l)).slice(-8).join('\n') + '\n');
+      expect({ id, status: out.status, error: (out.output as { error?: unknown }).error }).toEqual({ id, status: 'completed', error: undefined });
+      if (out.output.tool === 'orchestrate_task') {
+        expect(out.output.answers).toHaveLength(2);
+        expect(out.output.synthesis?.text).toBeTruthy();
+      } else {
+        expect(out.output.answers[0]?.text).toBeTruthy();
+      }
+    }
+  }
+
+  /** Booked ≥ billed (every generation the fakes recorded), within the limit, nothing held. */
+  async function expectSpendTruth(): Promise<{ billed: number; booked: number }> {
+    const billed = [...stack.openrouter.generations.values(), ...stack.openai.generations.values()].reduce((sum, g) => sum + g.total_cost, 0);
+    const spend = await waitFor(
+      async () => {
+        const s = ((await (await fetch(`${doors[1]}/spend`)).json()) as { result: { spent_usd: number; reserved_usd: number } }).result;
+        return s.reserved_usd === 0 ? s : undefined;
+      },
+      { timeoutMs: 90_000, what: 'every reservation settled or booked' },
+    );
+    expect(billed).toBeGreaterThan(0);
+    expect(spend.spent_usd).toBeGreaterThanOrEqual(billed - 1e-9);
+    expect(spend.spent_usd).toBeLessThanOrEqual(Math.min(DAILY_LIMIT, billed * 1.5));
+    return { billed, booked: spend.spent_usd };
+  }
+
+  function expectAllAlive(): void {
+    const dead = procs.filter((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+    expect(dead.map((p) => `exited ${p.child.exitCode ?? p.child.signalCode}: ${p.output().stderr.slice(-600)}`)).toEqual([]);
+  }
+
+  it('serves a call and a council over REST, a call over WebSocket and MCP; on a cluster the two provider queues sit on different masters', async () => {
+    const single = await post(doors[0]!, 'query_specific_model', { model: 'gemini_pro', description: 'One question' }, true);
+    expect(single.status).toBe(200);
+    const council = await post(doors[1]!, 'orchestrate_task', { description: 'A council', strategy: 'external_enhancement' }, true);
+    const out = ((await council.json()) as { result: Output }).result;
+    expect(out.status).toBe('completed');
+    expect(out.answers.map((a) => a.model).sort()).toEqual(['gemini_pro', 'o3_architect']);
+    expect(out.synthesis?.text).toBeTruthy();
+
+    const ws = new WebSocket(`ws://127.0.0.1:${wsPort}`);
+    const done = await new Promise<{ status: string }>((resolve, reject) => {
+      ws.on('error', reject);
+      ws.on('open', () => ws.send(JSON.stringify({ id: 1, method: 'query_specific_model', params: { model: 'o3_architect', description: 'Over WebSocket' } })));
+      ws.on('message', (raw) => {
+        const m = JSON.parse(String(raw)) as { type?: string; result?: { status: string } };
+        if (m.type === 'result' && m.result) resolve(m.result);
+      });
+    });
+    ws.close();
+    expect(done.status).toBe('completed');
+
+    const mcp = await fetch(`http://127.0.0.1:${mcpPort}/mcp`, {
+      method: 'POST',
+      headers: { ...json, accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'query_specific_model', arguments: { model: 'gemini_pro', description: 'Over MCP' } } }),
+    });
+    expect(await mcp.text()).toContain('"status":"completed"');
+
+    if (mode === 'cluster') {
+      const [a, b] = await Promise.all([stack.group!.masterOf('bull:{openrouter}:wait'), stack.group!.masterOf('bull:{openai}:wait')]);
+      expect(a.port).not.toBe(b.port);
+    }
+    expectAllAlive();
+  }, 120_000);
+
+  const drills = mode === 'cluster' ? ([['the ledger', '{ledger}:leases'], ["the OpenAI queue", 'bull:{openai}:wait']] as const) : ([['the master', '{ledger}:leases']] as const);
+  it.each(drills)('kill -9 of the master holding %s under calls and councils: every accepted request completes, booked >= billed, serving again within 10 s', async (_what, key) => {
+    stack.openrouter.setBehaviour({ completionTokens: 60, tokensPerSecond: 20 }); // about 3 s per call
+    stack.openai.setBehaviour({ completionTokens: 60, tokensPerSecond: 20 });
+    const ids = await accept(8, 2);
+    await waitFor(() => stack.openrouter.requests.length + stack.openai.requests.length >= 6, { timeoutMs: 20_000, what: 'calls under way' });
+    const victim = await stack.group!.masterOf(key);
+    victim.process.kill('SIGKILL');
+    const killedAt = Date.now();
+    // Serving again: a new call is accepted (202) by a door once the replica has been promoted.
+    await waitFor(async () => (await stack.group!.masterOf(key)).port !== victim.port, { timeoutMs: 30_000, intervalMs: 100, what: 'a replica promoted' });
+    const promotedAt = Date.now();
+    const after = await waitFor(
+      async () => {
+        const r = await post(doors[0]!, 'query_specific_model', { model: 'gemini_pro', description: 'After the failover' }).catch(() => undefined);
+        return r?.status === 202 ? ((await r.json()) as { request_id: string }).request_id : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'a new call accepted after the failover' },
+    );
+    const servingAfterPromotionMs = Date.now() - promotedAt;
+    expect(servingAfterPromotionMs).toBeLessThan(10_000);
+    await expectAllCompleted([...ids, after]);
+    const spend = await expectSpendTruth();
+    expectAllAlive();
+    // Each call's provider request went out once or, where a failover lost its result, again.
+    const sent = stack.openrouter.requests.length + stack.openai.requests.length;
+    process.stderr.write(`${JSON.stringify({ drill: `${mode}: ${_what}`, promotionMs: promotedAt - killedAt, servingAfterPromotionMs, requests: ids.length + 1, lost: 0, providerRequests: sent, ...spend })}\n`);
+  }, 240_000);
+});
