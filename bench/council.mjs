@@ -56,7 +56,7 @@ export async function run() {
     }
     const overhead = median(s.map((x) => x.wall)) - FAST_MS;
     const wall = median(c.map((x) => x.wall));
-    // From the slower model's answer to the synthesis starting: the flow's own step.
+    // From the slower model's answer to the synthesis starting: the driver's hand-off.
     const handoff = median(c.map((x) => x.synthesizing - Math.max(...x.results.slice(0, 2))));
     const budget = IDEAL_MS * 1.05 + overhead;
     const rows = [
@@ -71,7 +71,7 @@ export async function run() {
     ];
     return {
       title: '10. Council wall time (external_enhancement: 2 s and 5 s models, 1 s synthesis)',
-      text: `${rounds} alternating rounds through the REST bridge (accepted, then followed over SSE until \`done\`; times from the client's start), medians. The fake OpenRouter answers gemini_pro after ${FAST_MS} ms and the synthesis model after ${SYNTH_MS} ms; the fake OpenAI answers o3 after ${SLOW_MS} ms. The two models run side by side as a BullMQ flow's children; the synthesis is the flow's parent, run when both have finished.\n\n${table(rows)}\n\nCouncil ${round(wall)} ms against ${round(budget)} ms (6,000 × 1.05 + the single-call overhead of ${round(overhead)} ms) → ${wall <= budget ? 'target met' : 'target NOT met'}.`,
+      text: `${rounds} alternating rounds through the REST bridge (accepted, then followed over SSE until \`done\`; times from the client's start), medians. The fake OpenRouter answers gemini_pro after ${FAST_MS} ms and the synthesis model after ${SYNTH_MS} ms; the fake OpenAI answers o3 after ${SLOW_MS} ms. The two models run side by side; the request's driver queues the synthesis, with both answers in its prompt, once both have finished.\n\n${table(rows)}\n\nCouncil ${round(wall)} ms against ${round(budget)} ms (6,000 × 1.05 + the single-call overhead of ${round(overhead)} ms) → ${wall <= budget ? 'target met' : 'target NOT met'}.`,
       summary: { wall, overhead, budget },
     };
   } finally {

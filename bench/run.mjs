@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 // pnpm bench [--smoke] [NAME ...] [--only=NAME,...]; NAME: overhead, scaling, ledger, progress, memory,
-// retention, recovery, capacity, ttft, council (all ten when none is named)
-// Runs the ten benchmarks one after another (each starts and stops every process it needs, all on
+// retention, recovery, capacity, ttft, council, scale-out (all eleven when none is named)
+// Runs the eleven benchmarks one after another (each starts and stops every process it needs, all on
 // 127.0.0.1). A full run rewrites bench/RESULTS.md; --smoke runs each for a few seconds, checks that
 // it works, and writes nothing (CI runs it).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { machine, smoke } from './lib.mjs';
 
-const ALL = ['overhead', 'scaling', 'ledger', 'progress', 'memory', 'retention', 'recovery', 'capacity', 'ttft', 'council'];
+const ALL = ['overhead', 'scaling', 'ledger', 'progress', 'memory', 'retention', 'recovery', 'capacity', 'ttft', 'council', 'scale-out'];
 // Benchmarks named as arguments (`pnpm bench ttft council`) or with --only=; an unknown name (or
-// option) is refused rather than silently running all ten.
+// option) is refused rather than silently running all eleven.
 let args;
 try {
   args = parseArgs({ allowPositionals: true, options: { smoke: { type: 'boolean' }, only: { type: 'string' } } });

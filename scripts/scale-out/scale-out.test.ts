@@ -22,7 +22,8 @@ describe.each(['cluster', 'sentinel'] as const)('the whole stack on Redis %s', (
     stack = await startFakeStack({ redis: mode });
     // The fake OpenAI bills o3 at the config's prices, so what it bills can be summed.
     stack.openai.setPrices({ o3: { input: 2, output: 8, cachedInput: 0.5 } });
-    const env = stack.env({ ORCH_RATE_LIMIT: '0', MCP_DAILY_LIMIT: String(DAILY_LIMIT), LEDGER_REAP_INTERVAL_MS: '500', ORCH_DRIVER_LOCK_MS: '2000' });
+    // Reservations and acceptances wait for one replica (REDIS_WAIT_REPLICAS): a failover cannot lose them.
+    const env = stack.env({ ORCH_RATE_LIMIT: '0', MCP_DAILY_LIMIT: String(DAILY_LIMIT), LEDGER_REAP_INTERVAL_MS: '500', ORCH_DRIVER_LOCK_MS: '2000', REDIS_WAIT_REPLICAS: '1' });
     procs.push(await spawnApp('worker-openai', env), await spawnApp('worker-openrouter', env));
     for (let i = 0; i < 2; i++) {
       const port = await freePort();

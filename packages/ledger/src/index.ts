@@ -8,3 +8,5 @@ export { dayOf, dayEndsAt, monthEndsAt } from './day';
 export { toNano, toUsd, NANO_PER_USD } from './money';
 export { ledgerKeys } from './keys';
 export type { LedgerKeys } from './keys';
+export { waitForReplicas, REPLICAS_SHORT } from './replicas';
+export type { ReplicaWait } from './replicas';

@@ -2,6 +2,7 @@ import { BudgetExceededError } from './budget-error';
 import { dayEndsAt, dayOf, monthEndsAt } from './day';
 import { toNano, toNanoCeil, toUsd } from './money';
 import { ledgerKeys, type LedgerKeys } from './keys';
+import { waitForReplicas, type ReplicaWait } from './replicas';
 import { defineLedgerScripts, type LedgerRedis, type RedisClient } from './scripts';
 
 export interface LedgerLimits {
@@ -33,6 +34,12 @@ export interface LedgerOptions {
   /** Fractions of a budget (0.5, 0.8, 1) at which `onAlert` is called, once per window across every process. */
   alertThresholds?: readonly number[];
   onAlert?: (alert: BudgetAlert) => void;
+  /**
+   * Replicas a fresh reservation waits for before `reserve` resolves (the provider is asked only
+   * then): a failover that promotes a replica keeps it, so the call is booked — settled, or reaped
+   * at its worst case if the settle was lost — and booked stays >= billed.
+   */
+  replicas?: ReplicaWait;
 }
 
 export interface ReserveInput {
@@ -155,8 +162,10 @@ export class Ledger {
   private readonly onWarning: LedgerOptions['onWarning'];
   private readonly alerts: { thresholds: readonly number[]; onAlert: NonNullable<LedgerOptions['onAlert']> } | undefined;
   private readonly ttl: { day: number; request: number };
+  private readonly replicas: ReplicaWait | undefined;
 
   constructor(opts: LedgerOptions) {
+    this.replicas = opts.replicas;
     this.redis = defineLedgerScripts(opts.redis);
     this.limits = opts.limits;
     this.k = ledgerKeys(opts.keyPrefix ?? '{ledger}');
@@ -232,7 +241,7 @@ export class Ledger {
         ...(refusedBy.key ? { key: refusedBy.key.id, ...(refusedBy.key.name ? { keyName: refusedBy.key.name } : {}) } : {}),
       });
     }
-    if (status === 1) await Promise.all([this.maybeWarn(day, ds, dr), this.maybeAlert(budgets, false)]);
+    if (status === 1) await Promise.all([this.maybeWarn(day, ds, dr), this.maybeAlert(budgets, false), waitForReplicas(this.redis, k.leases, this.replicas)]);
     const { key: _key, ...rest } = input;
     return { ...rest, day, member, keyId: key.id, reservedUsd: toUsd(reserved), fresh: status === 1 };
   }

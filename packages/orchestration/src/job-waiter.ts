@@ -77,7 +77,8 @@ export class JobWaiter {
 
   /**
    * Resolves when every job has an outcome; rejects when the request's signal aborts. A job given
-   * `ensure` is one another process queues: when a poll finds no such job, `ensure` queues it.
+   * `ensure` queues a job again when a poll finds none: another process was to queue it and could
+   * not, or a Redis failover lost the add.
    */
   wait(jobs: Array<{ jobId: string; model: string; ensure?: () => Promise<unknown> }>): Promise<CallOutcome[]> {
     for (const j of jobs) {

@@ -18,8 +18,8 @@ import {
 } from '@orch/contracts';
 import { enabledModelKeys, ledgerRetention, resolveModel, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
-import { EventHub, PriceBook, ProviderQueues, RequestEvents, approvalKey, cancelRequest, duplicateRedis, modelCallJobId, type RedisClient, type Subscription } from '@orch/queue';
-import { Ledger } from '@orch/ledger';
+import { EventHub, PriceBook, ProviderQueues, RequestEvents, approvalKey, cancelRequest, duplicateRedis, modelCallJobId, requestKeys, type RedisClient, type Subscription } from '@orch/queue';
+import { Ledger, REPLICAS_SHORT, waitForReplicas, type ReplicaWait } from '@orch/ledger';
 import { ApiKeys } from './api-keys';
 import { CallerLimits } from './caller-limits';
 import { describeZodError } from './input-limits';
@@ -105,6 +105,7 @@ export class Orchestrator implements PlanHost, ToolHost {
   private readonly owner = `${hostname()}/${process.pid}`;
   /** Rate limits (global, or a key's own) and model allow-lists. */
   private readonly limits: CallerLimits;
+  private readonly replicas: ReplicaWait;
   private readonly queueConnection: RedisClient;
   private sharedHub: { hub: EventHub; connection: RedisClient } | undefined;
   private readonly views: RequestViews;
@@ -124,6 +125,7 @@ export class Orchestrator implements PlanHost, ToolHost {
     const o = opts.config.orchestration;
     this.callers = new CallerStore({ redis: opts.redis, sessionTtlSeconds: o.sessionTtlSeconds, threadTtlSeconds: o.threadTtlSeconds, maxThreadTurns: o.maxThreadTurns });
     this.ledger = new Ledger({ redis: opts.redis, limits: opts.config.limits, keyPrefix: opts.config.ledger.keyPrefix, retention: ledgerRetention(opts.config) });
+    this.replicas = { count: opts.config.redis.waitReplicas, timeoutMs: opts.config.redis.waitTimeoutMs, onShort: (i) => opts.logger.warn(REPLICAS_SHORT, i) };
     this.prices = new PriceBook({ config: opts.config, redis: opts.redis, logger: opts.logger, fetch: false });
     this.keys = new ApiKeys({ redis: opts.redis, staticKeys: opts.config.gateway.apiKeys, requireKeys: opts.config.gateway.requireKeys, logger: opts.logger });
     this.roots = o.files.roots.length ? o.files.roots : [opts.cwd ?? process.cwd()];
@@ -279,6 +281,9 @@ export class Orchestrator implements PlanHost, ToolHost {
     try {
       await Promise.all([this.requests.create(record), this.requests.holdDriver(record.requestId, this.owner)]);
       await this.driver.submit(drive);
+      // Accepted only once replicas hold it (REDIS_WAIT_REPLICAS): the record and lease on the
+      // request's slot, its driver job on the requests queue's (two nodes on a Cluster).
+      await Promise.all([waitForReplicas(this.redis, requestKeys(record.requestId).meta, this.replicas), waitForReplicas(this.queueConnection, this.driver.queue.toKey('meta'), this.replicas)]);
     } catch (err) {
       await this.requests.discard(record).catch(() => undefined);
       throw err;

@@ -200,7 +200,9 @@ export class RequestDriver {
         const submit = () => this.deps.queues.submit(job, this.deps.events);
         const doorQueued = p.firstCallQueued && job.callIndex === 0;
         if (!doorQueued) await Promise.all([this.deps.requests.put(record), submit()]);
-        const [outcome] = await waiter.wait([{ jobId, model: call.model, ...(doorQueued ? { ensure: submit } : {}) }]);
+        // Queued again if a poll finds no such job: the door could not queue it, or a Redis failover
+        // lost the add (replication is asynchronous); an earlier run's answer still stands.
+        const [outcome] = await waiter.wait([{ jobId, model: call.model, ensure: submit }]);
         return outcome!;
       },
       flow: async (children, parent) => {
@@ -212,15 +214,16 @@ export class RequestDriver {
         const ids = childJobs.map((c) => modelCallJobId(requestId, c.callIndex));
         const parentId = modelCallJobId(requestId, parentJob.callIndex);
         await Promise.all([this.deps.requests.put(record), this.deps.queues.submitAll(childJobs, this.deps.events)]);
-        const outcomes = await waiter.wait(ids.map((jobId, i) => ({ jobId, model: children[i]!.model })));
+        const outcomes = await waiter.wait(ids.map((jobId, i) => ({ jobId, model: children[i]!.model, ensure: () => this.deps.queues.submit(childJobs[i]!, this.deps.events) })));
         const messages = composeMessages(parent.messages, parent.compose, outcomes);
         if (!messages) {
           return { children: outcomes, parent: { jobId: parentId, model: parent.model, error: { code: 'provider_error', message: 'No model answered, so there is nothing to synthesise', retryable: false } } };
         }
         parentJob.messages = messages;
         void this.deps.events.publish({ type: 'progress', stage: 'synthesizing', requestId, jobId: parentId, model: parent.model, ts: Date.now() }).catch(() => undefined);
-        await this.deps.queues.submit(parentJob, this.deps.events);
-        const [parentOutcome] = await waiter.wait([{ jobId: parentId, model: parent.model }]);
+        const submitParent = () => this.deps.queues.submit(parentJob, this.deps.events);
+        await submitParent();
+        const [parentOutcome] = await waiter.wait([{ jobId: parentId, model: parent.model, ensure: submitParent }]);
         return { children: outcomes, parent: parentOutcome! };
       },
       progress: (message) => void this.deps.events.publish({ type: 'progress', stage: 'round', requestId, message, ts: Date.now() }).catch(() => undefined),

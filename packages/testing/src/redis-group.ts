@@ -47,7 +47,7 @@ export async function startRedisCluster(opts: { masters?: number; nodeTimeoutMs?
   const count = (opts.masters ?? 3) * 2;
   const nodes = await Promise.all(
     Array.from({ length: count }, () =>
-      startRedis({ appendOnly: true, extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 2000)] }),
+      startRedis({ appendOnly: true, extraArgs: ['--repl-diskless-sync-delay', '0', '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 2000)] }),
     ),
   );
   const stop = () => Promise.all(nodes.map((n) => n.stop())).then(() => undefined);
@@ -104,8 +104,8 @@ async function ownsSlot(port: number, slot: number): Promise<boolean> {
  * resolves once every sentinel knows both replicas and the other sentinels.
  */
 export async function startSentinelGroup(): Promise<RedisGroup> {
-  const master = await startRedis({ appendOnly: true });
-  const replicas = await Promise.all([0, 1].map(() => startRedis({ appendOnly: true, extraArgs: ['--replicaof', '127.0.0.1', String(master.port)] })));
+  const master = await startRedis({ appendOnly: true, extraArgs: ['--repl-diskless-sync-delay', '0'] });
+  const replicas = await Promise.all([0, 1].map(() => startRedis({ appendOnly: true, extraArgs: ['--repl-diskless-sync-delay', '0', '--replicaof', '127.0.0.1', String(master.port)] })));
   const nodes = [master, ...replicas];
   const sentinels: Array<{ port: number; dir: string; process: ChildProcess }> = [];
   for (let i = 0; i < 3; i++) {
@@ -142,9 +142,11 @@ export async function startSentinelGroup(): Promise<RedisGroup> {
           const info = await ask(s.port, 'INFO', 'sentinel');
           if (!info || !/slaves=2,sentinels=3/.test(info)) return false;
         }
-        return true;
+        // Synced: a replica that never synced cannot be promoted.
+        const links = await Promise.all(replicas.map((r) => ask(r.port, 'INFO', 'replication')));
+        return links.every((l) => l?.includes('master_link_status:up'));
       },
-      { timeoutMs: 60_000, what: 'every sentinel to know two replicas and three sentinels' },
+      { timeoutMs: 60_000, what: 'every sentinel to know two synced replicas and three sentinels' },
     );
   } catch (err) {
     await stop();

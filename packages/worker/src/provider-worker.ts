@@ -6,7 +6,7 @@ import { createScrubber, repeatedLog, type Logger } from '@orch/logging';
 import { ModelClient } from '@orch/providers';
 import { setWorkerConcurrency, startLoadGuard } from './load-guard';
 import { PriceBook, RequestEvents, closeRedis, createRedis, providerBackoff, queueName, subscribeCancellations, waitForRedis } from '@orch/queue';
-import { Ledger } from '@orch/ledger';
+import { Ledger, REPLICAS_SHORT } from '@orch/ledger';
 import { startHealthServer } from './health-server';
 import { createLedgerSpendGuard } from './ledger-spend-guard';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
@@ -66,6 +66,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     onWarning: (w) => logger.warn('daily spend passed the warning threshold', w),
     alertThresholds: config.alerts.thresholds,
     onAlert: budgetAlerter({ logger, counter: metrics.budgetAlerts, ...(config.alerts.webhookUrl ? { webhookUrl: config.alerts.webhookUrl } : {}) }),
+    replicas: { count: config.redis.waitReplicas, timeoutMs: config.redis.waitTimeoutMs, onShort: (i) => logger.warn(REPLICAS_SHORT, i) },
   });
   const ownGuard = opts.spendGuard ? undefined : createLedgerSpendGuard({ ledger, client, logger, unknownHoldMs: config.ledger.unknownHoldMs });
   const spend: SpendGuard = opts.spendGuard ?? ownGuard!;
