@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import WebSocket from 'ws';
-import { freePort, spawnApp, startFakeStack, waitFor, type FakeStack, type ServiceProcess } from '@orch/testing';
+import { FAKE_KEYS, appScript, freePort, spawnApp, startFakeStack, startRedis, waitFor, type AppName, type FakeStack, type ServiceProcess } from '@orch/testing';
 
 /**
  * Issue 28: the whole stack (both workers, the three front doors) on a 3-master + 3-replica Redis
@@ -162,4 +163,56 @@ describe.each(['cluster', 'sentinel'] as const)('the whole stack on Redis %s', (
     const sent = stack.openrouter.requests.length + stack.openai.requests.length;
     process.stderr.write(`${JSON.stringify({ drill: `${mode}: ${_what}`, promotionMs: promotedAt - killedAt, servingAfterPromotionMs, requests: ids.length + 1, lost: 0, providerRequests: sent, ...spend })}\n`);
   }, 240_000);
+});
+
+/**
+ * Issue 28: a Redis that cannot serve stops a process at its start, with a reason and a non-zero
+ * exit, rather than a hang: a node list where nothing listens, a sentinel set that is down, a
+ * cluster whose slots are not all served.
+ */
+describe('bad Redis settings stop a process at its start', () => {
+  /** Runs an app until it exits (at most 40 s); its exit code and stderr. */
+  const runToExit = (app: AppName, env: Record<string, string>) =>
+    new Promise<{ code: number | null; stderr: string; ms: number }>((resolve) => {
+      const t0 = Date.now();
+      const child = spawn(process.execPath, [appScript(app)], {
+        env: { PATH: process.env.PATH ?? '', OPENROUTER_API_KEY: FAKE_KEYS.openrouter, OPENAI_API_KEY: FAKE_KEYS.openai, WORKER_METRICS_PORT: '0', REST_PORT: '0', ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const kill = setTimeout(() => child.kill('SIGKILL'), 40_000);
+      child.on('exit', (code) => {
+        clearTimeout(kill);
+        resolve({ code, stderr, ms: Date.now() - t0 });
+      });
+    });
+
+  it.each([
+    ['a cluster node list where nothing listens', 'rest-bridge', async () => ({ REDIS_CLUSTER_NODES: `127.0.0.1:${await freePort()},127.0.0.1:${await freePort()}` }), /cannot reach Redis.*cluster 127\.0\.0\.1/],
+    ['a sentinel set that is down', 'worker-openai', async () => ({ REDIS_SENTINELS: `127.0.0.1:${await freePort()}`, REDIS_SENTINEL_MASTER: 'mymaster' }), /sentinel mymaster via 127\.0\.0\.1/],
+  ] as const)('%s: exits non-zero with the reason', async (_what, app, env, reason) => {
+    const r = await runToExit(app, await env());
+    expect(r.code).not.toBe(0);
+    expect(r.code).not.toBeNull();
+    expect(r.stderr).toMatch(reason);
+  }, 60_000);
+
+  it('a cluster with slots no node serves: exits non-zero naming the cluster state', async () => {
+    // One node in cluster mode that was never given slots: cluster_state:fail.
+    const node = await startRedis({ extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'] });
+    try {
+      const r = await runToExit('rest-bridge', { REDIS_CLUSTER_NODES: `127.0.0.1:${node.port}` });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/cannot reach Redis.*state is .*fail.*0 of 16384 slots assigned/);
+    } finally {
+      await node.stop();
+    }
+  }, 60_000);
+
+  it('REDIS_URL and REDIS_CLUSTER_NODES together: a config error naming both, at once', async () => {
+    const r = await runToExit('rest-bridge', { REDIS_URL: 'redis://127.0.0.1:1', REDIS_CLUSTER_NODES: '127.0.0.1:2' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('REDIS_URL: is set together with REDIS_CLUSTER_NODES');
+  });
 });

@@ -44,7 +44,7 @@ export const RedisSchema = z
     if (r.url !== undefined && (r.clusterNodes.length || r.sentinels.length)) {
       issue('url', `is set together with ${r.clusterNodes.length ? 'REDIS_CLUSTER_NODES (redis.clusterNodes)' : 'REDIS_SENTINELS (redis.sentinels)'}: unset REDIS_URL; the nodes are reached through that list`);
     }
-    if (r.sentinels.length && !r.sentinelMaster) issue('sentinelMaster', 'is required with REDIS_SENTINELS: the master name the sentinels monitor (e.g. mymaster)');
+    if (r.sentinels.length && !r.sentinelMaster) issue('sentinels', 'needs REDIS_SENTINEL_MASTER (redis.sentinelMaster): the master name the sentinels monitor (e.g. mymaster)');
     if (r.sentinelMaster && !r.sentinels.length) issue('sentinelMaster', 'is set but REDIS_SENTINELS (redis.sentinels) is empty');
     if (r.sentinelPassword && !r.sentinels.length) issue('sentinelPassword', 'is set but REDIS_SENTINELS (redis.sentinels) is empty');
   });

@@ -98,7 +98,12 @@ export async function waitForRedis(redis: RedisClient, timeoutMs = 10_000, setti
     await Promise.race([
       clusterReady(redis),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms${where}${lastError ? `: ${lastError}` : ''}`)), timeoutMs);
+        timer = setTimeout(() => {
+          // A cluster that answers but serves no slots never gets ready: ask a seed node why.
+          void (isCluster(redis) && settings ? clusterStateOf(settings) : Promise.resolve(undefined)).then((state) =>
+            reject(new Error(`Redis did not answer within ${timeoutMs} ms${where}${state ? `: ${state}` : lastError ? `: ${lastError}` : ''}`)),
+          );
+        }, timeoutMs);
       }),
     ]);
   } finally {
@@ -113,6 +118,28 @@ async function clusterReady(redis: RedisClient): Promise<void> {
   const info = String(await redis.cluster('INFO'));
   const state = /cluster_state:(\w+)/.exec(info)?.[1];
   if (state !== 'ok') throw new Error(`the Redis Cluster's state is "${state ?? 'unknown'}" (slots not all served: uncovered slots, or a majority of masters down)`);
+}
+
+/** What the first seed node that answers says of its cluster when it is not ok, or undefined. */
+async function clusterStateOf(settings: RedisSettings): Promise<string | undefined> {
+  const target = redisTarget(settings);
+  if (target.mode !== 'cluster') return undefined;
+  for (const node of target.nodes) {
+    const probe = new Redis({ ...node, lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(settings.username ? { username: settings.username } : {}), ...(settings.password ? { password: settings.password } : {}), ...(settings.tls ? { tls: {} } : {}) });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      const info = String(await probe.cluster('INFO'));
+      const field = (name: string) => new RegExp(`${name}:(\\w+)`).exec(info)?.[1];
+      if (field('cluster_state') !== 'ok') return `the Redis Cluster's state is "${field('cluster_state')}" at ${node.host}:${node.port}: ${field('cluster_slots_assigned')} of 16384 slots assigned, ${field('cluster_slots_ok')} served (uncovered slots, or a majority of masters down)`;
+      return undefined;
+    } catch {
+      // try the next seed
+    } finally {
+      probe.disconnect();
+    }
+  }
+  return undefined;
 }
 
 /** Quits a connection, or disconnects it if QUIT cannot complete (Redis gone). */
