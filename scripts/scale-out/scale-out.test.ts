@@ -204,7 +204,8 @@ describe('bad Redis settings stop a process at its start', () => {
     try {
       const r = await runToExit('rest-bridge', { REDIS_CLUSTER_NODES: `127.0.0.1:${node.port}` });
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/cannot reach Redis.*state is .*fail.*0 of 16384 slots assigned/);
+      expect(r.stderr).toContain('"message":"cannot reach Redis"');
+      expect(r.stderr).toMatch(/state is .*fail.*0 of 16384 slots assigned/);
     } finally {
       await node.stop();
     }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { freePort, spawnApp, startFakeStack, waitFor, type FakeStack, type ServiceProcess } from '@orch/testing';
 
@@ -9,13 +9,13 @@ import { freePort, spawnApp, startFakeStack, waitFor, type FakeStack, type Servi
  */
 describe('a council survives the front door that drives it', () => {
   let stack: FakeStack;
-  let redis: Redis;
+  let redis: Redis | Cluster;
   const procs: ServiceProcess[] = [];
   let env: Record<string, string>;
 
   beforeAll(async () => {
     stack = await startFakeStack();
-    redis = new Redis(stack.redis.url);
+    redis = stack.client();
     env = stack.env({ ORCH_DRIVER_LOCK_MS: '1500', ORCH_SHUTDOWN_GRACE_MS: '300', MCP_SYNC_WAIT_SECONDS: '30', ORCH_RATE_LIMIT: '0' });
     procs.push(await spawnApp('worker-openai', env), await spawnApp('worker-openrouter', env));
   });
@@ -75,7 +75,7 @@ describe('a council survives the front door that drives it', () => {
     stack.openai.setBehaviour({ latencyMs: 1500 });
     const a = await door(kind);
     startCouncil(kind, sync, a);
-    const requestId = await waitFor(async () => (await redis.keys('orch:req:*:meta'))[0]?.match(/\{(\w+)\}/)?.[1], { timeoutMs: 5000, what: 'the request record' });
+    const requestId = await waitFor(async () => (await stack.keys('orch:req:*:meta'))[0]?.match(/\{(\w+)\}/)?.[1], { timeoutMs: 5000, what: 'the request record' });
     await stack.openai.waitForRequest();
     a.p.child.kill(signal);
     await a.p.exited;
@@ -111,9 +111,9 @@ describe('a council survives the front door that drives it', () => {
     const port = await freePort();
     const a = await spawnApp('rest-bridge', { ...env, ...short, REST_PORT: String(port) });
     procs.push(a);
-    const before = new Set(await redis.keys('orch:req:*:meta'));
+    const before = new Set(await stack.keys('orch:req:*:meta'));
     startCouncil('rest-bridge', false, { base: `http://127.0.0.1:${port}`, port });
-    const requestId = await waitFor(async () => (await redis.keys('orch:req:*:meta')).find((k) => !before.has(k))?.match(/\{(\w+)\}/)?.[1], { timeoutMs: 5000, what: 'the request record' });
+    const requestId = await waitFor(async () => (await stack.keys('orch:req:*:meta')).find((k) => !before.has(k))?.match(/\{(\w+)\}/)?.[1], { timeoutMs: 5000, what: 'the request record' });
     await stack.openai.waitForRequest();
     // Kept while driven (renewed with the driver's lease, at least two leases: 60 s), not 3 s from its creation.
     expect(await redis.ttl(`orch:req:{${requestId}}:meta`)).toBeGreaterThan(30);

@@ -5,7 +5,6 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { Redis } from 'ioredis';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -183,8 +182,8 @@ describe('MCP gateway driven by the SDK Client', () => {
     };
     // A per-request limit far below any call, and a rate limit of 6 calls a minute (counted from
     // now: the caller's earlier calls in this file are forgotten).
-    const redis = new Redis(stack.redis.url);
-    for (const key of await redis.keys('orch:rl*')) await redis.del(key);
+    const redis = stack.client();
+    for (const key of await stack.keys('orch:rl*')) await redis.del(key);
     redis.disconnect();
     const { client, stop } = await connect({ MCP_MAX_COST_PER_REQUEST: '0.000001', ORCH_RATE_LIMIT: '6' });
     try {

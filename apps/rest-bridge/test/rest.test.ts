@@ -1,7 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import { Redis } from 'ioredis';
 import { TOOL_NAMES } from '@orch/contracts';
 import { freePort, spawnService, startFakeStack, type FakeProvider, type FakeStack, type ServiceProcess } from '@orch/testing';
 
@@ -148,7 +147,7 @@ describe('REST bridge over real sockets, with worker processes and fake provider
   it('a request that ended long ago (its stream gone) still gives every follower its end (issue 12.6)', async () => {
     const res = await post('/mcp/query_specific_model', { model: 'gemini_pro', description: 'Old news' });
     const { result } = (await res.json()) as { result: { request_id: string } };
-    const redis = new Redis(stack.redis.url);
+    const redis = stack.client();
     try {
       // As when ORCH_FINISHED_EVENTS_TTL_SECONDS has passed.
       expect(await redis.del(`orch:req:{${result.request_id}}:events`)).toBe(1);

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { Registry } from 'prom-client';
 import { loadConfig } from '@orch/config';
@@ -13,7 +13,7 @@ import { createWsBridge, type WsBridge } from '../src/bridge';
 /** The bridge in-process over a real redis-server: its HTTP side, Origin checks, metrics and shutdown. */
 describe('WebSocket bridge server', () => {
   let stack: FakeStack;
-  let redis: Redis;
+  let redis: Redis | Cluster;
   let orchestrator: Orchestrator;
   let bridge: WsBridge;
   let registry: Registry;
@@ -23,7 +23,7 @@ describe('WebSocket bridge server', () => {
     stack = await startFakeStack();
     const config = loadConfig({ cwd: '/nonexistent', env: stack.env({ ORCH_ALLOWED_ORIGINS: 'http://good.example' }) });
     const logger = createLogger({ service: 'test', stream: new PassThrough(), level: 'error' });
-    redis = new Redis(stack.redis.url);
+    redis = stack.client();
     orchestrator = new Orchestrator({ config, redis, logger });
     registry = new Registry();
     bridge = createWsBridge({ orchestrator, logger, allowedOrigins: config.gateway.allowedOrigins, allowedHosts: [], limits: config.ws, registry, isReady: async () => true });

@@ -1,3 +1,4 @@
+import { Cluster, Redis } from 'ioredis';
 import { startFakeProvider, type FakeProvider } from '@orch/fake-provider';
 import { startRedisCluster, startSentinelGroup, type RedisGroup } from './redis-group';
 import { startRedis, type RedisServerHandle } from './redis-server';
@@ -14,6 +15,10 @@ export interface FakeStack {
    * providers and their keys, worker health on a free port. `extra` wins.
    */
   env(extra?: Record<string, string>): Record<string, string>;
+  /** A connection for a test's own reads and writes (a Cluster client on a cluster). */
+  client(): Redis | Cluster;
+  /** Every key matching `pattern` on every master (KEYS on a cluster asks one node only). */
+  keys(pattern: string): Promise<string[]>;
   /** Clears recorded requests, faults and behaviour of both providers. */
   reset(): void;
   stop(): Promise<void>;
@@ -49,6 +54,16 @@ export async function startFakeStack(opts: { redis?: 'standalone' | 'cluster' | 
       WORKER_METRICS_PORT: '0',
       ...extra,
     }),
+    client: () => (group ? group.client() : new Redis(redis.url)),
+    keys: async (pattern) => {
+      const c = group ? group.client() : new Redis(redis.url);
+      try {
+        const masters = c instanceof Cluster ? (await c.ping(), c.nodes('master')) : [c];
+        return (await Promise.all(masters.map((m) => m.keys(pattern)))).flat();
+      } finally {
+        c.disconnect();
+      }
+    },
     reset: () => {
       openrouter.reset();
       openai.reset();

@@ -60,7 +60,7 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
       metrics.jobs.inc({ model: 'unknown', outcome: 'failed', code: 'invalid_payload' });
       throw new UnrecoverableError(failureReason({ code: 'invalid_payload', message }));
     }
-    let payload = parsed.data;
+    const payload = parsed.data;
     const base = { requestId: payload.requestId, jobId, model: payload.model };
     const log = logger.child({ ...base, attempt });
     const fail = async (err: OrchestratorError, final: boolean) => {
