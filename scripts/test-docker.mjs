@@ -70,6 +70,10 @@ const composeEnv = {
   WS_PORT: String(ports.ws),
   MCP_HTTP_PORT: String(ports.mcp),
 };
+// The same stack with examples/redis-sentinel's replicas and sentinels; the apps reach Redis through the sentinels.
+const sentinelEnv = { ...composeEnv, REDIS_URL: '', REDIS_SENTINELS: 'sentinel-1:26379,sentinel-2:26379,sentinel-3:26379', REDIS_SENTINEL_MASTER: 'orchmaster', REDIS_WAIT_REPLICAS: '1' };
+const composeSentinel = (...args) =>
+  run(composeBin[0], [...composeBin.slice(1), '-p', PROJECT, '-f', join(root, 'docker-compose.yml'), '-f', join(root, 'examples/redis-sentinel/docker-compose.yml'), '-f', join(work, 'override.yml'), ...args], { cwd: root, env: sentinelEnv, maxBuffer: 64 << 20 });
 const compose = (...args) => run(composeBin[0], [...composeBin.slice(1), '-p', PROJECT, '-f', join(root, 'docker-compose.yml'), '-f', join(work, 'override.yml'), ...args], { cwd: root, env: composeEnv, maxBuffer: 64 << 20 });
 
 const providers = await Promise.all([
@@ -111,10 +115,23 @@ try {
   compose('stop');
   const codes = ids.map((id) => docker('inspect', '-f', '{{.Name}} {{.State.ExitCode}}', id));
   check('compose stop: every container exits 0', codes.every((c) => c.endsWith(' 0')), `${s(t)} s; ${codes.filter((c) => !c.endsWith(' 0')).join(', ')}`);
+
+  step('the compose stack on a sentinel group (examples/redis-sentinel): a master, two replicas, three sentinels');
+  t = Date.now();
+  composeSentinel('up', '-d');
+  const sentinelIds = composeSentinel('ps', '-q').split('\n').filter(Boolean);
+  const sentinelHealthy = await allHealthy(sentinelIds, 180_000);
+  check('every container of the sentinel stack turned healthy', sentinelHealthy.ok, `${sentinelIds.length} containers in ${s(t)} s${sentinelHealthy.ok ? '' : `; not healthy: ${sentinelHealthy.bad.join(', ')}`}`);
+  await calls();
+  const master = sentinelIds.find((id) => docker('inspect', '-f', '{{index .Config.Labels "com.docker.compose.service"}}', id) === 'redis');
+  const replication = master ? docker('exec', master, 'redis-cli', 'info', 'replication') : '';
+  const known = docker('exec', sentinelIds.find((id) => docker('inspect', '-f', '{{index .Config.Labels "com.docker.compose.service"}}', id) === 'sentinel-1'), 'redis-cli', '-p', '26379', 'sentinel', 'get-master-addr-by-name', 'orchmaster');
+  check('the sentinels name the master; it has two replicas; the apps reached it through the sentinels', /connected_slaves:2/.test(replication) && known.split('\n')[0] === 'redis', `master ${known.replace(/\n/g, ':')}, ${/connected_slaves:\d+/.exec(replication)?.[0]}`);
+  composeSentinel('stop');
 } catch (err) {
   check('the run', false, `${err.message}\n${err.stderr ?? ''}${err.stdout?.slice(-4000) ?? ''}`);
 } finally {
-  spawnSync(composeBin[0], [...composeBin.slice(1), '-p', PROJECT, '-f', join(root, 'docker-compose.yml'), '-f', join(work, 'override.yml'), 'down', '-v', '--remove-orphans'], { cwd: root, env: composeEnv, stdio: 'ignore' });
+  spawnSync(composeBin[0], [...composeBin.slice(1), '-p', PROJECT, '-f', join(root, 'docker-compose.yml'), '-f', join(root, 'examples/redis-sentinel/docker-compose.yml'), '-f', join(work, 'override.yml'), 'down', '-v', '--remove-orphans'], { cwd: root, env: composeEnv, stdio: 'ignore' });
   await Promise.all(providers.map((p) => p.stop()));
   rmSync(work, { recursive: true, force: true });
 }

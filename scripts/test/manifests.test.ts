@@ -3,6 +3,7 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { loadConfig, redisTarget } from '@orch/config';
 import { QUEUE_NAMES } from '@orch/contracts';
 import { FrontDoorMetrics } from '@orch/orchestration';
 
@@ -125,6 +126,25 @@ describe('KEDA follows the queue prefix', () => {
     const docs = parseAllDocuments(execFileSync('kubectl', ['kustomize', join(copy, 'overlays/example')], { encoding: 'utf8' })).map((d) => d.toJS() as Obj);
     const lists = docs.filter((d) => d.kind === 'ScaledObject').flatMap((d) => d.spec.triggers.flatMap((t: Obj) => (t.type === 'redis' ? [t.metadata.listName] : [])));
     expect(lists.sort()).toEqual(['team-a:{openai}:active', 'team-a:{openai}:wait', 'team-a:{openrouter}:active', 'team-a:{openrouter}:wait']);
+  });
+});
+
+describe('on a Redis Cluster (infra/overlays/redis-cluster, issue 28.4)', () => {
+  it('the apps reach the cluster by its seed nodes, the Secret holds no REDIS_URL, KEDA reads the same lists with its redis-cluster scaler', () => {
+    const docs = parseAllDocuments(execFileSync('kubectl', ['kustomize', join(repo, 'infra/overlays/redis-cluster')], { encoding: 'utf8' })).map((d) => d.toJS() as Obj);
+    expect(docs.some((d) => d.kind === 'StatefulSet' && d.metadata.name === 'redis')).toBe(false);
+    const cm = docs.find((d) => d.kind === 'ConfigMap')!;
+    const secret = docs.find((d) => d.kind === 'Secret')!;
+    expect(Object.keys(secret.data ?? {})).not.toContain('REDIS_URL');
+    // The apps load this mode from exactly these variables.
+    const config = loadConfig({ cwd: '/nonexistent', env: { ...cm.data, OPENROUTER_API_KEY: 'x', OPENAI_API_KEY: 'y' } });
+    expect(redisTarget(config.redis)).toMatchObject({ mode: 'cluster', nodes: [{ host: 'redis-cluster-0.redis-cluster-headless', port: 6379 }, expect.anything(), expect.anything()] });
+    expect(config.redis.waitReplicas).toBe(1);
+    const triggers = docs.filter((d) => d.kind === 'ScaledObject').flatMap((d) => d.spec.triggers as Obj[]).filter((t) => t.type !== 'prometheus');
+    expect(triggers).toHaveLength(4);
+    for (const t of triggers) expect(t).toMatchObject({ type: 'redis-cluster', metadata: { addressesFromEnv: 'REDIS_ADDRESSES' } });
+    expect(triggers.map((t) => t.metadata.listName).sort()).toEqual(['bull:{openai}:active', 'bull:{openai}:wait', 'bull:{openrouter}:active', 'bull:{openrouter}:wait']);
+    expect(cm.data.REDIS_ADDRESSES).toBe(cm.data.REDIS_CLUSTER_NODES);
   });
 });
 
