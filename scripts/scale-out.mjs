@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // pnpm test:scale-out: the stack on more than one Redis (issue 28). First the scale-out suite (the
 // whole stack on a 3-master + 3-replica Redis Cluster and on a sentinel group, kill -9 failover
-// drills, bad settings at start); then the whole-stack suites a second time with their Redis a
-// cluster (ORCH_TEST_REDIS=cluster: @orch/testing's startFakeStack starts one), and the takeover
-// drills on a sentinel group. Every run goes on after a failure; the closing lines name each run
+// drills, bad settings at start); then the integration suites of the ledger, the event streams, the
+// orchestrator, the worker, the doors, the client and the takeover drills a second time with their
+// Redis a cluster (ORCH_TEST_REDIS=cluster: @orch/testing's startTestRedis and startFakeStack start
+// one), and the takeover drills on a sentinel group. Every run goes on after a failure; the closing lines name each run
 // with its counts, and a run that left no results counts as failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +12,10 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const WHOLE_STACK = [
+  ['packages/ledger', ['src/ledger.test.ts']],
+  ['packages/queue', ['src/events.test.ts']],
+  ['packages/orchestration', ['src/orchestrator.test.ts']],
+  ['packages/worker', ['src/provider-worker.test.ts']],
   ['scripts', ['test/takeover.test.ts', 'test/verdict.test.ts', 'test/metrics.test.ts', 'test/alerts.test.ts', 'test/keys.test.ts']],
   ['apps/rest-bridge', ['test/rest.test.ts', 'test/parameters.test.ts', 'test/admin.test.ts', 'test/shutdown.test.ts']],
   ['apps/ws-bridge', ['test/bridge.test.ts']],

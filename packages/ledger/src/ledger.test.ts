@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { loadConfig, resolveModel } from '@orch/config';
-import { startRedis, type RedisServerHandle } from '@orch/testing';
+import { startTestRedis, type TestRedis } from '@orch/testing';
 import { BudgetExceededError } from './budget-error';
 import { worstCaseCost } from './estimate';
 import { Ledger, type LedgerLimits, type ReserveInput } from './ledger';
@@ -9,8 +9,8 @@ const limits: LedgerLimits = { maxCostPerRequest: 100, dailyLimit: 10, warningTh
 let n = 0;
 
 describe('Ledger (Lua against a real redis-server)', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
+  let server: TestRedis;
+  let redis: Redis | Cluster;
   let clock: number;
   const make = (over: Partial<LedgerLimits> = {}, extra: { leaseMs?: number; onWarning?: () => void } = {}) =>
     new Ledger({ redis, limits: { ...limits, ...over }, keyPrefix: `{ledger-t${++n}}`, now: () => clock, ...extra });
@@ -25,8 +25,8 @@ describe('Ledger (Lua against a real redis-server)', () => {
   });
 
   beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
+    server = await startTestRedis();
+    redis = server.client();
   });
   afterAll(async () => {
     redis.disconnect();
@@ -45,7 +45,7 @@ describe('Ledger (Lua against a real redis-server)', () => {
       expect(await ledger.settle(res, 0.001)).toBe(false);
     };
     for (let i = 0; i < 250; i++) await spendOn(`r${i}`);
-    const keys = await redis.keys(`${prefix}*`);
+    const keys = await server.keys(`${prefix}*`);
     expect(keys.filter((k) => k.includes(':req:'))).toHaveLength(250);
     expect(keys.filter((k) => !k.includes(':req:')).sort()).toEqual([`${prefix}:day:2026-11-24`, `${prefix}:day:2026-11-24:keys`, `${prefix}:day:2026-11-24:models`, `${prefix}:day:2026-11-24:providers`, `${prefix}:day:2026-11-24:spend-index`, `${prefix}:key:unknown:day:2026-11-24`, `${prefix}:key:unknown:month:2026-11`]);
     expect(await redis.ttl(`${prefix}:req:r0`)).toBeLessThanOrEqual(120);

@@ -3,12 +3,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { loadConfig, type Config } from '@orch/config';
 import type { JobResultOutput, ModelToolOutput } from '@orch/contracts';
 import { createLogger } from '@orch/logging';
 import { startProviderWorker, type ProviderWorker } from '@orch/worker';
-import { faults, startFakeStack, waitFor, type FakeProvider, type FakeStack, type RedisServerHandle } from '@orch/testing';
+import { faults, startFakeStack, waitFor, type FakeProvider, type FakeStack } from '@orch/testing';
 import { Orchestrator } from './orchestrator';
 import { isErrorResult, structuredOf, type Caller, type ToolResult } from './tools';
 
@@ -18,18 +18,17 @@ let seq = 0;
 
 describe('Orchestrator: tools and strategies over real queues, workers and fake providers', () => {
   let stack: FakeStack;
-  let redis: RedisServerHandle;
   let or: FakeProvider;
   let oa: FakeProvider;
   let config: Config;
-  let conn: Redis;
+  let conn: Redis | Cluster;
   let workers: ProviderWorker[];
   let orch: Orchestrator;
   const root = mkdtempSync(join(tmpdir(), 'orch-files-'));
 
   beforeAll(async () => {
     stack = await startFakeStack();
-    ({ redis, openrouter: or, openai: oa } = stack);
+    ({ openrouter: or, openai: oa } = stack);
   });
   afterAll(() => stack.stop());
 
@@ -41,7 +40,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     });
     const logger = createLogger({ service: 'test', stream: new PassThrough(), level: 'error' });
     workers = await Promise.all((['openrouter', 'openai'] as const).map((queue) => startProviderWorker({ config, queue, logger, health: false })));
-    conn = new Redis(redis.url);
+    conn = stack.client();
     orch = new Orchestrator({ config, redis: conn, logger });
   });
   afterEach(async () => {

@@ -1,21 +1,21 @@
-import { Redis } from 'ioredis';
-import { startRedis, type RedisServerHandle } from '@orch/testing';
+import type { Cluster, Redis } from 'ioredis';
+import { startTestRedis, type TestRedis } from '@orch/testing';
 import type { RequestEvent } from '@orch/contracts';
 import { RequestEvents } from './events';
 import { requestKeys } from './keys';
 
 describe('RequestEvents', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-  let blocking: Redis;
+  let server: TestRedis;
+  let redis: Redis | Cluster;
+  let blocking: Redis | Cluster;
   let events: RequestEvents;
   let n = 0;
   const rid = () => `ev${++n}`;
 
   beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-    blocking = new Redis(server.url);
+    server = await startTestRedis();
+    redis = server.client();
+    blocking = server.client();
     events = new RequestEvents({ redis, ttlSeconds: 120 });
   });
   afterAll(async () => {

@@ -1,7 +1,8 @@
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { startFakeProvider, type FakeProvider } from '@orch/fake-provider';
-import { startRedisCluster, startSentinelGroup, type RedisGroup } from './redis-group';
-import { startRedis, type RedisServerHandle } from './redis-server';
+import type { RedisGroup } from './redis-group';
+import type { RedisServerHandle } from './redis-server';
+import { startTestRedis, type TestRedisMode } from './test-redis';
 
 export interface FakeStack {
   /** The standalone redis-server, or (ORCH_TEST_REDIS=cluster|sentinel) the group's first node. */
@@ -31,22 +32,19 @@ export const FAKE_KEYS = { openrouter: 'or-key', openai: 'oa-key' } as const;
  * With ORCH_TEST_REDIS=cluster (or sentinel) in the environment, or `redis` given, the stack's Redis
  * is a 3-master Redis Cluster (or a sentinel group) on loopback instead: the same suites run on it.
  */
-export async function startFakeStack(opts: { redis?: 'standalone' | 'cluster' | 'sentinel' } = {}): Promise<FakeStack> {
-  const mode = opts.redis ?? testRedisMode();
-  const startGroup = mode === 'cluster' ? startRedisCluster() : mode === 'sentinel' ? startSentinelGroup() : undefined;
-  const [group, openrouter, openai] = await Promise.all([
-    startGroup,
+export async function startFakeStack(opts: { redis?: TestRedisMode } = {}): Promise<FakeStack> {
+  const [testRedis, openrouter, openai] = await Promise.all([
+    startTestRedis(opts.redis),
     startFakeProvider({ flavor: 'openrouter', apiKey: FAKE_KEYS.openrouter }),
     startFakeProvider({ flavor: 'openai', apiKey: FAKE_KEYS.openai }),
   ]);
-  const redis = group ? group.nodes[0]! : await startRedis();
   return {
-    redis,
-    group,
+    redis: testRedis.server,
+    group: testRedis.group,
     openrouter,
     openai,
     env: (extra = {}) => ({
-      ...(group ? group.env : { REDIS_URL: redis.url }),
+      ...testRedis.env,
       OPENROUTER_BASE_URL: openrouter.baseURL,
       OPENROUTER_API_KEY: FAKE_KEYS.openrouter,
       OPENAI_BASE_URL: openai.baseURL,
@@ -54,29 +52,15 @@ export async function startFakeStack(opts: { redis?: 'standalone' | 'cluster' | 
       WORKER_METRICS_PORT: '0',
       ...extra,
     }),
-    client: () => (group ? group.client() : new Redis(redis.url)),
-    keys: async (pattern) => {
-      const c = group ? group.client() : new Redis(redis.url);
-      try {
-        const masters = c instanceof Cluster ? (await c.ping(), c.nodes('master')) : [c];
-        return (await Promise.all(masters.map((m) => m.keys(pattern)))).flat();
-      } finally {
-        c.disconnect();
-      }
-    },
+    client: testRedis.client,
+    keys: testRedis.keys,
     reset: () => {
       openrouter.reset();
       openai.reset();
     },
     stop: async () => {
       await Promise.all([openrouter.stop(), openai.stop()]);
-      await (group ?? redis).stop();
+      await testRedis.stop();
     },
   };
-}
-
-/** The Redis a whole-stack test runs on: ORCH_TEST_REDIS=cluster|sentinel, standalone otherwise. */
-export function testRedisMode(): 'standalone' | 'cluster' | 'sentinel' {
-  const m = process.env.ORCH_TEST_REDIS;
-  return m === 'cluster' || m === 'sentinel' ? m : 'standalone';
 }

@@ -7,7 +7,9 @@ export { startFakeProvider, faults, FAKE_OPENROUTER_PRICES, countPromptTokens, f
 export type { FakeProvider, FakeProviderOptions, RecordedRequest, GenerationRecord, Fault, FaultMatch, FakeFlavor, Behaviour, FakePrice } from '@orch/fake-provider';
 export { spawnService, spawnApp, spawnFrontDoors, appScript, APP_READY_TEXT } from './service-process';
 export type { ServiceProcess, SpawnServiceOptions, AppName, FrontDoorName } from './service-process';
-export { startFakeStack, testRedisMode, FAKE_KEYS } from './fake-stack';
+export { startFakeStack, FAKE_KEYS } from './fake-stack';
+export { startTestRedis, testRedisMode } from './test-redis';
+export type { TestRedis, TestRedisMode } from './test-redis';
 export { startRedisCluster, startSentinelGroup, SENTINEL_MASTER } from './redis-group';
 export type { RedisGroup } from './redis-group';
 export type { FakeStack } from './fake-stack';

@@ -1,10 +1,10 @@
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { loadConfig, type Config } from '@orch/config';
 import type { ModelCallPayloadInput, StoredRequestEvent } from '@orch/contracts';
 import { ProviderQueues, RequestEvents, cancelRequest, type ModelCallQueue } from '@orch/queue';
 import { createLogger } from '@orch/logging';
 import { Ledger } from '@orch/ledger';
-import { faults, startFakeStack, waitFor, type FakeProvider, type FakeStack, type RedisServerHandle } from '@orch/testing';
+import { faults, startFakeStack, waitFor, type FakeProvider, type FakeStack } from '@orch/testing';
 import { PassThrough } from 'node:stream';
 import { startProviderWorker, type ProviderWorker } from './provider-worker';
 
@@ -19,19 +19,18 @@ let seq = 0;
 
 describe('provider workers against the fake providers', () => {
   let stack: FakeStack;
-  let redis: RedisServerHandle;
   let or: FakeProvider;
   let oa: FakeProvider;
   let config: Config;
   let workers: ProviderWorker[];
-  let conn: Redis;
-  let blocking: Redis;
+  let conn: Redis | Cluster;
+  let blocking: Redis | Cluster;
   let queues: ProviderQueues;
   let events: RequestEvents;
 
   beforeAll(async () => {
     stack = await startFakeStack();
-    ({ redis, openrouter: or, openai: oa } = stack);
+    ({ openrouter: or, openai: oa } = stack);
   });
   afterAll(() => stack.stop());
 
@@ -45,8 +44,8 @@ describe('provider workers against the fake providers', () => {
     workers = await Promise.all(
       (['openrouter', 'openai'] as const).map((queue) => startProviderWorker({ config, queue, logger, health: { port: 0 } })),
     );
-    conn = new Redis(redis.url);
-    blocking = new Redis(redis.url);
+    conn = stack.client();
+    blocking = stack.client();
     queues = new ProviderQueues({ config, connection: conn });
     events = new RequestEvents({ redis: conn, ttlSeconds: 600 });
   });
@@ -237,8 +236,8 @@ describe('a call whose job lock lapses while it runs', () => {
     const config = loadConfig({ cwd: '/nonexistent', env });
     const logger = createLogger({ service: 'test', stream: new PassThrough(), level: 'error' });
     const worker = await startProviderWorker({ config, queue: 'openrouter', logger, health: false });
-    const conn = new Redis(stack.redis.url);
-    const blocking = new Redis(stack.redis.url);
+    const conn = stack.client();
+    const blocking = stack.client();
     const queues = new ProviderQueues({ config, connection: conn });
     const events = new RequestEvents({ redis: conn, ttlSeconds: 600 });
     try {
