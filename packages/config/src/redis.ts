@@ -17,8 +17,8 @@ const nodeList = () =>
  * - standalone: `REDIS_URL` (a URL or a unix socket path; the default is redis://127.0.0.1:6379);
  * - cluster: `REDIS_CLUSTER_NODES` (seed nodes; the rest of the cluster is discovered);
  * - sentinel: `REDIS_SENTINELS` with `REDIS_SENTINEL_MASTER` (the name the sentinels monitor).
- * Credentials and TLS for cluster and sentinel nodes come from `REDIS_USERNAME`, `REDIS_PASSWORD`
- * and `REDIS_TLS` (the same for every node); a standalone URL carries its own.
+ * Credentials and TLS come from `REDIS_USERNAME`, `REDIS_PASSWORD` and `REDIS_TLS` (the same for
+ * every node); a standalone URL's own credentials win.
  */
 export const RedisSchema = z
   .strictObject({

@@ -68,6 +68,8 @@ export function createRedis(settings: string | RedisSettings, role: RedisRole, n
     });
     return scrub ? new ScrubbingRedis(scrub, undefined, opts) : new Redis(opts);
   }
+  // A URL's own credentials win (ioredis fills only what the URL leaves out).
+  Object.assign(opts, auth);
   return scrub ? new ScrubbingRedis(scrub, target.url, opts) : new Redis(target.url, opts);
 }
 
