@@ -176,6 +176,13 @@ orchestration:
     expect(seedSpellingsOf(loadConfig({ cwd: nowhere, defaultFile: null, env: {} }))).toEqual([]);
   });
 
+  it('a model names its fallbacks: configured, enabled models other than itself (issue 30.3)', () => {
+    expect(loadConfig({ cwd: nowhere, path: yamlFile('models:\n  gemini_pro:\n    fallbacks: [o3_architect]\n'), env: {} }).models.gemini_pro!.fallbacks).toEqual(['o3_architect']);
+    expect(loadConfig({ cwd: nowhere, env: {} }).models.o3_architect!.fallbacks).toEqual([]);
+    const problems = problemsOf(() => loadConfig({ cwd: nowhere, path: yamlFile('models:\n  gemini_pro:\n    fallbacks: [gemini_pro, nope]\n'), env: {} }));
+    expect(problems).toEqual([expect.stringMatching(/models\.gemini_pro\.fallbacks\.0.*names the model itself/), expect.stringMatching(/models\.gemini_pro\.fallbacks\.1.*names model "nope", which is not configured or not enabled/)]);
+  });
+
   it('a strategy naming an unknown model is an error', () => {
     const file = yamlFile(`
 strategies:

@@ -50,6 +50,11 @@ export const ModelSchema = z.strictObject({
   modelId: z.string().min(1),
   description: z.string().default(''),
   enabled: BoolSchema.default(true),
+  /**
+   * Models asked instead, in turn, when a call of this one has failed for good (after its retries) as
+   * unavailable, rate-limited, timed out or out of quota. The answer names the model it stands in for.
+   */
+  fallbacks: z.array(z.string().min(1)).default([]),
   /** Always sent as the output cap; the ledger reserves on it. Reasoning tokens count inside it. */
   maxOutputTokens: posInt().default(8192),
   contextWindow: posInt().optional(),
@@ -309,6 +314,12 @@ export const ConfigSchema = z
           message: `names provider "${model.provider}", which is not configured (known: ${Object.keys(cfg.providers).join(', ')})`,
         });
       }
+    }
+    for (const [key, model] of Object.entries(cfg.models)) {
+      model.fallbacks.forEach((f, i) => {
+        if (f === key) ctx.addIssue({ code: 'custom', path: ['models', key, 'fallbacks', i], message: 'names the model itself' });
+        else if (!cfg.models[f]?.enabled) ctx.addIssue({ code: 'custom', path: ['models', key, 'fallbacks', i], message: `names model "${f}", which is not configured or not enabled` });
+      });
     }
     const o = cfg.orchestration;
     const named: Array<[string, string | undefined]> = [

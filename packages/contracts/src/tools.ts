@@ -178,6 +178,8 @@ export const AnswerSchema = z.object({
   tokens_estimated: z.boolean().optional(),
   cost_usd: z.number().nonnegative(),
   latency_ms: z.number().nonnegative(),
+  /** The model this answer stands in for (it failed; this is its fallback). */
+  fallback_of: z.string().optional(),
 });
 export type Answer = z.infer<typeof AnswerSchema>;
 
@@ -206,6 +208,7 @@ export const MemberSchema = z.object({
   cost_usd: z.number().nonnegative(),
   latency_ms: z.number().nonnegative(),
   tokens: z.number().int().nonnegative(),
+  fallback_of: z.string().optional(),
 });
 export type Member = z.infer<typeof MemberSchema>;
 

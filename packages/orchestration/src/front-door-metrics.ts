@@ -20,6 +20,8 @@ export class FrontDoorMetrics {
   private readonly calls: Counter<'tool' | 'door' | 'outcome'>;
   private readonly seconds: Histogram<'tool' | 'door'>;
   private readonly refusals: Counter<'door' | 'reason'>;
+  /** Model calls this door's requests moved to a fallback model, by the model that failed and its fallback. */
+  readonly fallbacks: Counter<'model' | 'fallback'>;
 
   constructor(private readonly door: string) {
     collectDefaultMetrics({ register: this.registry });
@@ -33,6 +35,7 @@ export class FrontDoorMetrics {
     });
     this.refusals = new Counter({ name: 'orch_refusals_total', help: 'Calls refused by a spend limit (budget) or a rate limit.', labelNames: ['door', 'reason'], registers: [this.registry] });
     for (const reason of ['budget', 'rate_limit']) this.refusals.labels(door, reason).inc(0);
+    this.fallbacks = new Counter({ name: 'orch_model_fallbacks_total', help: "Model calls that failed for good (unavailable, rate-limited, timed out, out of quota) and were asked of one of their model's fallbacks instead.", labelNames: ['model', 'fallback'], registers: [this.registry] });
   }
 
   /** Counts one tool call whose outcome is known: completed, failed, cancelled, or an error code. */

@@ -47,7 +47,13 @@ export async function openFrontDoor(service: string, opts: { stderrOnly?: boolea
     process.exit(1);
   }
   const metrics = new FrontDoorMetrics(service);
-  const orchestrator = new Orchestrator({ config, redis, logger, onToolCall: (tool, outcome, seconds) => metrics.observe(tool, outcome, seconds) });
+  const orchestrator = new Orchestrator({
+    config,
+    redis,
+    logger,
+    onToolCall: (tool, outcome, seconds) => metrics.observe(tool, outcome, seconds),
+    onFallback: (model, fallback) => metrics.fallbacks.inc({ model, fallback }),
+  });
   metrics.watch({ queues: orchestrator.queues.byKey, spend: () => orchestrator.ledger.report({ requests: { count: 1 } }) }, logger);
   return {
     config,

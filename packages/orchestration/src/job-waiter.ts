@@ -6,6 +6,10 @@ export interface CallOutcome {
   model: string;
   result?: ModelCallResult;
   error?: ErrorInfo;
+  /** The model this call stood in for: it failed, and this one was its fallback. */
+  fallbackOf?: string;
+  /** The failed calls this one replaced (the model's own, then earlier fallbacks). */
+  replaced?: CallOutcome[];
 }
 
 export interface JobWaiterOptions {

@@ -62,6 +62,8 @@ export interface OrchestratorOptions {
    * id (still running) is told when its request ends.
    */
   onToolCall?: (tool: string, outcome: string, seconds: number) => void;
+  /** Told each time a model call moves to one of its model's fallbacks. */
+  onFallback?: (model: string, fallback: string) => void;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -142,6 +144,7 @@ export class Orchestrator implements PlanHost, ToolHost {
       requests: this.requests,
       callers: this.callers,
       owner: this.owner,
+      ...(opts.onFallback ? { onFallback: opts.onFallback } : {}),
     });
     this.views = new RequestViews({ redis: opts.redis, events: this.events, requests: this.requests, hub: () => this.hub, assertRedisReachable: () => this.assertRedisReachable() });
     this.driverStarted = this.driver.start().catch((err: unknown) => {

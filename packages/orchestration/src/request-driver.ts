@@ -5,18 +5,16 @@ import {
   JOB_NAMES,
   REQUEST_QUEUE_NAME,
   toErrorInfo,
-  type ChatMessage,
   type DriveRequestPayload,
 } from '@orch/contracts';
 import type { Config } from '@orch/config';
 import { repeatedLog, type Logger } from '@orch/logging';
-import { duplicateRedis, isCancelled, modelCallJobId, subscribeCancellations, type EventHub, type ProviderQueues, type RedisClient, type RequestEvents } from '@orch/queue';
+import { duplicateRedis, isCancelled, subscribeCancellations, type EventHub, type ProviderQueues, type RedisClient, type RequestEvents } from '@orch/queue';
 import type { CallerStore, Thread } from './caller-store';
-import { composeMessages } from './compose';
 import { JobWaiter } from './job-waiter';
 import type { RequestRecord, RequestStore } from './request-store';
-import { runStrategy, type Exec } from './strategies';
-import { modelCallPayload } from './model-call-payload';
+import { requestCalls, type RequestCallsDeps } from './request-calls';
+import { runStrategy } from './strategies';
 import { answerText, buildOutput, CANCELLED } from './request-output';
 
 /**
@@ -26,7 +24,7 @@ import { answerText, buildOutput, CANCELLED } from './request-output';
  */
 type DriveEnd = 'ended' | 'stopped' | 'redis-away';
 
-export interface RequestDriverDeps {
+export interface RequestDriverDeps extends RequestCallsDeps {
   config: Config;
   /** Command connection (scrubbing): records, events, cancel checks. */
   redis: RedisClient;
@@ -184,50 +182,7 @@ export class RequestDriver {
     const lease = setInterval(holdLease, (this.deps.requests.leaseSeconds * 1000) / 3);
     lease.unref();
     let turns: Promise<unknown> = Promise.resolve();
-    let callIndex = 0;
-    const payload = (model: string, messages: ChatMessage[]) => {
-      const i = callIndex++;
-      record.jobs[modelCallJobId(requestId, i)] = model;
-      return modelCallPayload(this.deps.config, p, i, model, messages);
-    };
-    const exec: Exec = {
-      single: async (call) => {
-        const job = payload(call.model, call.messages);
-        const jobId = modelCallJobId(requestId, job.callIndex);
-        // A first call the door queues (and labelled in the record) once it has queued the request
-        // is waited for, and queued here only if the door could not. Otherwise the record
-        // (job → model labels) and the job go out together; neither waits for the other.
-        const submit = () => this.deps.queues.submit(job, this.deps.events);
-        const doorQueued = p.firstCallQueued && job.callIndex === 0;
-        if (!doorQueued) await Promise.all([this.deps.requests.put(record), submit()]);
-        // Queued again if a poll finds no such job: the door could not queue it, or a Redis failover
-        // lost the add (replication is asynchronous); an earlier run's answer still stands.
-        const [outcome] = await waiter.wait([{ jobId, model: call.model, ensure: submit }]);
-        return outcome!;
-      },
-      flow: async (children, parent) => {
-        // Children in parallel; then the parent, with their answers written into its prompt, as a
-        // call of its own. Each call is its queue's job, so queues may sit on different Cluster
-        // masters (a BullMQ flow would tie a parent and its children to one slot).
-        const childJobs = children.map((c) => payload(c.model, c.messages));
-        const parentJob = payload(parent.model, parent.messages);
-        const ids = childJobs.map((c) => modelCallJobId(requestId, c.callIndex));
-        const parentId = modelCallJobId(requestId, parentJob.callIndex);
-        await Promise.all([this.deps.requests.put(record), this.deps.queues.submitAll(childJobs, this.deps.events)]);
-        const outcomes = await waiter.wait(ids.map((jobId, i) => ({ jobId, model: children[i]!.model, ensure: () => this.deps.queues.submit(childJobs[i]!, this.deps.events) })));
-        const messages = composeMessages(parent.messages, parent.compose, outcomes);
-        if (!messages) {
-          return { children: outcomes, parent: { jobId: parentId, model: parent.model, error: { code: 'provider_error', message: 'No model answered, so there is nothing to synthesise', retryable: false } } };
-        }
-        parentJob.messages = messages;
-        void this.deps.events.publish({ type: 'progress', stage: 'synthesizing', requestId, jobId: parentId, model: parent.model, ts: Date.now() }).catch(() => undefined);
-        const submitParent = () => this.deps.queues.submit(parentJob, this.deps.events);
-        await submitParent();
-        const [parentOutcome] = await waiter.wait([{ jobId: parentId, model: parent.model, ensure: submitParent }]);
-        return { children: outcomes, parent: parentOutcome! };
-      },
-      progress: (message) => void this.deps.events.publish({ type: 'progress', stage: 'round', requestId, message, ts: Date.now() }).catch(() => undefined),
-    };
+    const exec = requestCalls(this.deps, record, p, waiter);
     try {
       const outcome = await runStrategy(p, exec);
       // A continued thread is read again here, as late as possible, since calls on it may overlap.

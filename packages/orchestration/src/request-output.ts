@@ -33,11 +33,14 @@ export function buildOutput(
       ...(r.usageEstimated ? { tokens_estimated: true } : {}),
       cost_usd: r.costUsd,
       latency_ms: r.latencyMs,
+      ...(c.fallbackOf ? { fallback_of: c.fallbackOf } : {}),
     };
   };
   const answers = o.answers.filter((a) => a.outcome.result).map((a) => answer(a.outcome, a.round));
   const failed = [...o.answers.map((a) => ({ c: a.outcome, round: a.round })), ...(o.synthesis ? [{ c: o.synthesis.outcome, round: o.rounds ?? 1 }] : [])];
+  // A call that fell back lists the failures it replaced; its fallback's answer stands.
   const failures = failed
+    .flatMap((f) => [...(f.c.replaced ?? []), f.c].map((c) => ({ c, round: f.round })))
     .filter((f) => f.c.error)
     .map((f) => ({ model: f.c.model, round: f.round, error: f.c.error as ErrorInfo }));
   const v = o.verdict;
@@ -47,7 +50,15 @@ export function buildOutput(
   const all = [...answers, ...(synthesis ? [synthesis] : [])];
   // Every billed call counts in the totals, the verdict's retry included.
   const billed = [...all, ...(repair ? [repair] : [])];
-  const member = (a: Answer, role: Member['role']): Member => ({ model: a.model, role, round: a.round, cost_usd: a.cost_usd, latency_ms: a.latency_ms, tokens: a.prompt_tokens + a.completion_tokens });
+  const member = (a: Answer, role: Member['role']): Member => ({
+    model: a.model,
+    role,
+    round: a.round,
+    cost_usd: a.cost_usd,
+    latency_ms: a.latency_ms,
+    tokens: a.prompt_tokens + a.completion_tokens,
+    ...(a.fallback_of ? { fallback_of: a.fallback_of } : {}),
+  });
   const members = synthesis ? [...answers.map((a) => member(a, 'member')), member(synthesis, synthesis.role), ...(repair ? [member(repair, 'verdict')] : [])] : undefined;
   const status = cancelled ? 'cancelled' : all.length ? 'completed' : 'failed';
   const error = status === 'completed' ? undefined : cancelled ? CANCELLED : failures[0]?.error;
