@@ -21,7 +21,7 @@ const root = join(import.meta.dirname, '..');
 const out = join(root, '.conformance');
 
 /**
- * The scenarios the product server (its own 14 tools, no prompts or resources) must pass. The rest
+ * The scenarios the product server (its own 16 tools, no prompts or resources) must pass. The rest
  * call the suite's fixture tools, prompts and resources, and run against the fixture server.
  */
 const PRODUCT = {
@@ -83,7 +83,7 @@ try {
         } catch {
           /* reported below */
         }
-        report('product: the Inspector CLI lists the tools and calls one', tools === 14 && call.status === 0 && call.stdout.includes('gemini_pro'), `${tools} tools; list_models ${call.status === 0 ? 'answered' : `failed: ${(call.stderr ?? '').trim().split('\n').pop()}`}`);
+        report('product: the Inspector CLI lists the tools and calls one', tools === 16 && call.status === 0 && call.stdout.includes('gemini_pro'), `${tools} tools; list_models ${call.status === 0 ? 'answered' : `failed: ${(call.stderr ?? '').trim().split('\n').pop()}`}`);
       }
       for (const revision of REVISIONS) {
         const results = run(`http://127.0.0.1:${port}/mcp`, revision, join(out, `${server}-${revision}`));

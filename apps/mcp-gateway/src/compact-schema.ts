@@ -6,14 +6,18 @@ const DROPPED_FROM_INPUT = new Set(BOUNDS);
 type Json = unknown;
 
 /**
- * The output schema as `tools/list` shows it: every top-level field with its type (and enum), its
- * objects and arrays bare `object`/`array`, no descriptions, bounds or `required`. It admits everything
+ * The output schema as `tools/list` shows it: every top-level field with its type (`status` with its
+ * enum), its objects and arrays bare `object`/`array`, no descriptions, bounds or `required`. It admits everything
  * the full schema does (the server still validates against the full one), at a fraction of the
  * tokens: the full schemas repeated on every model tool were 10.7k of the list's 15k tokens. The
  * full output schemas are in the REST bridge's OpenAPI document and in packages/contracts.
  */
 export function compactOutputSchema(schema: Json): Json {
-  return compact(schema, 0, DROPPED_FROM_OUTPUT, 1);
+  const out = compact(schema, 0, DROPPED_FROM_OUTPUT, 1) as { properties?: Record<string, Record<string, Json>> };
+  // Enums only where a client branches on the value (`status`); the others (strategy, agreement,
+  // an analysis's levels) are named in the input schemas and the full contract.
+  for (const [name, prop] of Object.entries(out.properties ?? {})) if (name !== 'status' && prop && 'enum' in prop) delete prop.enum;
+  return out;
 }
 
 /**

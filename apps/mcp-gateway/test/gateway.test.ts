@@ -40,6 +40,8 @@ const CALLS: Record<(typeof TOOL_NAMES)[number], Record<string, unknown> | ((ids
   list_models: {},
   get_job_result: ({ requestId }) => ({ request_id: requestId }),
   cancel_request: ({ requestId }) => ({ request_id: requestId }),
+  list_threads: {},
+  get_thread: ({ requestId }) => ({ continuation_id: requestId }),
 };
 
 describe('MCP gateway driven by the SDK Client', () => {

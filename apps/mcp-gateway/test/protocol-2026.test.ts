@@ -95,7 +95,7 @@ describe('MCP 2026-07-28 with the v2 client', () => {
       try {
         expect(client.getNegotiatedProtocolVersion()).toBe(MODERN);
         const { tools } = await client.listTools();
-        expect(tools).toHaveLength(14);
+        expect(tools).toHaveLength(16);
         const r = await client.callTool({ name: 'query_specific_model', arguments: { model: 'gemini_pro', description: 'Pinned call' } });
         expect({ isError: r.isError ?? false, text: textOf(r) }).toEqual({ isError: false, text: expect.stringContaining('echo: Pinned call') });
         const bad = await client.callTool({ name: 'orchestrate_task', arguments: { strategy: 'fastest' } });

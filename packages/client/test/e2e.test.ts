@@ -29,6 +29,8 @@ const CALLS: Record<ToolName, Record<string, unknown> | ((requestId: string) => 
   list_models: {},
   get_job_result: (requestId) => ({ request_id: requestId }),
   cancel_request: (requestId) => ({ request_id: requestId }),
+  list_threads: {},
+  get_thread: (requestId) => ({ continuation_id: requestId }),
 };
 
 /** Opens a raw socket; resolves with it and its first message (the welcome). */

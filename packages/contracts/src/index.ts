@@ -123,3 +123,5 @@ export { APP_READY_TEXT } from './apps';
 export type { AppName } from './apps';
 export { ABORT_REASON } from './abort';
 export type { AbortReason } from './abort';
+export { ListThreadsInputSchema, GetThreadInputSchema, ThreadSummarySchema, ListThreadsOutputSchema, GetThreadOutputSchema } from './threads';
+export type { ListThreadsOutput, GetThreadOutput } from './threads';

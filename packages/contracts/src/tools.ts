@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorInfoSchema } from './errors';
+import { GetThreadInputSchema, GetThreadOutputSchema, ListThreadsInputSchema, ListThreadsOutputSchema } from './threads';
 
 /**
  * Tool inputs and outputs: the one definition MCP (`inputSchema`/`outputSchema`), REST (OpenAPI) and
@@ -380,6 +381,8 @@ export const TOOL_CONTRACTS = {
   list_models: { input: EmptyInputSchema, output: ListModelsOutputSchema, readOnly: true, openWorld: false },
   get_job_result: { input: GetJobResultInputSchema, output: JobResultOutputSchema, readOnly: true, openWorld: false },
   cancel_request: { input: CancelRequestInputSchema, output: CancelOutputSchema, readOnly: false, openWorld: false },
+  list_threads: { input: ListThreadsInputSchema, output: ListThreadsOutputSchema, readOnly: true, openWorld: false },
+  get_thread: { input: GetThreadInputSchema, output: GetThreadOutputSchema, readOnly: true, openWorld: false },
 } as const;
 export type ToolName = keyof typeof TOOL_CONTRACTS;
 export const TOOL_NAMES = Object.keys(TOOL_CONTRACTS) as ToolName[];

@@ -33,6 +33,7 @@ import { RequestDriver } from './request-driver';
 import { CANCELLED } from './request-output';
 import { RequestViews } from './request-views';
 import { TOOLS, type Caller, type ModelTool, type PromptContext, type ToolHost, type ToolResult } from './tools';
+import { ThreadViews } from './thread-views';
 
 export interface CallOptions {
   /** Aborts (client cancel or disconnect) cancel the request while the call is still waiting. */
@@ -111,6 +112,7 @@ export class Orchestrator implements PlanHost, ToolHost {
   private readonly queueConnection: RedisClient;
   private sharedHub: { hub: EventHub; connection: RedisClient } | undefined;
   private readonly views: RequestViews;
+  readonly threads: ThreadViews;
   private readonly onToolCall: OrchestratorOptions['onToolCall'];
 
   constructor(opts: OrchestratorOptions) {
@@ -146,6 +148,7 @@ export class Orchestrator implements PlanHost, ToolHost {
       owner: this.owner,
       ...(opts.onFallback ? { onFallback: opts.onFallback } : {}),
     });
+    this.threads = new ThreadViews({ requests: this.requests, callers: this.callers, firstTurns: (id) => this.driver.firstTurns(id), retentionSeconds: opts.config.orchestration.threadTtlSeconds });
     this.views = new RequestViews({ redis: opts.redis, events: this.events, requests: this.requests, hub: () => this.hub, assertRedisReachable: () => this.assertRedisReachable() });
     this.driverStarted = this.driver.start().catch((err: unknown) => {
       this.logger.error('request driver did not start', { err: (err as Error).message });

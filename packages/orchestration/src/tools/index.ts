@@ -7,7 +7,9 @@ import { comparativeAnalysis } from './comparative-analysis';
 import { configureOrchestrator } from './configure-orchestrator';
 import { getJobResult } from './get-job-result';
 import { getOrchestratorStatus } from './get-orchestrator-status';
+import { getThread } from './get-thread';
 import { listModels } from './list-models';
+import { listThreads } from './list-threads';
 import { multiModelReview } from './multi-model-review';
 import { orchestrateTask } from './orchestrate-task';
 import { querySpecificModel } from './query-specific-model';
@@ -34,6 +36,8 @@ export const TOOLS: { [N in ToolName]: ToolDefinition<N> } = {
   list_models: listModels,
   get_job_result: getJobResult,
   cancel_request: cancelRequest,
+  list_threads: listThreads,
+  get_thread: getThread,
 };
 
 /** Titles and descriptions for the calling model, by tool (MCP, OpenAPI, the WS hello). */

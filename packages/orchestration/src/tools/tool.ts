@@ -4,6 +4,7 @@ import type { Ledger } from '@orch/ledger';
 import type { PriceBook, ProviderQueues } from '@orch/queue';
 import type { CallerStore } from '../caller-store';
 import type { FileLimits } from '../files';
+import type { ThreadViews } from '../thread-views';
 
 /** Who is calling: the key (hashed) or `local`. State such as threads and settings is per caller. */
 export interface Caller {
@@ -62,6 +63,8 @@ export interface ToolHost {
   checkModels(models: string[], field: string): void;
   getRequest(requestId: string, caller: Caller, waitMs?: number, signal?: AbortSignal): Promise<JobResultOutput>;
   cancel(requestId: string, caller: Caller): Promise<CancelOutput>;
+  /** The caller's conversations (list_threads, get_thread). */
+  readonly threads: ThreadViews;
 }
 
 export interface ToolDocs {
