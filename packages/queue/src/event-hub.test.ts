@@ -39,6 +39,33 @@ describe('EventHub: many streams over one blocking connection', () => {
     expect(compareStreamIds('0-0', '1-0')).toBe(-1);
   });
 
+  it("a listener catching up shares what it reads past the shared position with the live ones: a request compacted to its end before the next shared read still gave them its result", async () => {
+    // A hub that polls (as on a Redis Cluster) and whose next shared read is a minute away.
+    const slowConn = new Redis(server.url);
+    const slow = new EventHub({ redis: slowConn, blockingRedis: slowConn, events, pollMs: 60_000 });
+    try {
+      const id = rid();
+      await events.publish(progress(id, 'queued'));
+      const live: StoredRequestEvent[] = [];
+      const liveSub = slow.subscribe(id, '0-0', (e) => live.push(e));
+      await waitFor(() => live.length === 1, { timeoutMs: 3000 });
+      await events.publish(progress(id, 'result'));
+      // A driver taking the request over reads it from the start…
+      const late: StoredRequestEvent[] = [];
+      const lateSub = slow.subscribe(id, '0-0', (e) => late.push(e));
+      await waitFor(() => late.length === 2, { timeoutMs: 3000 });
+      // …and the live follower has the new event now, not at the next shared read.
+      await waitFor(() => live.length === 2, { timeoutMs: 3000 });
+      expect(messages(live)).toEqual(['queued', 'result']);
+      expect(messages(late)).toEqual(['queued', 'result']);
+      liveSub.close();
+      lateSub.close();
+    } finally {
+      await slow.close();
+      slowConn.disconnect();
+    }
+  });
+
   it('delivers past and live events of many streams, each in order, and a new stream interrupts the blocked read', async () => {
     const ids = Array.from({ length: 20 }, rid);
     for (const id of ids) await events.publish(progress(id, 'before'));

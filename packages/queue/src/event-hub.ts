@@ -22,11 +22,11 @@ export interface EventHubOptions {
   streamsPerPaceMs?: number;
   maxPaceMs?: number;
   /**
-   * On a Redis Cluster, how long the hub waits between reads that brought nothing (default 10).
-   * Each stream has its own hash slot there and one XREAD may not name two slots, so the hub polls:
-   * one non-blocking XREAD per stream, pipelined per node by the command connection.
+   * Poll instead of one blocking read: how long to wait between reads that brought nothing. On a
+   * Redis Cluster the hub always polls (default 10 ms): each stream has its own hash slot there and
+   * one XREAD may not name two slots, so it reads each stream without blocking, all at once.
    */
-  clusterPollMs?: number;
+  pollMs?: number;
 }
 
 type XreadReply = Array<[string, Array<[string, string[]]>]>;
@@ -71,14 +71,14 @@ export class EventHub {
   private wake: (() => void) | undefined;
   private readonly streamsPerPaceMs: number;
   private readonly maxPaceMs: number;
-  /** Set on a Redis Cluster: streams are polled one by one (see clusterPollMs). */
+  /** Set on a Redis Cluster (or when asked): streams are polled one by one (see pollMs). */
   private readonly pollMs: number | undefined;
 
   constructor(private readonly opts: EventHubOptions) {
     this.blockMs = opts.blockMs ?? 5000;
     this.streamsPerPaceMs = opts.streamsPerPaceMs ?? 40;
     this.maxPaceMs = opts.maxPaceMs ?? 25;
-    this.pollMs = isCluster(opts.redis) ? (opts.clusterPollMs ?? 10) : undefined;
+    this.pollMs = opts.pollMs ?? (isCluster(opts.redis) ? 10 : undefined);
     opts.blockingRedis.on('ready', () => (this.clientId = undefined));
     this.loop = this.run();
   }
@@ -139,7 +139,10 @@ export class EventHub {
     try {
       for (;;) {
         const batch = await this.opts.events.read(requestId, listener.last, 1000);
-        for (const e of batch) this.offer(listener, e);
+        for (const e of batch) {
+          this.offer(listener, e);
+          this.beyondCursor(requestId, e);
+        }
         if (batch.length < 1000) break;
       }
     } catch {
@@ -148,6 +151,21 @@ export class EventHub {
     const held = listener.pending ?? [];
     listener.pending = undefined;
     for (const e of held) this.offer(listener, e);
+  }
+
+  /**
+   * A catch-up read that went past the shared position brought events the live listeners have not
+   * had yet: they get them now, and the position moves on. Otherwise a request that ends (its stream
+   * compacted to its end) before the next shared read would leave them without its `result`.
+   */
+  private beyondCursor(requestId: string, e: StoredRequestEvent): void {
+    const tracked = this.streams.get(requestId);
+    if (!tracked || compareStreamIds(e.id, tracked.cursor) <= 0) return;
+    tracked.cursor = e.id;
+    for (const l of tracked.listeners) {
+      if (l.pending) l.pending.push(e);
+      else this.offer(l, e);
+    }
   }
 
   private offer(listener: Listener, e: StoredRequestEvent): void {
@@ -276,7 +294,8 @@ export class EventHub {
         // Dropped (or dropped and re-added from another position) while the read was in flight.
         if (this.streams.get(ids[i]!) !== tracked) continue;
         for (const [id, fields] of entries) {
-          tracked.cursor = id;
+          // Never back: a catch-up may have moved the position past what this read returns.
+          if (compareStreamIds(id, tracked.cursor) > 0) tracked.cursor = id;
           const e = parseEntry(id, fields);
           if (!e) continue;
           for (const l of tracked.listeners) {
