@@ -12,8 +12,10 @@ type Json = unknown;
  * tokens: the full schemas repeated on every model tool were 10.7k of the list's 15k tokens. The
  * full output schemas are in the REST bridge's OpenAPI document and in packages/contracts.
  */
-export function compactOutputSchema(schema: Json): Json {
+export function compactOutputSchema(schema: Json, omit: readonly string[] = []): Json {
   const out = compact(schema, 0, DROPPED_FROM_OUTPUT, 1) as { properties?: Record<string, Record<string, Json>> };
+  // Fields this tool never returns (a council's, on a tool that runs none).
+  for (const name of omit) delete out.properties?.[name];
   // Enums only where a client branches on the value (`status`); the others (strategy, agreement,
   // an analysis's levels) are named in the input schemas and the full contract.
   for (const [name, prop] of Object.entries(out.properties ?? {})) if (name !== 'status' && prop && 'enum' in prop) delete prop.enum;

@@ -5,6 +5,17 @@ import { compactInputSchema, compactOutputSchema } from './compact-schema';
 
 const TARGET = { target: 'draft-2020-12' } as const;
 
+const MULTI_MODEL_FIELDS = ['synthesis', 'agreement', 'verdict', 'verdict_error', 'members', 'escalated'];
+
+/**
+ * Output fields a tool never returns, not listed for it: a council's (`council`, `vote`) on a tool
+ * that takes no `council`, and every multi-model field on a tool that takes no `models` (it asks one).
+ */
+function neverReturned(name: ToolName): string[] {
+  const input = TOOL_CONTRACTS[name].input.shape;
+  return [...('council' in input ? [] : ['council', 'vote']), ...('models' in input ? [] : MULTI_MODEL_FIELDS)];
+}
+
 /** One tool as `tools/list` shows it: schemas from its contract, compacted (compact-schema.ts). */
 function listed(name: ToolName): Tool {
   const contract = TOOL_CONTRACTS[name];
@@ -14,7 +25,7 @@ function listed(name: ToolName): Tool {
     title: docs.title,
     description: docs.description,
     inputSchema: compactInputSchema(contract.input['~standard'].jsonSchema.input(TARGET)) as Tool['inputSchema'],
-    outputSchema: compactOutputSchema(contract.output['~standard'].jsonSchema.output(TARGET)) as Tool['outputSchema'],
+    outputSchema: compactOutputSchema(contract.output['~standard'].jsonSchema.output(TARGET), neverReturned(name)) as Tool['outputSchema'],
     // The title once, at the top (annotations.title is its 2025-03 place); destructiveHint only
     // where it means something (the spec: when readOnlyHint is false). Both for the list's size.
     annotations: { readOnlyHint: contract.readOnly, openWorldHint: contract.openWorld, ...(contract.readOnly ? {} : { destructiveHint: false }) },

@@ -84,10 +84,11 @@ describe('REST bridge over real sockets, with worker processes and fake provider
     expect(kinds.indexOf('partial')).toBeGreaterThan(-1);
     expect(kinds.indexOf('partial')).toBeLessThan(kinds.indexOf('result'));
     expect(kinds.at(-1)).toBe('done');
-    // Resume after the third event, once the request ended: its stream was compacted to how it
-    // ended (errors, done), each with its id; nothing repeated, and the output is in the record.
+    // Resume after the third event, once the request ended: its stream was compacted to its
+    // results and how it ended (errors, done), each with its id; nothing repeated, and the output
+    // is in the record.
     const rest = await readSse(await call(`/requests/${id}/events`, { headers: { 'last-event-id': events[2]!.id } }));
-    expect(rest.map((e) => e.id)).toEqual(events.slice(3).filter((e) => e.event === 'error' || e.event === 'done').map((e) => e.id));
+    expect(rest.map((e) => e.id)).toEqual(events.slice(3).filter((e) => e.event === 'result' || e.event === 'error' || e.event === 'done').map((e) => e.id));
     const final = (await (await call(`/requests/${id}?wait=5`)).json()) as { result: { status: string; output: { answers: unknown[] } } };
     expect(final.result.status).toBe('completed');
     expect(final.result.output.answers).toHaveLength(1);

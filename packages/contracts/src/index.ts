@@ -125,3 +125,5 @@ export { ABORT_REASON } from './abort';
 export type { AbortReason } from './abort';
 export { ListThreadsInputSchema, GetThreadInputSchema, ThreadSummarySchema, ListThreadsOutputSchema, GetThreadOutputSchema } from './threads';
 export type { ListThreadsOutput, GetThreadOutput } from './threads';
+export { CouncilModeSchema, StanceSchema, BallotSchema, VoteTallySchema } from './council';
+export type { CouncilMode, Stance, Ballot, VoteTally } from './council';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ErrorInfoSchema } from './errors';
 import { UsageSchema } from './usage';
 import { StrategySchema, ThinkingModeSchema } from './tools';
+import { CouncilModeSchema } from './council';
 
 /**
  * Queue names. NEVER RENAME: queued jobs, dashboards and KEDA triggers use them.
@@ -130,6 +131,11 @@ export const DriveRequestPayloadSchema = z.object({
   firstModel: z.string(),
   requireConsensus: z.boolean(),
   maxRounds: z.number().int().positive(),
+  /** How a multi-model answer is formed, when the call chose (else by strategy). */
+  council: CouncilModeSchema.optional(),
+  /** debate: rounds; vote: the winning choice's votes needed. */
+  debateRounds: z.number().int().positive().optional(),
+  quorum: z.number().int().positive().optional(),
   compareApproaches: z.boolean(),
   /** The task looked complex (progressive_deep_dive escalates). */
   complex: z.boolean(),

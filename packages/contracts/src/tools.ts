@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BallotSchema, CouncilModeSchema, StanceSchema, VoteTallySchema, councilArgs } from './council';
 import { ErrorInfoSchema } from './errors';
 import { GetThreadInputSchema, GetThreadOutputSchema, ListThreadsInputSchema, ListThreadsOutputSchema } from './threads';
 
@@ -58,6 +59,7 @@ export const OrchestrateTaskInputSchema = z.strictObject({
   models: models.optional(),
   thinking_mode: ThinkingModeSchema.optional(),
   require_consensus: z.boolean().optional().describe('max_quality_council: when the models disagree, run another round in which each sees the others.'),
+  ...councilArgs,
   continuation_id: continuationId.optional(),
   max_cost_usd: maxCostUsd.optional(),
 });
@@ -110,6 +112,7 @@ export const MultiModelReviewInputSchema = z.strictObject({
   file_paths: filePaths.optional(),
   models: models.optional(),
   compare_approaches: z.boolean().default(true).describe('Ask the synthesis to contrast the approaches the models propose.'),
+  ...councilArgs,
   thinking_mode: ThinkingModeSchema.optional(),
   continuation_id: continuationId.optional(),
   max_cost_usd: maxCostUsd.optional(),
@@ -181,6 +184,10 @@ export const AnswerSchema = z.object({
   latency_ms: z.number().nonnegative(),
   /** The model this answer stands in for (it failed; this is its fallback). */
   fallback_of: z.string().optional(),
+  /** debate: the side this member argued. */
+  stance: StanceSchema.optional(),
+  /** vote: this member's ballot. */
+  vote: BallotSchema.optional(),
 });
 export type Answer = z.infer<typeof AnswerSchema>;
 
@@ -210,6 +217,8 @@ export const MemberSchema = z.object({
   latency_ms: z.number().nonnegative(),
   tokens: z.number().int().nonnegative(),
   fallback_of: z.string().optional(),
+  stance: StanceSchema.optional(),
+  vote: BallotSchema.pick({ choice: true, confidence: true }).optional(),
 });
 export type Member = z.infer<typeof MemberSchema>;
 
@@ -228,6 +237,10 @@ export const ModelToolOutputSchema = z.object({
   verdict_error: z.string().optional(),
   /** Multi-model answers: every call, by role. */
   members: z.array(MemberSchema).optional(),
+  /** How the multi-model answer was formed (council argument). */
+  council: CouncilModeSchema.optional(),
+  /** vote: the count. */
+  vote: VoteTallySchema.optional(),
   rounds: z.number().int().nonnegative().optional(),
   /** True when progressive_deep_dive consulted more than its first model. */
   escalated: z.boolean().optional(),

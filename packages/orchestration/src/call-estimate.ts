@@ -26,18 +26,21 @@ export interface CallEstimate {
  */
 export function estimateCall(config: Config, drive: DriveRequestPayload): CallEstimate {
   const only = singleCall(drive);
-  const first = only ? [only.model] : drive.strategy === 'progressive_deep_dive' && !drive.complex ? [drive.firstModel] : drive.models;
+  const first = only ? [only.model] : drive.strategy === 'progressive_deep_dive' && !drive.complex && !drive.council ? [drive.firstModel] : drive.models;
+  // A debate's members answer every round (later turns priced as the first: their prompts grow with
+  // the debate, which the per-request limit bounds); a vote has no reader.
+  const rounds = !only && drive.council === 'debate' ? (drive.debateRounds ?? 2) : 1;
   let usd = 0;
   let answerTokens = 0;
   first.forEach((model, i) => {
     const call = modelCallPayload(config, drive, i, model, drive.messages);
     const cost = worstCaseCost(resolveModel(config, model), drive.messages, call.maxOutputTokens);
-    usd += cost.usd;
+    usd += cost.usd * rounds;
     answerTokens += cost.maxOutputTokens;
   });
   const models = [...first];
-  if (first.length > 1) {
-    const reader = drive.strategy === 'max_quality_council' ? drive.judgeModel : drive.synthesisModel;
+  if (first.length > 1 && drive.council !== 'vote') {
+    const reader = drive.council === 'judge' || drive.council === 'debate' || (!drive.council && drive.strategy === 'max_quality_council') ? drive.judgeModel : drive.synthesisModel;
     const resolved = resolveModel(config, reader);
     const call = modelCallPayload(config, drive, first.length, reader, drive.messages);
     const cost = worstCaseCost(resolved, drive.messages, call.maxOutputTokens);

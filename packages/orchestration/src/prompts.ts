@@ -1,3 +1,5 @@
+import type { ChatMessage } from '@orch/contracts';
+
 /**
  * Prompt text. The external models are asked for a second opinion for another assistant (Claude),
  * so they are told to be direct and specific, and to disagree when they should.
@@ -7,6 +9,12 @@ export const SYSTEM_PROMPT = [
   'Be direct and specific: name files, functions, risks and trade-offs. Say plainly when you disagree with an approach.',
   'If information is missing, state your assumptions instead of asking questions.',
 ].join(' ');
+
+/** The messages with `suffix` appended to the last user message. */
+export function withSuffix(messages: ChatMessage[], suffix: string): ChatMessage[] {
+  const i = messages.map((m) => m.role).lastIndexOf('user');
+  return messages.map((m, j) => (j === i ? { ...m, content: m.content + suffix } : m));
+}
 
 export function withSessionContext(system: string, context: Record<string, unknown>): string {
   return Object.keys(context).length ? `${system}\n\nSession context from the developer:\n${JSON.stringify(context, null, 2)}` : system;
@@ -33,6 +41,42 @@ export function verdictRepairPrompt(answer: string, problem: string): string {
     'The answer and verdict to convert:',
     answer,
   ].join('\n');
+}
+
+/** vote: each member answers, then casts a ballot the count reads. */
+export const VOTE_SUFFIX = [
+  '',
+  '',
+  'After your answer, cast your vote as one JSON object in a ```json fenced block:',
+  '{"choice": "<your answer in a few words, the form others would use too>", "confidence": <0 to 1>, "rationale": "<one sentence>"}.',
+].join('\n');
+
+const STANCE_TEXT = {
+  for: 'Argue FOR the proposal or the most likely answer: make the strongest case in its favour.',
+  against: 'Argue AGAINST the proposal or the most likely answer: make the strongest case against it, and the alternative.',
+  neutral: 'Weigh both sides impartially: what each gets right and wrong, and what decides between them.',
+} as const;
+
+/** debate: a member's first turn, with its assigned stance. */
+export function stancePrompt(stance: keyof typeof STANCE_TEXT): string {
+  return `\n\nThis is a structured debate between models. Your assigned stance: ${stance.toUpperCase()}. ${STANCE_TEXT[stance]}`;
+}
+
+/** debate: a later turn: the others' last turns, to rebut while keeping the stance. */
+export function rebuttalPrompt(stance: keyof typeof STANCE_TEXT, round: number, others: Array<{ model: string; stance: string; text: string }>): string {
+  return [
+    `Debate round ${round}. The other debaters' latest arguments:`,
+    ...others.map((o) => `### ${o.model} (${o.stance})\n${o.text.trim()}`),
+    `Answer them: rebut what is wrong, concede what is right, keep your stance (${stance.toUpperCase()}) unless the evidence forces you off it, and say so if it does.`,
+  ].join('\n\n');
+}
+
+/** debate: what the judge reads before the last round's arguments, and what it is asked. */
+export function debateJudge(transcript: string): { intro: string; instruction: string } {
+  return {
+    intro: `Several models debated the request above, each with an assigned stance.${transcript ? `\n\nThe earlier rounds:\n\n${transcript}\n\nThe final round` : ' Their arguments'}:`,
+    instruction: `Judge the debate: which arguments held up, which did not, and what the developer should do. ${VERDICT_FORMAT}`,
+  };
 }
 
 export const SYNTHESIS = {

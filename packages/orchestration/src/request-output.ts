@@ -19,7 +19,7 @@ export function buildOutput(
   o: StrategyOutcome,
   cancelled: boolean,
 ): ModelToolOutput {
-  const answer = (c: CallOutcome, round: number): Answer => {
+  const answer = (c: CallOutcome, round: number, extra: Pick<Answer, 'stance' | 'vote'> = {}): Answer => {
     const r = c.result!;
     return {
       model: r.model,
@@ -34,9 +34,10 @@ export function buildOutput(
       cost_usd: r.costUsd,
       latency_ms: r.latencyMs,
       ...(c.fallbackOf ? { fallback_of: c.fallbackOf } : {}),
+      ...extra,
     };
   };
-  const answers = o.answers.filter((a) => a.outcome.result).map((a) => answer(a.outcome, a.round));
+  const answers = o.answers.filter((a) => a.outcome.result).map((a) => answer(a.outcome, a.round, { ...(a.stance ? { stance: a.stance } : {}), ...(a.vote ? { vote: a.vote } : {}) }));
   const failed = [...o.answers.map((a) => ({ c: a.outcome, round: a.round })), ...(o.synthesis ? [{ c: o.synthesis.outcome, round: o.rounds ?? 1 }] : [])];
   // A call that fell back lists the failures it replaced; its fallback's answer stands.
   const failures = failed
@@ -58,8 +59,10 @@ export function buildOutput(
     latency_ms: a.latency_ms,
     tokens: a.prompt_tokens + a.completion_tokens,
     ...(a.fallback_of ? { fallback_of: a.fallback_of } : {}),
+    ...(a.stance ? { stance: a.stance } : {}),
+    ...(a.vote ? { vote: { choice: a.vote.choice, confidence: a.vote.confidence } } : {}),
   });
-  const members = synthesis ? [...answers.map((a) => member(a, 'member')), member(synthesis, synthesis.role), ...(repair ? [member(repair, 'verdict')] : [])] : undefined;
+  const members = o.vote ? answers.map((a) => member(a, 'member')) : synthesis ? [...answers.map((a) => member(a, 'member')), member(synthesis, synthesis.role), ...(repair ? [member(repair, 'verdict')] : [])] : undefined;
   const status = cancelled ? 'cancelled' : all.length ? 'completed' : 'failed';
   const error = status === 'completed' ? undefined : cancelled ? CANCELLED : failures[0]?.error;
   return {
@@ -73,6 +76,8 @@ export function buildOutput(
     ...(o.agreement ? { agreement: o.agreement } : {}),
     ...(v ? { verdict: v.verdict, ...(v.problem ? { verdict_error: v.problem } : {}) } : {}),
     ...(members ? { members } : {}),
+    ...(o.council ? { council: o.council } : {}),
+    ...(o.vote ? { vote: o.vote } : {}),
     ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
     ...(o.escalated !== undefined ? { escalated: o.escalated } : {}),
     continuation_id: p.threadId,

@@ -138,3 +138,43 @@ describe('runStrategy through a fake Exec', () => {
   });
 });
 
+
+describe('council modes (issue 30.2)', () => {
+  const ballot = (choice: string, confidence = 0.8) => `Reasons.\n\n\`\`\`json\n${JSON.stringify({ choice, confidence, rationale: 'because' })}\n\`\`\``;
+  const three = { ...base, strategy: 'external_enhancement' as const, models: ['gemini_pro', 'o3_architect', 'llama'] };
+
+  it('vote: every member casts a ballot; the majority quorum is met by one choice; no reader is asked', async () => {
+    const choices: Record<string, string> = { gemini_pro: 'Kafka', o3_architect: ' kafka ', llama: 'SQS' };
+    const { exec, calls } = fakeExec((m) => ballot(choices[m]!));
+    const out = await runStrategy({ ...three, council: 'vote' }, exec);
+    expect(calls.map((c) => `${c.kind}:${c.model}`)).toEqual(['single:gemini_pro', 'single:o3_architect', 'single:llama']);
+    expect(calls[0]!.messages.at(-1)!.content).toContain('"choice"');
+    expect(out.vote).toMatchObject({ winner: 'Kafka', quorum: 2, met: true, tie: false, abstained: [], tally: [{ choice: 'Kafka', votes: 2, models: ['gemini_pro', 'o3_architect'] }, { choice: 'SQS', votes: 1 }] });
+    expect(out.answers.map((a) => a.vote?.choice)).toEqual(['Kafka', 'kafka', 'SQS']);
+    expect(out.synthesis).toBeUndefined();
+  });
+
+  it('vote: a quorum not met, a tie, and an abstention are reported, never a winner', async () => {
+    const split = fakeExec((m) => (m === 'llama' ? 'I will not vote.' : ballot(m === 'gemini_pro' ? 'Kafka' : 'SQS')));
+    const out = await runStrategy({ ...three, council: 'vote' }, split.exec);
+    expect(out.vote).toMatchObject({ winner: null, met: false, tie: true, abstained: ['llama'] });
+    const strict = fakeExec(() => ballot('Kafka'));
+    expect((await runStrategy({ ...three, council: 'vote', quorum: 4 }, strict.exec)).vote).toMatchObject({ winner: null, met: false, tie: false, quorum: 4 });
+  });
+
+  it("debate: stances across the members; round 2 each sees the others' round-1 turns and keeps its stance; the judge reads the whole debate", async () => {
+    const { exec, calls } = fakeExec((m, c) => `${m} argues ${c.messages.at(-1)!.content.includes('Debate round 2') ? 'again' : 'first'}`);
+    const out = await runStrategy({ ...three, council: 'debate', debateRounds: 2 }, exec);
+    expect(calls.map((c) => `${c.kind}:${c.model}`)).toEqual(['single:gemini_pro', 'single:o3_architect', 'single:llama', 'child:gemini_pro', 'child:o3_architect', 'child:llama', 'parent:gemini_pro']);
+    expect(calls[0]!.messages.at(-1)!.content).toContain('Your assigned stance: FOR');
+    expect(calls[1]!.messages.at(-1)!.content).toContain('Your assigned stance: AGAINST');
+    expect(calls[2]!.messages.at(-1)!.content).toContain('Your assigned stance: NEUTRAL');
+    const o3Round2 = calls[4]!.messages;
+    expect(o3Round2.at(-2)).toEqual({ role: 'assistant', content: 'o3_architect argues first' });
+    expect(o3Round2.at(-1)!.content).toMatch(/Debate round 2[\s\S]*gemini_pro \(for\)\ngemini_pro argues first[\s\S]*llama \(neutral\)\nllama argues first[\s\S]*keep your stance \(AGAINST\)/);
+    expect(o3Round2.at(-1)!.content).not.toContain('o3_architect argues first\n');
+    expect(out).toMatchObject({ council: 'debate', rounds: 2, synthesis: { role: 'judge' } });
+    expect(out.answers.map((a) => `${a.round}:${a.stance}`)).toEqual(['1:for', '1:against', '1:neutral', '2:for', '2:against', '2:neutral']);
+    expect(out.verdict?.verdict).toMatchObject({ recommendation: 'Kafka' });
+  });
+});

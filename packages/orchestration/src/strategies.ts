@@ -1,7 +1,8 @@
-import type { ChatMessage, ModelToolOutput, Strategy } from '@orch/contracts';
+import type { Ballot, ChatMessage, CouncilMode, ModelToolOutput, Stance, Strategy } from '@orch/contracts';
 import type { ComposeText } from './compose';
+import { runDebate, runVote } from './council-modes';
 import type { CallOutcome } from './job-waiter';
-import { DEEP_DIVE, JUDGE, SYNTHESIS, isUnsure, parseVerdict, reconsiderPrompt } from './prompts';
+import { DEEP_DIVE, JUDGE, SYNTHESIS, isUnsure, parseVerdict, reconsiderPrompt, withSuffix } from './prompts';
 import { councilVerdict, type CouncilVerdict } from './verdict';
 
 export interface CallSpec {
@@ -29,20 +30,18 @@ export interface StrategyInput {
   compareApproaches: boolean;
   /** The task looked complex (analyze_task); progressive_deep_dive escalates. */
   complex: boolean;
+  /** How a multi-model answer is formed, when the call chose: else by strategy. */
+  council?: CouncilMode;
+  debateRounds?: number;
+  quorum?: number;
 }
 
-export type StrategyOutcome = Pick<ModelToolOutput, 'agreement' | 'rounds' | 'escalated'> & {
-  answers: Array<{ outcome: CallOutcome; round: number }>;
+export type StrategyOutcome = Pick<ModelToolOutput, 'agreement' | 'rounds' | 'escalated' | 'council' | 'vote'> & {
+  answers: Array<{ outcome: CallOutcome; round: number; stance?: Stance; vote?: Ballot }>;
   synthesis?: { outcome: CallOutcome; role: 'synthesis' | 'judge' };
   verdict?: CouncilVerdict;
 };
 
-const lastUser = (messages: ChatMessage[]) => messages.map((m) => m.role).lastIndexOf('user');
-
-function withSuffix(messages: ChatMessage[], suffix: string): ChatMessage[] {
-  const i = lastUser(messages);
-  return messages.map((m, j) => (j === i ? { ...m, content: m.content + suffix } : m));
-}
 
 /**
  * The one call a strategy makes when it is a single call of the request's own messages (strategy
@@ -60,7 +59,10 @@ export async function runStrategy(input: StrategyInput, exec: Exec): Promise<Str
     return { answers: [{ outcome, round: 1 }], rounds: 1 };
   }
 
-  if (input.strategy === 'external_enhancement') {
+  if (input.council === 'vote') return runVote(input, exec);
+  if (input.council === 'debate') return runDebate(input, exec);
+
+  if (input.council === 'synthesis' || (input.council === undefined && input.strategy === 'external_enhancement')) {
     const { children, parent } = await exec.flow(
       models.map((model) => ({ model, messages })),
       {
@@ -70,10 +72,10 @@ export async function runStrategy(input: StrategyInput, exec: Exec): Promise<Str
       },
     );
     const verdict = await councilVerdict(parent, exec);
-    return { answers: children.map((outcome) => ({ outcome, round: 1 })), synthesis: { outcome: parent, role: 'synthesis' }, rounds: 1, ...(verdict ? { verdict } : {}) };
+    return { answers: children.map((outcome) => ({ outcome, round: 1 })), synthesis: { outcome: parent, role: 'synthesis' }, rounds: 1, council: 'synthesis', ...(verdict ? { verdict } : {}) };
   }
 
-  if (input.strategy === 'max_quality_council') {
+  if (input.council === 'judge' || input.strategy === 'max_quality_council') {
     const answers: StrategyOutcome['answers'] = [];
     let previous: CallOutcome[] = [];
     let judge: CallOutcome | undefined;
@@ -98,7 +100,7 @@ export async function runStrategy(input: StrategyInput, exec: Exec): Promise<Str
       if (!input.requireConsensus || agreement === 'agree' || answered < 2) break;
     }
     const verdict = judge ? await councilVerdict(judge, exec) : undefined;
-    return { answers, ...(judge ? { synthesis: { outcome: judge, role: 'judge' as const } } : {}), agreement, rounds: round, ...(verdict ? { verdict } : {}) };
+    return { answers, ...(judge ? { synthesis: { outcome: judge, role: 'judge' as const } } : {}), agreement, rounds: round, council: 'judge', ...(verdict ? { verdict } : {}) };
   }
 
   // progressive_deep_dive: one model first; more only when needed.

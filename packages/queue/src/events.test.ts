@@ -68,6 +68,8 @@ describe('RequestEvents', () => {
       partialIds.push(await events.publish({ type: 'partial', requestId: id, jobId: `${id}.0`, model: 'm', delta: `token ${i} `.repeat(5), chars: i * 40, ts: Date.now() }));
     }
     const errorId = await events.publish({ type: 'error', requestId: id, jobId: `${id}.1`, model: 'm', error: { code: 'provider_timeout', message: 'slow', retryable: true }, final: true, ts: Date.now() });
+    const result = { requestId: id, callIndex: 0, jobId: `${id}.0`, model: 'm', modelId: 'm', provider: 'p', text: 'the answer', finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2, cachedTokens: 0, reasoningTokens: 0 }, costUsd: 0, costSource: 'computed' as const, streamed: true, latencyMs: 1, attempt: 1 };
+    const resultId = await events.publish({ type: 'result', requestId: id, jobId: `${id}.0`, result, ts: Date.now() });
     const before = Number(await redis.memory('USAGE', keys.events));
     const eventId = await events.finish({ type: 'done', requestId: id, status: 'completed', ts: Date.now() }, '{"status":"completed"}', 300);
     expect(await redis.get(keys.meta)).toBe('{"status":"completed"}');
@@ -75,15 +77,15 @@ describe('RequestEvents', () => {
     expect(await redis.exists(keys.driver)).toBe(0);
     expect(await redis.exists(keys.compacting)).toBe(0);
     expect(await redis.ttl(keys.events)).toBeGreaterThan(100);
-    // Only how it ended stays, with the original ids; the output lives in the record.
+    // Only each call's result and how it ended stay, with the original ids; the output lives in the record.
     const all = await events.read(id);
-    expect(all.map((e) => e.type)).toEqual(['error', 'done']);
-    expect(all.map((e) => e.id)).toEqual([errorId, eventId]);
+    expect(all.map((e) => e.type)).toEqual(['error', 'result', 'done']);
+    expect(all.map((e) => e.id)).toEqual([errorId, resultId, eventId]);
     const after = Number(await redis.memory('USAGE', keys.events));
-    expect(after).toBeLessThan(1000);
+    expect(after).toBeLessThan(1500);
     expect(after).toBeLessThan(before / 10);
-    // A follower resuming from a dropped partial still reads a consistent end.
-    expect((await events.read(id, partialIds[50]!)).map((e) => e.type)).toEqual(['error', 'done']);
+    // A follower resuming from a dropped partial still reads every result and a consistent end.
+    expect((await events.read(id, partialIds[50]!)).map((e) => e.type)).toEqual(['error', 'result', 'done']);
   });
 
   it('ends a request once: a second finish (a driver that raced another) writes nothing (issue 17)', async () => {

@@ -1,5 +1,5 @@
 import { modelTool } from './tool';
-import { block, filesBlock, shared } from './prompt-parts';
+import { block, council, filesBlock, shared } from './prompt-parts';
 
 export const multiModelReview = modelTool(
   'multi_model_review',
@@ -11,6 +11,7 @@ export const multiModelReview = modelTool(
     prompt: `Review the following. Give your assessment, the risks, and what you would do differently.\n\n${a.task}${block('Context', a.code_context)}${await filesBlock(a.file_paths, ctx, 'file_paths')}`,
     strategy: 'external_enhancement',
     ...shared(a),
+    ...council(a),
     compareApproaches: a.compare_approaches,
   }),
 );

@@ -1,4 +1,4 @@
-import { OrchestratorError, type ThinkingMode } from '@orch/contracts';
+import { OrchestratorError, type CouncilMode, type ThinkingMode } from '@orch/contracts';
 import { formatFiles, readFiles } from '../files';
 import type { PromptContext, ToolAsk } from './tool';
 
@@ -18,6 +18,15 @@ export function shared(a: { models?: string[]; thinking_mode?: ThinkingMode; con
     ...(a.models ? { models: a.models } : {}),
     ...(a.thinking_mode ? { thinkingMode: a.thinking_mode } : {}),
     ...(a.continuation_id ? { continuationId: a.continuation_id } : {}),
+  };
+}
+
+/** The council arguments (orchestrate_task, multi_model_review) as the plan takes them. */
+export function council(a: { council?: CouncilMode; rounds?: number; quorum?: number }): Pick<ToolAsk, 'council' | 'debateRounds' | 'quorum'> {
+  return {
+    ...(a.council ? { council: a.council } : {}),
+    ...(a.rounds !== undefined ? { debateRounds: a.rounds } : {}),
+    ...(a.quorum !== undefined ? { quorum: a.quorum } : {}),
   };
 }
 

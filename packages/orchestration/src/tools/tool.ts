@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, CancelOutput, ErrorInfo, JobResultOutput, Strategy, ThinkingMode, ToolInput, ToolName } from '@orch/contracts';
+import type { ApiKeyRecord, CancelOutput, CouncilMode, ErrorInfo, JobResultOutput, Strategy, ThinkingMode, ToolInput, ToolName } from '@orch/contracts';
 import type { Config } from '@orch/config';
 import type { Ledger } from '@orch/ledger';
 import type { PriceBook, ProviderQueues } from '@orch/queue';
@@ -36,6 +36,10 @@ export interface ToolAsk {
   thinkingMode?: ThinkingMode;
   compareApproaches: boolean;
   requireConsensus?: boolean;
+  /** How a multi-model answer is formed (council argument), debate rounds, vote quorum. */
+  council?: CouncilMode;
+  debateRounds?: number;
+  quorum?: number;
   continuationId?: string;
   /** The call's own cap in USD (`max_cost_usd`). */
   maxCostUsd?: number;

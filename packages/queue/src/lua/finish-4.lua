@@ -1,8 +1,9 @@
 -- A request's last step, atomic: its record, then the event that ends it (a reader woken by the
 -- event finds the record), the driver lease dropped, and the stream compacted. A finished request's
--- output lives in its record, so its stream keeps only what says how it ended: its `error` events
--- and `done`, each with its original id (a follower resuming from any id, a dropped one's
--- included, still reads the end). The kept entries are copied into a scratch stream that is DUMPed
+-- output lives in its record, so its stream keeps only each call's `result` and what says how it
+-- ended: its `error` events and `done`, each with its original id (a follower resuming from any id,
+-- a dropped one's included, or one whose last read came before the end, still reads every result
+-- and the end). Progress and partial text go. The kept entries are copied into a scratch stream that is DUMPed
 -- and RESTOREd over the old one: a restored stream is sized to fit, where a live one holds a 4 KB
 -- preallocated node. A finished request's stream drops from ~5-100 KB to a few hundred bytes.
 -- All keys share the request's hash tag. A request ends once: when its record says it has already
@@ -21,7 +22,7 @@ redis.call('DEL', KEYS[4])
 for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
   local f = entry[2]
   local head = string.sub(f[2] or '', 1, 16)
-  if head == '{"type":"error",' or head == '{"type":"done","' then
+  if head == '{"type":"error",' or head == '{"type":"done","' or head == '{"type":"result"' then
     redis.call('XADD', KEYS[4], entry[1], unpack(f))
   end
 end
