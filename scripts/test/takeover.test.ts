@@ -101,6 +101,31 @@ describe('a council survives the front door that drives it', () => {
     await redis.del(`orch:req:{${requestId}}:meta`);
   });
 
+  // Issue 30.2: a debate's rounds are durable calls like a council's: its driving door killed in
+  // the second round, another door finishes it; every turn reached its provider once.
+  it('a debate whose driving door is killed (kill -9) mid-round completes elsewhere; no turn is sent twice', async () => {
+    stack.openrouter.setBehaviour({ latencyMs: 800 });
+    stack.openai.setBehaviour({ latencyMs: 800 });
+    const a = await door('rest-bridge');
+    const res = await fetch(`${a.base}/mcp/orchestrate_task?wait=false`, { method: 'POST', headers: json, body: JSON.stringify({ description: 'Monolith or services?', council: 'debate', rounds: 2 }) });
+    const { request_id: requestId } = (await res.json()) as { request_id: string };
+    // Round 2 under way: the door dies while those turns run.
+    await stack.openai.waitForRequest((q) => JSON.stringify(q.body).includes('Debate round 2'));
+    a.p.child.kill('SIGKILL');
+    await a.p.exited;
+    const b = await door();
+    const result = ((await (await fetch(`${b.base}/requests/${requestId}?wait=45`)).json()) as { result: Finished & { output: { answers: Array<{ round: number; stance?: string }> } } }).result;
+    expect(result.status).toBe('completed');
+    expect(result.output.answers.map((x) => `${x.round}:${x.stance}`)).toEqual(['1:for', '1:against', '2:for', '2:against']);
+    expect(result.output.synthesis?.text).toBeTruthy();
+    // Four turns and the judge: gemini's two turns and the judge on OpenRouter, o3's two on OpenAI.
+    expect(stack.openrouter.requests.length).toBe(3);
+    expect(stack.openai.requests.length).toBe(2);
+    b.p.child.kill('SIGTERM');
+    await b.p.exited;
+    await redis.del(`orch:req:{${requestId}}:meta`);
+  });
+
   // Issue 31.4: a record's retention counts from the request's end. Before, it counted from its
   // creation: a council longer than the retention read 404 while running, and was lost if its door
   // died then, though its calls ran and were billed.

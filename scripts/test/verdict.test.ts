@@ -3,10 +3,13 @@ import { spawnApp, spawnFrontDoors, startFakeStack, type FakeStack, type Service
 
 type Output = {
   status: string;
+  council?: string;
+  vote?: { winner: string | null; met: boolean; tie: boolean; quorum: number; abstained: string[]; tally: Array<{ choice: string; votes: number; models: string[] }> };
+  answers?: Array<{ model: string; round: number; stance?: string; vote?: { choice: string } }>;
   synthesis?: { text: string; role: string };
   verdict?: { contradictions: Array<{ topic: string; positions: Array<{ model: string; position: string }> }>; recommendation: string } | null;
   verdict_error?: string;
-  members?: Array<{ model: string; role: string }>;
+  members?: Array<{ model: string; role: string; stance?: string; vote?: { choice: string } }>;
   totals: { cost_usd: number };
 };
 
@@ -72,6 +75,39 @@ describe('council verdicts', () => {
       expect(out.synthesis).toMatchObject({ role: 'judge', text: 'They disagree on the queue.' });
       expect(out.members!.map((m) => `${m.role}:${m.model}`)).toEqual(['member:gemini_pro', 'member:o3_architect', 'judge:gemini_pro']);
     }
+  });
+
+  it('vote (issue 30.2) over REST: ballots counted with a quorum; one not met is reported, never a winner', async () => {
+    const ballot = (choice: string) => `My reasons.\n\n\`\`\`json\n${JSON.stringify({ choice, confidence: 0.75, rationale: 'fits the load' })}\n\`\`\``;
+    stack.openrouter.setBehaviour({ answer: () => ballot('Kafka') });
+    stack.openai.setBehaviour({ answer: () => ballot('kafka') });
+    const met = await overRest({ description: 'Which queue?', council: 'vote' });
+    expect(met).toMatchObject({ status: 'completed', council: 'vote', vote: { winner: 'Kafka', met: true, tie: false, quorum: 2, abstained: [] } });
+    expect(met.members!.map((m) => `${m.model}:${m.vote?.choice}`)).toEqual(['gemini_pro:Kafka', 'o3_architect:kafka']);
+    // No synthesis: two provider calls.
+    expect(stack.openrouter.requests.length + stack.openai.requests.length).toBe(2);
+    stack.openai.setBehaviour({ answer: () => ballot('SQS') });
+    const split = await overRest({ description: 'Which queue?', council: 'vote' });
+    expect(split.vote).toMatchObject({ winner: null, met: false, tie: true });
+  });
+
+  it("debate (issue 30.2) over WebSocket: two rounds with stances, each member sees the other's first turn, then the judge's verdict", async () => {
+    const said = (model: string) => (messages: unknown) => {
+      const prompt = lastUser(messages);
+      if (prompt.includes('Judge the debate')) return undefined; // the fake's own verdict
+      return prompt.includes('Debate round 2') ? `${model} rebuts` : `${model} opens`;
+    };
+    stack.openrouter.setBehaviour({ answer: said('gemini') });
+    stack.openai.setBehaviour({ answer: said('o3') });
+    const out = await overWs({ description: 'Monolith or services?', council: 'debate', rounds: 2 });
+    expect(out).toMatchObject({ status: 'completed', council: 'debate', synthesis: { role: 'judge' } });
+    expect(out.answers!.map((a) => `${a.round}:${a.model}:${a.stance}`)).toEqual(['1:gemini_pro:for', '1:o3_architect:against', '2:gemini_pro:for', '2:o3_architect:against']);
+    expect(out.verdict).toMatchObject({ recommendation: expect.any(String) });
+    // o3's second turn quoted gemini's first; the judge read both rounds.
+    const o3Turn2 = stack.openai.requests.map((r) => JSON.stringify(r.body.messages)).find((m) => m.includes('Debate round 2'))!;
+    expect(o3Turn2).toContain('gemini opens');
+    const judge = stack.openrouter.requests.map((r) => lastUser(r.body.messages)).find((p) => p.includes('Judge the debate'))!;
+    expect(judge).toMatch(/gemini opens[\s\S]*o3 opens[\s\S]*gemini rebuts/);
   });
 
   it('a judge that answers in prose twice: verdict null with the reason, the answer still given, the retry billed and counted', async () => {
