@@ -114,7 +114,8 @@ describe('a council survives the front door that drives it', () => {
     a.p.child.kill('SIGKILL');
     await a.p.exited;
     const b = await door();
-    const result = ((await (await fetch(`${b.base}/requests/${requestId}?wait=45`)).json()) as { result: Finished & { output: { answers: Array<{ round: number; stance?: string }> } } }).result;
+    type Debate = { status: string; output: { answers: Array<{ round: number; stance?: string }>; synthesis?: { text: string } } };
+    const result = ((await (await fetch(`${b.base}/requests/${requestId}?wait=45`)).json()) as { result: Debate }).result;
     expect(result.status).toBe('completed');
     expect(result.output.answers.map((x) => `${x.round}:${x.stance}`)).toEqual(['1:for', '1:against', '2:for', '2:against']);
     expect(result.output.synthesis?.text).toBeTruthy();
