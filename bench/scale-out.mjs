@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '@orch/config';
 import { Ledger } from '@orch/ledger';
 import { ProviderQueues, createRedis } from '@orch/queue';
-import { FAKE_KEYS, freePort, spawnApp, startFakeProvider, startRedis, startRedisCluster, waitFor } from '@orch/testing';
+import { FAKE_KEYS, acceptDrillCalls, billedAndBooked, drillResults, freePort, spawnApp, startFakeProvider, startRedis, startRedisCluster, waitFor } from '@orch/testing';
 import { configFile, log, median, round, runIfMain, sleep, smoke, stackEnv, startFakeProcess, table } from './lib.mjs';
 
 const LATENCY_MS = 200;
@@ -127,11 +127,7 @@ async function failoverDrill(calls, councilCount) {
     or.setBehaviour({ completionTokens: 60, tokensPerSecond: 20 });
     oa.setBehaviour({ completionTokens: 60, tokensPerSecond: 20 });
     const post = (tool, body) => fetch(`${doors[0]}/mcp/${tool}?wait=false`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const accepted = await Promise.all([
-      ...Array.from({ length: calls }, (_, i) => post('query_specific_model', { model: i % 2 ? 'o3_architect' : 'gemini_pro', description: `Drill ${i}` })),
-      ...Array.from({ length: councilCount }, (_, i) => post('orchestrate_task', { description: `Drill council ${i}`, strategy: 'external_enhancement' })),
-    ]);
-    const ids = await Promise.all(accepted.map(async (r) => (await r.json()).request_id));
+    const ids = await acceptDrillCalls(doors[0], calls, councilCount);
     const expectedCalls = calls + councilCount * 3 + 1;
     await waitFor(() => or.requests.length + oa.requests.length >= Math.min(6, calls), { timeoutMs: 20_000, what: 'calls under way' });
     const victim = await group.masterOf('{ledger}:leases');
@@ -147,20 +143,10 @@ async function failoverDrill(calls, councilCount) {
       { timeoutMs: 30_000, intervalMs: 50, what: 'a call accepted after the failover' },
     );
     const servingAt = Date.now();
-    let lost = 0;
-    for (const id of [...ids, after]) {
-      const res = await waitFor(async () => {
-        const r = await fetch(`${doors[1]}/requests/${id}?wait=50`);
-        return r.status === 503 ? undefined : (await r.json()).result;
-      }, { timeoutMs: 120_000, what: `request ${id}` });
-      if (res?.status !== 'completed') lost++;
-    }
-    const spend = await waitFor(async () => {
-      const s = (await (await fetch(`${doors[1]}/spend`)).json()).result;
-      return s.reserved_usd === 0 ? s : undefined;
-    }, { timeoutMs: 90_000, what: 'every reservation settled' });
-    const billed = [...or.generations.values(), ...oa.generations.values()].reduce((sum, g) => sum + g.total_cost, 0);
-    return { promotionMs: promotedAt - killedAt, servingAfterPromotionMs: servingAt - promotedAt, requests: ids.length + 1, lost, sentTwice: or.requests.length + oa.requests.length - expectedCalls, billed, booked: spend.spent_usd };
+    const ended = await drillResults(doors[1], [...ids, after]);
+    const lost = ended.filter((r) => r.status !== 'completed').length;
+    const { billed, booked } = await billedAndBooked(doors[1], [or, oa]);
+    return { promotionMs: promotedAt - killedAt, servingAfterPromotionMs: servingAt - promotedAt, requests: ids.length + 1, lost, sentTwice: or.requests.length + oa.requests.length - expectedCalls, billed, booked };
   } finally {
     await Promise.all(procs.map((p) => p.kill()));
     await Promise.all([or.stop(), oa.stop()]);

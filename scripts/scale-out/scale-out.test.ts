@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import WebSocket from 'ws';
-import { FAKE_KEYS, appScript, freePort, spawnApp, startFakeStack, startRedis, waitFor, type AppName, type FakeStack, type ServiceProcess } from '@orch/testing';
+import { FAKE_KEYS, acceptDrillCalls, appScript, billedAndBooked, drillResults, freePort, spawnApp, startFakeStack, startRedis, waitFor, type AppName, type FakeStack, type ServiceProcess } from '@orch/testing';
 
 /**
  * Issue 28: the whole stack (both workers, the three front doors) on a 3-master + 3-replica Redis
@@ -45,54 +45,28 @@ describe.each(['cluster', 'sentinel'] as const)('the whole stack on Redis %s', (
     fetch(`${base}/mcp/${tool}${wait ? '' : '?wait=false'}`, { method: 'POST', headers: json, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
   type Output = { status: string; tool: string; answers: Array<{ text: string; model: string }>; synthesis?: { text: string }; totals: { cost_usd: number } };
 
-  async function accept(n: number, councils: number): Promise<string[]> {
-    const calls = [
-      ...Array.from({ length: n }, (_, i) => post(doors[0]!, 'query_specific_model', { model: i % 2 ? 'o3_architect' : 'gemini_pro', description: `Drill question ${i}` })),
-      ...Array.from({ length: councils }, (_, i) => post(doors[0]!, 'orchestrate_task', { description: `Drill council ${i}`, strategy: 'external_enhancement' })),
-    ];
-    return Promise.all(
-      calls.map(async (p) => {
-        const res = await p;
-        expect(res.status).toBe(202);
-        return ((await res.json()) as { request_id: string }).request_id;
-      }),
-    );
-  }
+  const accept = (n: number, councils: number) => acceptDrillCalls(doors[0]!, n, councils);
 
   async function expectAllCompleted(ids: string[]): Promise<void> {
-    for (const id of ids) {
-      const out = await waitFor(
-        async () => {
-          const res = await fetch(`${doors[1]}/requests/${id}?wait=50`, { signal: AbortSignal.timeout(60_000) });
-          return res.status === 503 ? undefined : ((await res.json()) as { result: { status: string; output: Output } }).result;
-        },
-        { timeoutMs: 120_000, what: `request ${id} answered` },
-      );
-      if (out.status !== 'completed') for (const p of procs) process.stderr.write(p.output().stderr.split('\n').filter((l) => /"level":"(error|warn)"/.test(l)).slice(-8).join('\n') + '\n');
-      expect({ id, status: out.status, error: (out.output as { error?: unknown }).error }).toEqual({ id, status: 'completed', error: undefined });
-      if (out.output.tool === 'orchestrate_task') {
-        expect(out.output.answers).toHaveLength(2);
-        expect(out.output.synthesis?.text).toBeTruthy();
+    for (const { id, status, output } of await drillResults(doors[1]!, ids)) {
+      if (status !== 'completed') for (const p of procs) process.stderr.write(p.output().stderr.split('\n').filter((l) => /"level":"(error|warn)"/.test(l)).slice(-8).join('\n') + '\n');
+      expect({ id, status, error: output.error }).toEqual({ id, status: 'completed', error: undefined });
+      if (output.tool === 'orchestrate_task') {
+        expect(output.answers).toHaveLength(2);
+        expect(output.synthesis?.text).toBeTruthy();
       } else {
-        expect(out.output.answers[0]?.text).toBeTruthy();
+        expect(output.answers[0]?.text).toBeTruthy();
       }
     }
   }
 
   /** Booked ≥ billed (every generation the fakes recorded), within the limit, nothing held. */
   async function expectSpendTruth(): Promise<{ billed: number; booked: number }> {
-    const billed = [...stack.openrouter.generations.values(), ...stack.openai.generations.values()].reduce((sum, g) => sum + g.total_cost, 0);
-    const spend = await waitFor(
-      async () => {
-        const s = ((await (await fetch(`${doors[1]}/spend`)).json()) as { result: { spent_usd: number; reserved_usd: number } }).result;
-        return s.reserved_usd === 0 ? s : undefined;
-      },
-      { timeoutMs: 90_000, what: 'every reservation settled or booked' },
-    );
-    expect(billed).toBeGreaterThan(0);
-    expect(spend.spent_usd).toBeGreaterThanOrEqual(billed - 1e-9);
-    expect(spend.spent_usd).toBeLessThanOrEqual(Math.min(DAILY_LIMIT, billed * 1.5));
-    return { billed, booked: spend.spent_usd };
+    const spend = await billedAndBooked(doors[1]!, [stack.openrouter, stack.openai]);
+    expect(spend.billed).toBeGreaterThan(0);
+    expect(spend.booked).toBeGreaterThanOrEqual(spend.billed - 1e-9);
+    expect(spend.booked).toBeLessThanOrEqual(Math.min(DAILY_LIMIT, spend.billed * 1.5));
+    return spend;
   }
 
   function expectAllAlive(): void {

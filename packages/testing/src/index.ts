@@ -13,3 +13,5 @@ export type { TestRedis, TestRedisMode } from './test-redis';
 export { startRedisCluster, startSentinelGroup, SENTINEL_MASTER } from './redis-group';
 export type { RedisGroup } from './redis-group';
 export type { FakeStack } from './fake-stack';
+export { acceptDrillCalls, drillResults, billedAndBooked } from './drill';
+export type { DrillOutput } from './drill';
