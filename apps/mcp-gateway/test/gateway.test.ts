@@ -291,6 +291,25 @@ describe('MCP gateway driven by the SDK Client', () => {
     }
   });
 
+  it('HTTP (issue 30): a caller sets vote as its default council; a council then answers with a tally the SDK validates; its conversation is listed', async () => {
+    const ballot = (choice: string) => `Because.\n\n\`\`\`json\n${JSON.stringify({ choice, confidence: 0.9, rationale: 'r' })}\n\`\`\``;
+    or.setBehaviour({ answer: () => ballot('Postgres') });
+    oa.setBehaviour({ answer: () => ballot('postgres') });
+    const { url } = await httpStack();
+    const client = new Client({ name: 'test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    try {
+      expect(structured(await client.callTool({ name: 'configure_orchestrator', arguments: { council: 'vote' } }))).toMatchObject({ settings: { council: 'vote' } });
+      const o = structured(await client.callTool({ name: 'orchestrate_task', arguments: { description: 'Which database?' } })) as unknown as ModelToolOutput;
+      expect(o).toMatchObject({ status: 'completed', council: 'vote', vote: { winner: 'Postgres', met: true } });
+      const threads = structured(await client.callTool({ name: 'list_threads', arguments: { limit: 5 } })) as { threads: Array<{ continuation_id: string }> };
+      expect(threads.threads[0]!.continuation_id).toBe(o.continuation_id);
+      await client.callTool({ name: 'configure_orchestrator', arguments: { reset: true } });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('HTTP: bearer keys, Host and Origin checks, unknown session ids, methods and bad JSON', async () => {
     const { url } = await httpStack({ ORCH_API_KEYS: 'k-one-123,k-two-456' });
     const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } } };

@@ -147,6 +147,7 @@ export const UpdateSessionContextInputSchema = z.strictObject({
 
 export const ConfigureOrchestratorInputSchema = z.strictObject({
   strategy: StrategySchema.optional().describe('Your default strategy for orchestrate_task.'),
+  council: CouncilModeSchema.optional().describe('Your default council form.'),
   cost_limit: z.number().positive().optional().describe('Your per-request spend limit in USD; it can lower the operator\'s limit, never raise it.'),
   thinking_mode: ThinkingModeSchema.optional(),
   models: models.optional(),
@@ -339,6 +340,7 @@ export const SessionContextOutputSchema = z.object({ context: z.record(z.string(
 export const PreferencesOutputSchema = z.object({
   settings: z.object({
     strategy: StrategySchema.optional(),
+    council: CouncilModeSchema.optional(),
     cost_limit: z.number().optional(),
     thinking_mode: ThinkingModeSchema.optional(),
     models: z.array(z.string()).optional(),

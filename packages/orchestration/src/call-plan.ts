@@ -1,4 +1,4 @@
-import type { ChatMessage, DriveRequestPayload, Thread, ToolInput, ToolName } from '@orch/contracts';
+import { TOOL_CONTRACTS, type ChatMessage, type DriveRequestPayload, type Thread, type ToolInput, type ToolName } from '@orch/contracts';
 import type { Config } from '@orch/config';
 import { analyzeTask } from './analyze';
 import { keyBudget } from './api-keys';
@@ -71,6 +71,10 @@ export async function planCall(host: PlanHost, def: ModelTool<ToolName>, args: T
     jobs: {},
     prompt: ask.prompt,
   };
+  // The call's own council form, else the caller's default (configure_orchestrator) on a tool that
+  // takes one, for a strategy that runs a council.
+  const takesCouncil = 'council' in TOOL_CONTRACTS[tool].input.shape;
+  const council = ask.council ?? (takesCouncil && (strategy === 'external_enhancement' || strategy === 'max_quality_council') ? prefs.council : undefined);
   const analysis = strategy === 'progressive_deep_dive' ? analyzeTask(ask.prompt, { all: models, first: o.firstModel }) : undefined;
   const drive: DriveRequestPayload = {
     requestId,
@@ -84,7 +88,7 @@ export async function planCall(host: PlanHost, def: ModelTool<ToolName>, args: T
     firstModel: o.firstModel,
     requireConsensus: ask.requireConsensus ?? byStrategy?.requireConsensus ?? false,
     maxRounds: o.maxRounds,
-    ...(ask.council ? { council: ask.council } : {}),
+    ...(council ? { council } : {}),
     ...(ask.debateRounds !== undefined ? { debateRounds: ask.debateRounds } : {}),
     ...(ask.quorum !== undefined ? { quorum: ask.quorum } : {}),
     compareApproaches: ask.compareApproaches,
