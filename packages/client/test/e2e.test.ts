@@ -226,10 +226,11 @@ describe('REST + WebSocket bridges end to end (redis-server, worker processes, f
       const text = seen.flatMap((s) => (s.e.type === 'partial' ? [s.e.delta] : [])).join('');
       expect(text).toBe(out.answers[0]!.text);
 
-      // Following it again from its first event now that it has ended: its end, and its output.
+      // Following it again from its first event now that it has ended: its result and its end (the
+      // stream was compacted to them), and its output.
       const late: string[] = [];
       const record = await client.subscribe(requestId, { after: ids[0]!, onEvent: (e) => late.push(e.type) });
-      expect(late).toEqual(['done']);
+      expect(late).toEqual(['result', 'done']);
       expect(record).toMatchObject({ status: 'completed', output: { answers: [{ text: out.answers[0]!.text }] } });
     } finally {
       release();
