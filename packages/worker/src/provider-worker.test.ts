@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { loadConfig, type Config } from '@orch/config';
 import type { ModelCallPayloadInput, StoredRequestEvent } from '@orch/contracts';
-import { ProviderQueues, RequestEvents, cancelRequest, type ModelCallQueue } from '@orch/queue';
+import { ProviderQueues, RequestEvents, cancelRequest, requestKeys, type ModelCallQueue } from '@orch/queue';
 import { createLogger } from '@orch/logging';
 import { Ledger } from '@orch/ledger';
 import { faults, startFakeStack, waitFor, type FakeProvider, type FakeStack } from '@orch/testing';
@@ -173,6 +173,19 @@ describe('provider workers against the fake providers', () => {
     expect(terminal).toMatchObject({ final: true, error: { code: 'cancelled' } });
     await waitFor(async () => (await (await queues.byKey.openai.getJob(jobId))?.getState()) === 'failed', { what: 'job failed' });
     expect(oa.requests).toHaveLength(1);
+  });
+
+  it('a cancel whose pub/sub message the worker missed (a reconnect, a failover) still aborts the call: the flag is read every few seconds', async () => {
+    oa.setBehaviour({ completionTokens: 400, tokensPerSecond: 40 });
+    const requestId = `req${++seq}`;
+    await queues.submit({ requestId, model: 'o3_architect', messages }, events);
+    for await (const e of events.follow(requestId, { blockingRedis: blocking, timeoutMs: 10_000, blockMs: 200 })) {
+      if (e.type === 'partial') break;
+    }
+    // The flag alone, as cancelRequest leaves it when its announcement reached nobody.
+    await conn.set(requestKeys(requestId).cancel, '1', 'EX', 600);
+    const aborted = await oa.waitForAbort(undefined, 8_000);
+    expect(aborted.finished).toBe(false);
   });
 
   it('skips a queued call whose request was already cancelled: no provider call, no `started`, nothing left reserved', async () => {

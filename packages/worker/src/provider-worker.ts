@@ -5,7 +5,7 @@ import { configSecrets, ledgerRetention, modelsOnQueue, type Config } from '@orc
 import { createScrubber, repeatedLog, type Logger } from '@orch/logging';
 import { ModelClient } from '@orch/providers';
 import { setWorkerConcurrency, startLoadGuard } from './load-guard';
-import { PriceBook, RequestEvents, closeRedis, createRedis, providerBackoff, queueName, subscribeCancellations, waitForRedis } from '@orch/queue';
+import { PriceBook, RequestEvents, closeRedis, createRedis, isCancelled, providerBackoff, queueName, subscribeCancellations, waitForRedis } from '@orch/queue';
 import { Ledger, REPLICAS_SHORT } from '@orch/ledger';
 import { startHealthServer } from './health-server';
 import { createLedgerSpendGuard } from './ledger-spend-guard';
@@ -13,6 +13,9 @@ import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 import { budgetAlerter } from './budget-alerts';
 import { createModelCallProcessor, type ActiveCalls } from './model-call-job';
 import type { SpendGuard } from './spend-guard';
+
+/** How often a worker reads the cancel flags of the requests it has calls in flight for (pub/sub may miss one). */
+const CANCEL_CHECK_MS = 3000;
 
 export interface ProviderWorkerOptions {
   config: Config;
@@ -75,14 +78,25 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
   const workerIdentity = `${hostname()}/${process.pid}`;
 
   await Promise.all([waitForRedis(cmd, opts.redisTimeoutMs, config.redis), waitForRedis(workerConn, opts.redisTimeoutMs, config.redis)]);
-  await subscribeCancellations(subscriber, (requestId) => {
+  const cancel = (requestId: string) => {
     for (const [jobId, a] of active) {
-      if (a.requestId === requestId) {
+      if (a.requestId === requestId && !a.ctrl.signal.aborted) {
         logger.info('cancelling in-flight call', { requestId, jobId });
         a.ctrl.abort(ABORT_REASON.cancelled);
       }
     }
-  });
+  };
+  await subscribeCancellations(subscriber, cancel);
+  // Pub/sub drops a message its subscriber missed (a reconnect, a failover): the cancel flag of each
+  // request with a call in flight is also read every few seconds.
+  const cancelCheck = setInterval(() => {
+    for (const requestId of new Set([...active.values()].map((a) => a.requestId))) {
+      void isCancelled(cmd, requestId)
+        .then((yes) => yes && cancel(requestId))
+        .catch(() => undefined);
+    }
+  }, CANCEL_CHECK_MS);
+  cancelCheck.unref();
 
   const rateLimit = rateLimitFor(config, queue);
   const worker: Worker<ModelCallPayload, ModelCallResult> = new Worker<ModelCallPayload, ModelCallResult>(
@@ -168,6 +182,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
         clearTimeout(handBack);
       }
       clearInterval(reaper);
+      clearInterval(cancelCheck);
       prices?.close();
       guard?.stop();
       await ownGuard?.close();
