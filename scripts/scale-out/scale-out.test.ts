@@ -60,12 +60,16 @@ describe.each(['cluster', 'sentinel'] as const)('the whole stack on Redis %s', (
     }
   }
 
-  /** Booked ≥ billed (every generation the fakes recorded), within the limit, nothing held. */
+  /**
+   * Booked ≥ billed (every generation the fakes recorded), within the limit, nothing held. Not
+   * "near billed": a settle the failover lost (replication is asynchronous) leaves its reservation
+   * to be reaped at its worst case, which books more, never less (ADR 0007).
+   */
   async function expectSpendTruth(): Promise<{ billed: number; booked: number }> {
     const spend = await billedAndBooked(doors[1]!, [stack.openrouter, stack.openai]);
     expect(spend.billed).toBeGreaterThan(0);
     expect(spend.booked).toBeGreaterThanOrEqual(spend.billed - 1e-9);
-    expect(spend.booked).toBeLessThanOrEqual(Math.min(DAILY_LIMIT, spend.billed * 1.5));
+    expect(spend.booked).toBeLessThanOrEqual(DAILY_LIMIT);
     return spend;
   }
 

@@ -11,7 +11,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: readonly string[];
   { env: 'REDIS_PASSWORD', path: ['redis', 'password'], doc: 'Password for the Redis nodes (a standalone URL\'s own wins; secret).' },
   { env: 'REDIS_SENTINEL_PASSWORD', path: ['redis', 'sentinelPassword'], doc: 'Password of the sentinels themselves, when they have one (secret).' },
   { env: 'REDIS_TLS', path: ['redis', 'tls'], doc: 'TLS to the Redis nodes (false; rediss:// turns it on for a standalone URL).' },
-  { env: 'REDIS_WAIT_REPLICAS', path: ['redis', 'waitReplicas'], doc: 'Replicas a spend reservation, its settle and a request acceptance wait for (WAIT) before they count, so a failover of the master cannot lose them (0).' },
+  { env: 'REDIS_WAIT_REPLICAS', path: ['redis', 'waitReplicas'], doc: 'Replicas a spend reservation and a request acceptance wait for (WAIT) before they count, so a failover of the master cannot lose them (0).' },
   { env: 'REDIS_WAIT_TIMEOUT_MS', path: ['redis', 'waitTimeoutMs'], doc: 'Longest one such WAIT blocks (200).' },
   { env: 'OPENROUTER_API_KEY', path: ['providers', 'openrouter', 'apiKey'], doc: 'OpenRouter key (secret).' },
   { env: 'OPENAI_API_KEY', path: ['providers', 'openai', 'apiKey'], doc: 'OpenAI key (secret).' },

@@ -36,9 +36,8 @@ export interface LedgerOptions {
   onAlert?: (alert: BudgetAlert) => void;
   /**
    * Replicas a fresh reservation waits for before `reserve` resolves (the provider is asked only
-   * then), and a settle or release before it resolves: a failover that promotes a replica keeps
-   * both, so the call is booked at what it cost — and were a settle lost anyway, the reservation is
-   * reaped at its worst case: booked stays >= billed.
+   * then): a failover that promotes a replica keeps it, so the call is booked — settled, or reaped
+   * at its worst case if the settle was lost — and booked stays >= billed.
    */
   replicas?: ReplicaWait;
 }
@@ -269,9 +268,6 @@ export class Ledger {
       k.res, k.day, k.req, k.leases, k.dayModels, k.dayProviders, k.dayRequests, k.keyDay, k.keyMonth, k.dayKeys,
       actualNano, res.member, res.model, res.provider, res.requestId, this.ttl.day, this.ttl.request, kind, this.now(), res.keyId,
     );
-    // A settle a failover lost would leave the reservation to be reaped at its worst case (booked
-    // above billed): it counts once a replica holds it; a caller retries it if the wait fails.
-    await waitForReplicas(this.redis, k.leases, this.replicas);
     return Number(status) === 1;
   }
 
