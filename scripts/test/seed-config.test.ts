@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { spawnApp, spawnFrontDoors, startFakeStack, type FakeStack, type ServiceProcess } from '@orch/testing';
+import { spawnStack, startFakeStack, type FakeStack, type ServiceProcess } from '@orch/testing';
 
 /**
  * Issue 30.6: the original project's config/config.yaml, as its README wrote it (model_id,
@@ -14,8 +14,7 @@ describe("the seed's config.yaml as written", () => {
   beforeAll(async () => {
     stack = await startFakeStack();
     const env = stack.env({ ORCH_CONFIG: join(__dirname, '..', '..', 'packages', 'config', 'test', 'seed-config.yaml'), ORCH_RATE_LIMIT: '0' });
-    rest = (await spawnFrontDoors(env, procs))['rest-bridge'];
-    procs.push(await spawnApp('worker-openrouter', env), await spawnApp('worker-openai', env));
+    rest = (await spawnStack(env, procs))['rest-bridge'];
   });
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.kill()));

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { spawnApp, spawnFrontDoors, startFakeStack, type FakeStack, type ServiceProcess } from '@orch/testing';
+import { spawnStack, startFakeStack, type FakeStack, type ServiceProcess } from '@orch/testing';
 
 type Output = {
   status: string;
@@ -26,8 +26,7 @@ describe('council verdicts', () => {
   beforeAll(async () => {
     stack = await startFakeStack();
     const env = stack.env({ ORCH_RATE_LIMIT: '0' });
-    doors = await spawnFrontDoors(env, procs);
-    procs.push(await spawnApp('worker-openrouter', env), await spawnApp('worker-openai', env));
+    doors = await spawnStack(env, procs);
   });
   afterEach(() => stack.reset());
   afterAll(async () => {

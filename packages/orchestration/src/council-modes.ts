@@ -2,13 +2,13 @@ import { BallotSchema, type Ballot, type ChatMessage, type Stance, type VoteTall
 import type { CallOutcome } from './job-waiter';
 import { VOTE_SUFFIX, debateJudge, rebuttalPrompt, stancePrompt, withSuffix } from './prompts';
 import type { Exec, StrategyInput, StrategyOutcome } from './strategies';
-import { councilVerdict } from './verdict';
+import { JSON_FENCE, councilVerdict } from './verdict';
 
 const STANCES: readonly Stance[] = ['for', 'against', 'neutral'];
 
 /** A member's ballot: the last JSON object in its answer (fenced or bare), or undefined (an abstention). */
 export function readBallot(text: string): Ballot | undefined {
-  const fenced = [...text.matchAll(/```(?:json)?\s*\n([\s\S]*?)\n?```/gi)].at(-1)?.[1];
+  const fenced = [...text.matchAll(JSON_FENCE)].at(-1)?.[1];
   const bare = /\{[^{}]*"choice"[^{}]*\}/.exec(text)?.[0];
   for (const raw of [fenced, bare]) {
     if (!raw) continue;

@@ -11,7 +11,8 @@ export interface ReadVerdict {
   problem?: string;
 }
 
-const FENCE = /```(?:json)?\s*\n([\s\S]*?)\n?```/gi;
+/** A fenced JSON block (```json … ```), as models write one after their prose. */
+export const JSON_FENCE = /```(?:json)?\s*\n([\s\S]*?)\n?```/gi;
 
 /**
  * The verdict a synthesis or judge model wrote after its answer: the last fenced JSON block (or the
@@ -19,7 +20,7 @@ const FENCE = /```(?:json)?\s*\n([\s\S]*?)\n?```/gi;
  * Never throws: a verdict that does not parse says why.
  */
 export function readVerdict(text: string): ReadVerdict {
-  const blocks = [...text.matchAll(FENCE)];
+  const blocks = [...text.matchAll(JSON_FENCE)];
   const last = blocks.at(-1);
   const raw = last ? last[1]! : text.trim();
   const prose = last ? (text.slice(0, last.index) + text.slice(last.index! + last[0].length)).replace(/\n*VERDICT:\s*(AGREE|DISAGREE)\s*$/i, '').trim() : text.trim();

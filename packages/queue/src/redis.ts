@@ -16,6 +16,11 @@ export type RedisRole =
 /** Reconnect every 200 ms, then at most every second (the old exponential backoff kept everything down ~18 s). */
 const reconnect = (times: number) => Math.min(200 * times, 1000);
 
+/** Credentials and TLS of the nodes (REDIS_USERNAME, REDIS_PASSWORD, REDIS_TLS). */
+function authOptions(r: RedisSettings): RedisOptions {
+  return { ...(r.username ? { username: r.username } : {}), ...(r.password ? { password: r.password } : {}), ...(r.tls ? { tls: {} } : {}) };
+}
+
 /** Per-connection settings of a role: BullMQ's production guide (workers wait, producers fail fast). */
 function roleOptions(role: RedisRole, name: string | undefined): RedisOptions {
   return {
@@ -37,7 +42,7 @@ export function createRedis(settings: string | RedisSettings, role: RedisRole, n
   // Commands issued in the same tick go out in one write (one syscall) instead of one each: under
   // load many requests share each write. Blocking connections must not pipeline.
   const enableAutoPipelining = role === 'command';
-  const auth: RedisOptions = { ...(r.username ? { username: r.username } : {}), ...(r.password ? { password: r.password } : {}), ...(r.tls ? { tls: {} } : {}) };
+  const auth = authOptions(r);
   if (target.mode === 'cluster') {
     const opts: ClusterOptions = {
       redisOptions: { ...roleOptions(role, name), ...auth },
@@ -127,7 +132,7 @@ async function clusterStateOf(settings: RedisSettings): Promise<string | undefin
   const target = redisTarget(settings);
   if (target.mode !== 'cluster') return undefined;
   for (const node of target.nodes) {
-    const probe = new Redis({ ...node, lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(settings.username ? { username: settings.username } : {}), ...(settings.password ? { password: settings.password } : {}), ...(settings.tls ? { tls: {} } : {}) });
+    const probe = new Redis({ ...node, lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, ...authOptions(settings) });
     probe.on('error', () => undefined);
     try {
       await probe.connect();

@@ -5,7 +5,7 @@ export { waitFor } from './wait';
 // The fake provider has a home of its own (the offline demo uses it too); tests get it from here.
 export { startFakeProvider, faults, FAKE_OPENROUTER_PRICES, countPromptTokens, fakeAnswerText, fakeAnswerTokens } from '@orch/fake-provider';
 export type { FakeProvider, FakeProviderOptions, RecordedRequest, GenerationRecord, Fault, FaultMatch, FakeFlavor, Behaviour, FakePrice } from '@orch/fake-provider';
-export { spawnService, spawnApp, spawnFrontDoors, appScript, APP_READY_TEXT } from './service-process';
+export { spawnService, spawnApp, spawnFrontDoors, spawnStack, appScript, APP_READY_TEXT } from './service-process';
 export type { ServiceProcess, SpawnServiceOptions, AppName, FrontDoorName } from './service-process';
 export { startFakeStack, FAKE_KEYS } from './fake-stack';
 export { startTestRedis, testRedisMode } from './test-redis';

@@ -25,19 +25,22 @@ export const SENTINEL_MASTER = 'orchmaster';
 
 const cliBin = () => process.env.REDIS_CLI_BIN ?? 'redis-cli';
 
-/** A node's own answer to a command (no redirection), or undefined when it does not answer. */
-async function ask(port: number, ...args: string[]): Promise<string | undefined> {
+/** `use` on a one-off connection to one node (no redirection); undefined when the node does not answer. */
+async function probe<T>(port: number, use: (r: Redis) => Promise<T>): Promise<T | undefined> {
   const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
   r.on('error', () => undefined);
   try {
     await r.connect();
-    return String(await r.call(args[0]!, ...args.slice(1)));
+    return await use(r);
   } catch {
     return undefined;
   } finally {
     r.disconnect();
   }
 }
+
+/** A node's own answer to a command, or undefined when it does not answer. */
+const ask = (port: number, ...args: string[]) => probe(port, async (r) => String(await r.call(args[0]!, ...args.slice(1))));
 
 /**
  * A Redis Cluster on loopback: `masters` masters with one replica each (AOF on), made with
@@ -85,18 +88,12 @@ export async function startRedisCluster(opts: { masters?: number; nodeTimeoutMs?
 }
 
 async function ownsSlot(port: number, slot: number): Promise<boolean> {
-  const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  r.on('error', () => undefined);
-  try {
-    await r.connect();
+  const owns = await probe(port, async (r) => {
     const myId = String(await r.call('CLUSTER', 'MYID'));
     const ranges = (await r.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number, string]]>;
     return ranges.some(([from, to, master]) => slot >= from && slot <= to && master[2] === myId);
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
+  });
+  return owns ?? false;
 }
 
 /**
@@ -160,18 +157,10 @@ export async function startSentinelGroup(): Promise<RedisGroup> {
     client: () => new Redis({ sentinels: sentinelList, name: SENTINEL_MASTER, maxRetriesPerRequest: null, reconnectOnError: (e) => e.message.startsWith('READONLY') }),
     masterOf: async () => {
       for (const s of sentinels) {
-        const r = new Redis({ port: s.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-        r.on('error', () => undefined);
-        try {
-          await r.connect();
-          const [, port] = (await r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_MASTER)) as [string, string];
-          const node = nodes.find((n) => n.port === Number(port));
-          if (node) return node;
-        } catch {
-          // ask the next sentinel
-        } finally {
-          r.disconnect();
-        }
+        // A sentinel that does not answer: ask the next.
+        const addr = await probe(s.port, async (r) => (await r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_MASTER)) as [string, string]);
+        const node = addr && nodes.find((n) => n.port === Number(addr[1]));
+        if (node) return node;
       }
       throw new Error('no sentinel names a master');
     },

@@ -121,3 +121,10 @@ export async function spawnFrontDoors(env: Record<string, string>, procs: Servic
   }
   return ports;
 }
+
+/** The whole stack's processes: the three front doors (as spawnFrontDoors) and both provider workers. */
+export async function spawnStack(env: Record<string, string>, procs: ServiceProcess[]): Promise<Record<FrontDoorName, number>> {
+  const doors = await spawnFrontDoors(env, procs);
+  procs.push(await spawnApp('worker-openrouter', env), await spawnApp('worker-openai', env));
+  return doors;
+}
