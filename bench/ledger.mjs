@@ -69,13 +69,22 @@ export async function run() {
       cpu8.client.push(r8.clientCpu);
       log(`ledger round ${i + 1}: 1 client ${Math.round(single.at(-1))}, 8 clients ${Math.round(eight.at(-1))} pairs/s (Redis ${Math.round(r8.redisCpu)}%, clients ${Math.round(r8.clientCpu)}% CPU)`);
     }
-    // Redis's own time per script call, over every round (INFO commandstats).
+    // Redis's own time per script call, over every round (INFO commandstats), then per script.
     const stats = new Redis(server.url);
-    const usPerScript = Number(/cmdstat_evalsha:calls=\d+,usec=\d+,usec_per_call=([\d.]+)/.exec(await stats.info('commandstats'))?.[1]);
+    const usPerScript = await usPerCall(stats);
+    const perScript = { reserve: [], settle: [] };
+    for (let i = 0; i < rounds; i++) {
+      const us = await scriptCosts(server.url, stats, smoke ? 400 : 4000, () => ++seq);
+      perScript.reserve.push(us.reserve);
+      perScript.settle.push(us.settle);
+    }
     stats.disconnect();
+    const reserveUs = round(median(perScript.reserve));
+    const settleUs = round(median(perScript.settle));
     const r = await race(200, 50);
     const ok8 = median(eight) >= 10_000;
-    const limit = `With 8 clients Redis's one thread was ${Math.round(median(cpu8.redis))}% busy and the clients' process ${Math.round(median(cpu8.client))}% (medians); Redis spent ${round(usPerScript)} µs per script call, so one Redis core tops out near ${Math.round(1e6 / (2 * usPerScript))} pairs/s on this machine.`;
+    const scriptsOk = reserveUs <= 20 && settleUs <= 20;
+    const limit = `Per script (8 clients, ${rounds} rounds, medians of Redis's own accounting): reserve ${reserveUs} µs, settle ${settleUs} µs (target ≤ 20 each) → ${scriptsOk ? 'target met' : 'target NOT met'}. With 8 clients Redis's one thread was ${Math.round(median(cpu8.redis))}% busy and the clients' process ${Math.round(median(cpu8.client))}% (medians); Redis spent ${round(usPerScript)} µs per script call, so one Redis core tops out near ${Math.round(1e6 / (2 * usPerScript))} pairs/s on this machine.`;
     const raceOk = r.admitted === 50 && r.overshootUsd === 0;
     return {
       title: '3. Ledger',
@@ -83,11 +92,36 @@ export async function run() {
         { clients: 1, 'pairs/s': Math.round(median(single)) },
         { clients: 8, 'pairs/s': Math.round(median(eight)) },
       ])}\n\n8 clients: ${Math.round(median(eight))} pairs/s (target ≥ 10,000) → ${ok8 ? 'target met' : 'target NOT met'}. ${limit}\n\nRace: 200 concurrent reservations over 8 connections against a daily limit that fits 50 → ${r.admitted} admitted, ${r.refused} refused, overshoot $${r.overshootUsd} → ${raceOk ? 'zero overshoot' : 'OVERSHOOT'}.`,
-      summary: { single: median(single), eight: median(eight), race: r, redisCpu: median(cpu8.redis), clientCpu: median(cpu8.client), usPerScript },
+      summary: { single: median(single), eight: median(eight), race: r, redisCpu: median(cpu8.redis), clientCpu: median(cpu8.client), usPerScript, reserveUs, settleUs },
     };
   } finally {
     await server.stop();
   }
+}
+
+const usPerCall = async (stats) => Number(/cmdstat_evalsha:calls=\d+,usec=\d+,usec_per_call=([\d.]+)/.exec(await stats.info('commandstats'))?.[1]);
+
+/** Redis's time per reserve and per settle call: `n` of each over 8 connections, stats reset between. */
+async function scriptCosts(url, stats, n, next) {
+  const conns = Array.from({ length: 8 }, () => new Redis(url));
+  const limits = { maxCostPerRequest: 1e6, dailyLimit: 1e9, warningThreshold: 1, timeZone: 'UTC' };
+  const ledgers = conns.map((redis) => new Ledger({ redis, limits, keyPrefix: '{bench}' }));
+  const held = ledgers.map(() => []);
+  await stats.config('RESETSTAT');
+  await Promise.all(ledgers.map(async (ledger, c) => {
+    for (let i = 0; i < n / 8; i++) {
+      const id = next();
+      held[c].push(await ledger.reserve({ jobId: `s${id}`, attempt: 1, requestId: `r${id % 1000}`, model: 'm', provider: 'p', estimateUsd: 0.01, key: { id: `k${c}` } }));
+    }
+  }));
+  const reserve = await usPerCall(stats);
+  await stats.config('RESETSTAT');
+  await Promise.all(ledgers.map(async (ledger, c) => {
+    for (const res of held[c]) await ledger.settle(res, 0.005);
+  }));
+  const settle = await usPerCall(stats);
+  for (const c of conns) c.disconnect();
+  return { reserve, settle };
 }
 
 await runIfMain(import.meta.url, run);

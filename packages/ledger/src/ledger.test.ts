@@ -49,6 +49,8 @@ describe('Ledger (Lua against a real redis-server)', () => {
     expect(keys.filter((k) => k.includes(':req:'))).toHaveLength(250);
     expect(keys.filter((k) => !k.includes(':req:')).sort()).toEqual([`${prefix}:day:2026-11-24`, `${prefix}:day:2026-11-24:keys`, `${prefix}:day:2026-11-24:models`, `${prefix}:day:2026-11-24:providers`, `${prefix}:day:2026-11-24:spend-index`, `${prefix}:key:unknown:day:2026-11-24`, `${prefix}:key:unknown:month:2026-11`]);
     expect(await redis.ttl(`${prefix}:req:r0`)).toBeLessThanOrEqual(120);
+    // Scripts set a total's TTL when they create it, not on every write: still, no key lives forever.
+    expect(Math.min(...(await Promise.all(keys.map((key) => redis.ttl(key)))))).toBeGreaterThan(0);
     expect(await redis.ttl(`${prefix}:day:2026-11-24`)).toBeGreaterThan(300 * 86_400);
     // Pages of exactly the size asked, newest first, covering every request once.
     const seen: string[] = [];

@@ -316,15 +316,17 @@ export class Ledger {
     const k = this.keys(day, '');
     const count = Math.max(1, Math.min(1000, opts.requests?.count ?? 100));
     const offset = Math.max(0, Number(opts.requests?.cursor ?? 0) || 0);
+    // Settles trim the index only every 64 calls: trim it here too, so the count is exact.
     const results = (await this.redis
       .multi()
+      .zremrangebyscore(k.dayRequests, '-inf', `(${now - this.ttl.request * 1000}`)
       .hgetall(k.day)
       .hgetall(k.dayModels)
       .hgetall(k.dayProviders)
       .hgetall(k.dayKeys)
       .zrevrange(k.dayRequests, offset, offset + count - 1)
       .zcard(k.dayRequests)
-      .exec())!.map(([, v]) => v);
+      .exec())!.slice(1).map(([, v]) => v);
     const [totals, models, providers, byKey] = results.slice(0, 4) as Array<Record<string, string>>;
     const ids = results[4] as string[];
     const total = Number(results[5] ?? 0);

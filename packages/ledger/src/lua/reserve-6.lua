@@ -23,24 +23,35 @@
   The reservation hash keeps the key id and its two window keys, so settle and the reaper move the
   same windows (settle-10.lua, reap-1.lua).
 
+  Lean on purpose (every call here is on every model call's path): one HMGET per hash read, a key
+  window read only when it has a budget, and a hash's TTL set when the hash is created (a total
+  that is new gets its EXPIRE; later writes keep it). 10 calls for a caller without budgets.
+
   Returns {status, estimate, daySpent, dayReserved, requestSpent, requestReserved,
            keyDaySpent, keyDayReserved, keyMonthSpent, keyMonthReserved}
   status: 1 reserved, 2 already reserved (same id), 3 already settled or released,
           -1 refused by the request limit, -2 refused by the daily limit,
           -3 refused by the key's daily budget, -4 refused by the key's monthly budget.
 ]]
-if redis.call('HEXISTS', KEYS[2], 'done:' .. ARGV[5]) == 1 then
+local member = ARGV[5]
+local req = redis.call('HMGET', KEYS[2], 'done:' .. member, 'spent', 'reserved')
+if req[1] then
   return {3, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 end
 local est = tonumber(ARGV[1])
-local ds = tonumber(redis.call('HGET', KEYS[1], 'spent') or '0')
-local dr = tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')
-local rs = tonumber(redis.call('HGET', KEYS[2], 'spent') or '0')
-local rr = tonumber(redis.call('HGET', KEYS[2], 'reserved') or '0')
-local kds = tonumber(redis.call('HGET', KEYS[5], 'spent') or '0')
-local kdr = tonumber(redis.call('HGET', KEYS[5], 'reserved') or '0')
-local kms = tonumber(redis.call('HGET', KEYS[6], 'spent') or '0')
-local kmr = tonumber(redis.call('HGET', KEYS[6], 'reserved') or '0')
+local keyDaily, keyMonthly = tonumber(ARGV[13]), tonumber(ARGV[14])
+local day = redis.call('HMGET', KEYS[1], 'spent', 'reserved')
+local ds, dr = tonumber(day[1] or '0'), tonumber(day[2] or '0')
+local rs, rr = tonumber(req[2] or '0'), tonumber(req[3] or '0')
+local kds, kdr, kms, kmr = 0, 0, 0, 0
+if keyDaily >= 0 then
+  local w = redis.call('HMGET', KEYS[5], 'spent', 'reserved')
+  kds, kdr = tonumber(w[1] or '0'), tonumber(w[2] or '0')
+end
+if keyMonthly >= 0 then
+  local w = redis.call('HMGET', KEYS[6], 'spent', 'reserved')
+  kms, kmr = tonumber(w[1] or '0'), tonumber(w[2] or '0')
+end
 local function reply(status, amount)
   return {status, amount, ds, dr, rs, rr, kds, kdr, kms, kmr}
 end
@@ -48,7 +59,6 @@ local existing = redis.call('HGET', KEYS[3], 'est')
 if existing then
   return reply(2, tonumber(existing))
 end
-local keyDaily, keyMonthly = tonumber(ARGV[13]), tonumber(ARGV[14])
 if rs + rr + est > tonumber(ARGV[3]) then
   return reply(-1, est)
 end
@@ -64,14 +74,14 @@ end
 redis.call('HSET', KEYS[3], 'est', est, 'requestId', ARGV[6], 'day', ARGV[7], 'model', ARGV[8], 'provider', ARGV[9],
   'key', ARGV[15], 'kday', KEYS[5], 'kmonth', KEYS[6])
 redis.call('EXPIRE', KEYS[3], ARGV[11])
-redis.call('HINCRBY', KEYS[1], 'reserved', est)
-redis.call('EXPIRE', KEYS[1], ARGV[12])
-redis.call('HINCRBY', KEYS[2], 'reserved', est)
-redis.call('EXPIRE', KEYS[2], ARGV[10])
-redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
-for _, k in ipairs({KEYS[5], KEYS[6]}) do
-  redis.call('HINCRBY', k, 'reserved', est)
-  redis.call('EXPIRE', k, ARGV[12])
+redis.call('ZADD', KEYS[4], ARGV[4], member)
+-- A total's hash gets its TTL when this reserve creates its `reserved` field (HINCRBY answers est).
+local function hold(key, ttl)
+  if redis.call('HINCRBY', key, 'reserved', est) == est then redis.call('EXPIRE', key, ttl) end
 end
+hold(KEYS[1], ARGV[12])
+hold(KEYS[2], ARGV[10])
+hold(KEYS[5], ARGV[12])
+hold(KEYS[6], ARGV[12])
 dr, rr, kdr, kmr = dr + est, rr + est, kdr + est, kmr + est
 return reply(1, est)

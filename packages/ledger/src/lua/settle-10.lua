@@ -23,62 +23,84 @@
   record TTL are trimmed here, so it stays as small as the retention window whatever the traffic
   (a hash field per request would grow all day: fields have no TTL of their own).
 
+  Lean on purpose (this runs once per model call): the request and day hashes are each read once and
+  written once, a total gets its TTL when its field is created (HINCRBY answers the delta), the day's
+  requests index is trimmed once every 64 calls of the day (it may hold up to 63 entries past the
+  retention; the report trims it before it counts) and its TTL is pushed on when a request joins it.
+
   Returns {status, reserved, actual}: status 1 done now, 0 already finished; reserved is -1 when the
   reservation was gone (reaped).
 ]]
-local marker = 'done:' .. ARGV[2]
-if redis.call('HEXISTS', KEYS[3], marker) == 1 then
+local member = ARGV[2]
+local marker = 'done:' .. member
+local req = redis.call('HMGET', KEYS[3], marker, 'reaped:' .. member, 'spent', 'reserved')
+if req[1] then
   return {0, 0, 0}
 end
-local est = tonumber(redis.call('HGET', KEYS[1], 'est') or '-1')
+local r = redis.call('HMGET', KEYS[1], 'est', 'key')
+local est = tonumber(r[1] or '-1')
+local actual = tonumber(ARGV[1])
+local FIELDS = {'spent', 'reserved', 'calls', 'estimated', 'overshoot', 'overshootCalls', 'settledAfterLease'}
+local now = redis.call('HMGET', KEYS[2], unpack(FIELDS))
+local day = {}
+for i, f in ipairs(FIELDS) do day[f] = tonumber(now[i] or '0') end
+local rs, rr = tonumber(req[3] or '0'), tonumber(req[4] or '0')
 -- What the reaper already booked for this attempt (its lease ran out before this settle).
 local booked = 0
 if est >= 0 then
-  redis.call('HINCRBY', KEYS[2], 'reserved', 0 - est)
-  redis.call('HINCRBY', KEYS[3], 'reserved', 0 - est)
-  if redis.call('HEXISTS', KEYS[1], 'key') == 1 then
+  rr = rr - est
+  day.reserved = day.reserved - est
+  if r[2] then
     redis.call('HINCRBY', KEYS[8], 'reserved', 0 - est)
     redis.call('HINCRBY', KEYS[9], 'reserved', 0 - est)
   end
   redis.call('DEL', KEYS[1])
-  redis.call('ZREM', KEYS[4], ARGV[2])
+  redis.call('ZREM', KEYS[4], member)
 else
-  booked = tonumber(redis.call('HGET', KEYS[3], 'reaped:' .. ARGV[2]) or '0')
+  booked = tonumber(req[2] or '0')
   if booked > 0 then
-    redis.call('HDEL', KEYS[3], 'reaped:' .. ARGV[2])
-    redis.call('HINCRBY', KEYS[2], 'estimated', 0 - booked)
+    redis.call('HDEL', KEYS[3], 'reaped:' .. member)
+    day.estimated = day.estimated - booked
   end
 end
-local actual = tonumber(ARGV[1])
 -- Book the actual cost, less what the reaper booked as an estimate (0 - x, never -x: Redis refuses "-0").
 local delta = actual - booked
+rs = rs + delta
+day.spent = day.spent + delta
 if delta ~= 0 then
-  redis.call('HINCRBY', KEYS[2], 'spent', delta)
-  redis.call('HINCRBY', KEYS[3], 'spent', delta)
-  redis.call('HINCRBY', KEYS[5], ARGV[3], delta)
-  redis.call('HINCRBY', KEYS[6], ARGV[4], delta)
-  redis.call('HINCRBY', KEYS[8], 'spent', delta)
-  redis.call('HINCRBY', KEYS[9], 'spent', delta)
-  redis.call('HINCRBY', KEYS[10], ARGV[10], delta)
-  for i = 5, 10 do
-    if i ~= 7 then redis.call('EXPIRE', KEYS[i], ARGV[6]) end
+  local function book(key, field)
+    if redis.call('HINCRBY', key, field, delta) == delta then redis.call('EXPIRE', key, ARGV[6]) end
   end
+  book(KEYS[5], ARGV[3])
+  book(KEYS[6], ARGV[4])
+  book(KEYS[8], 'spent')
+  book(KEYS[9], 'spent')
+  book(KEYS[10], ARGV[10])
 end
 if actual > 0 then
-  redis.call('HINCRBY', KEYS[2], 'calls', 1)
-  redis.call('ZADD', KEYS[7], ARGV[9], ARGV[5])
-  redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. (tonumber(ARGV[9]) - tonumber(ARGV[7]) * 1000))
+  day.calls = day.calls + 1
+  -- Per-request figures are kept as long as request records, not as long as day totals.
+  if redis.call('ZADD', KEYS[7], ARGV[9], ARGV[5]) == 1 then redis.call('EXPIRE', KEYS[7], ARGV[7]) end
+  if day.calls % 64 == 1 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. (tonumber(ARGV[9]) - tonumber(ARGV[7]) * 1000))
+  end
   if est >= 0 and actual > est then
-    redis.call('HINCRBY', KEYS[2], 'overshoot', actual - est)
-    redis.call('HINCRBY', KEYS[2], 'overshootCalls', 1)
+    day.overshoot = day.overshoot + actual - est
+    day.overshootCalls = day.overshootCalls + 1
   end
   if est < 0 then
-    redis.call('HINCRBY', KEYS[2], 'settledAfterLease', 1)
+    day.settledAfterLease = day.settledAfterLease + 1
   end
-  -- Per-request figures are kept as long as request records, not as long as day totals.
-  redis.call('EXPIRE', KEYS[7], ARGV[7])
 end
-redis.call('EXPIRE', KEYS[2], ARGV[6])
-redis.call('HSET', KEYS[3], marker, ARGV[8])
-redis.call('EXPIRE', KEYS[3], ARGV[7])
+local write = {}
+for i, f in ipairs(FIELDS) do
+  if now[i] or day[f] ~= 0 then
+    write[#write + 1] = f
+    write[#write + 1] = day[f]
+  end
+end
+if #write > 0 then redis.call('HSET', KEYS[2], unpack(write)) end
+if not now[1] and not now[2] then redis.call('EXPIRE', KEYS[2], ARGV[6]) end
+redis.call('HSET', KEYS[3], marker, ARGV[8], 'spent', rs, 'reserved', rr)
+if not req[3] and not req[4] then redis.call('EXPIRE', KEYS[3], ARGV[7]) end
 return {1, est, actual}
