@@ -178,6 +178,16 @@ describe('ModelClient against the fake providers', () => {
     expect(err.message).toContain('idle');
   });
 
+  it('gives each call on the shared SDK client its own deadline and its own answer', async () => {
+    oa.addFault({ kind: 'hang' });
+    const hung = failure(client.complete('o3_architect', { messages, timeoutMs: 400 }));
+    await oa.waitForRequest();
+    const [first, second] = await Promise.all([client.complete('o3_architect', { messages }), client.complete('gemini_pro', { messages })]);
+    expect([first.provider, second.provider]).toEqual(['openai', 'openrouter']);
+    expect(first.generationId).not.toEqual(second.generationId);
+    expect(await hung).toMatchObject({ code: 'provider_timeout', retryable: true });
+  });
+
   it('aborts the HTTP call when the caller cancels', async () => {
     oa.setBehaviour({ tokensPerSecond: 20, completionTokens: 200 });
     const ctrl = new AbortController();

@@ -78,6 +78,8 @@ export class ModelClient {
   private readonly agent: Agent;
   /** Models that refused to stream (o3 before organisation verification); asked plainly from then on. */
   private readonly noStream = new Set<string>();
+  /** The SDK client of each provider (sdkFor). */
+  private readonly sdks = new Map<string, OpenAI>();
 
   constructor(opts: ModelClientOptions) {
     this.config = opts.config;
@@ -199,18 +201,16 @@ export class ModelClient {
     const tooLong = () =>
       new ProviderError('payload_too_large', `The answer from ${model.modelId} passed ${maxAnswer} bytes (WORKER_MAX_ANSWER_BYTES); the call was stopped`, { retryable: false, billing: 'unknown' });
     let generationId: string | undefined;
-    const sdk = new OpenAI({
-      apiKey: provider.apiKey ?? 'not-needed',
-      baseURL: provider.baseUrl,
-      maxRetries: 0,
-      timeout: timeoutMs + 5_000,
-      defaultHeaders: provider.headers,
-      fetch: this.watchedFetch(touch, (headers) => {
-        // OpenRouter names the generation in a header before any chunk: enough to look a lost call up.
-        generationId ??= headers.get('x-generation-id') ?? undefined;
-      }) as unknown as typeof fetch,
-      ...(this.logger ? { logger: sdkLogger(this.logger) } : {}),
-    });
+    const sdk = this.sdkFor(resolved);
+    // This call's own view of its HTTP answer, handed to the shared client's fetch (see sdkFor).
+    const watch: FetchWatch = {
+      onActivity: touch,
+      // OpenRouter names the generation in a header before any chunk: enough to look a lost call up.
+      onHeaders: (headers) => void (generationId ??= headers.get('x-generation-id') ?? undefined),
+    };
+    // Not a fetch option: watchedFetch takes it out before the request goes to undici.
+    const fetchOptions = { [WATCH]: watch } as OpenAI.RequestOptions['fetchOptions'];
+    const callOptions: OpenAI.RequestOptions = { signal: ctrl.signal, timeout: timeoutMs + 5_000, fetchOptions };
     let phase: FailurePhase = 'request';
     try {
       const body = this.buildBody(resolved, req, stream);
@@ -220,7 +220,7 @@ export class ModelClient {
       if (stream) {
         // The SDK sends the request and turns a refusal into its APIError; the answer's event
         // stream is read here (readChatStream), chunk by chunk.
-        const res = await sdk.chat.completions.create(body as never, { signal: ctrl.signal }).asResponse();
+        const res = await sdk.chat.completions.create(body as never, callOptions).asResponse();
         phase = 'stream';
         if (!res.body) throw new ProviderError('provider_error', `${model.modelId} answered the stream with no body`, { retryable: true, billing: 'unknown' });
         await readChatStream(
@@ -247,7 +247,7 @@ export class ModelClient {
           throw new ProviderError('provider_error', 'The provider ended the stream with an error', { retryable: true, billing: 'unknown' });
         }
       } else {
-        const res = (await sdk.chat.completions.create(body as never, { signal: ctrl.signal })) as unknown as CompletionLike;
+        const res = (await sdk.chat.completions.create(body as never, callOptions)) as unknown as CompletionLike;
         generationId = res.id;
         text = res.choices?.[0]?.message?.content ?? '';
         if (text.length > maxAnswer) throw tooLong();
@@ -291,16 +291,47 @@ export class ModelClient {
     }
   }
 
-  /** fetch through our undici agent; `onHeaders` once, with the answer's headers (activity too). */
-  private watchedFetch(onActivity: () => void, onHeaders: (headers: { get(name: string): string | null }) => void) {
+  /**
+   * One SDK client per provider, for the life of the worker (a client per call cost a logger, a
+   * fetch wrapper and its header set on every attempt). Per-call timeouts and signals go with each
+   * request; what a call must see of its HTTP answer (activity, headers) rides in its fetch options.
+   */
+  private sdkFor(resolved: ResolvedModel): OpenAI {
+    const { provider, providerKey } = resolved;
+    let sdk = this.sdks.get(providerKey);
+    if (!sdk) {
+      sdk = new OpenAI({
+        apiKey: provider.apiKey ?? 'not-needed',
+        baseURL: provider.baseUrl,
+        maxRetries: 0,
+        defaultHeaders: provider.headers,
+        fetch: this.watchedFetch() as unknown as typeof fetch,
+        ...(this.logger ? { logger: sdkLogger(this.logger) } : {}),
+      });
+      this.sdks.set(providerKey, sdk);
+    }
+    return sdk;
+  }
+
+  /** fetch through our undici agent; the call's FetchWatch hears of the answer's headers (activity too). */
+  private watchedFetch() {
     const agent = this.agent;
-    return async (url: string | URL, init?: RequestInit): Promise<Response> => {
-      const res = await undiciFetch(url as string, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
-      onActivity();
-      onHeaders(res.headers);
+    return async (url: string | URL, init?: RequestInit & { [WATCH]?: FetchWatch }): Promise<Response> => {
+      const { [WATCH]: watch, ...rest } = init ?? {};
+      const res = await undiciFetch(url as string, { ...(rest as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
+      watch?.onActivity();
+      watch?.onHeaders(res.headers);
       return res as unknown as Response;
     };
   }
+}
+
+/** Where a call's FetchWatch rides in the fetch options the SDK passes through. */
+const WATCH = Symbol('orch.fetchWatch');
+
+interface FetchWatch {
+  onActivity(): void;
+  onHeaders(headers: { get(name: string): string | null }): void;
 }
 
 function refusedStreaming(err: unknown): boolean {
