@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The seed's deploy interface over docker compose (docker-compose.yml at the repository root).
-#   scripts/deploy.sh up [--scale N]   build the images and start the stack (N workers per provider)
+#   scripts/deploy.sh [up] [--scale N] build the images and start the stack (N workers per provider)
 #   scripts/deploy.sh status           containers, health, and each front door's /healthz
 #   scripts/deploy.sh logs [service]   follow logs (all services, or one)
 #   scripts/deploy.sh down [--volumes] stop and remove the containers (--volumes also drops Redis data)
@@ -23,24 +23,64 @@ compose() { "${COMPOSE[@]}" "$@"; }
 # Keys are compose secrets: one file each (docker-compose.yml, `secrets:`), readable by the containers'
 # uid 1000. Missing files are made empty ("not set") so compose can start.
 SECRETS_DIR=${ORCH_SECRETS_DIR:-secrets}
-SECRETS=(orch_api_keys openrouter_api_key openai_api_key orch_admin_key orch_alert_webhook_url)
+# Each secret file and the .env variable it is also known by.
+SECRETS=(orch_api_keys:ORCH_API_KEYS openrouter_api_key:OPENROUTER_API_KEY openai_api_key:OPENAI_API_KEY orch_admin_key:ORCH_ADMIN_KEY orch_alert_webhook_url:ORCH_ALERT_WEBHOOK_URL)
 ensure_secrets() {
   mkdir -p "$SECRETS_DIR"
-  for name in "${SECRETS[@]}"; do
-    [ -e "$SECRETS_DIR/$name" ] || { : >"$SECRETS_DIR/$name"; chmod 644 "$SECRETS_DIR/$name"; }
+  chmod 700 "$SECRETS_DIR"
+  for entry in "${SECRETS[@]}"; do
+    file="$SECRETS_DIR/${entry%%:*}"
+    [ -e "$file" ] || { : >"$file"; chmod 644 "$file"; }
   done
 }
 
-case "${1:-}" in
+# Keys written in .env (the seed's step 1) never reach the containers: compose passes them only as
+# secret files. Move each one set there into its file (the directory is 0700; the file 0644, since the
+# containers' uid 1000 reads it through a bind mount) and leave .env without it.
+move_env_keys() {
+  [ -f .env ] || return 0
+  for entry in "${SECRETS[@]}"; do
+    name=${entry#*:}
+    file="$SECRETS_DIR/${entry%%:*}"
+    line=$(grep -E "^[[:space:]]*(export[[:space:]]+)?$name=" .env | tail -n 1) || continue
+    value=${line#*=}
+    value=${value%$'\r'}
+    value=${value#[\"\']}
+    value=${value%[\"\']}
+    [ -n "$value" ] || continue
+    if [ -s "$file" ] && [ "$(cat "$file")" != "$value" ]; then
+      echo "deploy: $name in .env differs from $file; keeping $file (remove $name from .env, or empty $file to take it)" >&2
+      continue
+    fi
+    (umask 022 && printf '%s\n' "$value" >"$file")
+    chmod 644 "$file"
+    sed -i.bak -E "s|^[[:space:]]*(export[[:space:]]+)?$name=.*|# $name: moved to $file by scripts/deploy.sh|" .env && rm -f .env.bak
+    echo "deploy: moved $name from .env to $file (compose gives keys to the containers only as secret files)"
+  done
+}
+
+# The front doors refuse every caller when none has a key (the containers listen on all interfaces):
+# a first deploy without one gets a random key, named here but not printed.
+ensure_caller_key() {
+  file="$SECRETS_DIR/orch_api_keys"
+  [ -s "$file" ] && return 0
+  (umask 022 && printf 'orch-%s\n' "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >"$file")
+  chmod 644 "$file"
+  echo "deploy: no caller key was set: generated one in $file (send it as 'Authorization: Bearer <key>'; add more, comma-separated)"
+}
+
+# No argument deploys, as the seed says (`./scripts/deploy.sh`); so does `--scale N` alone.
+[ $# -eq 0 ] || [ "$1" = --scale ] && set -- up "$@"
+case "$1" in
   up)
     need_docker
     [ -f .env ] || cp .env.example .env
     ensure_secrets
-    if [ ! -s "$SECRETS_DIR/orch_api_keys" ]; then
-      echo "deploy: put the callers' bearer keys (comma-separated) in $SECRETS_DIR/orch_api_keys, and your provider" >&2
-      echo "        keys in $SECRETS_DIR/openrouter_api_key and $SECRETS_DIR/openai_api_key; then run this again." >&2
-      echo "        (containers listen on all interfaces: the front doors need keys)" >&2
-      exit 1
+    move_env_keys
+    ensure_caller_key
+    if [ ! -s "$SECRETS_DIR/openrouter_api_key" ] && [ ! -s "$SECRETS_DIR/openai_api_key" ]; then
+      echo "deploy: no provider key: put yours in .env (OPENROUTER_API_KEY, OPENAI_API_KEY) or in $SECRETS_DIR/openrouter_api_key" >&2
+      echo "        and $SECRETS_DIR/openai_api_key; the stack starts, but every model call fails until one is set." >&2
     fi
     scale=()
     if [ "${2:-}" = "--scale" ] && [ -n "${3:-}" ]; then scale=(--scale "worker-openrouter=$3" --scale "worker-openai=$3"); fi
@@ -74,6 +114,9 @@ case "${1:-}" in
     need_docker
     shift
     compose down "$@"
+    ;;
+  -h|--help|help)
+    sed -n '2,6p' "$0"
     ;;
   *)
     sed -n '2,6p' "$0" >&2

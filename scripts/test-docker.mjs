@@ -5,13 +5,15 @@
 //  2. compose builds every image from docker/Dockerfile (NODE_IMAGE = that base);
 //  3. each image runs alone, read-only, as non-root, with every capability dropped, until Docker calls
 //     it healthy; then `docker stop` must end it with exit code 0;
-//  4. the compose stack comes up (Debian's docker-compose 1.29, or `docker compose`), with the provider
-//     keys as compose secrets pointing the workers at fake providers on this machine; one REST call, one
+//  4. the compose stack comes up by the seed's words — provider keys in .env, then `./scripts/deploy.sh`
+//     with no argument (Debian's docker-compose 1.29, or `docker compose`), which moves the keys into
+//     the compose secret files and makes a caller key — the workers pointed at fake providers on this
+//     machine; one REST call, one
 //     WebSocket call and one MCP call (the SDK's Client) are answered through it; no key is in any
 //     container's environment; `stop` ends every container with exit code 0.
 // Needs a running Docker engine (Debian: apt-get install -y docker.io docker-compose debootstrap; dockerd &).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +57,8 @@ if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0) {
 const composeBin = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0 ? ['docker-compose'] : ['docker', 'compose'];
 const work = mkdtempSync(join(tmpdir(), 'orch-docker-'));
 const secretsDir = join(work, 'secrets');
-const callerKey = `k-${randomBytes(12).toString('hex')}`;
+// Made by deploy.sh on its first run (read from its secret file then); the images-alone step's own before.
+let callerKey = `k-${randomBytes(12).toString('hex')}`;
 const adminKey = `admin-${randomBytes(12).toString('hex')}`;
 const providerKeys = { openrouter: `sk-or-${randomBytes(8).toString('hex')}`, openai: `sk-${randomBytes(8).toString('hex')}` };
 const ports = { rest: await freePort(), ws: await freePort(), mcp: await freePort() };
@@ -101,9 +104,9 @@ try {
   step('each image alone: read-only, non-root, no capabilities, until healthy');
   await eachImageAlone();
 
-  step('the compose stack');
+  step('the compose stack, by the seed\'s words: provider keys in .env, then ./scripts/deploy.sh');
   t = Date.now();
-  compose('up', '-d');
+  deployLikeTheSeed();
   const ids = compose('ps', '-q').split('\n').filter(Boolean);
   const healthy = await allHealthy(ids, 180_000);
   check('every compose container turned healthy', healthy.ok, `${ids.length} containers in ${s(t)} s${healthy.ok ? '' : `; not healthy: ${healthy.bad.join(', ')}`}`);
@@ -228,9 +231,43 @@ async function allHealthy(ids, timeoutMs) {
   }
 }
 
+/**
+ * The seed's quick start: provider keys in .env, then `./scripts/deploy.sh` with no argument. A .env
+ * of the developer's own is set aside and put back. deploy.sh reaches the test's compose project and
+ * override through compose's own variables.
+ */
+function deployLikeTheSeed() {
+  const envFile = join(root, '.env');
+  const own = existsSync(envFile) ? `${envFile}.test-docker-${process.pid}` : undefined;
+  if (own) renameSync(envFile, own);
+  try {
+    writeFileSync(envFile, `OPENROUTER_API_KEY=${providerKeys.openrouter}\nOPENAI_API_KEY="${providerKeys.openai}"\nMCP_DAILY_LIMIT=100\n`);
+    const out = run(join(root, 'scripts/deploy.sh'), [], {
+      cwd: root,
+      env: { ...composeEnv, COMPOSE_FILE: `${join(root, 'docker-compose.yml')}:${join(work, 'override.yml')}`, COMPOSE_PROJECT_NAME: PROJECT },
+      maxBuffer: 64 << 20,
+    });
+    const env = readFileSync(envFile, 'utf8');
+    const mode = (f) => (statSync(f).mode & 0o777).toString(8);
+    const file = (name) => readFileSync(join(secretsDir, name), 'utf8').trim();
+    check(
+      './scripts/deploy.sh (no argument) moved the provider keys from .env into the secret files',
+      /moved OPENROUTER_API_KEY/.test(out) && /moved OPENAI_API_KEY/.test(out) && file('openrouter_api_key') === providerKeys.openrouter && file('openai_api_key') === providerKeys.openai &&
+        !Object.values(providerKeys).some((k) => env.includes(k)) && mode(join(secretsDir, 'openai_api_key')) === '644' && mode(secretsDir) === '700',
+      `.env now: ${env.split('\n').filter(Boolean).join(' | ')}`,
+    );
+    callerKey = file('orch_api_keys');
+    check('deploy.sh made a caller key, named but not printed', /generated one in/.test(out) && callerKey.length >= 32 && !out.includes(callerKey));
+  } finally {
+    rmSync(envFile, { force: true });
+    if (own) renameSync(own, envFile);
+  }
+}
+
+/** What deploy.sh does not make: the admin key (and the alert webhook, unset). */
 function writeSecrets() {
   execFileSync('mkdir', ['-p', secretsDir]);
-  const files = { orch_api_keys: callerKey, openrouter_api_key: providerKeys.openrouter, openai_api_key: providerKeys.openai, orch_admin_key: adminKey, orch_alert_webhook_url: '' };
+  const files = { orch_admin_key: adminKey, orch_alert_webhook_url: '' };
   for (const [name, value] of Object.entries(files)) {
     writeFileSync(join(secretsDir, name), `${value}\n`);
     chmodSync(join(secretsDir, name), 0o644);

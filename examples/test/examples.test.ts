@@ -1,10 +1,17 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, spawnApp, startFakeStack, type FakeStack, type ServiceProcess } from '@orch/testing';
 
 const run = promisify(execFile);
 const KEY = 'examples-key-0123456789';
+
+/** A Python 3 that has `requests` (the one on PATH, else Debian's with python3-requests). */
+function python(): string {
+  const found = ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', 'import requests'], { stdio: 'ignore' }).status === 0);
+  if (!found) throw new Error('no python3 with requests (Debian: apt-get install python3-requests)');
+  return found;
+}
 
 /** The examples run as a user would run them, against the whole stack on the fake providers. */
 describe('examples', () => {
@@ -41,5 +48,24 @@ describe('examples', () => {
     expect(stdout).toMatch(/^progress .*partial .*result .*done $/m);
     expect(stdout).toMatch(/"status": "completed"/);
     expect(stdout).toMatch(/"spent_usd": 0\.\d+/);
+  });
+
+  it('Python with requests: the seed\'s REST example, a request read by id, a 400 naming the field, spend', async () => {
+    const { stdout } = await run(python(), [join(__dirname, '..', 'python', 'rest_example.py')], { env, timeout: 90_000 });
+    expect(stdout).toMatch(/^orchestrate_task: completed, 2 answers$/m);
+    expect(stdout).toMatch(/gemini_pro says: \[google\/gemini-2\.5-pro\] echo:/);
+    expect(stdout).toMatch(/^accepted 202: request \w+$/m);
+    expect(stdout).toMatch(/^request \w+: completed$/m);
+    expect(stdout).toMatch(/^missing description: HTTP 400 invalid_arguments: .*description/m);
+    expect(stdout).toMatch(/^spent today: \$0\.\d+ of \$\d+/m);
+  });
+
+  it('Python, standard library only: the seed\'s WebSocket message, its events and result, the request followed again by id', async () => {
+    const { stdout } = await run(python(), [join(__dirname, '..', 'python', 'ws_example.py')], { env, timeout: 90_000 });
+    expect(stdout).toMatch(/^welcome: \d+ tools, models .*gemini_pro/m);
+    expect(stdout).toMatch(/^events: .*result.* done$/m);
+    expect(stdout).toMatch(/gemini_pro says: \[google\/gemini-2\.5-pro\] echo: What are React best practices\?/);
+    expect(stdout).toMatch(/^request \w+ again: completed$/m);
+    expect(stdout).toMatch(/^missing description: invalid_arguments: .*description/m);
   });
 });

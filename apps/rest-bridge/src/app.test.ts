@@ -96,13 +96,15 @@ describe('REST routes in-process', () => {
     expect(calls.length).toBe(before);
   });
 
-  it('a refused browser origin gets 403 naming ORCH_ALLOWED_ORIGINS, and the refusal is logged once per origin', async () => {
+  it('a refused browser origin gets 403 `forbidden` (the code table\'s 403, not 401\'s `unauthorized`) naming ORCH_ALLOWED_ORIGINS, and the refusal is logged once per origin', async () => {
     next = { kind: 'done', tool: 'list_models', structured: { models: [] }, text: '', failed: false };
     const bad = (origin: string) => fetch(`${base}/mcp/list_models`, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: '{}' });
     for (let i = 0; i < 3; i++) {
       const res = await bad('http://evil.example');
       expect(res.status).toBe(403);
-      expect(((await res.json()) as { error: { message: string } }).error.message).toContain('ORCH_ALLOWED_ORIGINS');
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe('forbidden');
+      expect(error.message).toContain('ORCH_ALLOWED_ORIGINS');
     }
     expect((await bad('http://good.example')).status).toBe(200);
     const lines = logText.split('\n').filter((l) => l.includes('refused a browser origin'));

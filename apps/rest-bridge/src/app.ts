@@ -56,7 +56,7 @@ export function createRestApp(deps: RestAppDeps): Express {
     const origin = req.headers.origin;
     if (origin) {
       if (!originAllowed(origin, deps.allowedOrigins, req.headers.host)) {
-        return void res.status(403).json(errorBody({ code: 'unauthorized', message: originRefusal(origin, deps.logger, 'rest-bridge'), retryable: false }));
+        return void res.status(403).json(errorBody({ code: 'forbidden', message: originRefusal(origin, deps.logger, 'rest-bridge'), retryable: false }));
       }
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Vary', 'Origin');
@@ -73,7 +73,7 @@ export function createRestApp(deps: RestAppDeps): Express {
   // DNS rebinding: a page on another name that resolves to this address must not read anything.
   app.use((req, res, next) => {
     if (hostAllowed(req.headers.host, deps.allowedHosts)) return next();
-    res.status(403).json(errorBody({ code: 'unauthorized', message: `Host ${String(req.headers.host ?? '(none)').slice(0, 100)} is not allowed; add it to ORCH_ALLOWED_HOSTS`, retryable: false }));
+    res.status(403).json(errorBody({ code: 'forbidden', message: `Host ${String(req.headers.host ?? '(none)').slice(0, 100)} is not allowed; add it to ORCH_ALLOWED_HOSTS`, retryable: false }));
   });
   // Open endpoints: the API description.
   const doc = openApiDocument(deps.version ?? '0.1.0');

@@ -309,8 +309,8 @@ describe('REST bridge over real sockets, with worker processes and fake provider
     });
 
     it('refuses a foreign Host (DNS rebinding) except on the probes (12.3)', async () => {
-      await expectCode(await raw('/requests', { headers: { host: 'attacker.example' } }), 403, 'unauthorized', 'ORCH_ALLOWED_HOSTS');
-      await expectCode(await raw('/openapi.json', { headers: { host: 'attacker.example:5050' } }), 403, 'unauthorized');
+      await expectCode(await raw('/requests', { headers: { host: 'attacker.example' } }), 403, 'forbidden', 'ORCH_ALLOWED_HOSTS');
+      await expectCode(await raw('/openapi.json', { headers: { host: 'attacker.example:5050' } }), 403, 'forbidden');
       expect((await raw('/healthz', { headers: { host: '10.1.2.3:5050' } })).status).toBe(200);
       expect((await raw('/requests', { headers: { host: `localhost:${new URL(base).port}` } })).status).toBe(200);
     });

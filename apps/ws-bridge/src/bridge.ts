@@ -34,7 +34,7 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 };
 
 function refuse(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify({ success: false, error: { code: status === 401 || status === 403 ? 'unauthorized' : 'not_found', message, retryable: false } });
+  const body = JSON.stringify({ success: false, error: { code: status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : 'not_found', message, retryable: false } });
   socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
@@ -66,7 +66,7 @@ export function createWsBridge(deps: WsBridgeDeps): WsBridge {
     if (path === '/healthz') return json(res, 200, { status: 'ok', connections: sessions.size });
     if (path === '/readyz') return void deps.isReady().then((ok) => json(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not_ready' }));
     // Probes above answer whatever the Host; the rest refuses DNS-rebound names.
-    if (!hostAllowed(req.headers.host, deps.allowedHosts)) return json(res, 403, { success: false, error: { code: 'unauthorized', message: hostRefusal(req.headers.host), retryable: false } });
+    if (!hostAllowed(req.headers.host, deps.allowedHosts)) return json(res, 403, { success: false, error: { code: 'forbidden', message: hostRefusal(req.headers.host), retryable: false } });
     if (path === '/metrics' && deps.registry) {
       // Metrics name models, tools and every caller's spend: the admin key, or a keyless door's own user.
       return void metricsAllowed(req.headers.authorization, deps.adminKey, (k) => deps.orchestrator.authenticate(k, false)).then(async (ok) => {

@@ -97,16 +97,20 @@ describe('WebSocket bridge server', () => {
     it('refuses a foreign Host at the upgrade and on HTTP, but not on the probes (12.3)', async () => {
       await expect(open({ host: 'attacker.example' })).rejects.toMatchObject({ status: 403 });
       const get = (path: string, host: string) =>
-        new Promise<number>((resolve, reject) => {
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
           const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
           });
           req.on('error', reject);
           req.end();
         });
-      expect(await get('/metrics', 'attacker.example')).toBe(403);
-      expect(await get('/healthz', 'attacker.example')).toBe(200);
+      const refused = await get('/metrics', 'attacker.example');
+      expect(refused.status).toBe(403);
+      // 403 is `forbidden` in the code table; `unauthorized` is 401's (no key, or a wrong one).
+      expect(JSON.parse(refused.body)).toMatchObject({ success: false, error: { code: 'forbidden' } });
+      expect((await get('/healthz', 'attacker.example')).status).toBe(200);
     });
 
     it('a message flood from one socket is cut to its rate and does not starve another socket (12.5)', async () => {
