@@ -20,20 +20,20 @@ import { enabledModelKeys, ledgerRetention, resolveModel, type Config } from '@o
 import type { Logger } from '@orch/logging';
 import { EventHub, PriceBook, ProviderQueues, RequestEvents, approvalKey, cancelRequest, duplicateRedis, modelCallJobId, requestKeys, type RedisClient, type Subscription } from '@orch/queue';
 import { Ledger, REPLICAS_SHORT, waitForReplicas, type ReplicaWait } from '@orch/ledger';
-import { ApiKeys } from './api-keys';
-import { CallerLimits } from './caller-limits';
+import { ApiKeys } from './callers/api-keys';
+import { CallerLimits } from './callers/caller-limits';
 import { describeZodError } from './input-limits';
-import { checkCallCap, describeEstimate, estimateCall, type CallEstimate } from './call-estimate';
-import { planCall, type PlanHost } from './call-plan';
-import { firstCallJob } from './model-call-payload';
-import { CallerStore } from './caller-store';
-import { renderModelOutput } from './render';
-import { RequestStore, type RequestRecord } from './request-store';
-import { RequestDriver } from './request-driver';
-import { CANCELLED } from './request-output';
-import { RequestViews } from './request-views';
+import { checkCallCap, describeEstimate, estimateCall, type CallEstimate } from './requests/call-estimate';
+import { planCall, type PlanHost } from './tools/call-plan';
+import { firstCallJob } from './requests/model-call-payload';
+import { CallerStore } from './callers/caller-store';
+import { renderModelOutput } from './tools/render';
+import { RequestStore, type RequestRecord } from './requests/request-store';
+import { RequestDriver } from './requests/request-driver';
+import { CANCELLED } from './requests/request-output';
+import { RequestViews } from './requests/request-views';
 import { TOOLS, type Caller, type ModelTool, type PromptContext, type ToolHost, type ToolResult } from './tools';
-import { ThreadViews } from './thread-views';
+import { ThreadViews } from './requests/thread-views';
 
 export interface CallOptions {
   /** Aborts (client cancel or disconnect) cancel the request while the call is still waiting. */

@@ -1,5 +1,5 @@
-import { analyzeTask as classify } from '../analyze';
-import { renderJson } from '../render';
+import { analyzeTask as classify } from './analyze';
+import { renderJson } from './render';
 import { localTool } from './tool';
 import { orchestrateTask } from './orchestrate-task';
 

@@ -1,5 +1,5 @@
-import { renderJson } from '../render';
-import { preferencesOutput } from '../status';
+import { renderJson } from './render';
+import { preferencesOutput } from './status';
 import { localTool } from './tool';
 
 export const configureOrchestrator = localTool(

@@ -1,4 +1,4 @@
-import { renderJobResult } from '../render';
+import { renderJobResult } from './render';
 import { localTool } from './tool';
 
 export const getJobResult = localTool(

@@ -1,5 +1,5 @@
-import { renderJson } from '../render';
-import { statusOutput } from '../status';
+import { renderJson } from './render';
+import { statusOutput } from './status';
 import { localTool } from './tool';
 
 export const getOrchestratorStatus = localTool(

@@ -1,4 +1,4 @@
-import { listModelsOutput } from '../status';
+import { listModelsOutput } from './status';
 import { localTool } from './tool';
 
 export const listModels = localTool(

@@ -1,5 +1,5 @@
 import { OrchestratorError, type CouncilMode, type ThinkingMode } from '@orch/contracts';
-import { formatFiles, readFiles } from '../files';
+import { formatFiles, readFiles } from './files';
 import type { PromptContext, ToolAsk } from './tool';
 
 /** The files block of a prompt; only the MCP gateway reads the caller's files. */

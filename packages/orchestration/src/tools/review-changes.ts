@@ -1,5 +1,5 @@
 import { OrchestratorError } from '@orch/contracts';
-import { collectChanges } from '../git-changes';
+import { collectChanges } from './git-changes';
 import { modelTool } from './tool';
 import { shared } from './prompt-parts';
 

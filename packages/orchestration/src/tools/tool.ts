@@ -1,19 +1,13 @@
-import type { ApiKeyRecord, CancelOutput, CouncilMode, ErrorInfo, JobResultOutput, Strategy, ThinkingMode, ToolInput, ToolName } from '@orch/contracts';
+import type { CancelOutput, CouncilMode, ErrorInfo, JobResultOutput, Strategy, ThinkingMode, ToolInput, ToolName } from '@orch/contracts';
 import type { Config } from '@orch/config';
 import type { Ledger } from '@orch/ledger';
 import type { PriceBook, ProviderQueues } from '@orch/queue';
-import type { CallerStore } from '../caller-store';
-import type { FileLimits } from '../files';
-import type { ThreadViews } from '../thread-views';
+import type { CallerStore } from '../callers/caller-store';
+import type { FileLimits } from './files';
+import type { ThreadViews } from '../requests/thread-views';
+import type { Caller } from '../callers/caller';
 
-/** Who is calling: the key (hashed) or `local`. State such as threads and settings is per caller. */
-export interface Caller {
-  id: string;
-  /** Only the MCP gateway may read local files. */
-  fileAccess: boolean;
-  /** A managed key's record: its name, budgets, rate limit and allowed models. */
-  key?: ApiKeyRecord;
-}
+export type { Caller };
 
 /**
  * A tool's answer, built once by the orchestrator; each front door maps it in one place.

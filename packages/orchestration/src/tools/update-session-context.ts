@@ -1,4 +1,4 @@
-import { renderJson } from '../render';
+import { renderJson } from './render';
 import { localTool } from './tool';
 
 export const updateSessionContext = localTool(

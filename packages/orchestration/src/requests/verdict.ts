@@ -1,7 +1,9 @@
 import { VerdictSchema, type Verdict } from '@orch/contracts';
 import type { CallOutcome } from './job-waiter';
 import { verdictRepairPrompt } from './prompts';
-import type { Exec } from './strategies';
+import type { CouncilVerdict, Exec } from './strategy-types';
+
+export type { CouncilVerdict } from './strategy-types';
 
 export interface ReadVerdict {
   /** The answer without its verdict block (and without a judge's VERDICT line). */
@@ -36,16 +38,6 @@ export function readVerdict(text: string): ReadVerdict {
     return { prose, problem: `${issue.path.join('.') || 'the object'}: ${issue.message}` };
   }
   return { prose, verdict: parsed.data };
-}
-
-/** The verdict read from a synthesis or judge answer (null: unreadable, even after one retry). */
-export interface CouncilVerdict {
-  verdict: Verdict | null;
-  problem?: string;
-  /** The answer shown: the synthesis or judge text without its verdict block. */
-  prose: string;
-  /** The retry's call, when the first verdict could not be read. */
-  repair?: CallOutcome;
 }
 
 /**

@@ -1,47 +1,11 @@
-import type { Ballot, ChatMessage, CouncilMode, ModelToolOutput, Stance, Strategy } from '@orch/contracts';
-import type { ComposeText } from './compose';
+import type { ChatMessage } from '@orch/contracts';
 import { runDebate, runVote } from './council-modes';
 import type { CallOutcome } from './job-waiter';
 import { DEEP_DIVE, JUDGE, SYNTHESIS, isUnsure, parseVerdict, reconsiderPrompt, withSuffix } from './prompts';
-import { councilVerdict, type CouncilVerdict } from './verdict';
+import type { CallSpec, Exec, StrategyInput, StrategyOutcome } from './strategy-types';
+import { councilVerdict } from './verdict';
 
-export interface CallSpec {
-  model: string;
-  messages: ChatMessage[];
-}
-
-/** How strategies run model calls; the plan runner queues them and waits for their outcomes. */
-export interface Exec {
-  single(call: CallSpec): Promise<CallOutcome>;
-  /** Children in parallel, then the parent with their answers composed into its prompt. */
-  flow(children: CallSpec[], parent: CallSpec & { compose: ComposeText }): Promise<{ children: CallOutcome[]; parent: CallOutcome }>;
-  progress(message: string): void;
-}
-
-export interface StrategyInput {
-  strategy: Strategy;
-  models: string[];
-  messages: ChatMessage[];
-  synthesisModel: string;
-  judgeModel: string;
-  firstModel: string;
-  requireConsensus: boolean;
-  maxRounds: number;
-  compareApproaches: boolean;
-  /** The task looked complex (analyze_task); progressive_deep_dive escalates. */
-  complex: boolean;
-  /** How a multi-model answer is formed, when the call chose: else by strategy. */
-  council?: CouncilMode;
-  debateRounds?: number;
-  quorum?: number;
-}
-
-export type StrategyOutcome = Pick<ModelToolOutput, 'agreement' | 'rounds' | 'escalated' | 'council' | 'vote'> & {
-  answers: Array<{ outcome: CallOutcome; round: number; stance?: Stance; vote?: Ballot }>;
-  synthesis?: { outcome: CallOutcome; role: 'synthesis' | 'judge' };
-  verdict?: CouncilVerdict;
-};
-
+export type { CallSpec, Exec, StrategyInput, StrategyOutcome } from './strategy-types';
 
 /**
  * The one call a strategy makes when it is a single call of the request's own messages (strategy

@@ -2,7 +2,7 @@ import type { RedisClient } from '@orch/queue';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { OrchestratorError } from '@orch/contracts';
 import type { Logger } from '@orch/logging';
-import type { Caller } from './tools';
+import type { Caller } from './caller';
 
 /**
  * What a caller may do before its call is queued: how many tool calls per window (the global

@@ -10,7 +10,7 @@ import {
 import type { Config } from '@orch/config';
 import { repeatedLog, type Logger } from '@orch/logging';
 import { duplicateRedis, isCancelled, subscribeCancellations, type EventHub, type ProviderQueues, type RedisClient, type RequestEvents } from '@orch/queue';
-import type { CallerStore, Thread } from './caller-store';
+import type { CallerStore, Thread } from '../callers/caller-store';
 import { JobWaiter } from './job-waiter';
 import type { RequestRecord, RequestStore } from './request-store';
 import { requestCalls, type RequestCallsDeps } from './request-calls';

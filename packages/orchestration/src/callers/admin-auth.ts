@@ -1,8 +1,7 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Logger } from '@orch/logging';
-import { bearer, isAdmin } from './caller-auth';
-import { isTenant } from './caller-spend';
-import type { Caller } from './tools';
+import { bearer, isAdmin, isTenant } from './caller-auth';
+import type { Caller } from './caller';
 
 export type AdminCheck = { ok: true } | { ok: false; throttled: boolean; retryAfterSeconds?: number };
 

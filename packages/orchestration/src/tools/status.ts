@@ -3,8 +3,8 @@ import { enabledModelKeys, modelsOnQueue, resolveModel } from '@orch/config';
 import type { Preferences, ToolOutput } from '@orch/contracts';
 import type { Ledger } from '@orch/ledger';
 import { priceInfo, queueName, type ProviderQueues } from '@orch/queue';
-import { spendFor } from './caller-spend';
-import type { Caller } from './tools';
+import { spendFor } from '../requests/caller-spend';
+import type { Caller } from '../callers/caller';
 
 export function listModelsOutput(config: Config): ToolOutput<'list_models'> {
   return {

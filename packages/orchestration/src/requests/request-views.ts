@@ -2,7 +2,7 @@ import type { RedisClient } from '@orch/queue';
 import { OrchestratorError, type JobResultOutput, type RequestSummary, type StoredRequestEvent } from '@orch/contracts';
 import { requestKeys, type EventHub, type RequestEvents, type Subscription } from '@orch/queue';
 import type { RequestRecord, RequestStore } from './request-store';
-import type { Caller } from './tools';
+import type { Caller } from '../callers/caller';
 
 export interface RequestViewsDeps {
   redis: RedisClient;

@@ -1,5 +1,5 @@
 import { OrchestratorError, type GetThreadOutput, type ListThreadsOutput, type Thread } from '@orch/contracts';
-import type { CallerStore } from './caller-store';
+import type { CallerStore } from '../callers/caller-store';
 import type { RequestRecord, RequestStore } from './request-store';
 
 export interface ThreadViewsDeps {

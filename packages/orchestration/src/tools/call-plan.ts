@@ -1,13 +1,13 @@
 import { TOOL_CONTRACTS, type ChatMessage, type DriveRequestPayload, type Thread, type ToolInput, type ToolName } from '@orch/contracts';
 import type { Config } from '@orch/config';
 import { analyzeTask } from './analyze';
-import { keyBudget } from './api-keys';
-import { CallerLimits } from './caller-limits';
-import type { CallerStore } from './caller-store';
-import { newId } from './ids';
-import { SYSTEM_PROMPT, withSessionContext } from './prompts';
-import type { RequestRecord } from './request-store';
-import type { Caller, ModelTool, PromptContext } from './tools';
+import { keyBudget } from '../callers/api-keys';
+import { CallerLimits } from '../callers/caller-limits';
+import type { CallerStore } from '../callers/caller-store';
+import { newId } from '../requests/ids';
+import { SYSTEM_PROMPT, withSessionContext } from '../requests/prompts';
+import type { RequestRecord } from '../requests/request-store';
+import type { Caller, ModelTool, PromptContext } from '.';
 
 /** What planning a model call reads: settings, the caller's preferences, a continued thread. */
 export interface PlanHost {

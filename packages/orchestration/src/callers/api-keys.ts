@@ -5,8 +5,8 @@ import { ApiKeyRecordSchema, ApiKeySettingsSchema, ApiKeyUpdateSchema, Orchestra
 import type { Logger } from '@orch/logging';
 import { API_KEY_KEYS } from '@orch/queue';
 import { callerForKey, keylessCaller } from './caller-auth';
-import { describeZodError } from './input-limits';
-import type { Caller } from './tools';
+import { describeZodError } from '../input-limits';
+import type { Caller } from './caller';
 
 /** A managed key as kept in Redis: the shown record and the SHA-256 of the key (never the key). */
 const StoredKeySchema = ApiKeyRecordSchema.extend({ hash: z.string() });

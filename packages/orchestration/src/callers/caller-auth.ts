@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Caller } from './tools';
+import type { Caller } from './caller';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -76,3 +76,10 @@ export function originRefusal(origin: string, logger: { warn(message: string, me
   }
   return message;
 }
+
+/**
+ * Keyless callers are the one user of this machine's doors: they see the global figures. A caller
+ * key is one tenant among others: it sees only its own spend, budgets and requests — never another
+ * key's request ids or costs, nor the totals (those need the admin key: GET /admin/spend).
+ */
+export const isTenant = (caller: Caller): boolean => !isKeyless(caller);

@@ -1,15 +1,8 @@
 import type { Spend, SpendReport } from '@orch/contracts';
 import type { Ledger, LedgerReport } from '@orch/ledger';
 import type { RequestStore } from './request-store';
-import { isKeyless } from './caller-auth';
-import type { Caller } from './tools';
-
-/**
- * Keyless callers are the one user of this machine's doors: they see the global figures. A caller
- * key is one tenant among others: it sees only its own spend, budgets and requests — never another
- * key's request ids or costs, nor the totals (those need the admin key: GET /admin/spend).
- */
-export const isTenant = (caller: Caller): boolean => !isKeyless(caller);
+import { isTenant } from '../callers/caller-auth';
+import type { Caller } from '../callers/caller';
 
 /** Today's spend as `caller` may see it; `callerCostLimit` lowers the per-request limit shown. */
 export async function spendFor(ledger: Ledger, caller: Caller, callerCostLimit?: number): Promise<Spend> {

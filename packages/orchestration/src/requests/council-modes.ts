@@ -1,7 +1,7 @@
 import { BallotSchema, type Ballot, type ChatMessage, type Stance, type VoteTally } from '@orch/contracts';
 import type { CallOutcome } from './job-waiter';
 import { VOTE_SUFFIX, debateJudge, rebuttalPrompt, stancePrompt, withSuffix } from './prompts';
-import type { Exec, StrategyInput, StrategyOutcome } from './strategies';
+import type { Exec, StrategyInput, StrategyOutcome } from './strategy-types';
 import { JSON_FENCE, councilVerdict } from './verdict';
 
 const STANCES: readonly Stance[] = ['for', 'against', 'neutral'];
