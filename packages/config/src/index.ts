@@ -1,5 +1,5 @@
-export { ConfigSchema, ProviderSchema, ModelSchema, RateLimitSchema, BoolSchema, LOG_LEVELS } from './schema';
-export type { Config, ConfigInput, ProviderConfig, ModelConfig } from './schema';
+export { ConfigSchema, ProviderSchema, ModelSchema, RateLimitSchema, BoolSchema, LOG_LEVELS, PROVIDER_KINDS } from './schema';
+export type { Config, ConfigInput, ProviderConfig, ProviderKind, ModelConfig } from './schema';
 export { DEFAULT_CONFIG } from './defaults';
 export { ENV_BINDINGS } from './env';
 export { loadConfig, loadConfigOrExit, configSecrets, installedConfigFile, ConfigError, seedSpellingsOf } from './load-config';

@@ -31,8 +31,6 @@ describe('loadConfig', () => {
     expect(c.models.gemini_pro).toMatchObject({ provider: 'openrouter', modelId: 'google/gemini-2.5-pro', pricing: { input: 1.25, output: 10 } });
     expect(c.models.gemini_pro!.pricing.tiers[0]).toMatchObject({ aboveInputTokens: 200_000, input: 2.5, output: 15 });
     expect(c.models.o3_architect).toMatchObject({ provider: 'openai', modelId: 'o3', pricing: { input: 2, cachedInput: 0.5, output: 8 } });
-    expect(resolveModel(c, 'o3_architect').oSeries).toBe(true);
-    expect(resolveModel(c, 'gemini_pro').oSeries).toBe(false);
   });
 
   it('reads every documented environment variable', () => {

@@ -7,8 +7,6 @@ export interface ResolvedModel {
   model: ModelConfig;
   provider: ProviderConfig;
   providerKey: string;
-  /** o-series wire rules apply (explicit, or inferred from an OpenAI o-series or gpt-5 id). */
-  oSeries: boolean;
 }
 
 export function resolveModel(config: Config, key: string): ResolvedModel {
@@ -18,8 +16,7 @@ export function resolveModel(config: Config, key: string): ResolvedModel {
   }
   const provider = config.providers[model.provider];
   if (!provider) throw new OrchestratorError('invalid_config', `Model "${key}" names a missing provider`);
-  const oSeries = model.oSeries ?? (provider.kind === 'openai' && /^(o\d|gpt-5)/.test(model.modelId));
-  return { key, model, provider, providerKey: model.provider, oSeries };
+  return { key, model, provider, providerKey: model.provider };
 }
 
 export function enabledModelKeys(config: Config): string[] {

@@ -26,11 +26,17 @@ export const RateLimitSchema = z.strictObject({
   durationMs: posInt(),
 });
 
+/**
+ * The kinds of provider: each has a profile in packages/providers/src/profiles (its wire rules, cost,
+ * prices); `openai_compatible` speaks plain OpenAI chat.
+ */
+export const PROVIDER_KINDS = ['openrouter', 'openai', 'openai_compatible', 'gemini'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
 export const ProviderSchema = z.strictObject({
-  /** openrouter and openai get their own wire rules; anything else speaks plain OpenAI chat. */
-  kind: z.enum(['openrouter', 'openai', 'openai_compatible']),
+  kind: z.enum(PROVIDER_KINDS),
   baseUrl: z.url({ error: 'must be a URL' }),
-  /** Secret. Comes from the environment (OPENROUTER_API_KEY, OPENAI_API_KEY or `apiKeyEnv`), never YAML. */
+  /** Secret. Comes from the environment (OPENROUTER_API_KEY, OPENAI_API_KEY or `apiKeyEnv`, e.g. GEMINI_API_KEY), never YAML. */
   apiKey: z.string().optional(),
   /** Environment variable holding the key, for operator-added providers. */
   apiKeyEnv: z.string().optional(),

@@ -1,5 +1,6 @@
 import type { ChatMessage } from '@orch/contracts';
 import { priceFor, type ResolvedModel } from '@orch/config';
+import { profileOf } from '@orch/providers';
 
 /** Per-message framing tokens (role, separators), generous for every chat format we call. */
 const PER_MESSAGE = 8;
@@ -35,7 +36,7 @@ export interface PromptCount {
  * fallback never produce more tokens than bytes. Capped at the model's context window.
  */
 export function countPromptTokens(model: ResolvedModel, messages: ChatMessage[]): PromptCount {
-  const useTokenizer = model.provider.kind === 'openai' && /^(o\d|gpt-4o|gpt-4\.1|gpt-5)/.test(model.model.modelId);
+  const useTokenizer = profileOf(model.provider).o200kModel?.(model.model.modelId) ?? false;
   const count: Counter = useTokenizer ? o200kCounter() : (text) => Buffer.byteLength(text, 'utf8');
   let tokens = PER_REQUEST;
   for (const m of messages) tokens += count(m.content) + PER_MESSAGE;

@@ -6,3 +6,5 @@ export { classifyProviderError, parseRetryAfter } from './classify-error';
 export type { FailurePhase } from './classify-error';
 export { normaliseUsage, costOf, estimateTokens } from './usage';
 export type { WireUsage } from './usage';
+export { PROFILES, profileOf, isOSeries, fetchOpenRouterPrices } from './profiles';
+export type { ProviderProfile } from './profiles';

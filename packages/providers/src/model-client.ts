@@ -5,6 +5,7 @@ import { resolveModel, type Config, type ResolvedModel } from '@orch/config';
 import type { Logger } from '@orch/logging';
 import { classifyProviderError, type FailurePhase } from './classify-error';
 import { ProviderError } from './provider-error';
+import { isOSeries, profileOf } from './profiles';
 import { costOf, estimateTokens, normaliseUsage, type WireUsage } from './usage';
 import { readChatStream } from './chat-stream';
 
@@ -109,7 +110,7 @@ export class ModelClient {
   /** OpenRouter's generation record (`GET /generation?id=`): the exact cost of a call whose stream was lost. */
   async lookupGeneration(modelKey: string, generationId: string, timeoutMs = 10_000): Promise<GenerationCost | undefined> {
     const { provider } = this.resolve(modelKey);
-    if (provider.kind !== 'openrouter') return undefined;
+    if (!profileOf(provider).generationLookup) return undefined;
     const url = `${provider.baseUrl.replace(/\/$/, '')}/generation?id=${encodeURIComponent(generationId)}`;
     const res = await undiciFetch(url, {
       headers: { authorization: `Bearer ${provider.apiKey ?? ''}` },
@@ -139,11 +140,13 @@ export class ModelClient {
   }
 
   private buildBody(resolved: ResolvedModel, req: CompletionRequest, stream: boolean): Body {
-    const { model, provider, oSeries } = resolved;
+    const { model, provider } = resolved;
+    const profile = profileOf(provider);
+    const oSeries = isOSeries(resolved);
     const maxOut = Math.min(req.maxOutputTokens ?? model.maxOutputTokens, model.maxOutputTokens);
     const effort = req.reasoningEffort ?? model.reasoningEffort;
-    // Only OpenAI knows the `developer` role; elsewhere it is a system message.
-    const messages = req.messages.map((m) => (m.role === 'developer' && provider.kind !== 'openai' ? { ...m, role: 'system' as const } : m));
+    // Where the `developer` role is unknown, it is a system message.
+    const messages = req.messages.map((m) => (m.role === 'developer' && !profile.developerRole ? { ...m, role: 'system' as const } : m));
     const body: Body = { model: model.modelId, messages };
     if (oSeries) {
       // o-series: max_completion_tokens, no temperature/top_p (400 unsupported_parameter otherwise).
@@ -153,20 +156,20 @@ export class ModelClient {
       body.max_tokens = maxOut;
       const temperature = req.temperature ?? model.temperature;
       if (temperature !== undefined) body.temperature = temperature;
-      if (effort && provider.kind === 'openrouter') body.reasoning = { effort };
+      if (effort && profile.reasoning) Object.assign(body, profile.reasoning(effort));
     }
     if (stream) {
       body.stream = true;
-      // OpenRouter always sends usage; OpenAI only when asked.
-      if (provider.kind !== 'openrouter') body.stream_options = { include_usage: true };
+      if (profile.streamUsageOnRequest) body.stream_options = { include_usage: true };
     }
     return body;
   }
 
   private async attempt(resolved: ResolvedModel, req: CompletionRequest, stream: boolean): Promise<CompletionResponse> {
     const { provider, model } = resolved;
-    if (!provider.apiKey && provider.kind !== 'openai_compatible') {
-      const envName = provider.apiKeyEnv ?? (provider.kind === 'openrouter' ? 'OPENROUTER_API_KEY' : 'OPENAI_API_KEY');
+    const keyEnv = profileOf(provider).keyEnv;
+    if (!provider.apiKey && keyEnv) {
+      const envName = provider.apiKeyEnv ?? keyEnv;
       throw new ProviderError('provider_auth', `No API key for provider "${resolved.providerKey}": set ${envName}`, { retryable: false, billing: 'none' });
     }
     const started = Date.now();

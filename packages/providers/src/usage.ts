@@ -1,5 +1,6 @@
 import type { Usage } from '@orch/contracts';
 import { costFromUsage, roundUsd, type ResolvedModel } from '@orch/config';
+import { profileOf } from './profiles';
 
 /** Usage as the OpenAI and OpenRouter chat APIs report it (OpenRouter adds `cost`). */
 export interface WireUsage {
@@ -29,11 +30,12 @@ export function estimateTokens(text: string): number {
 }
 
 /**
- * The call's cost: OpenRouter's own `usage.cost` when present (it knows routing, caching and
- * BYOK discounts), otherwise tokens × the configured price table.
+ * The call's cost: the provider's own `usage.cost` when its profile says it reports one and it is
+ * present (OpenRouter's knows routing, caching and BYOK discounts), otherwise tokens × the configured
+ * price table.
  */
 export function costOf(resolved: ResolvedModel, usage: Usage, wire: WireUsage | undefined): { costUsd: number; costSource: 'provider' | 'computed' } {
-  if (resolved.provider.kind === 'openrouter' && typeof wire?.cost === 'number' && Number.isFinite(wire.cost)) {
+  if (profileOf(resolved.provider).reportsCost && typeof wire?.cost === 'number' && Number.isFinite(wire.cost)) {
     return { costUsd: roundUsd(wire.cost), costSource: 'provider' };
   }
   return { costUsd: costFromUsage(resolved.model.pricing, usage), costSource: 'computed' };

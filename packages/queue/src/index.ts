@@ -2,7 +2,7 @@ export { createRedis, duplicateRedis, isCluster, waitForRedis, closeRedis } from
 export type { RedisClient, RedisRole } from './redis';
 export { ScrubbingRedis, ScrubbingCluster } from './scrubbing-redis';
 export { requestKeys, threadKey, callerKeys, approvalKey, API_KEY_KEYS, PRICES_KEY, CANCEL_CHANNEL } from './keys';
-export { PriceBook, fetchOpenRouterPrices, priceInfo } from './prices';
+export { PriceBook, priceInfo } from './prices';
 export type { PriceInfo, LivePrices } from './prices';
 export { PROVIDER_BACKOFF, queueName, modelCallJobOptions, modelCallJobId, callIndexOfJobId, providerBackoff } from './catalog';
 export { RequestEvents } from './events';

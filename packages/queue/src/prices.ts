@@ -1,3 +1,4 @@
+import { profileOf } from '@orch/providers';
 import type { RedisClient } from './redis';
 import type { Config } from '@orch/config';
 import type { Price } from '@orch/contracts';
@@ -42,25 +43,6 @@ export function priceInfo(config: Config, modelKey: string): PriceInfo {
  * OpenRouter's GET /models: every model's prices, in USD per token as strings. A price that is not
  * a number at or above 0 (OpenRouter lists "-1" for routers whose price varies) is left out.
  */
-export async function fetchOpenRouterPrices(baseUrl: string, timeoutMs = 15_000): Promise<Record<string, Price>> {
-  const res = await fetch(`${baseUrl.replace(/\/+$/, '')}/models`, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
-  if (!res.ok) throw new Error(`GET /models answered ${res.status}`);
-  const body = (await res.json()) as { data?: Array<{ id?: unknown; pricing?: Record<string, unknown> }> };
-  if (!Array.isArray(body.data)) throw new Error('GET /models: no data list');
-  const perMillion = (v: unknown) => {
-    const n = typeof v === 'string' || typeof v === 'number' ? Number(v) : NaN;
-    return Number.isFinite(n) && n >= 0 ? Math.round(n * 1e6 * 1e6) / 1e6 : undefined;
-  };
-  const out: Record<string, Price> = {};
-  for (const m of body.data) {
-    const input = perMillion(m.pricing?.prompt);
-    const output = perMillion(m.pricing?.completion);
-    const cached = perMillion(m.pricing?.input_cache_read);
-    if (typeof m.id === 'string' && input !== undefined && output !== undefined) out[m.id] = { input, output, ...(cached !== undefined ? { cachedInput: cached } : {}) };
-  }
-  return out;
-}
-
 /**
  * Live OpenRouter prices for the models of one process's config. A process that `fetch`es (an
  * openrouter worker) reads GET /models at start and every `config.prices.refreshHours`, and shares
@@ -100,9 +82,10 @@ export class PriceBook {
     const { config, redis, logger } = this.opts;
     const providers: LivePrices['providers'] = {};
     for (const [key, p] of Object.entries(config.providers)) {
-      if (p.kind !== 'openrouter') continue;
+      const livePrices = profileOf(p).livePrices;
+      if (!livePrices) continue;
       try {
-        providers[key] = await fetchOpenRouterPrices(p.baseUrl);
+        providers[key] = await livePrices(p.baseUrl);
       } catch (err) {
         logger.warn('could not read OpenRouter prices; using the configured ones', { provider: key, err: (err as Error).message });
       }
@@ -129,7 +112,8 @@ export class PriceBook {
     const { configured, info } = stateFor(config);
     const changed: string[] = [];
     for (const [key, model] of Object.entries(config.models)) {
-      if (config.providers[model.provider]?.kind !== 'openrouter') continue;
+      const provider = config.providers[model.provider];
+      if (!provider || !profileOf(provider).livePrices) continue;
       if (!configured.has(key)) configured.set(key, { input: model.pricing.input, output: model.pricing.output, ...(model.pricing.cachedInput !== undefined ? { cachedInput: model.pricing.cachedInput } : {}) });
       const live = book?.providers[model.provider]?.[model.modelId];
       const next = live ?? configured.get(key)!;

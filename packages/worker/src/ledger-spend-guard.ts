@@ -1,6 +1,6 @@
 import { worstCaseCost, type Ledger, type Reservation } from '@orch/ledger';
 import type { Logger } from '@orch/logging';
-import type { ModelClient } from '@orch/providers';
+import { profileOf, type ModelClient } from '@orch/providers';
 import type { SpendGuard, SpendReservation } from './spend-guard';
 
 export interface LedgerSpendGuardOptions {
@@ -103,7 +103,7 @@ export function createLedgerSpendGuard(opts: LedgerSpendGuardOptions): LedgerSpe
       // Maybe billed: keep the reservation until the cost is known or the hold ends.
       await finishWith(r, async (res) => {
         await ledger.extend(res, opts.unknownHoldMs);
-        if (outcome.generationId && r.call.model.provider.kind === 'openrouter') {
+        if (outcome.generationId && profileOf(r.call.model.provider).generationLookup) {
           const task = settleFromGeneration(res, outcome.generationId).finally(() => lookups.delete(task));
           lookups.add(task);
         }

@@ -1,5 +1,6 @@
 import type { ChatMessage, DriveRequestPayload, ModelCallPayloadInput } from '@orch/contracts';
 import { resolveModel, type Config } from '@orch/config';
+import { isOSeries } from '@orch/providers';
 import { singleCall } from './strategies';
 import { thinkingSettings } from './thinking';
 
@@ -20,7 +21,7 @@ export function modelCallPayload(config: Config, p: DriveRequestPayload, callInd
     ...settings,
     // The caller's cap, within the model's own: it bounds the answer and the reservation.
     ...(p.maxOutputTokens !== undefined ? { maxOutputTokens: Math.min(resolved.model.maxOutputTokens, p.maxOutputTokens) } : {}),
-    ...(temperature !== undefined && !resolved.oSeries ? { temperature } : {}),
+    ...(temperature !== undefined && !isOSeries(resolved) ? { temperature } : {}),
     ...(p.maxRequestCostUsd !== undefined ? { maxRequestCostUsd: p.maxRequestCostUsd } : {}),
     ...(p.key ? { key: p.key } : {}),
     labels: { tool: p.tool, strategy: p.strategy, caller: p.callerId },

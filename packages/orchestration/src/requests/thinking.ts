@@ -1,5 +1,6 @@
 import type { ReasoningEffort, ThinkingMode } from '@orch/contracts';
 import type { ResolvedModel } from '@orch/config';
+import { isOSeries, profileOf } from '@orch/providers';
 
 /**
  * thinking_mode → what each provider understands. Reasoning effort goes to o-series models
@@ -22,6 +23,6 @@ export function thinkingSettings(mode: ThinkingMode, model: ResolvedModel): { re
   const m = MODES[mode];
   const cap = model.model.maxOutputTokens;
   const maxOutputTokens = Math.min(cap, Math.max(MIN_OUTPUT_TOKENS, Math.round(cap * m.outputShare)));
-  const reasons = model.oSeries || model.provider.kind === 'openrouter';
+  const reasons = isOSeries(model) || profileOf(model.provider).modelsReason;
   return reasons ? { reasoningEffort: m.effort, maxOutputTokens } : { maxOutputTokens };
 }
