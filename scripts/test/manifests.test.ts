@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig, redisTarget } from '@orch/config';
 import { QUEUE_NAMES } from '@orch/contracts';
-import { FrontDoorMetrics } from '@orch/orchestration';
+import { FrontDoorMetrics } from '@orch/door';
 
 const repo = join(__dirname, '..', '..');
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

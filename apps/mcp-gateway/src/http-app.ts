@@ -3,7 +3,8 @@ import { createMcpHandler, isLegacyRequest, type AuthInfo, type Server } from '@
 import { toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import type { Logger } from '@orch/logging';
 import type { Caller } from '@orch/orchestration';
-import { bearer, checkJsonDepth, metricsAllowed, METRICS_REFUSAL, hostAllowed, malformedRequest, originAllowed, originRefusal } from '@orch/orchestration';
+import { bearer, metricsAllowed, METRICS_REFUSAL, originAllowed, originRefusal } from '@orch/orchestration';
+import { checkJsonDepth, hostAllowed, malformedRequest } from '@orch/door';
 import type { Registry } from 'prom-client';
 import { invalidParams } from './request-check';
 

@@ -2,7 +2,8 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { OrchestratorError, SpendQuerySchema, TOOL_CONTRACTS, TOOL_NAMES, toErrorInfo, type ErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, bearer, metricsAllowed, METRICS_REFUSAL, checkJsonDepth, describeZodError, hostAllowed, malformedRequest, originAllowed, originRefusal, spendReportFor, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
+import { TOOL_DOCS, bearer, metricsAllowed, METRICS_REFUSAL, describeZodError, originAllowed, originRefusal, spendReportFor, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
+import { checkJsonDepth, hostAllowed, malformedRequest } from '@orch/door';
 import type { Logger } from '@orch/logging';
 import { z } from 'zod';
 import { STATUS_BY_CODE, errorBody } from './http-errors';

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import type { Express, Request, Response } from 'express';
-import { KEYLESS, managedCallerId, queueStats, type Orchestrator, type QueueStats } from '@orch/orchestration';
+import { KEYLESS, managedCallerId, type Orchestrator } from '@orch/orchestration';
+import { queueStats, type QueueStats } from '@orch/door';
 import type { Logger } from '@orch/logging';
 import { DASHBOARD_CSP, DASHBOARD_HTML, DASHBOARD_JS } from './dashboard-page';
 

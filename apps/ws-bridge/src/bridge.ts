@@ -3,7 +3,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Gauge, type Registry } from 'prom-client';
 import { TOOL_NAMES, WS_CLOSE, WS_CONTROL_METHODS, WS_PROTOCOL_VERSION, toErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, bearer, closeServer, metricsAllowed, METRICS_REFUSAL, hostAllowed, listModelsOutput, originAllowed, originRefusal, type Orchestrator } from '@orch/orchestration';
+import { TOOL_DOCS, bearer, metricsAllowed, METRICS_REFUSAL, listModelsOutput, originAllowed, originRefusal, type Orchestrator } from '@orch/orchestration';
+import { closeServer, hostAllowed } from '@orch/door';
 import type { Logger } from '@orch/logging';
 import { WsSession, type SessionAuth, type SessionLimits } from './session';
 

@@ -13,7 +13,8 @@ import {
   type WsServerMessage,
 } from '@orch/contracts';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { checkJsonDepth, describeZodError, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
+import { describeZodError, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
+import { checkJsonDepth } from '@orch/door';
 import type { Subscription } from '@orch/queue';
 import type { Logger } from '@orch/logging';
 

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, configSecrets, costFromUsage, installedConfigFile, loadConfig, resolveModel, seedSpellingsOf } from './index';
+import { ConfigError, configSecrets, costFromUsage, installedConfigFile, loadConfig, seedSpellingsOf } from './index';
 
 const nowhere = '/nonexistent';
 

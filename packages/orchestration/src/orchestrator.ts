@@ -22,7 +22,7 @@ import { EventHub, PriceBook, ProviderQueues, RequestEvents, approvalKey, cancel
 import { Ledger, REPLICAS_SHORT, waitForReplicas, type ReplicaWait } from '@orch/ledger';
 import { ApiKeys } from './callers/api-keys';
 import { CallerLimits } from './callers/caller-limits';
-import { describeZodError } from './input-limits';
+import { describeZodError } from './argument-errors';
 import { checkCallCap, describeEstimate, estimateCall, type CallEstimate } from './requests/call-estimate';
 import { planCall, type PlanHost } from './tools/call-plan';
 import { firstCallJob } from './requests/model-call-payload';

@@ -6,8 +6,5 @@ export type { SpendGuard, SpendCall, SpendReservation } from './spend-guard';
 export { PartialBuffer } from './partial-buffer';
 export { createWorkerMetrics } from './metrics';
 export type { WorkerMetrics } from './metrics';
-export { startHealthServer } from './health-server';
-export { installShutdown } from './shutdown';
-export type { ShutdownOptions } from './shutdown';
 export { createLedgerSpendGuard } from './ledger-spend-guard';
 export type { LedgerSpendGuard, LedgerSpendGuardOptions } from './ledger-spend-guard';

@@ -7,7 +7,7 @@ import { ModelClient } from '@orch/providers';
 import { setWorkerConcurrency, startLoadGuard } from './load-guard';
 import { PriceBook, RequestEvents, closeRedis, createRedis, isCancelled, providerBackoff, queueName, subscribeCancellations, waitForRedis } from '@orch/queue';
 import { Ledger, REPLICAS_SHORT } from '@orch/ledger';
-import { startHealthServer } from './health-server';
+import { startHealthServer } from '@orch/process';
 import { createLedgerSpendGuard } from './ledger-spend-guard';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 import { budgetAlerter } from './budget-alerts';

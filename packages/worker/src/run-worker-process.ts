@@ -1,7 +1,7 @@
 import type { QueueKey } from '@orch/contracts';
 import { configSecrets, loadConfigOrExit } from '@orch/config';
 import { createLogger } from '@orch/logging';
-import { installShutdown } from './shutdown';
+import { installShutdown } from '@orch/process';
 import { startProviderWorker } from './provider-worker';
 
 export interface RunWorkerProcessOptions {

@@ -5,7 +5,7 @@ import { ApiKeyRecordSchema, ApiKeySettingsSchema, ApiKeyUpdateSchema, Orchestra
 import type { Logger } from '@orch/logging';
 import { API_KEY_KEYS } from '@orch/queue';
 import { callerForKey, keylessCaller } from './caller-auth';
-import { describeZodError } from '../input-limits';
+import { describeZodError } from '../argument-errors';
 import type { Caller } from './caller';
 
 /** A managed key as kept in Redis: the shown record and the SHA-256 of the key (never the key). */

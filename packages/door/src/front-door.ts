@@ -3,8 +3,8 @@ import type { RedisClient } from '@orch/queue';
 import { configSecrets, describeRedis, loadConfigOrExit, type Config } from '@orch/config';
 import { createLogger, createScrubber, repeatedLog, type Logger } from '@orch/logging';
 import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
-import { LOOPBACK_HOSTS } from './input-limits';
-import { Orchestrator } from './orchestrator';
+import { LOOPBACK_HOSTS } from './http-guards';
+import { Orchestrator } from '@orch/orchestration';
 import { FrontDoorMetrics } from './front-door-metrics';
 
 /** How long a stopping door waits for the answers it has begun to send (then it cuts what is left). */

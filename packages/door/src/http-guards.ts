@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import { OrchestratorError, type ErrorInfo } from '@orch/contracts';
 
 /** Deepest JSON nesting any front door accepts (objects and arrays). Tool inputs need a handful. */
@@ -71,15 +70,4 @@ export function malformedRequest(err: Error & { type?: string; status?: number }
   const message = (err.type !== undefined ? BODY_ERRORS[err.type] : undefined) ?? (err instanceof URIError ? 'The URL holds a malformed %-escape' : 'The request is malformed');
   const status = err.type === 'charset.unsupported' || err.type === 'encoding.unsupported' ? 415 : err.status;
   return { status, error: { code: 'invalid_arguments', message, retryable: false } };
-}
-
-/** Names the field and the rule of every problem: `description: Required; models.0: …`. */
-export function describeZodError(error: z.ZodError): OrchestratorError {
-  const issues = error.issues.flatMap((i) =>
-    // An argument the tool does not take is named, not dropped without a word.
-    i.code === 'unrecognized_keys'
-      ? i.keys.map((key) => ({ field: [...i.path, key].join('.'), message: 'unknown argument (not in this tool\'s input schema)' }))
-      : [{ field: i.path.join('.') || '(arguments)', message: i.message }],
-  );
-  return new OrchestratorError('invalid_arguments', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { details: { issues } });
 }
