@@ -1,7 +1,7 @@
 import { ProtocolError, ProtocolErrorCode, Server, createRequestStateCodec, mergeCapabilities, type CallToolResult, type RequestStateCodec, type ServerCapabilities, type ServerContext, type ServerOptions, type Tool } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { TOOL_CONTRACTS, TOOL_NAMES, type ToolName } from '@orch/contracts';
-import { TOOLS, isErrorResult, type Caller, type Orchestrator, type ToolResult } from '@orch/orchestration';
+import { TOOLS, isErrorResult, type Caller, type Facade, type ToolResult } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { CallProgress, describeEvent } from './call-progress';
 import { requestTasks } from './request-tasks';
@@ -10,7 +10,7 @@ import { createdTask, declaresTasks, legacyTask as legacyTaskOf, LEGACY_TASKS_CA
 import { LISTED_TOOLS, LISTED_TOOLS_2025 } from './tool-list';
 
 export interface McpServerDeps {
-  orchestrator: Orchestrator;
+  orchestrator: Facade;
   caller: Caller;
   logger: Logger;
   /** Progress notifications at least this often while a call runs (when the client asked). */

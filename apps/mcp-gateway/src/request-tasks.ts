@@ -1,6 +1,6 @@
 import { ProtocolErrorCode, type CallToolResult } from '@modelcontextprotocol/server';
 import type { JobResultOutput } from '@orch/contracts';
-import { renderJobResult, type Caller, type Orchestrator } from '@orch/orchestration';
+import { renderJobResult, type Caller, type Facade } from '@orch/orchestration';
 import { POLL_INTERVAL_MS, type DetailedTask, type TaskSource } from './tasks';
 
 /**
@@ -8,7 +8,7 @@ import { POLL_INTERVAL_MS, type DetailedTask, type TaskSource } from './tasks';
  * in Redis, so any replica answers and a task outlives every process. Bound to the caller's key:
  * another key's request is not found.
  */
-export function requestTasks(orchestrator: Orchestrator, caller: Caller, ttlMs: number): TaskSource {
+export function requestTasks(orchestrator: Facade, caller: Caller, ttlMs: number): TaskSource {
   const read = async (taskId: string) => {
     try {
       return await orchestrator.getRequest(taskId, caller);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, ProtocolErrorCode, inputRequired, type CallToolResult, type RequestStateCodec, type Server, type ServerContext } from '@modelcontextprotocol/server';
-import type { Caller, Orchestrator } from '@orch/orchestration';
+import type { Caller, Facade } from '@orch/orchestration';
 
 /** The state a call waiting for approval hands its client: signed (HMAC) and bound to the caller. */
 interface ApprovalState {
@@ -17,7 +17,7 @@ export const APPROVAL_TTL_SECONDS = 600;
 const KEY = 'approve_spend';
 
 export interface ApprovalDeps {
-  orchestrator: Orchestrator;
+  orchestrator: Facade;
   caller: Caller;
   state: RequestStateCodec<unknown>;
   server: Server;

@@ -1,6 +1,6 @@
 import express, { type Express, type Request, type Response } from 'express';
 import { toErrorInfo, type ApiKeyRecord } from '@orch/contracts';
-import { managedCallerId, type Orchestrator } from '@orch/orchestration';
+import { managedCallerId, type OperatorView } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { STATUS_BY_CODE, errorBody } from './http-errors';
 
@@ -16,10 +16,10 @@ export const ADMIN_KEYS_PATH = '/admin/keys';
  *   DELETE /admin/keys/:id          revoke → the record; the key is refused at once
  * The key itself is in the create and rotate answers only.
  */
-export function mountKeyAdmin(app: Express, orchestrator: Pick<Orchestrator, 'keys' | 'ledger'>, logger: Logger): void {
-  const { keys, ledger } = orchestrator;
+export function mountKeyAdmin(app: Express, admin: Pick<OperatorView, 'keys' | 'keySpend'>, logger: Logger): void {
+  const { keys } = admin;
   const withSpend = async (record: ApiKeyRecord) => {
-    const s = await ledger.keySpend(managedCallerId(record.id));
+    const s = await admin.keySpend(managedCallerId(record.id));
     return { ...record, spend: { day: s.day, month: s.month, today_usd: s.today.spentUsd + s.today.reservedUsd, today_spent_usd: s.today.spentUsd, month_usd: s.thisMonth.spentUsd + s.thisMonth.reservedUsd, month_spent_usd: s.thisMonth.spentUsd } };
   };
   const handle = (status: number, run: (req: Request) => Promise<unknown>) => (req: Request, res: Response) =>

@@ -3,7 +3,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { SpendQuerySchema } from '@orch/contracts';
-import { adminGuard, describeZodError, globalSpendReport, type Orchestrator } from '@orch/orchestration';
+import { adminGuard, describeZodError, type OperatorView } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
 import { errorBody } from './http-errors';
 import { mountKeyAdmin } from './admin-keys';
@@ -22,7 +22,7 @@ export const ADMIN_QUEUES_PATH = '/admin/queues';
 export function mountAdmin(
   app: Express,
   adminKey: string | undefined,
-  orchestrator: Pick<Orchestrator, 'allQueues' | 'keys' | 'ledger' | 'requests' | 'requestQueue' | 'queues'>,
+  admin: OperatorView,
   logger: Logger,
   opts: { queueWrites?: boolean } = {},
 ): void {
@@ -46,13 +46,13 @@ export function mountAdmin(
   app.use('/admin', adminOnly);
   app.use('/dashboard', adminOnly);
   if (!adminKey) return;
-  mountKeyAdmin(app, orchestrator, logger);
-  mountDashboard(app, orchestrator, logger);
+  mountKeyAdmin(app, admin, logger);
+  mountDashboard(app, admin, logger);
   // Every caller's spend and requests (a caller key's GET /spend shows only its own).
   app.get('/admin/spend', (req: Request, res: Response) => {
     const q = SpendQuerySchema.safeParse(req.query);
     if (!q.success) return void res.status(400).json(errorBody(describeZodError(q.error).toInfo()));
-    void globalSpendReport(orchestrator.ledger, { cursor: q.data.cursor, limit: q.data.limit }).then(
+    void admin.spend({ cursor: q.data.cursor, limit: q.data.limit }).then(
       (result) => res.json({ success: true, result }),
       () => res.status(503).json(errorBody({ code: 'unavailable', message: 'The ledger cannot be read right now; retry shortly', retryable: true })),
     );
@@ -61,7 +61,7 @@ export function mountAdmin(
   // Read-only unless the operator turns writes on: retrying or adding jobs from a browser tab
   // re-runs billed model calls.
   const readOnlyMode = !opts.queueWrites;
-  createBullBoard({ queues: orchestrator.allQueues().map((q) => new BullMQAdapter(q, { readOnlyMode })), serverAdapter, options: { uiConfig: { boardTitle: 'mcp-orchestrator queues' } } });
+  createBullBoard({ queues: Object.values(admin.queues()).map((q) => new BullMQAdapter(q, { readOnlyMode })), serverAdapter, options: { uiConfig: { boardTitle: 'mcp-orchestrator queues' } } });
   // bull-board's page runs its own inline script and styles: the API's strict CSP does not fit it.
   app.use(ADMIN_QUEUES_PATH, (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; frame-ancestors 'none'");

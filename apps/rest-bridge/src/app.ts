@@ -2,7 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { OrchestratorError, SpendQuerySchema, TOOL_CONTRACTS, TOOL_NAMES, toErrorInfo, type ErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, bearer, metricsAllowed, METRICS_REFUSAL, describeZodError, originAllowed, originRefusal, spendReportFor, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
+import { TOOL_DOCS, bearer, metricsAllowed, METRICS_REFUSAL, describeZodError, originAllowed, originRefusal, streamIdOrThrow, type Caller, type Facade, type RequestRecord } from '@orch/orchestration';
 import { checkJsonDepth, hostAllowed, malformedRequest } from '@orch/door';
 import type { Logger } from '@orch/logging';
 import { z } from 'zod';
@@ -11,7 +11,7 @@ import { DOCS_ASSETS_DIR, DOCS_CSP, DOCS_HTML, DOCS_INIT_JS, openApiDocument } f
 import { mountAdmin } from './admin';
 
 export interface RestAppDeps {
-  orchestrator: Orchestrator;
+  orchestrator: Facade;
   logger: Logger;
   allowedOrigins: readonly string[];
   /** Host header values accepted besides the loopback names (ORCH_ALLOWED_HOSTS; `*` for any). */
@@ -84,7 +84,7 @@ export function createRestApp(deps: RestAppDeps): Express {
   app.use('/docs/assets', express.static(DOCS_ASSETS_DIR, { index: false, fallthrough: false, maxAge: '1d' }));
   app.get('/', (_req, res) => void res.json({ name: 'mcp-orchestrator REST bridge', docs: '/docs', openapi: '/openapi.json', tools: '/tools' }));
 
-  mountAdmin(app, deps.adminKey, deps.orchestrator, deps.logger, { queueWrites: deps.adminQueueWrites ?? false });
+  mountAdmin(app, deps.adminKey, deps.orchestrator.admin, deps.logger, { queueWrites: deps.adminQueueWrites ?? false });
   // Metrics name models, tools and every caller's spend: the admin key, or a keyless door's own user.
   app.get('/metrics', (req, res) => {
     if (!deps.registry) return void res.status(404).end();
@@ -247,7 +247,7 @@ export function createRestApp(deps: RestAppDeps): Express {
     answer(async (req, caller) => {
       const q = SpendQuerySchema.safeParse(req.query);
       if (!q.success) throw describeZodError(q.error);
-      return spendReportFor(deps.orchestrator, caller, { cursor: q.data.cursor, limit: q.data.limit });
+      return deps.orchestrator.spendReport(caller, { cursor: q.data.cursor, limit: q.data.limit });
     }),
   );
 

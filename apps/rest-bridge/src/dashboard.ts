@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import type { Express, Request, Response } from 'express';
-import { KEYLESS, managedCallerId, type Orchestrator } from '@orch/orchestration';
+import { KEYLESS, managedCallerId, type OperatorView } from '@orch/orchestration';
 import { queueStats, type QueueStats } from '@orch/door';
 import type { Logger } from '@orch/logging';
 import { DASHBOARD_CSP, DASHBOARD_HTML, DASHBOARD_JS } from './dashboard-page';
@@ -22,19 +22,19 @@ export interface DashboardSnapshot {
 /** chart.js's browser build, from its npm package: served by the bridge, no CDN. */
 const CHART_JS = { dir: dirname(require.resolve('chart.js')), file: 'chart.umd.min.js' };
 
-type Sources = Pick<Orchestrator, 'ledger' | 'keys' | 'requests' | 'requestQueue' | 'queues'>;
+type Sources = Pick<OperatorView, 'today' | 'history' | 'keys' | 'queues' | 'request'>;
 
 /** Builds one snapshot from Redis: the ledger's day, 31 days of history, keys, queues and the latest requests. */
 export async function dashboardSnapshot(o: Sources, latest = 20): Promise<DashboardSnapshot> {
   const [report, history, keys, queues] = await Promise.all([
-    o.ledger.report({ requests: { count: latest } }),
-    o.ledger.history(31),
+    o.today(latest),
+    o.history(31),
     o.keys.list(),
-    queueStats({ ...o.queues.byKey, requests: o.requestQueue }),
+    queueStats(o.queues()),
   ]);
   const names = new Map(keys.map((k) => [managedCallerId(k.id), k]));
   const month = report.day.slice(0, 7);
-  const records = await Promise.all(Object.keys(report.byRequest).map((id) => o.requests.get(id)));
+  const records = await Promise.all(Object.keys(report.byRequest).map((id) => o.request(id)));
   const { requests: requestQueue, ...providers } = queues;
   return {
     at: new Date().toISOString(),

@@ -3,13 +3,13 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Gauge, type Registry } from 'prom-client';
 import { TOOL_NAMES, WS_CLOSE, WS_CONTROL_METHODS, WS_PROTOCOL_VERSION, toErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, bearer, metricsAllowed, METRICS_REFUSAL, listModelsOutput, originAllowed, originRefusal, type Orchestrator } from '@orch/orchestration';
+import { TOOL_DOCS, bearer, metricsAllowed, METRICS_REFUSAL, listModelsOutput, originAllowed, originRefusal, type Facade } from '@orch/orchestration';
 import { closeServer, hostAllowed } from '@orch/door';
 import type { Logger } from '@orch/logging';
 import { WsSession, type SessionAuth, type SessionLimits } from './session';
 
 export interface WsBridgeDeps {
-  orchestrator: Orchestrator;
+  orchestrator: Facade;
   logger: Logger;
   allowedOrigins: readonly string[];
   /** Host header values accepted besides the loopback names (ORCH_ALLOWED_HOSTS; `*` for any). */

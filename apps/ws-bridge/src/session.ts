@@ -13,7 +13,7 @@ import {
   type WsServerMessage,
 } from '@orch/contracts';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { describeZodError, streamIdOrThrow, type Caller, type Orchestrator, type RequestRecord } from '@orch/orchestration';
+import { describeZodError, streamIdOrThrow, type Caller, type Facade, type RequestRecord } from '@orch/orchestration';
 import { checkJsonDepth } from '@orch/door';
 import type { Subscription } from '@orch/queue';
 import type { Logger } from '@orch/logging';
@@ -27,7 +27,7 @@ export interface SessionLimits {
 }
 
 export interface SessionDeps {
-  orchestrator: Orchestrator;
+  orchestrator: Facade;
   logger: Logger;
   limits: SessionLimits;
   /** The welcome message (tools, models, limits); `authenticated` is filled per socket. */

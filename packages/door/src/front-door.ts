@@ -4,7 +4,7 @@ import { configSecrets, describeRedis, loadConfigOrExit, type Config } from '@or
 import { createLogger, createScrubber, repeatedLog, type Logger } from '@orch/logging';
 import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
 import { LOOPBACK_HOSTS } from './http-guards';
-import { Orchestrator } from '@orch/orchestration';
+import { Orchestrator, type Facade } from '@orch/orchestration';
 import { FrontDoorMetrics } from './front-door-metrics';
 
 /** How long a stopping door waits for the answers it has begun to send (then it cuts what is left). */
@@ -15,7 +15,8 @@ export interface FrontDoor {
   logger: Logger;
   /** The command connection the orchestrator uses. */
   redis: RedisClient;
-  orchestrator: Orchestrator;
+  /** The facade as doors see it: calls, requests, spend and the operators' view, not the services. */
+  orchestrator: Facade;
   /** This door's Prometheus metrics (tool calls, latency, refusals, queues, spend; process). */
   metrics: FrontDoorMetrics;
   /**
@@ -54,7 +55,9 @@ export async function openFrontDoor(service: string, opts: { stderrOnly?: boolea
     onToolCall: (tool, outcome, seconds) => metrics.observe(tool, outcome, seconds),
     onFallback: (model, fallback) => metrics.fallbacks.inc({ model, fallback }),
   });
-  metrics.watch({ queues: orchestrator.queues.byKey, spend: () => orchestrator.ledger.report({ requests: { count: 1 } }) }, logger);
+  // The provider queues' depths (the request drivers' queue is not a provider's backlog).
+  const { requests: _drivers, ...providerQueues } = orchestrator.admin.queues();
+  metrics.watch({ queues: providerQueues, spend: () => orchestrator.admin.today(1) }, logger);
   return {
     config,
     logger,

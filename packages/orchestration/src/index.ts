@@ -1,4 +1,6 @@
 export { Orchestrator } from './orchestrator';
+export type { Facade } from './orchestrator';
+export type { OperatorView } from './operator-view';
 export type { CallOptions, OrchestratorOptions } from './orchestrator';
 export { TOOLS, TOOL_DOCS } from './tools';
 export { isErrorResult, structuredOf } from './tools';

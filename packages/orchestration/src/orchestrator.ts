@@ -11,6 +11,7 @@ import {
   type JobResultOutput,
   type ModelToolOutput,
   type RequestSummary,
+  type SpendReport,
   type StoredRequestEvent,
   type Thread,
   type ToolInput,
@@ -34,6 +35,8 @@ import { CANCELLED } from './requests/request-output';
 import { RequestViews } from './requests/request-views';
 import { TOOLS, type Caller, type ModelTool, type PromptContext, type ToolHost, type ToolResult } from './tools';
 import { ThreadViews } from './requests/thread-views';
+import { spendReportFor } from './requests/caller-spend';
+import { operatorView, type OperatorView } from './operator-view';
 
 export interface CallOptions {
   /** Aborts (client cancel or disconnect) cancel the request while the call is still waiting. */
@@ -113,6 +116,8 @@ export class Orchestrator implements PlanHost, ToolHost {
   private sharedHub: { hub: EventHub; connection: RedisClient } | undefined;
   private readonly views: RequestViews;
   readonly threads: ThreadViews;
+  /** What operators' pages and metrics read and change (spend, keys, queues, records). */
+  readonly admin: OperatorView;
   private readonly onToolCall: OrchestratorOptions['onToolCall'];
 
   constructor(opts: OrchestratorOptions) {
@@ -149,6 +154,7 @@ export class Orchestrator implements PlanHost, ToolHost {
       ...(opts.onFallback ? { onFallback: opts.onFallback } : {}),
     });
     this.threads = new ThreadViews({ requests: this.requests, callers: this.callers, firstTurns: (id) => this.driver.firstTurns(id), retentionSeconds: opts.config.orchestration.threadTtlSeconds });
+    this.admin = operatorView({ ledger: this.ledger, keys: this.keys, queues: this.queues, requestQueue: this.driver.queue as Queue, requests: this.requests });
     this.views = new RequestViews({ redis: opts.redis, events: this.events, requests: this.requests, hub: () => this.hub, assertRedisReachable: () => this.assertRedisReachable() });
     this.driverStarted = this.driver.start().catch((err: unknown) => {
       this.logger.error('request driver did not start', { err: (err as Error).message });
@@ -188,14 +194,14 @@ export class Orchestrator implements PlanHost, ToolHost {
     }
   }
 
-  /** Every queue this orchestrator uses: each provider's model calls, and the requests. */
-  allQueues(): Queue[] {
-    return [...Object.values(this.queues.byKey), this.requestQueue] as Queue[];
-  }
-
   /** The queue of request drivers (one job per request being driven or waiting for a driver). */
   get requestQueue(): Queue {
     return this.driver.queue as Queue;
+  }
+
+  /** Spend as `caller` may see it: a caller key its own requests, a keyless caller everyone's. */
+  spendReport(caller: Caller, page: { cursor?: string; limit?: number }): Promise<SpendReport> {
+    return spendReportFor(this, caller, page);
   }
 
   /** Runs a tool. Known failures come back as `error` results with a stable code, never thrown. */
@@ -441,3 +447,12 @@ export class Orchestrator implements PlanHost, ToolHost {
     this.queueConnection.disconnect();
   }
 }
+
+/**
+ * The orchestrator as a front door sees it: calls, requests, spend, and what operators' pages ask
+ * (`admin`) — not the services behind them (ledger, key store, queues, records), which are the tools'.
+ */
+export type Facade = Pick<
+  Orchestrator,
+  'config' | 'authenticate' | 'callTool' | 'getRequest' | 'follow' | 'ownRequest' | 'listRequests' | 'cancel' | 'consumeApproval' | 'spendReport' | 'admin' | 'active' | 'close'
+>;
