@@ -2,7 +2,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import { toErrorInfo, type ApiKeyRecord } from '@orch/contracts';
 import { managedCallerId, type OperatorView } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
-import { STATUS_BY_CODE, errorBody } from './http-errors';
+import { sendError } from './http-errors';
 
 export const ADMIN_KEYS_PATH = '/admin/keys';
 
@@ -28,7 +28,7 @@ export function mountKeyAdmin(app: Express, admin: Pick<OperatorView, 'keys' | '
       (err: unknown) => {
         const info = toErrorInfo(err);
         if (info.code === 'internal') logger.error('admin keys request failed', { err: (err as Error)?.stack ?? String(err) });
-        res.status(STATUS_BY_CODE[info.code]).json(errorBody(info));
+        sendError(res, info);
       },
     );
   const id = (req: Request) => String(req.params.id);

@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '@orch/logging';
 import type { Orchestrator, ToolResult } from '@orch/orchestration';
 import { createRestApp } from './app';
+import { STATUS_BY_CODE } from './http-errors';
 
 /**
  * The REST routes in-process, over an orchestrator stand-in: how each kind of tool answer (done,
@@ -29,10 +30,13 @@ describe('REST routes in-process', () => {
         calls.push({ tool, args, syncWaitMs: opts.syncWaitMs });
         return next;
       },
+      // The operators' view: no queues here; spend is never reached in these tests.
+      admin: { queues: () => ({}), spend: async () => Promise.reject(new Error('not in these tests')) },
     } as unknown as Orchestrator;
     const app = createRestApp({
       orchestrator,
       logger: createLogger({ service: 'test', stream: logged, level: 'warn' }),
+      adminKey: 'admin-key-0123456789abcdef',
       allowedOrigins: ['http://good.example'],
       allowedHosts: [],
       syncWaitMs: 1234,
@@ -137,5 +141,39 @@ describe('REST routes in-process', () => {
     } finally {
       await new Promise((r) => local.close(r));
     }
+  });
+
+  /** fetch() cannot send another Host: node:http can (a DNS-rebinding page's request). */
+  const foreignHost = (path: string) =>
+    new Promise<Response>((resolve, reject) => {
+      const req = httpRequest(`${base}${path}`, { headers: { host: 'attacker.example' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve(new Response(text, { status: res.statusCode ?? 0, headers: { 'content-type': 'application/json' } })));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('one error path: every refusal answers the status of its code in the table, in the same envelope', async () => {
+    next = { kind: 'error', tool: 'think_deeper', error: { code: 'rate_limited', message: 'slow down', retryable: true, details: { retry_after_seconds: 3 } }, text: '' };
+    const answers = [
+      await post('/mcp/think_deeper', { problem: 'x' }),
+      await fetch(`${base}/no/such/endpoint`),
+      await foreignHost('/requests'),
+      await fetch(`${base}/mcp/list_models`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://evil.example' }, body: '{}' }),
+      await fetch(`${base}/admin/spend`, { headers: { authorization: 'Bearer wrong-admin-key-0000' } }),
+      await fetch(`${base}/admin/spend?limit=-4`, { headers: { authorization: 'Bearer admin-key-0123456789abcdef' } }),
+    ];
+    const seen = [];
+    for (const res of answers) {
+      const body = (await res.json()) as { success: boolean; error: { code: keyof typeof STATUS_BY_CODE; message: string } };
+      expect(body.success).toBe(false);
+      expect(body.error.message.length).toBeGreaterThan(0);
+      seen.push([res.status, body.error.code]);
+      expect(res.status).toBe(STATUS_BY_CODE[body.error.code]);
+    }
+    expect(seen).toEqual([[429, 'rate_limited'], [404, 'not_found'], [403, 'forbidden'], [403, 'forbidden'], [401, 'unauthorized'], [400, 'invalid_arguments']]);
+    expect(answers[0]!.headers.get('retry-after')).toBe('3');
   });
 });

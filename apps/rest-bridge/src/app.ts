@@ -6,7 +6,7 @@ import { TOOL_DOCS, bearer, metricsAllowed, METRICS_REFUSAL, describeZodError, o
 import { checkJsonDepth, hostAllowed, malformedRequest } from '@orch/door';
 import type { Logger } from '@orch/logging';
 import { z } from 'zod';
-import { STATUS_BY_CODE, errorBody } from './http-errors';
+import { errorBody, sendError } from './http-errors';
 import { DOCS_ASSETS_DIR, DOCS_CSP, DOCS_HTML, DOCS_INIT_JS, openApiDocument } from './openapi';
 import { mountAdmin } from './admin';
 
@@ -28,17 +28,10 @@ export interface RestAppDeps {
   version?: string;
 }
 
-/** Sets the status (and Retry-After for rate limits and Redis outages) of an error answer. */
-const errorStatus = (res: Response, info: ErrorInfo): Response => {
-  const retryAfter = info.details?.retry_after_seconds;
-  if ((info.code === 'rate_limited' || info.code === 'unavailable') && typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
-  return res.status(STATUS_BY_CODE[info.code]);
-};
-
 const send = (res: Response, err: unknown, logger: Logger) => {
   const info: ErrorInfo = toErrorInfo(err);
   if (info.code === 'internal') logger.error('request failed', { err: (err as Error)?.stack ?? String(err) });
-  errorStatus(res, info).json(errorBody(info));
+  sendError(res, info);
 };
 
 /**
@@ -57,7 +50,7 @@ export function createRestApp(deps: RestAppDeps): Express {
     const origin = req.headers.origin;
     if (origin) {
       if (!originAllowed(origin, deps.allowedOrigins, req.headers.host)) {
-        return void res.status(403).json(errorBody({ code: 'forbidden', message: originRefusal(origin, deps.logger, 'rest-bridge'), retryable: false }));
+        return sendError(res, { code: 'forbidden', message: originRefusal(origin, deps.logger, 'rest-bridge'), retryable: false });
       }
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Vary', 'Origin');
@@ -74,7 +67,7 @@ export function createRestApp(deps: RestAppDeps): Express {
   // DNS rebinding: a page on another name that resolves to this address must not read anything.
   app.use((req, res, next) => {
     if (hostAllowed(req.headers.host, deps.allowedHosts)) return next();
-    res.status(403).json(errorBody({ code: 'forbidden', message: `Host ${String(req.headers.host ?? '(none)').slice(0, 100)} is not allowed; add it to ORCH_ALLOWED_HOSTS`, retryable: false }));
+    sendError(res, { code: 'forbidden', message: `Host ${String(req.headers.host ?? '(none)').slice(0, 100)} is not allowed; add it to ORCH_ALLOWED_HOSTS`, retryable: false });
   });
   // Open endpoints: the API description.
   const doc = openApiDocument(deps.version ?? '0.1.0');
@@ -91,7 +84,7 @@ export function createRestApp(deps: RestAppDeps): Express {
     const registry = deps.registry;
     void metricsAllowed(req.headers.authorization, deps.adminKey, (k) => deps.orchestrator.authenticate(k, false)).then(
       async (ok) => {
-        if (!ok) return void res.status(401).json(errorBody({ code: 'unauthorized', message: METRICS_REFUSAL, retryable: false }));
+        if (!ok) return sendError(res, { code: 'unauthorized', message: METRICS_REFUSAL, retryable: false });
         res.setHeader('Content-Type', registry.contentType);
         res.send(await registry.metrics());
       },
@@ -108,7 +101,7 @@ export function createRestApp(deps: RestAppDeps): Express {
     }
     if (!caller) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="mcp-orchestrator"');
-      return void res.status(401).json(errorBody({ code: 'unauthorized', message: 'Send Authorization: Bearer <key>', retryable: false }));
+      return sendError(res, { code: 'unauthorized', message: 'Send Authorization: Bearer <key>', retryable: false });
     }
     res.locals.caller = caller;
     next();
@@ -149,13 +142,13 @@ export function createRestApp(deps: RestAppDeps): Express {
         return void res.json({ success: true, tool, request_id: id, status: 'running', links: { self: `/requests/${id}`, events: `/requests/${id}/events` } });
       }
       case 'error':
-        return void errorStatus(res, result.error).json({ ...errorBody(result.error), tool });
+        return sendError(res, result.error, { tool });
       case 'done': {
         // A request that ended failed or cancelled: its error's status, with the output beside it.
         const error = (result.structured as { error?: ErrorInfo }).error;
         if (result.failed) {
           const e = error ?? { code: 'internal' as const, message: result.text, retryable: false };
-          return void errorStatus(res, e).json({ ...errorBody(e), tool, result: result.structured });
+          return sendError(res, e, { tool, result: result.structured });
         }
         return void res.json({ success: true, tool, result: result.structured, timestamp: new Date().toISOString() });
       }
@@ -251,7 +244,7 @@ export function createRestApp(deps: RestAppDeps): Express {
     }),
   );
 
-  app.use((_req, res) => void res.status(404).json(errorBody({ code: 'not_found', message: 'No such endpoint; see /openapi.json', retryable: false })));
+  app.use((_req, res) => sendError(res, { code: 'not_found', message: 'No such endpoint; see /openapi.json', retryable: false }));
   app.use((err: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
     void next;
     if (res.headersSent) return void res.end();

@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import type { ErrorCode, ErrorInfo } from '@orch/contracts';
 
 /** One status per stable error code: the REST error contract. */
@@ -27,3 +28,13 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
 
 export const errorBody = (error: ErrorInfo) => ({ success: false as const, error });
 
+/**
+ * The one way the REST bridge answers an error: the status of its code (the table above), Retry-After
+ * when a rate limit or an outage names the wait, and the `{success: false, error}` envelope (with
+ * `extra` beside it: the tool, a partial result).
+ */
+export function sendError(res: Response, info: ErrorInfo, extra: Record<string, unknown> = {}): void {
+  const retryAfter = info.details?.retry_after_seconds;
+  if ((info.code === 'rate_limited' || info.code === 'unavailable') && typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
+  res.status(STATUS_BY_CODE[info.code]).json({ ...errorBody(info), ...extra });
+}
