@@ -2,7 +2,6 @@ import type { Queue } from 'bullmq';
 import { hostname } from 'node:os';
 import {
   OrchestratorError,
-  TOOL_CONTRACTS,
   toErrorInfo,
   UNAVAILABLE,
   redisTrouble,
@@ -33,7 +32,7 @@ import { RequestStore, type RequestRecord } from './requests/request-store';
 import { RequestDriver } from './requests/request-driver';
 import { CANCELLED } from './requests/request-output';
 import { RequestViews } from './requests/request-views';
-import { TOOLS, type Caller, type ModelTool, type PromptContext, type ToolHost, type ToolResult } from './tools';
+import { TOOLS, type Caller, type ModelTool, type PromptContext, type ToolDefinition, type ToolHost, type ToolResult } from './tools';
 import { ThreadViews } from './requests/thread-views';
 import { spendReportFor } from './requests/caller-spend';
 import { operatorView, type OperatorView } from './operator-view';
@@ -79,8 +78,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     }, { once: true });
   });
 
-/** A registry entry of some tool (the registry is keyed so each entry's arguments match its name). */
-type ToolDefinitionOf = (typeof TOOLS)[ToolName];
+/** A known tool's name. */
+const isToolName = (name: string): name is ToolName => Object.hasOwn(TOOLS, name);
 
 /**
  * The front-door facade: validates a tool call, reads local files (MCP gateway only), runs the
@@ -245,24 +244,30 @@ export class Orchestrator implements PlanHost, ToolHost {
       this.assertRedisReachable();
       if (this.closing) throw new OrchestratorError('unavailable', 'This server is shutting down; send the call again (another replica will take it)', { retryable: true, details: { retry_after_seconds: 1 } });
       await this.limits.consume(caller);
-      if (!Object.hasOwn(TOOLS, name)) {
+      if (!isToolName(name)) {
         throw new OrchestratorError('unknown_tool', `Unknown tool "${name}". Tools: ${Object.keys(TOOLS).join(', ')}`);
       }
-      const tool = TOOLS[name as ToolName] as ToolDefinitionOf;
-      const parsed = TOOL_CONTRACTS[tool.name].input.safeParse(args ?? {});
-      if (!parsed.success) throw describeZodError(parsed.error);
-      // The arguments were parsed by this tool's own schema; TypeScript cannot follow that through
-      // the registry's union of tools, hence the one cast (`never`) here and in runModelTool.
       // A shutdown ends a wait as a hang-up does; only the caller's own hang-up cancels its request.
       const waitSignal = opts.signal ? AbortSignal.any([opts.signal, release]) : release;
-      if (tool.kind === 'model') return await this.runModelTool(tool, parsed.data, caller, opts, waitSignal);
-      const out = await tool.run(parsed.data as never, this, caller, waitSignal);
-      return { kind: 'done', tool: tool.name, structured: out.structured, text: out.text, failed: out.failed ?? false, ...(out.requestId ? { requestId: out.requestId } : {}) };
+      return await this.runNamedTool(name, args, caller, opts, waitSignal);
     } catch (err) {
       const info = toErrorInfo(err);
       if (info.code === 'internal') this.logger.error('tool call failed', { tool: name, err: (err as Error)?.stack ?? String(err) });
       return { kind: 'error', tool: name, error: info, text: `Error (${info.code}): ${info.message}` };
     }
+  }
+
+  /**
+   * One tool, by name: its own schema parses the arguments, and (N binding the two) hands the tool
+   * exactly what it takes — a model tool's prompt builder, or a local tool's handler.
+   */
+  private async runNamedTool<N extends ToolName>(name: N, args: unknown, caller: Caller, opts: CallOptions, waitSignal: AbortSignal): Promise<ToolResult> {
+    const tool: ToolDefinition<N> = TOOLS[name];
+    const parsed = tool.input.safeParse(args ?? {});
+    if (!parsed.success) throw describeZodError(parsed.error);
+    if (tool.kind === 'model') return this.runModelTool(tool, parsed.data, caller, opts, waitSignal);
+    const out = await tool.run(parsed.data, this, caller, waitSignal);
+    return { kind: 'done', tool: tool.name, structured: out.structured, text: out.text, failed: out.failed ?? false, ...(out.requestId ? { requestId: out.requestId } : {}) };
   }
 
   /** Where a caller's file arguments may point (only the MCP gateway reads files). */
@@ -322,7 +327,7 @@ export class Orchestrator implements PlanHost, ToolHost {
     });
   }
 
-  private async runModelTool(def: ModelTool<ToolName>, args: ToolInput<ToolName>, caller: Caller, opts: CallOptions, waitSignal: AbortSignal): Promise<ToolResult> {
+  private async runModelTool<N extends ToolName>(def: ModelTool<N>, args: ToolInput<N>, caller: Caller, opts: CallOptions, waitSignal: AbortSignal): Promise<ToolResult> {
     const o = this.config.orchestration;
     const { drive, record, approvalThresholdUsd, callCapUsd } = await planCall(this, def, args, caller);
     // Priced once, when the call's own cap or a spend approval needs it (nothing is written yet).

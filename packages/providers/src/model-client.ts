@@ -51,7 +51,8 @@ export interface ModelClientOptions {
   logger?: Logger;
 }
 
-type Body = Record<string, unknown>;
+/** The chat request as the SDK types it, with the fields a provider's profile adds (OpenRouter's `reasoning`). */
+type Body = OpenAI.ChatCompletionCreateParams & Record<string, unknown>;
 interface CompletionLike {
   id?: string;
   choices?: Array<{ message?: { content?: string | null }; finish_reason?: string | null }>;
@@ -147,7 +148,7 @@ export class ModelClient {
     const effort = req.reasoningEffort ?? model.reasoningEffort;
     // Where the `developer` role is unknown, it is a system message.
     const messages = req.messages.map((m) => (m.role === 'developer' && !profile.developerRole ? { ...m, role: 'system' as const } : m));
-    const body: Body = { model: model.modelId, messages };
+    const body: Body = { model: model.modelId, messages, stream };
     if (oSeries) {
       // o-series: max_completion_tokens, no temperature/top_p (400 unsupported_parameter otherwise).
       body.max_completion_tokens = maxOut;
@@ -158,10 +159,7 @@ export class ModelClient {
       if (temperature !== undefined) body.temperature = temperature;
       if (effort && profile.reasoning) Object.assign(body, profile.reasoning(effort));
     }
-    if (stream) {
-      body.stream = true;
-      if (profile.streamUsageOnRequest) body.stream_options = { include_usage: true };
-    }
+    if (stream && profile.streamUsageOnRequest) body.stream_options = { include_usage: true };
     return body;
   }
 
@@ -223,7 +221,7 @@ export class ModelClient {
       if (stream) {
         // The SDK sends the request and turns a refusal into its APIError; the answer's event
         // stream is read here (readChatStream), chunk by chunk.
-        const res = await sdk.chat.completions.create(body as never, callOptions).asResponse();
+        const res = await sdk.chat.completions.create(body, callOptions).asResponse();
         phase = 'stream';
         if (!res.body) throw new ProviderError('provider_error', `${model.modelId} answered the stream with no body`, { retryable: true, billing: 'unknown' });
         await readChatStream(
@@ -250,7 +248,7 @@ export class ModelClient {
           throw new ProviderError('provider_error', 'The provider ended the stream with an error', { retryable: true, billing: 'unknown' });
         }
       } else {
-        const res = (await sdk.chat.completions.create(body as never, callOptions)) as unknown as CompletionLike;
+        const res = (await sdk.chat.completions.create(body, callOptions)) as CompletionLike;
         generationId = res.id;
         text = res.choices?.[0]?.message?.content ?? '';
         if (text.length > maxAnswer) throw tooLong();

@@ -36,10 +36,10 @@ export interface CallPlan {
  * preferences, session context and thread), and the records that will drive it. Nothing is
  * written.
  */
-export async function planCall(host: PlanHost, def: ModelTool<ToolName>, args: ToolInput<ToolName>, caller: Caller): Promise<CallPlan> {
+export async function planCall<N extends ToolName>(host: PlanHost, def: ModelTool<N>, args: ToolInput<N>, caller: Caller): Promise<CallPlan> {
   const o = host.config.orchestration;
   const tool = def.name;
-  const ask = await def.ask(args as never, host.promptContext(caller));
+  const ask = await def.ask(args, host.promptContext(caller));
   const [prefs, context] = await Promise.all([host.callers.getPrefs(caller.id), host.callers.getContext(caller.id)]);
   const strategy = ask.strategy ?? prefs.strategy ?? o.defaultStrategy;
   // The call's own models, else the caller's settings, else the strategy's (config: the seed's

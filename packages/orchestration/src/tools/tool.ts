@@ -1,4 +1,5 @@
 import type { CancelOutput, CouncilMode, ErrorInfo, JobResultOutput, Strategy, ThinkingMode, ToolInput, ToolName } from '@orch/contracts';
+import { TOOL_INPUTS, type ToolInputSchema } from './inputs';
 import type { Config } from '@orch/config';
 import type { Ledger } from '@orch/ledger';
 import type { PriceBook, ProviderQueues } from '@orch/queue';
@@ -75,6 +76,7 @@ export interface ToolDocs {
 export interface ModelTool<N extends ToolName> {
   kind: 'model';
   name: N;
+  input: ToolInputSchema<N>;
   docs: ToolDocs;
   ask(args: ToolInput<N>, ctx: PromptContext): Promise<ToolAsk>;
 }
@@ -83,14 +85,15 @@ export interface ModelTool<N extends ToolName> {
 export interface LocalTool<N extends ToolName> {
   kind: 'local';
   name: N;
+  input: ToolInputSchema<N>;
   docs: ToolDocs;
   run(args: ToolInput<N>, host: ToolHost, caller: Caller, signal?: AbortSignal): Promise<{ structured: Record<string, unknown>; text: string; failed?: boolean; requestId?: string }>;
 }
 
 export type ToolDefinition<N extends ToolName = ToolName> = ModelTool<N> | LocalTool<N>;
 
-export const modelTool = <N extends ToolName>(name: N, docs: ToolDocs, ask: ModelTool<N>['ask']): ModelTool<N> => ({ kind: 'model', name, docs, ask });
-export const localTool = <N extends ToolName>(name: N, docs: ToolDocs, run: LocalTool<N>['run']): LocalTool<N> => ({ kind: 'local', name, docs, run });
+export const modelTool = <N extends ToolName>(name: N, docs: ToolDocs, ask: ModelTool<N>['ask']): ModelTool<N> => ({ kind: 'model', name, input: TOOL_INPUTS[name], docs, ask });
+export const localTool = <N extends ToolName>(name: N, docs: ToolDocs, run: LocalTool<N>['run']): LocalTool<N> => ({ kind: 'local', name, input: TOOL_INPUTS[name], docs, run });
 
 /** True for an error, and for an answer that reports a failure (MCP's `isError`). */
 export const isErrorResult = (r: ToolResult): boolean => r.kind === 'error' || (r.kind === 'done' && r.failed);
