@@ -3,6 +3,7 @@ import { dayEndsAt, dayOf, monthEndsAt } from './day';
 import { toNano, toNanoCeil, toUsd } from './money';
 import { ledgerKeys, type LedgerKeys } from './keys';
 import { waitForReplicas, type ReplicaWait } from './replicas';
+import { reserveArgs, settleArgs } from './script-args';
 import { defineLedgerScripts, type LedgerRedis, type RedisClient } from './scripts';
 
 export interface LedgerLimits {
@@ -212,10 +213,11 @@ export class Ledger {
     const resTtl = Math.ceil(this.leaseMs / 1000) + 3600;
     const budgetNano = (usd: number | undefined) => (usd === undefined ? -1 : toNano(usd));
     const [status, reserved, ds, dr, rs, rr, kds, kdr, kms, kmr] = (await this.redis.ledgerReserve(
-      k.day, k.req, k.res, k.leases, k.keyDay, k.keyMonth,
-      est, toNano(this.limits.dailyLimit), toNano(requestLimit), now + this.leaseMs, member,
-      input.requestId, day, input.model, input.provider, this.ttl.request, resTtl, this.ttl.day,
-      budgetNano(key.dailyUsd), budgetNano(key.monthlyUsd), key.id,
+      ...reserveArgs(k, {
+        estimate: est, dailyLimit: toNano(this.limits.dailyLimit), requestLimit: toNano(requestLimit), leaseEnd: now + this.leaseMs, member,
+        requestId: input.requestId, day, model: input.model, provider: input.provider, requestTtl: this.ttl.request, reservationTtl: resTtl, dayTtl: this.ttl.day,
+        keyDailyBudget: budgetNano(key.dailyUsd), keyMonthlyBudget: budgetNano(key.monthlyUsd), keyId: key.id,
+      }),
     )).map(Number) as [number, number, number, number, number, number, number, number, number, number];
     const tz = this.limits.timeZone;
     const dayEnd = () => new Date(dayEndsAt(now, tz)).toISOString();
@@ -265,8 +267,7 @@ export class Ledger {
   private async finish(res: Reservation, actualNano: number, kind: 'settled' | 'released'): Promise<boolean> {
     const k = this.keys(res.day, res.requestId, res.member, res.keyId);
     const [status] = await this.redis.ledgerSettle(
-      k.res, k.day, k.req, k.leases, k.dayModels, k.dayProviders, k.dayRequests, k.keyDay, k.keyMonth, k.dayKeys,
-      actualNano, res.member, res.model, res.provider, res.requestId, this.ttl.day, this.ttl.request, kind, this.now(), res.keyId,
+      ...settleArgs(k, { actual: actualNano, member: res.member, model: res.model, provider: res.provider, requestId: res.requestId, dayTtl: this.ttl.day, requestTtl: this.ttl.request, kind, now: this.now(), keyId: res.keyId }),
     );
     return Number(status) === 1;
   }

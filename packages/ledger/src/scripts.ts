@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Cluster, Redis } from 'ioredis';
+import { defineLuaScripts, type RedisClient } from '@orch/queue';
 
 /** A standalone, sentinel-managed or Cluster connection: the ledger's keys share one hash slot. */
-export type RedisClient = Redis | Cluster;
+export type { RedisClient };
 
-/** One Lua script per file; the number in the name is its KEYS count (docs/conventions.md). */
-const SCRIPTS = { reserve: 'reserve-6.lua', settle: 'settle-10.lua', extend: 'extend-2.lua', reap: 'reap-1.lua' } as const;
+/** The ledger's Lua scripts (src/lua), by the command each becomes (defineLuaScripts). */
+const SCRIPTS = { ledgerReserve: 'reserve-6.lua', ledgerSettle: 'settle-10.lua', ledgerExtend: 'extend-2.lua', ledgerReap: 'reap-1.lua' } as const;
 
 export type LedgerRedis = RedisClient & {
   ledgerReserve(...args: Array<string | number>): Promise<number[]>;
@@ -17,12 +16,6 @@ export type LedgerRedis = RedisClient & {
 
 /** Registers the ledger scripts on a connection (EVALSHA with a fallback to EVAL, by ioredis). */
 export function defineLedgerScripts(redis: RedisClient): LedgerRedis {
-  const r = redis as LedgerRedis;
-  if (typeof r.ledgerReserve === 'function') return r;
-  for (const [name, file] of Object.entries(SCRIPTS)) {
-    const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)![1]);
-    const lua = readFileSync(join(__dirname, 'lua', file), 'utf8');
-    redis.defineCommand(`ledger${name[0]!.toUpperCase()}${name.slice(1)}`, { numberOfKeys, lua });
-  }
-  return r;
+  defineLuaScripts(redis, join(__dirname, 'lua'), SCRIPTS);
+  return redis as LedgerRedis;
 }

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { defineLuaScripts } from './lua-scripts';
 import type { RedisClient } from './redis';
 import { RequestEventSchema, type RequestEvent, type StoredRequestEvent } from '@orch/contracts';
 import { requestKeys } from './keys';
@@ -30,10 +30,8 @@ export interface FollowOptions {
   timeoutMs?: number;
 }
 
-/** The stream's Lua scripts, one per file (src/lua; the number in the name is the KEYS count). */
-const lua = (file: string) => readFileSync(join(__dirname, 'lua', file), 'utf8');
-const PUBLISH_LUA = lua('publish-1.lua');
-const FINISH_LUA = lua('finish-4.lua');
+/** The stream's Lua scripts (src/lua), by the command each becomes (defineLuaScripts). */
+const SCRIPTS = { orchPublishEvent: 'publish-1.lua', orchFinishRequest: 'finish-4.lua' } as const;
 
 type EventsRedis = RedisClient & {
   orchPublishEvent(key: string, maxLen: number, event: string, ttl: number): Promise<string>;
@@ -65,9 +63,7 @@ export class RequestEvents {
    * front door's first call after its start failed so.
    */
   static defineCommands(redis: RedisClient): void {
-    if (typeof (redis as unknown as Partial<EventsRedis>).orchPublishEvent === 'function') return;
-    redis.defineCommand('orchPublishEvent', { numberOfKeys: 1, lua: PUBLISH_LUA });
-    redis.defineCommand('orchFinishRequest', { numberOfKeys: 4, lua: FINISH_LUA });
+    defineLuaScripts(redis, join(__dirname, 'lua'), SCRIPTS);
   }
 
   /**

@@ -13,3 +13,4 @@ export type { EventHubOptions, Subscription } from './event-hub';
 export { cancelRequest, isCancelled, subscribeCancellations } from './cancel';
 export { ProviderQueues } from './queues';
 export type { ModelCallQueue, QueuesOptions } from './queues';
+export { defineLuaScripts } from './lua-scripts';

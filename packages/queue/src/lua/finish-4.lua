@@ -1,16 +1,22 @@
--- A request's last step, atomic: its record, then the event that ends it (a reader woken by the
--- event finds the record), the driver lease dropped, and the stream compacted. A finished request's
--- output lives in its record, so its stream keeps only each call's `result` and what says how it
--- ended: its `error` events and `done`, each with its original id (a follower resuming from any id,
--- a dropped one's included, or one whose last read came before the end, still reads every result
--- and the end). Progress and partial text go. The kept entries are copied into a scratch stream that is DUMPed
--- and RESTOREd over the old one: a restored stream is sized to fit, where a live one holds a 4 KB
--- preallocated node. A finished request's stream drops from ~5-100 KB to a few hundred bytes.
--- All keys share the request's hash tag. A request ends once: when its record says it has already
--- ended (two drivers raced, e.g. after a driver lost its lock while Redis was away), nothing is written
--- and false is returned. (A JSON string value holds `"` escaped, so the literal is the field.)
--- KEYS: events stream, request record, driver lease, scratch stream.
--- ARGV[1] max length, ARGV[2] done event JSON, ARGV[3] finished-stream TTL seconds, ARGV[4] record JSON, ARGV[5] record TTL seconds.
+--[[
+  A request's last step, atomic: its record, then the event that ends it (a reader woken by the
+  event finds the record), the driver lease dropped, and the stream compacted. A finished request's
+  output lives in its record, so its stream keeps only each call's `result` and what says how it
+  ended: its `error` events and `done`, each with its original id (a follower resuming from any id,
+  a dropped one's included, or one whose last read came before the end, still reads every result
+  and the end). Progress and partial text go. The kept entries are copied into a scratch stream that
+  is DUMPed and RESTOREd over the old one: a restored stream is sized to fit, where a live one holds a
+  4 KB preallocated node. A finished request's stream drops from ~5-100 KB to a few hundred bytes.
+  All keys share the request's hash tag. A request ends once: when its record says it has already
+  ended (two drivers raced, e.g. after a driver lost its lock while Redis was away), nothing is written
+  and false is returned. (A JSON string value holds `"` escaped, so the literal is the field.)
+
+  KEYS[1] events stream   KEYS[2] request record   KEYS[3] driver lease   KEYS[4] scratch stream
+  ARGV[1] max length      ARGV[2] done event JSON  ARGV[3] finished-stream TTL (s)
+  ARGV[4] record JSON     ARGV[5] record TTL (s)
+
+  Returns the `done` event's stream id, or false when the request had already ended.
+]]
 local current = redis.call('GET', KEYS[2])
 if current and not string.find(current, '"status":"running"', 1, true) then
   return false
