@@ -2,10 +2,10 @@ import type { Server } from 'node:http';
 import type { RedisClient } from '@orch/queue';
 import { configSecrets, describeRedis, loadConfigOrExit, type Config } from '@orch/config';
 import { createLogger, createScrubber, repeatedLog, type Logger } from '@orch/logging';
-import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
-import { LOOPBACK_HOSTS } from './http-guards';
 import { Orchestrator, type Facade } from '@orch/orchestration';
+import { closeRedis, createRedis, waitForRedis } from '@orch/queue';
 import { FrontDoorMetrics } from './front-door-metrics';
+import { LOOPBACK_HOSTS } from './http-guards';
 
 /** How long a stopping door waits for the answers it has begun to send (then it cuts what is left). */
 const DRAIN_MS = 2_000;

@@ -16,7 +16,7 @@ import {
   type ToolInput,
   type ToolName,
 } from '@orch/contracts';
-import { enabledModelKeys, ledgerRetention, resolveModel, type Config } from '@orch/config';
+import { enabledModelKeys, ledgerRetention, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
 import { EventHub, PriceBook, ProviderQueues, RequestEvents, approvalKey, cancelRequest, duplicateRedis, modelCallJobId, requestKeys, type RedisClient, type Subscription } from '@orch/queue';
 import { Ledger, REPLICAS_SHORT, waitForReplicas, type ReplicaWait } from '@orch/ledger';
@@ -24,7 +24,7 @@ import { ApiKeys } from './callers/api-keys';
 import { CallerLimits } from './callers/caller-limits';
 import { describeZodError } from './argument-errors';
 import { checkCallCap, describeEstimate, estimateCall, type CallEstimate } from './requests/call-estimate';
-import { planCall, type PlanHost } from './tools/call-plan';
+import { checkModels, planCall, type PlanHost } from './tools/call-plan';
 import { firstCallJob } from './requests/model-call-payload';
 import { CallerStore } from './callers/caller-store';
 import { renderModelOutput } from './tools/render';
@@ -318,13 +318,7 @@ export class Orchestrator implements PlanHost, ToolHost {
   }
 
   checkModels(models: string[], field: string): void {
-    models.forEach((m, i) => {
-      try {
-        resolveModel(this.config, m);
-      } catch (err) {
-        throw new OrchestratorError('unknown_model', `${field}.${i}: ${(err as Error).message}`, { details: { field: `${field}.${i}` } });
-      }
-    });
+    checkModels(this.config, models, field);
   }
 
   private async runModelTool<N extends ToolName>(def: ModelTool<N>, args: ToolInput<N>, caller: Caller, opts: CallOptions, waitSignal: AbortSignal): Promise<ToolResult> {
