@@ -1,0 +1,98 @@
+import { PassThrough } from 'node:stream';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { loadConfig } from '@orch/config';
+import { OrchestratorError, type ModelCallPayload, type ModelCallResult, type RequestEvent } from '@orch/contracts';
+import { createLogger } from '@orch/logging';
+import { ProviderError, type CompletionResponse, type ModelClient } from '@orch/providers';
+import type { RedisClient, RequestEvents } from '@orch/queue';
+import { createWorkerMetrics } from './metrics';
+import { createModelCallProcessor, type ActiveCalls } from './model-call-job';
+import type { SpendGuard, SpendReservation } from './spend-guard';
+
+/**
+ * One model-call job through its seams, without Redis or a provider: the spend guard, the event
+ * stream and the model client are stand-ins that record what the job asks of them, in order.
+ */
+describe('a model-call job, through its seams', () => {
+  const config = loadConfig({ cwd: '/nonexistent', env: { OPENROUTER_API_KEY: 'k', OPENAI_API_KEY: 'k' } });
+  const logger = createLogger({ service: 'test', stream: new PassThrough(), level: 'error' });
+  let steps: string[];
+  let published: RequestEvent[];
+
+  const answer: CompletionResponse = {
+    model: 'gemini_pro', modelId: 'google/gemini-2.5-pro', provider: 'openrouter', text: 'Sound.', finishReason: 'stop',
+    usage: { promptTokens: 10, completionTokens: 2, totalTokens: 12, cachedTokens: 0, reasoningTokens: 0 },
+    costUsd: 0.0002, costSource: 'provider', usageEstimated: false, generationId: 'gen-1', streamed: false, latencyMs: 5,
+  };
+
+  function processor(opts: { complete: () => Promise<CompletionResponse>; reserve?: () => Promise<void>; cancelled?: boolean }) {
+    const spend: SpendGuard = {
+      reserve: async (call) => {
+        steps.push('reserve');
+        await opts.reserve?.();
+        return { call, reservedUsd: 0.05 };
+      },
+      settle: async (_r: SpendReservation, actual) => void steps.push(`settle ${actual.costUsd}`),
+      release: async (_r: SpendReservation, outcome) => void steps.push(`release ${outcome.billing}`),
+    };
+    const client = {
+      resolve: (key: string) => ({ key, model: config.models[key]!, provider: config.providers[config.models[key]!.provider]!, providerKey: config.models[key]!.provider }),
+      complete: async () => {
+        steps.push('provider');
+        return opts.complete();
+      },
+    } as unknown as ModelClient;
+    const events = {
+      publish: async (e: RequestEvent) => {
+        published.push(e);
+        return '1-0';
+      },
+      earlierRun: async () => undefined,
+    } as unknown as RequestEvents;
+    const redis = { exists: async () => (opts.cancelled ? 1 : 0) } as unknown as RedisClient;
+    const active: ActiveCalls = new Map();
+    return createModelCallProcessor({ config, logger, client, spend, events, redis, metrics: createWorkerMetrics('openrouter'), active, workerIdentity: 'test/1', rateLimit: async () => undefined });
+  }
+
+  const job = (attemptsMade = 0, attempts = 3) =>
+    ({ id: 'r1.0', data: { requestId: 'r1', callIndex: 0, model: 'gemini_pro', messages: [{ role: 'user', content: 'Is it sound?' }], stream: false } satisfies ModelCallPayload, attemptsMade, stalledCounter: 0, opts: { attempts } }) as unknown as Job<ModelCallPayload, ModelCallResult>;
+
+  beforeEach(() => {
+    steps = [];
+    published = [];
+  });
+
+  it('answered: reserve, call, settle the provider\'s cost, then publish the result', async () => {
+    const result = await processor({ complete: async () => answer })(job(), undefined);
+    expect(steps).toEqual(['reserve', 'provider', 'settle 0.0002']);
+    expect(result).toMatchObject({ requestId: 'r1', jobId: 'r1.0', text: 'Sound.', costUsd: 0.0002, attempt: 1, worker: 'test/1' });
+    expect(published.map((e) => e.type)).toEqual(['progress', 'result']);
+  });
+
+  it('refused by a budget: the provider is never called, and the failure is final', async () => {
+    const p = processor({ complete: async () => answer, reserve: async () => Promise.reject(new OrchestratorError('budget_exceeded', 'over the daily limit')) });
+    await expect(p(job(), undefined)).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(steps).toEqual(['reserve']);
+    expect(published.at(-1)).toMatchObject({ type: 'error', final: true, error: { code: 'budget_exceeded' } });
+  });
+
+  it('a timeout whose bill is unknown keeps the reservation (release as unknown) and is retried', async () => {
+    const p = processor({ complete: async () => Promise.reject(new ProviderError('provider_timeout', 'no answer', { retryable: true, billing: 'unknown' })) });
+    await expect(p(job(0, 3), undefined)).rejects.not.toBeInstanceOf(UnrecoverableError);
+    expect(steps).toEqual(['reserve', 'provider', 'release unknown']);
+    expect(published.at(-1)).toMatchObject({ type: 'error', final: false, error: { code: 'provider_timeout' } });
+  });
+
+  it('the last attempt\'s failure is final; a refusal that billed nothing returns the reservation', async () => {
+    const p = processor({ complete: async () => Promise.reject(new ProviderError('provider_bad_request', 'bad', { retryable: false, billing: 'none' })) });
+    await expect(p(job(2, 3), undefined)).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(steps).toEqual(['reserve', 'provider', 'release none']);
+    expect(published.at(-1)).toMatchObject({ type: 'error', final: true });
+  });
+
+  it('a cancelled request: no provider call, the reservation returned', async () => {
+    await expect(processor({ complete: async () => answer, cancelled: true })(job(), undefined)).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(steps).toEqual(['reserve', 'release none']);
+    expect(published.at(-1)).toMatchObject({ type: 'error', final: true, error: { code: 'cancelled' } });
+  });
+});
