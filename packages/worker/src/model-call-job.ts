@@ -12,7 +12,7 @@ import {
 } from '@orch/contracts';
 import type { Config, ResolvedModel } from '@orch/config';
 import { repeatedLog, type Logger } from '@orch/logging';
-import { ProviderError, classifyProviderError, type ModelClient } from '@orch/providers';
+import { ProviderError, classifyProviderError, type CompletionResponse, type ModelClient } from '@orch/providers';
 import { isCancelled, type RequestEvents } from '@orch/queue';
 import type { WorkerMetrics } from './metrics';
 import { PartialBuffer } from './partial-buffer';
@@ -50,56 +50,134 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
   const publishFailed = repeatedLog(logger, 'warn', 'could not publish event');
   const publish = (event: RequestEvent) => events.publish(event).catch((err) => publishFailed({ requestId: event.requestId, type: event.type, err: (err as Error).message }));
 
+  /** Phase 1: the job's payload, or a final `invalid_payload` failure (a job from another version). */
+  function parsePayload(job: Job<ModelCallPayload, ModelCallResult>): ModelCallPayload {
+    const parsed = ModelCallPayloadSchema.safeParse(job.data);
+    if (parsed.success) return parsed.data;
+    const message = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    logger.error('invalid job payload', { jobId: job.id, error: message });
+    metrics.jobs.inc({ model: 'unknown', outcome: 'failed', code: 'invalid_payload' });
+    throw new UnrecoverableError(failureReason({ code: 'invalid_payload', message }));
+  }
+
+  /**
+   * Phase 2, for a job run again after its worker died or lost its lock (Redis away longer than the
+   * lock): an earlier run still going in this process is waited for and its answer returned; one that
+   * recorded its answer (or whose request has ended) is not sent to the provider, and billed, again.
+   */
+  async function earlierAnswer(c: CallContext): Promise<ModelCallResult | undefined> {
+    const here = await active.get(c.jobId)?.ended;
+    if (here) {
+      c.log.info('model call answered by its earlier run in this worker; that answer stands');
+      return here;
+    }
+    const earlier = await events.earlierRun(c.payload.requestId, c.jobId);
+    if (earlier === 'ended') {
+      metrics.jobs.inc({ model: c.payload.model, outcome: 'cancelled', code: 'request_ended' });
+      throw new UnrecoverableError(failureReason({ code: 'cancelled', message: 'the request ended before this call ran again' }));
+    }
+    if (earlier) c.log.info('model call already answered by an earlier run; its result stands', { worker: earlier.result.worker });
+    return earlier?.result;
+  }
+
+  /**
+   * Phase 4: the provider answered. From here on a Redis error is retried with the answer kept, never
+   * treated as a failed call (that would send the call, and bill it, again): book the cost, then
+   * publish the result once the events before it are out.
+   */
+  async function recordAnswer(c: CallContext, reservation: SpendReservation, res: CompletionResponse, pending: Promise<unknown>, started: number): Promise<ModelCallResult> {
+    const { payload, log } = c;
+    await keepTrying(log, 'book the call', () => spend.settle(reservation, { costUsd: res.costUsd, usage: res.usage, ...(res.generationId ? { generationId: res.generationId } : {}) }));
+    const result: ModelCallResult = {
+      requestId: payload.requestId,
+      callIndex: payload.callIndex,
+      jobId: c.jobId,
+      model: res.model,
+      modelId: res.modelId,
+      provider: res.provider,
+      text: res.text,
+      finishReason: res.finishReason,
+      usage: res.usage,
+      ...(res.usageEstimated ? { usageEstimated: true } : {}),
+      costUsd: res.costUsd,
+      costSource: res.costSource,
+      ...(res.generationId ? { generationId: res.generationId } : {}),
+      streamed: res.streamed,
+      latencyMs: res.latencyMs,
+      attempt: c.attempt,
+      worker: workerIdentity,
+    };
+    await pending;
+    await keepTrying(log, 'publish the result', () => events.publish({ type: 'result', ...c.base, ts: Date.now(), result }));
+    metrics.jobs.inc({ model: payload.model, outcome: 'completed', code: '' });
+    metrics.duration.observe({ model: payload.model, outcome: 'completed' }, (Date.now() - started) / 1000);
+    metrics.costUsd.inc({ model: payload.model }, res.costUsd);
+    for (const kind of ['prompt', 'completion', 'reasoning', 'cached'] as const) {
+      metrics.tokens.inc({ model: payload.model, kind }, res.usage[`${kind}Tokens`]);
+    }
+    log.info('model call completed', { costUsd: res.costUsd, promptTokens: res.usage.promptTokens, completionTokens: res.usage.completionTokens, latencyMs: res.latencyMs });
+    return result;
+  }
+
+  /**
+   * Phase 5, the call failed: its reservation released (or held, when the bill is unknown), the job
+   * handed back at shutdown, or the failure told to followers and thrown — final (no retry) when it
+   * is not retryable or this was the last attempt.
+   */
+  async function fail(c: CallContext, caught: unknown, reservation: SpendReservation | undefined, abortReason: unknown, token: string | undefined): Promise<never> {
+    const { job, payload, log } = c;
+    const err = caught instanceof OrchestratorError ? caught : classifyProviderError(caught);
+    if (reservation) {
+      await spend
+        .release(reservation, err instanceof ProviderError ? { billing: err.billing, generationId: err.generationId } : { billing: 'none' })
+        .catch((e) => log.error('could not release spend reservation', { err: (e as Error).message }));
+    }
+    if (abortReason === ABORT_REASON.shutdown && token) {
+      // Hand the job back: another worker (or this one after restart) runs it again.
+      await job.moveToWait(token);
+      metrics.jobs.inc({ model: payload.model, outcome: 'handed_back', code: '' });
+      log.warn('job handed back at shutdown');
+      throw new WaitingError();
+    }
+    const willRetry = err.retryable && c.attempt < (job.opts.attempts ?? 1);
+    log.warn('model call failed', { code: err.code, error: err.message, willRetry });
+    await tell(c, err, !willRetry);
+    if (err instanceof ProviderError && err.code === 'rate_limited' && err.retryAfterMs) {
+      // The provider's limit applies to every worker of this queue: pause the whole queue.
+      await rateLimit(err.retryAfterMs).catch(() => undefined);
+    }
+    if (!err.retryable) throw new UnrecoverableError(failureReason(err));
+    throw err;
+  }
+
+  /** Tells followers the call failed (`final`: for good), and counts it. */
+  async function tell(c: CallContext, err: OrchestratorError, final: boolean): Promise<void> {
+    await publish({ type: 'error', ...c.base, ts: Date.now(), error: err.toInfo(), final, attempt: c.attempt });
+    metrics.jobs.inc({ model: c.payload.model, outcome: final ? (err.code === 'cancelled' ? 'cancelled' : 'failed') : 'retry', code: err.code });
+  }
+
   return async function processJob(job: Job<ModelCallPayload, ModelCallResult>, token: string | undefined, signal?: AbortSignal): Promise<ModelCallResult> {
+    const payload = parsePayload(job);
     const jobId = job.id ?? '';
     const attempt = job.attemptsMade + 1;
-    const parsed = ModelCallPayloadSchema.safeParse(job.data);
-    if (!parsed.success) {
-      const message = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      logger.error('invalid job payload', { jobId, error: message });
-      metrics.jobs.inc({ model: 'unknown', outcome: 'failed', code: 'invalid_payload' });
-      throw new UnrecoverableError(failureReason({ code: 'invalid_payload', message }));
-    }
-    const payload = parsed.data;
     const base = { requestId: payload.requestId, jobId, model: payload.model };
-    const log = logger.child({ ...base, attempt });
-    const fail = async (err: OrchestratorError, final: boolean) => {
-      await publish({ type: 'error', ...base, ts: Date.now(), error: err.toInfo(), final, attempt });
-      metrics.jobs.inc({ model: payload.model, outcome: final ? (err.code === 'cancelled' ? 'cancelled' : 'failed') : 'retry', code: err.code });
-    };
-    /** Tells followers the call failed for good; the error to throw so BullMQ does not retry it. */
-    const failForGood = async (err: OrchestratorError) => {
-      await fail(err, true);
-      return new UnrecoverableError(failureReason(err));
-    };
+    const c: CallContext = { job, jobId, attempt, payload, base, log: logger.child({ ...base, attempt }) };
 
     let resolved: ResolvedModel;
     try {
       resolved = client.resolve(payload.model);
     } catch (err) {
-      throw await failForGood(err instanceof OrchestratorError ? err : new OrchestratorError('unknown_model', String(err)));
+      const e = err instanceof OrchestratorError ? err : new OrchestratorError('unknown_model', String(err));
+      await tell(c, e, true);
+      throw new UnrecoverableError(failureReason(e));
     }
 
     if (job.stalledCounter > 0) {
-      // Run again after its worker died or lost its lock (Redis away longer than the lock). An
-      // earlier run still going in this process is waited for and its answer returned; one that
-      // recorded its answer (or whose request has ended) is not sent to the provider, and billed, again.
-      const here = await active.get(jobId)?.ended;
-      if (here) {
-        log.info('model call answered by its earlier run in this worker; that answer stands');
-        return here;
-      }
-      const earlier = await events.earlierRun(payload.requestId, jobId);
-      if (earlier === 'ended') {
-        metrics.jobs.inc({ model: payload.model, outcome: 'cancelled', code: 'request_ended' });
-        throw new UnrecoverableError(failureReason({ code: 'cancelled', message: 'the request ended before this call ran again' }));
-      }
-      if (earlier) {
-        log.info('model call already answered by an earlier run; its result stands', { worker: earlier.result.worker });
-        return earlier.result;
-      }
+      const earlier = await earlierAnswer(c);
+      if (earlier) return earlier;
     }
 
+    // Phase 3: reserve, then call the provider while streaming throttled partial text.
     const ctrl = new AbortController();
     const onWorkerAbort = () => ctrl.abort(signal?.reason ?? ABORT_REASON.cancelled);
     signal?.addEventListener('abort', onWorkerAbort, { once: true });
@@ -148,66 +226,13 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
         },
       });
       partial.flush();
-      // The provider answered: from here on a Redis error is retried with the answer kept, never
-      // treated as a failed call (that would send the call, and bill it, again).
-      const answered = res;
-      await keepTrying(log, 'book the call', () => spend.settle(reservation!, { costUsd: answered.costUsd, usage: answered.usage, ...(answered.generationId ? { generationId: answered.generationId } : {}) }));
-      const result: ModelCallResult = {
-        requestId: payload.requestId,
-        callIndex: payload.callIndex,
-        jobId,
-        model: res.model,
-        modelId: res.modelId,
-        provider: res.provider,
-        text: res.text,
-        finishReason: res.finishReason,
-        usage: res.usage,
-        ...(res.usageEstimated ? { usageEstimated: true } : {}),
-        costUsd: res.costUsd,
-        costSource: res.costSource,
-        ...(res.generationId ? { generationId: res.generationId } : {}),
-        streamed: res.streamed,
-        latencyMs: res.latencyMs,
-        attempt,
-        worker: workerIdentity,
-      };
-      await pending;
-      await keepTrying(log, 'publish the result', () => events.publish({ type: 'result', ...base, ts: Date.now(), result }));
-      metrics.jobs.inc({ model: payload.model, outcome: 'completed', code: '' });
-      metrics.duration.observe({ model: payload.model, outcome: 'completed' }, (Date.now() - started) / 1000);
-      metrics.costUsd.inc({ model: payload.model }, res.costUsd);
-      for (const kind of ['prompt', 'completion', 'reasoning', 'cached'] as const) {
-        metrics.tokens.inc({ model: payload.model, kind }, res.usage[`${kind}Tokens`]);
-      }
-      log.info('model call completed', { costUsd: res.costUsd, promptTokens: res.usage.promptTokens, completionTokens: res.usage.completionTokens, latencyMs: res.latencyMs });
-      answer = result;
-      return result;
+      answer = await recordAnswer(c, reservation, res, pending, started);
+      return answer;
     } catch (caught) {
       partial.discard();
       await pending;
-      const err = caught instanceof OrchestratorError ? caught : classifyProviderError(caught);
       metrics.duration.observe({ model: payload.model, outcome: 'failed' }, (Date.now() - started) / 1000);
-      if (reservation) {
-        await spend
-          .release(reservation, err instanceof ProviderError ? { billing: err.billing, generationId: err.generationId } : { billing: 'none' })
-          .catch((e) => log.error('could not release spend reservation', { err: (e as Error).message }));
-      }
-      if (ctrl.signal.reason === ABORT_REASON.shutdown && token) {
-        // Hand the job back: another worker (or this one after restart) runs it again.
-        await job.moveToWait(token);
-        metrics.jobs.inc({ model: payload.model, outcome: 'handed_back', code: '' });
-        log.warn('job handed back at shutdown');
-        throw new WaitingError();
-      }
-      const willRetry = err.retryable && attempt < (job.opts.attempts ?? 1);
-      log.warn('model call failed', { code: err.code, error: err.message, willRetry });
-      await fail(err, !willRetry);
-      if (err instanceof ProviderError && err.code === 'rate_limited' && err.retryAfterMs) {
-        // The provider's limit applies to every worker of this queue: pause the whole queue.
-        await rateLimit(err.retryAfterMs).catch(() => undefined);
-      }
-      if (!err.retryable) throw new UnrecoverableError(failureReason(err));
-      throw err;
+      return await fail(c, caught, reservation, ctrl.signal.reason, token);
     } finally {
       signal?.removeEventListener('abort', onWorkerAbort);
       active.delete(jobId);
@@ -215,6 +240,18 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
       metrics.active.dec();
     }
   };
+}
+
+/** What every phase of one job knows of it. */
+interface CallContext {
+  job: Job<ModelCallPayload, ModelCallResult>;
+  jobId: string;
+  /** 1-based. */
+  attempt: number;
+  payload: ModelCallPayload;
+  /** The fields every event of this call carries. */
+  base: { requestId: string; jobId: string; model: string };
+  log: Logger;
 }
 
 /**
