@@ -1,5 +1,6 @@
 import type { Response } from 'express';
-import type { ErrorCode, ErrorInfo } from '@orch/contracts';
+import { toErrorInfo, type ErrorCode, type ErrorInfo } from '@orch/contracts';
+import type { Logger } from '@orch/logging';
 
 /** One status per stable error code: the REST error contract. */
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -37,4 +38,11 @@ export function sendError(res: Response, info: ErrorInfo, extra: Record<string, 
   const retryAfter = info.details?.retry_after_seconds;
   if ((info.code === 'rate_limited' || info.code === 'unavailable') && typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
   res.status(STATUS_BY_CODE[info.code]).json({ ...errorBody(info), ...extra });
+}
+
+/** The error answer of whatever a route threw: its code's answer, or `internal` (logged, never its stack). */
+export function sendFailure(res: Response, err: unknown, logger: Logger): void {
+  const info = toErrorInfo(err);
+  if (info.code === 'internal') logger.error('request failed', { err: (err as Error)?.stack ?? String(err) });
+  sendError(res, info);
 }
