@@ -1,33 +1,16 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import type { Registry } from 'prom-client';
-import { metricsAllowed, METRICS_REFUSAL, type Facade } from '@orch/orchestration';
+import { metricsAllowed, METRICS_REFUSAL } from '@orch/orchestration';
 import { checkJsonDepth, malformedRequest } from '@orch/door';
-import type { Logger } from '@orch/logging';
 import { mountAdmin } from './admin';
 import { callerGuard, hostGuard, originGuard } from './guards';
 import { errorBody, sendError, sendFailure } from './http-errors';
 import { DOCS_ASSETS_DIR, DOCS_CSP, DOCS_HTML, DOCS_INIT_JS, openApiDocument } from './openapi';
 import { mountRequests } from './routes/requests';
 import { mountToolCalls } from './routes/tool-calls';
+import type { RestAppDeps } from './deps';
 
-export interface RestAppDeps {
-  orchestrator: Facade;
-  logger: Logger;
-  allowedOrigins: readonly string[];
-  /** Host header values accepted besides the loopback names (ORCH_ALLOWED_HOSTS; `*` for any). */
-  allowedHosts: readonly string[];
-  /** How long a synchronous call waits before answering 202 with the request id. */
-  syncWaitMs: number;
-  registry?: Registry;
-  /** ORCH_ADMIN_KEY: the operators' pages (/admin/queues); off when unset. */
-  adminKey?: string;
-  /** bull-board may retry, add and clean jobs (ORCH_ADMIN_QUEUE_WRITES); read-only otherwise. */
-  adminQueueWrites?: boolean;
-  isReady: () => Promise<boolean>;
-  maxBodyBytes?: number;
-  version?: string;
-}
+export type { RestAppDeps } from './deps';
 
 /**
  * The REST bridge: seed-compatible tool calls plus asynchronous requests, SSE progress, spend,

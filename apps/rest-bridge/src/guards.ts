@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { bearer, originAllowed, originRefusal, type Caller } from '@orch/orchestration';
 import { hostAllowed } from '@orch/door';
-import type { RestAppDeps } from './app';
+import type { RestAppDeps } from './deps';
 import { sendError, sendFailure } from './http-errors';
 
 type Middleware = (req: Request, res: Response, next: NextFunction) => void;

@@ -1,7 +1,7 @@
 import type { Express, Request, Response } from 'express';
 import { SpendQuerySchema } from '@orch/contracts';
 import { describeZodError, streamIdOrThrow, type Caller, type RequestRecord } from '@orch/orchestration';
-import type { RestAppDeps } from '../app';
+import type { RestAppDeps } from '../deps';
 import { sendFailure } from '../http-errors';
 import { streamEvents } from '../sse';
 

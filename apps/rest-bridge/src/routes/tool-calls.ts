@@ -2,7 +2,7 @@ import type { Express, Request, Response } from 'express';
 import { z } from 'zod';
 import { OrchestratorError, TOOL_CONTRACTS, TOOL_NAMES, type ErrorInfo } from '@orch/contracts';
 import { TOOL_DOCS, type Caller } from '@orch/orchestration';
-import type { RestAppDeps } from '../app';
+import type { RestAppDeps } from '../deps';
 import { sendError, sendFailure } from '../http-errors';
 import { streamEvents } from '../sse';
 
