@@ -221,10 +221,16 @@ describe('REST + WebSocket bridges end to end (redis-server, worker processes, f
       const ids = seen.map((s) => s.id);
       // Nothing repeated: each id comes after the one before.
       ids.slice(1).forEach((id, i) => expect(compareStreamIds(ids[i]!, id) < 0).toBe(true));
-      // Nothing missed: every event the other reader saw, and every token of the answer.
+      // Nothing missed: every event the other reader saw, and every token of the answer — in the
+      // partial text, or, when the request ended between two reads of this follower (its stream then
+      // keeps only results and the end: partial text goes), in the result it reads instead. Seen on a
+      // Redis Cluster under load, where followers poll: the last partial was compacted away first.
       expect(all.filter((id) => !ids.includes(id))).toEqual([]);
       const text = seen.flatMap((s) => (s.e.type === 'partial' ? [s.e.delta] : [])).join('');
-      expect(text).toBe(out.answers[0]!.text);
+      expect(out.answers[0]!.text.startsWith(text)).toBe(true);
+      expect(text.length).toBeGreaterThan(0);
+      const result = seen.find((s) => s.e.type === 'result')?.e;
+      expect(result?.type === 'result' ? result.result.text : undefined).toBe(out.answers[0]!.text);
 
       // Following it again from its first event now that it has ended: its result and its end (the
       // stream was compacted to them), and its output.
