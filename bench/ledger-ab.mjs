@@ -6,6 +6,7 @@
 import { Redis } from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { startRedis } from '@orch/testing';
+import { evalshaMicros } from './lib.mjs';
 const [oldDir, newDir = new URL('../packages/ledger/src/lua/', import.meta.url).pathname] = process.argv.slice(2);
 if (!oldDir) {
   process.stderr.write('usage: node bench/ledger-ab.mjs <old lua dir> [<new lua dir>]\n');
@@ -21,7 +22,7 @@ for (let round = 0; round < 5; round++) for (const side of ['old', 'new']) {
   const sha = {};
   for (const f of ['reserve-6.lua', 'settle-10.lua']) sha[f] = await stats.script('LOAD', readFileSync(`${dirs[side]}/${f}`, 'utf8'));
   const p = '{b}:'; let n = 0;
-  const usPer = async () => Number(/cmdstat_evalsha:calls=\d+,usec=\d+,usec_per_call=([\d.]+)/.exec(await stats.info('commandstats'))?.[1]);
+  const usPer = () => evalshaMicros(stats);
   const reserve = (c, id) => c.evalsha(sha['reserve-6.lua'], 6, `${p}day:d`, `${p}req:r${id % 1000}`, `${p}res:j${id}:1`, `${p}leases`, `${p}key:k${id % 8}:day:d`, `${p}key:k${id % 8}:month:m`, 10000000, 1e15, 1e15, Date.now() + 60000, `j${id}:1`, `r${id % 1000}`, 'd', 'm', 'p', 86400, 7200, 86400 * 400, -1, -1, `k${id % 8}`);
   const settle = (c, id) => c.evalsha(sha['settle-10.lua'], 10, `${p}res:j${id}:1`, `${p}day:d`, `${p}req:r${id % 1000}`, `${p}leases`, `${p}day:d:models`, `${p}day:d:providers`, `${p}day:d:spend-index`, `${p}key:k${id % 8}:day:d`, `${p}key:k${id % 8}:month:m`, `${p}day:d:keys`, 5000000, `j${id}:1`, 'm', 'p', `r${id % 1000}`, 86400 * 400, 86400, 'settled', Date.now(), `k${id % 8}`);
   // pairs/s: 8 clients, reserve then settle, 3 s

@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import { Ledger, BudgetExceededError } from '@orch/ledger';
 import { startRedis } from '@orch/testing';
-import { cpuSeconds, log, median, round, runIfMain, smoke, table } from './lib.mjs';
+import { cpuSeconds, evalshaMicros, log, median, round, runIfMain, smoke, table } from './lib.mjs';
 
 export async function run() {
   const seconds = smoke ? 0.5 : 3;
@@ -71,7 +71,7 @@ export async function run() {
     }
     // Redis's own time per script call, over every round (INFO commandstats), then per script.
     const stats = new Redis(server.url);
-    const usPerScript = await usPerCall(stats);
+    const usPerScript = await evalshaMicros(stats);
     const perScript = { reserve: [], settle: [] };
     for (let i = 0; i < rounds; i++) {
       const us = await scriptCosts(server.url, stats, smoke ? 400 : 4000, () => ++seq);
@@ -99,8 +99,6 @@ export async function run() {
   }
 }
 
-const usPerCall = async (stats) => Number(/cmdstat_evalsha:calls=\d+,usec=\d+,usec_per_call=([\d.]+)/.exec(await stats.info('commandstats'))?.[1]);
-
 /** Redis's time per reserve and per settle call: `n` of each over 8 connections, stats reset between. */
 async function scriptCosts(url, stats, n, next) {
   const conns = Array.from({ length: 8 }, () => new Redis(url));
@@ -114,12 +112,12 @@ async function scriptCosts(url, stats, n, next) {
       held[c].push(await ledger.reserve({ jobId: `s${id}`, attempt: 1, requestId: `r${id % 1000}`, model: 'm', provider: 'p', estimateUsd: 0.01, key: { id: `k${c}` } }));
     }
   }));
-  const reserve = await usPerCall(stats);
+  const reserve = await evalshaMicros(stats);
   await stats.config('RESETSTAT');
   await Promise.all(ledgers.map(async (ledger, c) => {
     for (const res of held[c]) await ledger.settle(res, 0.005);
   }));
-  const settle = await usPerCall(stats);
+  const settle = await evalshaMicros(stats);
   for (const c of conns) c.disconnect();
   return { reserve, settle };
 }

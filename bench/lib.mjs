@@ -67,6 +67,30 @@ export function stackEnv(redisUrl, { openrouter, openai } = {}, extra = {}) {
   };
 }
 
+/**
+ * The overhead benchmark's side (c), as bench/profile.mjs profiles it too: one OpenRouter worker at
+ * concurrency 64 and the REST bridge on `restPort`, over the fake at `fakeBaseURL`, the model not streaming.
+ */
+export function restSideEnv(redisUrl, fakeBaseURL, restPort) {
+  return {
+    REDIS_URL: redisUrl,
+    OPENROUTER_BASE_URL: fakeBaseURL,
+    OPENROUTER_API_KEY: KEY,
+    OPENAI_API_KEY: 'unused',
+    ORCH_CONFIG: configFile('models:\n  gemini_pro:\n    streaming: false\n'),
+    ORCH_RATE_LIMIT: '0',
+    WORKER_CONCURRENCY: '64',
+    WORKER_METRICS_PORT: '0',
+    REST_PORT: String(restPort),
+    MCP_SYNC_WAIT_SECONDS: '60',
+  };
+}
+
+/** Redis's own time per EVALSHA since its stats were last reset (INFO commandstats), in µs. */
+export async function evalshaMicros(redis) {
+  return Number(/cmdstat_evalsha:calls=\d+,usec=\d+,usec_per_call=([\d.]+)/.exec(await redis.info('commandstats'))?.[1]);
+}
+
 /** The fake provider in its own process (bench/fake-server.mjs): `{ child, baseURL }`. */
 export async function startFakeProcess(flavor, behaviour = {}) {
   const proc = await spawnService({

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort, spawnApp, spawnService, startRedis } from '@orch/testing';
 import { Redis } from 'ioredis';
-import { configFile, cpuSeconds, KEY, log, median, round, runIfMain, smoke, startFakeProcess, table } from './lib.mjs';
+import { cpuSeconds, KEY, log, median, restSideEnv, round, runIfMain, smoke, startFakeProcess, table } from './lib.mjs';
 
 const here = dirname(new URL(import.meta.url).pathname);
 const require = createRequire(import.meta.url);
@@ -38,18 +38,7 @@ export async function run() {
 
     // (c) Ours: REST bridge + one OpenRouter worker, the model non-streaming like the others.
     const restPort = await freePort();
-    const env = {
-      REDIS_URL: redis.url,
-      OPENROUTER_BASE_URL: fake.baseURL,
-      OPENROUTER_API_KEY: KEY,
-      OPENAI_API_KEY: 'unused',
-      ORCH_CONFIG: configFile('models:\n  gemini_pro:\n    streaming: false\n'),
-      ORCH_RATE_LIMIT: '0',
-      WORKER_CONCURRENCY: '64',
-      WORKER_METRICS_PORT: '0',
-      REST_PORT: String(restPort),
-      MCP_SYNC_WAIT_SECONDS: '60',
-    };
+    const env = restSideEnv(redis.url, fake.baseURL, restPort);
     const worker = await spawnApp('worker-openrouter', { ...env, MCP_LOG_LEVEL: 'info' });
     const rest = await spawnApp('rest-bridge', { ...env, MCP_LOG_LEVEL: 'info' });
     procs.push(worker.child, rest.child);

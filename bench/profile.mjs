@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort, spawnApp, startRedis } from '@orch/testing';
-import { configFile, KEY, log, round, runIfMain, startFakeProcess, table } from './lib.mjs';
+import { log, restSideEnv, round, runIfMain, startFakeProcess, table } from './lib.mjs';
 
 /** The package a profile frame belongs to: a workspace package, a dependency, or Node itself. */
 export function packageOf(url) {
@@ -40,11 +40,7 @@ export async function run() {
   const redis = await startRedis();
   const fake = await startFakeProcess('openrouter', { latencyMs: 0, completionTokens: 24 });
   const restPort = await freePort();
-  const env = {
-    REDIS_URL: redis.url, OPENROUTER_BASE_URL: fake.baseURL, OPENROUTER_API_KEY: KEY, OPENAI_API_KEY: 'unused',
-    ORCH_CONFIG: configFile('models:\n  gemini_pro:\n    streaming: false\n'), ORCH_RATE_LIMIT: '0', WORKER_CONCURRENCY: '64',
-    WORKER_METRICS_PORT: '0', REST_PORT: String(restPort), MCP_SYNC_WAIT_SECONDS: '60', MCP_LOG_LEVEL: 'info',
-  };
+  const env = { ...restSideEnv(redis.url, fake.baseURL, restPort), MCP_LOG_LEVEL: 'info' };
   const prof = (name) => ({ nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(dir, name)}`] });
   const worker = await spawnApp('worker-openrouter', env, prof('worker'));
   const rest = await spawnApp('rest-bridge', env, prof('rest-bridge'));

@@ -1,8 +1,8 @@
 import express, { type Express, type Request, type Response } from 'express';
-import { toErrorInfo, type ApiKeyRecord } from '@orch/contracts';
+import type { ApiKeyRecord } from '@orch/contracts';
 import { managedCallerId, type OperatorView } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
-import { sendError } from './http-errors';
+import { sendFailure } from './http-errors';
 
 export const ADMIN_KEYS_PATH = '/admin/keys';
 
@@ -25,11 +25,7 @@ export function mountKeyAdmin(app: Express, admin: Pick<OperatorView, 'keys' | '
   const handle = (status: number, run: (req: Request) => Promise<unknown>) => (req: Request, res: Response) =>
     void run(req).then(
       (body) => res.status(status).json(body),
-      (err: unknown) => {
-        const info = toErrorInfo(err);
-        if (info.code === 'internal') logger.error('admin keys request failed', { err: (err as Error)?.stack ?? String(err) });
-        sendError(res, info);
-      },
+      (err: unknown) => sendFailure(res, err, logger),
     );
   const id = (req: Request) => String(req.params.id);
 

@@ -56,8 +56,8 @@ export async function serveDoor(
     // Metrics on an operator-chosen address of their own (a scraper on a private network, no key).
     if (config.server.metricsPort) {
       const health = await startHealthServer({ host: config.server.metricsHost, port: config.server.metricsPort, registry: door.metrics.registry, isReady: () => door.redis.status === 'ready' });
-      metrics = health;
       logger.info('metrics listening', { url: `http://${config.server.metricsHost}:${health.port}/metrics` });
+      metrics = health;
     }
   }
   const shutdown = installShutdown({

@@ -3,7 +3,7 @@ import { dayEndsAt, dayOf, monthEndsAt } from './day';
 import { toNano, toNanoCeil, toUsd } from './money';
 import { ledgerKeys, type LedgerKeys } from './keys';
 import { waitForReplicas, type ReplicaWait } from './replicas';
-import { reserveArgs, settleArgs } from './script-args';
+import { reserveArgs, settleArgs, type AttemptKeys } from './script-args';
 import { defineLedgerScripts, type LedgerRedis, type RedisClient } from './scripts';
 
 export interface LedgerLimits {
@@ -185,7 +185,7 @@ export class Ledger {
     return dayOf(ts, this.limits.timeZone);
   }
 
-  private keys(day: string, requestId: string, member?: string, keyId = '') {
+  private keys(day: string, requestId: string, member?: string, keyId = ''): AttemptKeys {
     const k = this.k;
     return {
       keyDay: k.keyWindow(keyId, 'day', day),

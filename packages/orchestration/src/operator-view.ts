@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { ApiKeyRecord, SpendReport } from '@orch/contracts';
+import type { SpendReport } from '@orch/contracts';
 import type { Ledger, LedgerReport, SpendTotals } from '@orch/ledger';
 import type { ProviderQueues } from '@orch/queue';
 import type { ApiKeys } from './callers/api-keys';
@@ -20,15 +20,8 @@ export interface OperatorView {
   history(days: number): Promise<Array<{ day: string; spentUsd: number }>>;
   /** A caller key's spend today and this month. */
   keySpend(keyId: string): Promise<{ day: string; month: string; today: SpendTotals; thisMonth: SpendTotals }>;
-  /** The managed caller keys. */
-  keys: {
-    list(): Promise<ApiKeyRecord[]>;
-    get(id: string): Promise<ApiKeyRecord>;
-    create(settings: unknown): Promise<{ key: string; record: ApiKeyRecord }>;
-    update(id: string, change: unknown): Promise<ApiKeyRecord>;
-    rotate(id: string): Promise<{ key: string; record: ApiKeyRecord }>;
-    revoke(id: string): Promise<ApiKeyRecord>;
-  };
+  /** The managed caller keys (the key store's admin operations; never its authentication). */
+  keys: Pick<ApiKeys, 'list' | 'get' | 'create' | 'update' | 'rotate' | 'revoke'>;
   /** Every queue by name: each provider's model calls, and `requests` (the request drivers). */
   queues(): Record<string, Queue>;
   /** A request's record, whoever's it is. */
@@ -42,14 +35,7 @@ export function operatorView(s: { ledger: Ledger; keys: ApiKeys; queues: Provide
     today: (latest = 1) => ledger.report({ requests: { count: latest } }),
     history: (days) => ledger.history(days),
     keySpend: (keyId) => ledger.keySpend(keyId),
-    keys: {
-      list: () => keys.list(),
-      get: (id) => keys.get(id),
-      create: (settings) => keys.create(settings),
-      update: (id, change) => keys.update(id, change),
-      rotate: (id) => keys.rotate(id),
-      revoke: (id) => keys.revoke(id),
-    },
+    keys,
     queues: () => ({ ...s.queues.byKey, requests: s.requestQueue }) as Record<string, Queue>,
     request: (requestId) => s.requests.get(requestId),
   };

@@ -41,9 +41,9 @@ local r = redis.call('HMGET', KEYS[1], 'est', 'key')
 local est = tonumber(r[1] or '-1')
 local actual = tonumber(ARGV[1])
 local FIELDS = {'spent', 'reserved', 'calls', 'estimated', 'overshoot', 'overshootCalls', 'settledAfterLease'}
-local now = redis.call('HMGET', KEYS[2], unpack(FIELDS))
+local before = redis.call('HMGET', KEYS[2], unpack(FIELDS))
 local day = {}
-for i, f in ipairs(FIELDS) do day[f] = tonumber(now[i] or '0') end
+for i, f in ipairs(FIELDS) do day[f] = tonumber(before[i] or '0') end
 local rs, rr = tonumber(req[3] or '0'), tonumber(req[4] or '0')
 -- What the reaper already booked for this attempt (its lease ran out before this settle).
 local booked = 0
@@ -94,13 +94,13 @@ if actual > 0 then
 end
 local write = {}
 for i, f in ipairs(FIELDS) do
-  if now[i] or day[f] ~= 0 then
+  if before[i] or day[f] ~= 0 then
     write[#write + 1] = f
     write[#write + 1] = day[f]
   end
 end
 if #write > 0 then redis.call('HSET', KEYS[2], unpack(write)) end
-if not now[1] and not now[2] then redis.call('EXPIRE', KEYS[2], ARGV[6]) end
+if not before[1] and not before[2] then redis.call('EXPIRE', KEYS[2], ARGV[6]) end
 redis.call('HSET', KEYS[3], marker, ARGV[8], 'spent', rs, 'reserved', rr)
 if not req[3] and not req[4] then redis.call('EXPIRE', KEYS[3], ARGV[7]) end
 return {1, est, actual}
