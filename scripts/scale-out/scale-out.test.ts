@@ -47,9 +47,14 @@ describe.each(['cluster', 'sentinel'] as const)('the whole stack on Redis %s', (
 
   const accept = (n: number, councils: number) => acceptDrillCalls(doors[0]!, n, councils);
 
+  /** The last warnings and errors each process logged: what a failed drill shows of why. */
+  const printWarnings = (last = 8) => {
+    for (const p of procs) process.stderr.write(p.output().stderr.split('\n').filter((l) => /"level":"(error|warn)"/.test(l)).slice(-last).join('\n') + '\n');
+  };
+
   async function expectAllCompleted(ids: string[]): Promise<void> {
     for (const { id, status, output } of await drillResults(doors[1]!, ids)) {
-      if (status !== 'completed') for (const p of procs) process.stderr.write(p.output().stderr.split('\n').filter((l) => /"level":"(error|warn)"/.test(l)).slice(-8).join('\n') + '\n');
+      if (status !== 'completed') printWarnings();
       expect({ id, status, error: output.error }).toEqual({ id, status: 'completed', error: undefined });
       if (output.tool === 'orchestrate_task') {
         expect(output.answers).toHaveLength(2);
@@ -66,7 +71,10 @@ describe.each(['cluster', 'sentinel'] as const)('the whole stack on Redis %s', (
    * to be reaped at its worst case, which books more, never less (ADR 0007).
    */
   async function expectSpendTruth(): Promise<{ billed: number; booked: number }> {
-    const spend = await billedAndBooked(doors[1]!, [stack.openrouter, stack.openai]);
+    const spend = await billedAndBooked(doors[1]!, [stack.openrouter, stack.openai]).catch((err: unknown) => {
+      printWarnings(30);
+      throw err;
+    });
     expect(spend.billed).toBeGreaterThan(0);
     expect(spend.booked).toBeGreaterThanOrEqual(spend.billed - 1e-9);
     expect(spend.booked).toBeLessThanOrEqual(DAILY_LIMIT);

@@ -88,7 +88,8 @@ const REDIS_REFUSALS: ReadonlyArray<readonly [RegExp, string, number]> = [
   [/\bREADONLY\b/, 'Redis is read-only right now (a replica, or a failover in progress); retry shortly', 2],
   [/\bMISCONF\b/, 'Redis refuses writes because it cannot save to disk (MISCONF); retry later (operators: check its disk)', 10],
   [/\bLOADING\b/, 'Redis is loading its data after a restart; retry shortly', 2],
-  [/^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK)\b/, 'The Redis Cluster is moving slots (a failover in progress); retry shortly', 2],
+  // ioredis gives up on a slot after its redirections ('Too many Cluster redirections. Last error: CLUSTERDOWN…').
+  [/^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK)\b|^Too many Cluster redirections/, 'The Redis Cluster is moving slots (a failover in progress); retry shortly', 2],
 ];
 
 /** The `unavailable` answer for a command Redis refused, or undefined when it is no such refusal. */

@@ -54,7 +54,9 @@ export async function billedAndBooked(door: string, providers: FakeProvider[]): 
   const spend = await waitFor(
     async () => {
       const s = ((await (await fetch(`${door}/spend`)).json()) as { result: { spent_usd: number; reserved_usd: number } }).result;
-      return s.reserved_usd === 0 ? s : undefined;
+      // Thrown, not undefined: a drill that times out here says what was still held.
+      if (s.reserved_usd !== 0) throw new Error(`still reserved: $${s.reserved_usd} (spent $${s.spent_usd})`);
+      return s;
     },
     { timeoutMs: 90_000, what: 'every reservation settled or booked' },
   );

@@ -25,7 +25,7 @@ describe('a model-call job, through its seams', () => {
     costUsd: 0.0002, costSource: 'provider', usageEstimated: false, generationId: 'gen-1', streamed: false, latencyMs: 5,
   };
 
-  function processor(opts: { complete: () => Promise<CompletionResponse>; reserve?: () => Promise<void>; cancelled?: boolean }) {
+  function processor(opts: { complete: () => Promise<CompletionResponse>; reserve?: () => Promise<void>; cancelled?: boolean | Error }) {
     const spend: SpendGuard = {
       reserve: async (call) => {
         steps.push('reserve');
@@ -49,7 +49,7 @@ describe('a model-call job, through its seams', () => {
       },
       earlierRun: async () => undefined,
     } as unknown as RequestEvents;
-    const redis = { exists: async () => (opts.cancelled ? 1 : 0) } as unknown as RedisClient;
+    const redis = { exists: async () => (opts.cancelled instanceof Error ? Promise.reject(opts.cancelled) : opts.cancelled ? 1 : 0) } as unknown as RedisClient;
     const active: ActiveCalls = new Map();
     return createModelCallProcessor({ config, logger, client, spend, events, redis, metrics: createWorkerMetrics('openrouter'), active, workerIdentity: 'test/1', rateLimit: async () => undefined });
   }
@@ -94,5 +94,21 @@ describe('a model-call job, through its seams', () => {
     await expect(processor({ complete: async () => answer, cancelled: true })(job(), undefined)).rejects.toBeInstanceOf(UnrecoverableError);
     expect(steps).toEqual(['reserve', 'release none']);
     expect(published.at(-1)).toMatchObject({ type: 'error', final: true, error: { code: 'cancelled' } });
+  });
+
+  // Seen in a cluster failover drill: the cancel mark's read failed while the reserve beside it went
+  // through; the reservation was neither used nor returned, and its heartbeat renewed it for good.
+  it('the cancel mark cannot be read (a Redis failover) while the reserve goes through: the reservation is returned, the failure is Redis\'s and retried', async () => {
+    const failover = new Error('Too many Cluster redirections. Last error: ReplyError: CLUSTERDOWN The cluster is down');
+    await expect(processor({ complete: async () => answer, cancelled: failover })(job(0, 3), undefined)).rejects.not.toBeInstanceOf(UnrecoverableError);
+    expect(steps).toEqual(['reserve', 'release none']);
+    expect(published.at(-1)).toMatchObject({ type: 'error', final: false, error: { code: 'unavailable', retryable: true } });
+  });
+
+  it('Redis failing before the provider is asked: nothing was billed (the reservation returned), not a provider failure of unknown bill', async () => {
+    const p = processor({ complete: async () => answer, reserve: async () => Promise.reject(new Error('Connection is closed.')) });
+    await expect(p(job(0, 3), undefined)).rejects.not.toBeInstanceOf(UnrecoverableError);
+    expect(steps).toEqual(['reserve']);
+    expect(published.at(-1)).toMatchObject({ type: 'error', final: false, error: { code: 'unavailable' } });
   });
 });

@@ -6,6 +6,7 @@ import {
   ModelCallPayloadSchema,
   OrchestratorError,
   failureReason,
+  redisTrouble,
   type ModelCallPayload,
   type ModelCallResult,
   type RequestEvent,
@@ -124,12 +125,15 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
    * handed back at shutdown, or the failure told to followers and thrown — final (no retry) when it
    * is not retryable or this was the last attempt.
    */
-  async function fail(c: CallContext, caught: unknown, reservation: SpendReservation | undefined, abortReason: unknown, token: string | undefined): Promise<never> {
+  async function fail(c: CallContext, caught: unknown, reservation: SpendReservation | undefined, abortReason: unknown, token: string | undefined, providerAsked: boolean): Promise<never> {
     const { job, payload, log } = c;
-    const err = caught instanceof OrchestratorError ? caught : classifyProviderError(caught);
+    // Before the provider was asked, nothing was billed, and a Redis failure (a failover, Redis
+    // away) is Redis's: `unavailable`, not a provider connection failure of unknown bill.
+    const redis = providerAsked ? undefined : redisTrouble(caught);
+    const err = caught instanceof OrchestratorError ? caught : redis ? new OrchestratorError(redis.code, redis.message, { retryable: true, cause: caught }) : classifyProviderError(caught);
     if (reservation) {
       await spend
-        .release(reservation, err instanceof ProviderError ? { billing: err.billing, generationId: err.generationId } : { billing: 'none' })
+        .release(reservation, providerAsked && err instanceof ProviderError ? { billing: err.billing, generationId: err.generationId } : { billing: 'none' })
         .catch((e) => log.error('could not release spend reservation', { err: (e as Error).message }));
     }
     if (abortReason === ABORT_REASON.shutdown && token) {
@@ -186,7 +190,9 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
     active.set(jobId, { requestId: payload.requestId, ctrl, ended: new Promise<ModelCallResult | undefined>((r) => (ended = () => r(answer))) });
     metrics.active.inc();
     const started = Date.now();
+    let reserving: Promise<SpendReservation> | undefined;
     let reservation: SpendReservation | undefined;
+    let providerAsked = false;
     let pending: Promise<unknown> = Promise.resolve();
     // Events are sent at once, not each after the last one's reply: they go out on one connection,
     // so Redis appends them in order all the same. `pending` is the latest; the result waits for it.
@@ -197,7 +203,7 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
       // call, not two. A job started again after its worker died is a second provider call: a
       // reservation of its own.
       const cancelled = isCancelled(redis, payload.requestId);
-      const reserving = spend.reserve({ jobId, attempt, ...(job.stalledCounter ? { run: job.stalledCounter } : {}), requestId: payload.requestId, model: resolved, payload });
+      reserving = spend.reserve({ jobId, attempt, ...(job.stalledCounter ? { run: job.stalledCounter } : {}), requestId: payload.requestId, model: resolved, payload });
       reserving.catch(() => undefined); // awaited below, after the cancel mark
       if (await cancelled) {
         reservation = await reserving.catch(() => undefined); // returned (billing none) on the way out
@@ -209,6 +215,7 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
       send({ type: 'progress', stage: 'started', ...base, ts: Date.now(), attempt, ...(restart ? { message: `${payload.model}: started again (attempt ${attempt}); text streamed before is discarded` } : {}) });
       reservation = await reserving;
       let streaming = false;
+      providerAsked = true;
       const res = await client.complete(payload.model, {
         messages: payload.messages,
         ...(payload.maxOutputTokens !== undefined ? { maxOutputTokens: payload.maxOutputTokens } : {}),
@@ -230,9 +237,12 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
       return answer;
     } catch (caught) {
       partial.discard();
+      // A reservation made while the step beside it failed (the cancel mark's read) is returned
+      // too: left alone, its heartbeat would renew it for as long as this worker lives.
+      reservation ??= await reserving?.catch(() => undefined);
       await pending;
       metrics.duration.observe({ model: payload.model, outcome: 'failed' }, (Date.now() - started) / 1000);
-      return await fail(c, caught, reservation, ctrl.signal.reason, token);
+      return await fail(c, caught, reservation, ctrl.signal.reason, token, providerAsked);
     } finally {
       signal?.removeEventListener('abort', onWorkerAbort);
       active.delete(jobId);
