@@ -6,9 +6,7 @@ import {
   UNAVAILABLE,
   redisTrouble,
   type CancelOutput,
-  type DriveRequestPayload,
   type JobResultOutput,
-  type ModelToolOutput,
   type RequestSummary,
   type SpendReport,
   type StoredRequestEvent,
@@ -18,14 +16,13 @@ import {
 } from '@orch/contracts';
 import { enabledModelKeys, ledgerRetention, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
-import { EventHub, PriceBook, ProviderQueues, RequestEvents, approvalKey, cancelRequest, duplicateRedis, modelCallJobId, requestKeys, type RedisClient, type Subscription } from '@orch/queue';
-import { Ledger, REPLICAS_SHORT, waitForReplicas, type ReplicaWait } from '@orch/ledger';
+import { EventHub, PriceBook, ProviderQueues, RequestEvents, approvalKey, cancelRequest, duplicateRedis, type RedisClient, type Subscription } from '@orch/queue';
+import { Ledger, REPLICAS_SHORT, type ReplicaWait } from '@orch/ledger';
 import { ApiKeys } from './callers/api-keys';
 import { CallerLimits } from './callers/caller-limits';
 import { describeZodError } from './argument-errors';
-import { checkCallCap, describeEstimate, estimateCall, type CallEstimate } from './requests/call-estimate';
 import { checkModels, planCall, type PlanHost } from './tools/call-plan';
-import { firstCallJob } from './requests/model-call-payload';
+import { RequestIntake, runningOutput } from './requests/intake';
 import { CallerStore } from './callers/caller-store';
 import { renderModelOutput } from './tools/render';
 import { RequestStore, type RequestRecord } from './requests/request-store';
@@ -114,6 +111,7 @@ export class Orchestrator implements PlanHost, ToolHost {
   private readonly queueConnection: RedisClient;
   private sharedHub: { hub: EventHub; connection: RedisClient } | undefined;
   private readonly views: RequestViews;
+  private readonly intake: RequestIntake;
   readonly threads: ThreadViews;
   /** What operators' pages and metrics read and change (spend, keys, queues, records). */
   readonly admin: OperatorView;
@@ -151,6 +149,10 @@ export class Orchestrator implements PlanHost, ToolHost {
       callers: this.callers,
       owner: this.owner,
       ...(opts.onFallback ? { onFallback: opts.onFallback } : {}),
+    });
+    this.intake = new RequestIntake({
+      config: opts.config, redis: opts.redis, queueConnection: this.queueConnection, ledger: this.ledger, requests: this.requests,
+      driver: this.driver, queues: this.queues, events: this.events, replicas: this.replicas, owner: this.owner, logger: opts.logger,
     });
     this.threads = new ThreadViews({ requests: this.requests, callers: this.callers, firstTurns: (id) => this.driver.firstTurns(id), retentionSeconds: opts.config.orchestration.threadTtlSeconds });
     this.admin = operatorView({ ledger: this.ledger, keys: this.keys, queues: this.queues, requestQueue: this.driver.queue as Queue, requests: this.requests });
@@ -275,36 +277,9 @@ export class Orchestrator implements PlanHost, ToolHost {
     return { fileAccess: caller.fileAccess, files: { ...this.config.orchestration.files, roots: this.roots } };
   }
 
-  /** Refuses a planned call whose worst case is above the threshold (nothing is written or reserved yet). */
-  private async checkApproval(estimate: CallEstimate, thresholdUsd: number): Promise<void> {
-    if (estimate.usd <= thresholdUsd) return;
-    const day = await this.ledger.report({ requests: { count: 1 } });
-    throw new OrchestratorError('approval_required', `${describeEstimate(estimate, thresholdUsd)} $${day.remainingUsd.toFixed(2)} of today's $${day.limits.dailyUsd.toFixed(2)} is left.`, {
-      details: { estimate_usd: estimate.usd, models: estimate.models, threshold_usd: thresholdUsd, per_request_limit_usd: estimate.perRequestLimitUsd, remaining_today_usd: day.remainingUsd },
-    });
-  }
-
   /** Marks an approval used; false when it was used before (a replayed approval runs nothing). */
   async consumeApproval(nonce: string, ttlSeconds: number): Promise<boolean> {
     return (await this.redis.set(approvalKey(nonce), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
-  }
-
-  /**
-   * Writes a request's record and lease, then its job: once the job is written the request is
-   * accepted and will run. When a write fails (Redis away, full, read-only) nothing will run: what
-   * was written is removed (deletes pass a full Redis) and the caller gets the failure.
-   */
-  private async accept(record: RequestRecord, drive: DriveRequestPayload): Promise<void> {
-    try {
-      await Promise.all([this.requests.create(record), this.requests.holdDriver(record.requestId, this.owner)]);
-      await this.driver.submit(drive);
-      // Accepted only once replicas hold it (REDIS_WAIT_REPLICAS): the record and lease on the
-      // request's slot, its driver job on the requests queue's (two nodes on a Cluster).
-      await Promise.all([waitForReplicas(this.redis, requestKeys(record.requestId).meta, this.replicas), waitForReplicas(this.queueConnection, this.driver.queue.toKey('meta'), this.replicas)]);
-    } catch (err) {
-      await this.requests.discard(record).catch(() => undefined);
-      throw err;
-    }
   }
 
   /** The first turns of a thread whose key is gone (PlanHost). */
@@ -321,37 +296,14 @@ export class Orchestrator implements PlanHost, ToolHost {
     checkModels(this.config, models, field);
   }
 
+  /** A model tool: planned, accepted (see RequestIntake), then waited for up to the sync window. */
   private async runModelTool<N extends ToolName>(def: ModelTool<N>, args: ToolInput<N>, caller: Caller, opts: CallOptions, waitSignal: AbortSignal): Promise<ToolResult> {
-    const o = this.config.orchestration;
-    const { drive, record, approvalThresholdUsd, callCapUsd } = await planCall(this, def, args, caller);
-    // Priced once, when the call's own cap or a spend approval needs it (nothing is written yet).
-    const askApproval = opts.approval !== undefined && !opts.approval.approved && approvalThresholdUsd > 0;
-    if (callCapUsd !== undefined || askApproval) {
-      const estimate = estimateCall(this.config, drive);
-      if (callCapUsd !== undefined) checkCallCap(estimate, callCapUsd);
-      if (askApproval) await this.checkApproval(estimate, approvalThresholdUsd);
-    }
-    const { requestId, tool, strategy, models, threadId } = drive;
-    // A single-call strategy's model call is queued by the door too, rather than by the driver once
-    // it has picked the request up: the model starts a queue hop (and the driver's reads) sooner.
-    // It is queued only once the request is accepted — its record, its lease and its job written —
-    // so a caller told that its call failed (Redis full, read-only…) never has a model call sent.
-    const first = firstCallJob(this.config, drive);
-    if (first) {
-      drive.firstCallQueued = true;
-      record.jobs[modelCallJobId(requestId, 0)] = first.model;
-    }
-    // The lease says "a driver has this request" until one takes the job (and renews it). The
-    // record is written before the request's job: a driver reads it first.
-    await this.accept(record, drive);
+    const plan = await planCall(this, def, args, caller);
+    const { requestId, tool } = plan.drive;
+    await this.intake.accept(plan, opts.approval);
     // Follow the request's events from the start (progress for MCP clients) while it is driven.
     const follow = opts.onEvent ? this.hub.subscribe(requestId, '0-0', opts.onEvent) : undefined;
-    // Accepted: a first call that cannot be queued now is queued by the driver (JobWaiter's ensure).
-    if (first) {
-      void this.queues.submit(first, this.events).catch((err: unknown) => this.logger.warn('could not queue the first call; its driver will', { requestId, err: toErrorInfo(err).message }));
-    }
-
-    const waitMs = opts.syncWaitMs ?? o.syncWaitSeconds * 1000;
+    const waitMs = opts.syncWaitMs ?? this.config.orchestration.syncWaitSeconds * 1000;
     try {
       await this.waitForDone(requestId, waitMs, waitSignal);
     } finally {
@@ -360,21 +312,10 @@ export class Orchestrator implements PlanHost, ToolHost {
     // A caller that hung up cancels its request; a door that is shutting down does not (the
     // request goes on elsewhere and its result stays readable by id).
     if (opts.signal?.aborted && !this.closing) await this.cancel(requestId, caller);
-    const final = (await this.requests.get(requestId)) ?? record;
-    const output: ModelToolOutput =
-      final.output ?? {
-        request_id: requestId,
-        tool,
-        status: 'running',
-        strategy,
-        answers: [],
-        failures: [],
-        totals: { models, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 },
-        continuation_id: threadId,
-        message: this.closing
-          ? `This server is shutting down; the request goes on. Call get_job_result with request_id "${requestId}" and wait_seconds up to 50 (any front door) to get the result.`
-          : `Still running after ${Math.round(waitMs / 1000)} s (external models can take minutes). Call get_job_result with request_id "${requestId}" and wait_seconds up to 50 to get the result.`,
-      };
+    const readLater = `Call get_job_result with request_id "${requestId}" and wait_seconds up to 50`;
+    const output =
+      (await this.requests.get(requestId))?.output ??
+      runningOutput(plan.drive, this.closing ? `This server is shutting down; the request goes on. ${readLater} (any front door) to get the result.` : `Still running after ${Math.round(waitMs / 1000)} s (external models can take minutes). ${readLater} to get the result.`);
     if (output.status === 'running') return { kind: 'running', tool, structured: output, text: renderModelOutput(output), requestId };
     return { kind: 'done', tool, structured: output, text: renderModelOutput(output), failed: output.status === 'failed' || output.status === 'cancelled', requestId };
   }
