@@ -4,7 +4,8 @@ import { toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import type { Logger } from '@orch/logging';
 import type { Caller } from '@orch/orchestration';
 import { bearer, metricsAllowed, METRICS_REFUSAL, originAllowed, originRefusal } from '@orch/orchestration';
-import { checkJsonDepth, hostAllowed, malformedRequest } from '@orch/door';
+import { checkJsonDepth, hostAllowed, malformedRequest, writeError, writeRpcError } from '@orch/door';
+import type { ErrorCode } from '@orch/contracts';
 import type { Registry } from 'prom-client';
 import { invalidParams } from './request-check';
 
@@ -25,8 +26,9 @@ export interface HttpAppDeps {
   registry?: Registry;
 }
 
-const rpcError = (res: Response, status: number, code: number, message: string) =>
-  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+/** A refusal as a JSON-RPC error (see writeRpcError): `code` ours, `rpc` JSON-RPC's where ours does not say it. */
+const rpcError = (res: Response, code: ErrorCode, message: string, opts: { rpc?: number; status?: number; retryAfter?: number } = {}) =>
+  writeRpcError(res, { code, message, retryable: code === 'unavailable', ...(opts.retryAfter ? { details: { retry_after_seconds: opts.retryAfter } } : {}) }, opts);
 
 /** The caller a request was authenticated as, carried to the server factory as the SDK's AuthInfo. */
 const authInfo = (caller: Caller): AuthInfo => ({ token: '', clientId: caller.id, scopes: [], extra: { caller } });
@@ -48,7 +50,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     onerror: (err) => deps.logger.error('MCP request failed', { err: err.stack ?? String(err) }),
   });
   const hostCheck = (req: Request, res: Response, next: NextFunction) =>
-    hostAllowed(req.headers.host, deps.allowedHosts) ? next() : rpcError(res, 403, -32000, `Forbidden: Host ${JSON.stringify(req.headers.host ?? '')} is not served here (ORCH_ALLOWED_HOSTS)`);
+    hostAllowed(req.headers.host, deps.allowedHosts) ? next() : rpcError(res, 'forbidden', `Forbidden: Host ${JSON.stringify(req.headers.host ?? '')} is not served here (ORCH_ALLOWED_HOSTS)`);
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
@@ -63,7 +65,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     app.get('/metrics', hostCheck, async (req: Request, res: Response) => {
       if (!(await metricsAllowed(req.headers.authorization, deps.adminKey, (k) => deps.authenticate(k, true)).catch(() => false))) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="mcp-orchestrator"');
-        return void res.status(401).json({ error: 'unauthorized', message: METRICS_REFUSAL });
+        return void writeError(res, { code: 'unauthorized', message: METRICS_REFUSAL, retryable: false });
       }
       res.type(registry.contentType).send(await registry.metrics());
     });
@@ -72,7 +74,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use('/mcp', (req: Request, res: Response, next: NextFunction) => {
     const origin = req.headers.origin;
     if (origin) {
-      if (!originAllowed(origin, deps.allowedOrigins, req.headers.host)) return void rpcError(res, 403, -32000, `Forbidden: ${originRefusal(origin, deps.logger, 'mcp-gateway')}`);
+      if (!originAllowed(origin, deps.allowedOrigins, req.headers.host)) return void rpcError(res, 'forbidden', `Forbidden: ${originRefusal(origin, deps.logger, 'mcp-gateway')}`);
     }
     next();
   });
@@ -81,18 +83,18 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       (caller) => {
         if (!caller) {
           res.setHeader('WWW-Authenticate', 'Bearer realm="mcp-orchestrator"');
-          return void rpcError(res, 401, -32001, 'Unauthorized: send Authorization: Bearer <key>');
+          return void rpcError(res, 'unauthorized', 'Unauthorized: send Authorization: Bearer <key>');
         }
         res.locals.caller = caller;
         next();
       },
-      () => void rpcError(res, 503, -32000, 'Service unavailable: Redis cannot be reached; retry shortly'),
+      () => void rpcError(res, 'unavailable', 'Service unavailable: Redis cannot be reached; retry shortly', { retryAfter: 2 }),
     );
   });
   app.post('/mcp', express.json({ limit: maxBody, verify: (_req, _res, buf) => checkJsonDepth(buf) }), async (req: Request, res: Response) => {
     // 2025 era, stateless: we never issue session ids, so any id a client sends is unknown (spec:
     // 404). The 2026-07-28 path ignores the header, as its spec says.
-    if (req.headers['mcp-session-id'] && (await isLegacyRequest(await toWebRequest(req, req.body), req.body))) return void rpcError(res, 404, -32001, 'Session not found');
+    if (req.headers['mcp-session-id'] && (await isLegacyRequest(await toWebRequest(req, req.body), req.body))) return void rpcError(res, 'not_found', 'Session not found', { rpc: -32001 });
     const bad = invalidParams(req.body);
     if (bad) return void res.json(bad);
     (req as Request & { auth?: AuthInfo }).auth = authInfo(res.locals.caller as Caller);
@@ -100,17 +102,17 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   });
   app.all('/mcp', (_req, res) => {
     res.setHeader('Allow', 'POST');
-    rpcError(res, 405, -32000, 'Method not allowed: this server is stateless in both protocol eras; POST JSON-RPC messages to /mcp');
+    rpcError(res, 'not_found', 'Method not allowed: this server is stateless in both protocol eras; POST JSON-RPC messages to /mcp', { status: 405 });
   });
   // Malformed JSON and oversized bodies: a JSON-RPC error, never a stack trace.
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
     void next;
-    if (err.type === 'entity.too.large') return void rpcError(res, 413, -32600, 'Request body too large');
-    if (err.type === 'entity.parse.failed') return void rpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
+    if (err.type === 'entity.too.large') return void rpcError(res, 'payload_too_large', 'Request body too large', { rpc: -32600 });
+    if (err.type === 'entity.parse.failed') return void rpcError(res, 'invalid_arguments', 'Parse error: the body is not valid JSON', { rpc: -32700 });
     const bad = malformedRequest(err);
-    if (bad) return void rpcError(res, bad.status, bad.status === 415 ? -32700 : -32600, `${bad.status === 415 ? 'Parse error' : 'Invalid request'}: ${bad.error.message}`);
+    if (bad) return void writeRpcError(res, { ...bad.error, message: `${bad.status === 415 ? 'Parse error' : 'Invalid request'}: ${bad.error.message}` }, { rpc: bad.status === 415 ? -32700 : -32600, status: bad.status });
     deps.logger.error('HTTP error', { err: err.stack ?? String(err) });
-    rpcError(res, err.status ?? 500, -32603, 'Internal error');
+    rpcError(res, 'internal', 'Internal error');
   });
   return app;
 }

@@ -322,7 +322,11 @@ describe('MCP gateway driven by the SDK Client', () => {
     expect((await post({ authorization: 'Bearer k-one-123', 'mcp-session-id': 'abc' })).status).toBe(404);
     const bad = await post({ authorization: 'Bearer k-one-123' }, '{not json');
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not valid JSON' }, id: null });
+    // One error path: JSON-RPC's code, and ours (with whether to retry) in its data.
+    const message = 'Parse error: the body is not valid JSON';
+    expect(await bad.json()).toEqual({ jsonrpc: '2.0', error: { code: -32700, message, data: { code: 'invalid_arguments', message, retryable: false } }, id: null });
+    const refused = await post({ authorization: 'Bearer wrong' });
+    expect(((await refused.json()) as { error: unknown }).error).toMatchObject({ code: -32001, data: { code: 'unauthorized', retryable: false } });
     expect((await fetch(url, { headers: { authorization: 'Bearer k-one-123' } })).status).toBe(405);
     // DNS rebinding: a foreign Host header is refused (raw request: fetch will not forge Host).
     const status = await new Promise<number>((resolve, reject) => {

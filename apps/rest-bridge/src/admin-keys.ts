@@ -2,7 +2,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import type { ApiKeyRecord } from '@orch/contracts';
 import { managedCallerId, type OperatorView } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
-import { sendFailure } from './http-errors';
+import { writeFailure } from '@orch/door';
 
 export const ADMIN_KEYS_PATH = '/admin/keys';
 
@@ -25,7 +25,7 @@ export function mountKeyAdmin(app: Express, admin: Pick<OperatorView, 'keys' | '
   const handle = (status: number, run: (req: Request) => Promise<unknown>) => (req: Request, res: Response) =>
     void run(req).then(
       (body) => res.status(status).json(body),
-      (err: unknown) => sendFailure(res, err, logger),
+      (err: unknown) => writeFailure(res, err, logger),
     );
   const id = (req: Request) => String(req.params.id);
 

@@ -5,7 +5,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import { SpendQuerySchema } from '@orch/contracts';
 import { adminGuard, describeZodError, type OperatorView } from '@orch/orchestration';
 import type { Logger } from '@orch/logging';
-import { sendError } from './http-errors';
+import { writeError } from '@orch/door';
 import { mountKeyAdmin } from './admin-keys';
 import { mountDashboard } from './dashboard';
 
@@ -28,7 +28,7 @@ export function mountAdmin(
 ): void {
   const check = adminGuard(adminKey, logger);
   const adminOnly = (req: Request, res: Response, next: NextFunction) => {
-    if (!adminKey) return sendError(res, { code: 'not_found', message: 'The admin pages are off; set ORCH_ADMIN_KEY (16+ characters) to turn them on', retryable: false });
+    if (!adminKey) return writeError(res, { code: 'not_found', message: 'The admin pages are off; set ORCH_ADMIN_KEY (16+ characters) to turn them on', retryable: false });
     void check(req.headers.authorization, req.ip ?? req.socket.remoteAddress ?? '?', req.originalUrl).then((c) => {
       if (c.ok) {
         // An audit line per admin action (anything but reading).
@@ -36,10 +36,10 @@ export function mountAdmin(
         return next();
       }
       if (c.throttled) {
-        return sendError(res, { code: 'rate_limited', message: 'Too many wrong admin keys from this address; wait a minute', retryable: true, details: { retry_after_seconds: c.retryAfterSeconds ?? 60 } });
+        return writeError(res, { code: 'rate_limited', message: 'Too many wrong admin keys from this address; wait a minute', retryable: true, details: { retry_after_seconds: c.retryAfterSeconds ?? 60 } });
       }
       res.setHeader('WWW-Authenticate', 'Basic realm="mcp-orchestrator admin", charset="UTF-8"');
-      sendError(res, { code: 'unauthorized', message: 'The admin pages need ORCH_ADMIN_KEY: Authorization: Bearer <key>, or the key as the Basic auth password', retryable: false });
+      writeError(res, { code: 'unauthorized', message: 'The admin pages need ORCH_ADMIN_KEY: Authorization: Bearer <key>, or the key as the Basic auth password', retryable: false });
     });
   };
   app.use('/admin', adminOnly);
@@ -50,10 +50,10 @@ export function mountAdmin(
   // Every caller's spend and requests (a caller key's GET /spend shows only its own).
   app.get('/admin/spend', (req: Request, res: Response) => {
     const q = SpendQuerySchema.safeParse(req.query);
-    if (!q.success) return sendError(res, describeZodError(q.error).toInfo());
+    if (!q.success) return writeError(res, describeZodError(q.error).toInfo());
     void admin.spend({ cursor: q.data.cursor, limit: q.data.limit }).then(
       (result) => res.json({ success: true, result }),
-      () => sendError(res, { code: 'unavailable', message: 'The ledger cannot be read right now; retry shortly', retryable: true }),
+      () => writeError(res, { code: 'unavailable', message: 'The ledger cannot be read right now; retry shortly', retryable: true }),
     );
   });
   const serverAdapter = new ExpressAdapter().setBasePath(ADMIN_QUEUES_PATH);

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { createLogger } from '@orch/logging';
 import type { Orchestrator, ToolResult } from '@orch/orchestration';
 import { createRestApp } from './app';
-import { STATUS_BY_CODE } from './http-errors';
+import { STATUS_BY_CODE } from '@orch/door';
 
 /**
  * The REST routes in-process, over an orchestrator stand-in: how each kind of tool answer (done,

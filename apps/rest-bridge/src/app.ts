@@ -1,10 +1,9 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { metricsAllowed, METRICS_REFUSAL } from '@orch/orchestration';
-import { checkJsonDepth, malformedRequest } from '@orch/door';
+import { checkJsonDepth, malformedRequest, writeError, writeFailure } from '@orch/door';
 import { mountAdmin } from './admin';
 import { callerGuard, hostGuard, originGuard } from './guards';
-import { errorBody, sendError, sendFailure } from './http-errors';
 import { DOCS_ASSETS_DIR, DOCS_CSP, DOCS_HTML, DOCS_INIT_JS, openApiDocument } from './openapi';
 import { mountRequests } from './routes/requests';
 import { mountToolCalls } from './routes/tool-calls';
@@ -45,11 +44,11 @@ export function createRestApp(deps: RestAppDeps): Express {
     const registry = deps.registry;
     void metricsAllowed(req.headers.authorization, deps.adminKey, (k) => deps.orchestrator.authenticate(k, false)).then(
       async (ok) => {
-        if (!ok) return sendError(res, { code: 'unauthorized', message: METRICS_REFUSAL, retryable: false });
+        if (!ok) return writeError(res, { code: 'unauthorized', message: METRICS_REFUSAL, retryable: false });
         res.setHeader('Content-Type', registry.contentType);
         res.send(await registry.metrics());
       },
-      (err: unknown) => sendFailure(res, err, deps.logger),
+      (err: unknown) => writeFailure(res, err, deps.logger),
     );
   });
   app.use(callerGuard(deps));
@@ -58,13 +57,13 @@ export function createRestApp(deps: RestAppDeps): Express {
   mountToolCalls(app, deps);
   mountRequests(app, deps);
 
-  app.use((_req, res) => sendError(res, { code: 'not_found', message: 'No such endpoint; see /openapi.json', retryable: false }));
+  app.use((_req, res) => writeError(res, { code: 'not_found', message: 'No such endpoint; see /openapi.json', retryable: false }));
   app.use((err: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
     void next;
     if (res.headersSent) return void res.end();
     const info = malformedRequest(err);
-    if (info) return void res.status(info.status).json(errorBody(info.error));
-    sendFailure(res, err, deps.logger);
+    if (info) return writeError(res, info.error, { status: info.status });
+    writeFailure(res, err, deps.logger);
   });
   return app;
 }

@@ -1,10 +1,9 @@
 import { dirname } from 'node:path';
 import type { Express, Request, Response } from 'express';
 import { KEYLESS, managedCallerId, type OperatorView } from '@orch/orchestration';
-import { queueStats, type QueueStats } from '@orch/door';
+import { queueStats, writeError, type QueueStats } from '@orch/door';
 import type { Logger } from '@orch/logging';
 import { DASHBOARD_CSP, DASHBOARD_HTML, DASHBOARD_JS } from './dashboard-page';
-import { sendError } from './http-errors';
 
 /** What the dashboard page shows; sent whole on every change (SSE `snapshot` events). */
 export interface DashboardSnapshot {
@@ -93,7 +92,7 @@ export function mountDashboard(app: Express, o: Sources, logger: Logger, interva
   app.get('/dashboard', page('html', DASHBOARD_HTML));
   app.get('/dashboard/app.js', page('application/javascript', DASHBOARD_JS));
   app.get('/dashboard/chart.js', (_req, res) => void res.sendFile(CHART_JS.file, { root: CHART_JS.dir, maxAge: '1d' }));
-  app.get('/dashboard/snapshot', (_req, res) => void dashboardSnapshot(o).then((s) => res.json(s), (err: Error) => sendError(res, { code: 'unavailable', message: `The dashboard cannot be read right now (${err.message}); retry shortly`, retryable: true })));
+  app.get('/dashboard/snapshot', (_req, res) => void dashboardSnapshot(o).then((s) => res.json(s), (err: Error) => writeError(res, { code: 'unavailable', message: `The dashboard cannot be read right now (${err.message}); retry shortly`, retryable: true })));
   app.get('/dashboard/events', (req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write('retry: 2000\n\n');

@@ -22,7 +22,13 @@ describe('REST guards', () => {
           done();
           return this;
         },
-        end() {
+        writeHead(code: number, headers: Record<string, string>) {
+          out.status = code;
+          for (const [k, v] of Object.entries(headers)) out.headers[k.toLowerCase()] = v;
+          return this;
+        },
+        end(text?: string) {
+          if (text) out.body = JSON.parse(text);
           done();
           return this;
         },

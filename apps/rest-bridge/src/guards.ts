@@ -1,8 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { bearer, originAllowed, originRefusal, type Caller } from '@orch/orchestration';
-import { hostAllowed } from '@orch/door';
+import { hostAllowed, writeError, writeFailure } from '@orch/door';
 import type { RestAppDeps } from './deps';
-import { sendError, sendFailure } from './http-errors';
 
 type Middleware = (req: Request, res: Response, next: NextFunction) => void;
 
@@ -12,7 +11,7 @@ export function originGuard(deps: Pick<RestAppDeps, 'allowedOrigins' | 'logger'>
     const origin = req.headers.origin;
     if (origin) {
       if (!originAllowed(origin, deps.allowedOrigins, req.headers.host)) {
-        return sendError(res, { code: 'forbidden', message: originRefusal(origin, deps.logger, 'rest-bridge'), retryable: false });
+        return writeError(res, { code: 'forbidden', message: originRefusal(origin, deps.logger, 'rest-bridge'), retryable: false });
       }
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Vary', 'Origin');
@@ -28,7 +27,7 @@ export function originGuard(deps: Pick<RestAppDeps, 'allowedOrigins' | 'logger'>
 export function hostGuard(deps: Pick<RestAppDeps, 'allowedHosts'>): Middleware {
   return (req, res, next) => {
     if (hostAllowed(req.headers.host, deps.allowedHosts)) return next();
-    sendError(res, { code: 'forbidden', message: `Host ${String(req.headers.host ?? '(none)').slice(0, 100)} is not allowed; add it to ORCH_ALLOWED_HOSTS`, retryable: false });
+    writeError(res, { code: 'forbidden', message: `Host ${String(req.headers.host ?? '(none)').slice(0, 100)} is not allowed; add it to ORCH_ALLOWED_HOSTS`, retryable: false });
   };
 }
 
@@ -39,12 +38,12 @@ export function callerGuard(deps: Pick<RestAppDeps, 'orchestrator' | 'logger'>):
       (caller: Caller | undefined) => {
         if (!caller) {
           res.setHeader('WWW-Authenticate', 'Bearer realm="mcp-orchestrator"');
-          return sendError(res, { code: 'unauthorized', message: 'Send Authorization: Bearer <key>', retryable: false });
+          return writeError(res, { code: 'unauthorized', message: 'Send Authorization: Bearer <key>', retryable: false });
         }
         res.locals.caller = caller;
         next();
       },
-      (err: unknown) => sendFailure(res, err, deps.logger),
+      (err: unknown) => writeFailure(res, err, deps.logger),
     );
   };
 }

@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Gauge, type Registry } from 'prom-client';
-import { TOOL_NAMES, WS_CLOSE, WS_CONTROL_METHODS, WS_PROTOCOL_VERSION, toErrorInfo } from '@orch/contracts';
+import { TOOL_NAMES, WS_CLOSE, WS_CONTROL_METHODS, WS_PROTOCOL_VERSION, toErrorInfo, type ErrorInfo } from '@orch/contracts';
 import { TOOL_DOCS, bearer, metricsAllowed, METRICS_REFUSAL, listModelsOutput, originAllowed, originRefusal, type Facade } from '@orch/orchestration';
-import { closeServer, hostAllowed } from '@orch/door';
+import { closeServer, hostAllowed, refuseUpgrade, writeError, writeFailure } from '@orch/door';
 import type { Logger } from '@orch/logging';
 import { WsSession, type SessionAuth, type SessionLimits } from './session';
 
@@ -34,12 +34,9 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
   res.end(JSON.stringify(body));
 };
 
-function refuse(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify({ success: false, error: { code: status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : 'not_found', message, retryable: false } });
-  socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
-
-const hostRefusal = (host: string | undefined) => `Host ${String(host ?? '(none)').slice(0, 100)} is not allowed; add it to ORCH_ALLOWED_HOSTS`;
+/** A refusal of this door's (the WebSocket protocol's own errors are the session's). */
+const refusal = (code: 'forbidden' | 'unauthorized' | 'not_found', message: string): ErrorInfo => ({ code, message, retryable: false });
+const hostRefusal = (host: string | undefined) => refusal('forbidden', `Host ${String(host ?? '(none)').slice(0, 100)} is not allowed; add it to ORCH_ALLOWED_HOSTS`);
 
 /**
  * The WebSocket bridge on one HTTP server: `/healthz`, `/readyz`, `/metrics` over plain HTTP, and
@@ -67,17 +64,17 @@ export function createWsBridge(deps: WsBridgeDeps): WsBridge {
     if (path === '/healthz') return json(res, 200, { status: 'ok', connections: sessions.size });
     if (path === '/readyz') return void deps.isReady().then((ok) => json(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not_ready' }));
     // Probes above answer whatever the Host; the rest refuses DNS-rebound names.
-    if (!hostAllowed(req.headers.host, deps.allowedHosts)) return json(res, 403, { success: false, error: { code: 'forbidden', message: hostRefusal(req.headers.host), retryable: false } });
+    if (!hostAllowed(req.headers.host, deps.allowedHosts)) return writeError(res, hostRefusal(req.headers.host));
     if (path === '/metrics' && deps.registry) {
       // Metrics name models, tools and every caller's spend: the admin key, or a keyless door's own user.
       return void metricsAllowed(req.headers.authorization, deps.adminKey, (k) => deps.orchestrator.authenticate(k, false)).then(async (ok) => {
-        if (!ok) return json(res, 401, { success: false, error: { code: 'unauthorized', message: METRICS_REFUSAL, retryable: false } });
+        if (!ok) return writeError(res, refusal('unauthorized', METRICS_REFUSAL));
         const text = await deps.registry!.metrics();
         res.writeHead(200, { 'Content-Type': deps.registry!.contentType });
         res.end(text);
-      }, (err: unknown) => json(res, 503, { success: false, error: toErrorInfo(err) }));
+      }, (err: unknown) => writeFailure(res, err, deps.logger));
     }
-    json(res, 426, { success: false, error: { code: 'not_found', message: 'This is the WebSocket bridge: connect with ws://host:port/', retryable: false } });
+    writeError(res, refusal('not_found', 'This is the WebSocket bridge: connect with ws://host:port/'), { status: 426 });
   });
 
   // maxPayload is the hard stop (the socket closes with 1009); the session answers anything over
@@ -85,18 +82,18 @@ export function createWsBridge(deps: WsBridgeDeps): WsBridge {
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.limits.maxMessageBytes * 4, perMessageDeflate: false });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
-    if (!hostAllowed(req.headers.host, deps.allowedHosts)) return refuse(socket, 403, hostRefusal(req.headers.host));
+    if (!hostAllowed(req.headers.host, deps.allowedHosts)) return refuseUpgrade(socket, hostRefusal(req.headers.host));
     const origin = req.headers.origin;
-    if (origin && !originAllowed(origin, deps.allowedOrigins, req.headers.host)) return refuse(socket, 403, originRefusal(origin, deps.logger, 'ws-bridge'));
+    if (origin && !originAllowed(origin, deps.allowedOrigins, req.headers.host)) return refuseUpgrade(socket, refusal('forbidden', originRefusal(origin, deps.logger, 'ws-bridge')));
     // A header key must be right; without one, the first message may authenticate (browsers).
     const header = req.headers.authorization;
     const presented = bearer(header);
     deps.orchestrator.authenticate(presented, false).then(
       (caller) => {
-        if (header !== undefined && !caller) return refuse(socket, 401, 'Wrong key in the Authorization header');
+        if (header !== undefined && !caller) return refuseUpgrade(socket, refusal('unauthorized', 'Wrong key in the Authorization header'));
         accept(req, socket, head, caller ? { caller, presented } : undefined);
       },
-      () => refuse(socket, 503, 'Redis cannot be reached; retry shortly'),
+      (err: unknown) => refuseUpgrade(socket, toErrorInfo(err)),
     );
   });
   const accept = (req: IncomingMessage, socket: Duplex, head: Buffer, auth: SessionAuth | undefined) => {

@@ -2,7 +2,7 @@ import type { Express, Request, Response } from 'express';
 import { SpendQuerySchema } from '@orch/contracts';
 import { describeZodError, streamIdOrThrow, type Caller, type RequestRecord } from '@orch/orchestration';
 import type { RestAppDeps } from '../deps';
-import { sendFailure } from '../http-errors';
+import { writeFailure } from '@orch/door';
 import { streamEvents } from '../sse';
 
 /**
@@ -14,7 +14,7 @@ export function mountRequests(app: Express, deps: RestAppDeps): void {
   const answer = (run: (req: Request, caller: Caller) => Promise<unknown>) => (req: Request, res: Response) =>
     void run(req, res.locals.caller as Caller).then(
       (result) => res.json({ success: true, result }),
-      (err: unknown) => sendFailure(res, err, deps.logger),
+      (err: unknown) => writeFailure(res, err, deps.logger),
     );
   app.get(
     '/requests',
@@ -38,7 +38,7 @@ export function mountRequests(app: Express, deps: RestAppDeps): void {
       after = streamIdOrThrow(String(lastEventId ?? req.query.after ?? '0-0'), lastEventId !== undefined ? 'Last-Event-ID' : 'after');
       record = await deps.orchestrator.ownRequest(id, res.locals.caller as Caller);
     } catch (err) {
-      return sendFailure(res, err, deps.logger);
+      return writeFailure(res, err, deps.logger);
     }
     streamEvents(deps.orchestrator, res, id, after, record);
   });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { OrchestratorError, TOOL_CONTRACTS, TOOL_NAMES, type ErrorInfo } from '@orch/contracts';
 import { TOOL_DOCS, type Caller } from '@orch/orchestration';
 import type { RestAppDeps } from '../deps';
-import { sendError, sendFailure } from '../http-errors';
+import { writeError, writeFailure } from '@orch/door';
 import { streamEvents } from '../sse';
 
 /**
@@ -46,25 +46,25 @@ export function mountToolCalls(app: Express, deps: RestAppDeps): void {
         return void res.json({ success: true, tool, request_id: id, status: 'running', links: { self: `/requests/${id}`, events: `/requests/${id}/events` } });
       }
       case 'error':
-        return sendError(res, result.error, { tool });
+        return writeError(res, result.error, { extra: { tool } });
       case 'done': {
         // A request that ended failed or cancelled: its error's status, with the output beside it.
         const error = (result.structured as { error?: ErrorInfo }).error;
         if (result.failed) {
           const e = error ?? { code: 'internal' as const, message: result.text, retryable: false };
-          return sendError(res, e, { tool, result: result.structured });
+          return writeError(res, e, { extra: { tool, result: result.structured } });
         }
         return void res.json({ success: true, tool, result: result.structured, timestamp: new Date().toISOString() });
       }
     }
   };
 
-  app.post('/mcp/:tool', (req, res) => void callTool(String(req.params.tool), req.body, req, res).catch((err) => sendFailure(res, err, deps.logger)));
+  app.post('/mcp/:tool', (req, res) => void callTool(String(req.params.tool), req.body, req, res).catch((err) => writeFailure(res, err, deps.logger)));
   app.post('/mcp', (req, res) => {
     const body = req.body as { method?: unknown; params?: unknown } | undefined;
     if (typeof body?.method !== 'string') {
-      return sendFailure(res, new OrchestratorError('invalid_arguments', 'method: required, the tool name (body: {"method": "<tool>", "params": {...}})', { details: { field: 'method' } }), deps.logger);
+      return writeFailure(res, new OrchestratorError('invalid_arguments', 'method: required, the tool name (body: {"method": "<tool>", "params": {...}})', { details: { field: 'method' } }), deps.logger);
     }
-    void callTool(body.method, body.params ?? {}, req, res).catch((err) => sendFailure(res, err, deps.logger));
+    void callTool(body.method, body.params ?? {}, req, res).catch((err) => writeFailure(res, err, deps.logger));
   });
 }
