@@ -8,7 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { TOOL_CONTRACTS, TOOL_NAMES, type ModelToolOutput, type JobResultOutput } from '@orch/contracts';
+import { JobResultOutputSchema, ListThreadsOutputSchema, ModelToolOutputSchema, TOOL_CONTRACTS, TOOL_NAMES } from '@orch/contracts';
 import { countO200kTokens } from '@orch/ledger';
 import { z } from 'zod';
 import { faults, freePort, spawnService, startFakeStack, type FakeProvider, type FakeStack, type ServiceProcess } from '@orch/testing';
@@ -22,6 +22,8 @@ writeFileSync(file, 'export function handler(req) { return eval(req.body); }\n')
 
 type Structured = Record<string, unknown>;
 const structured = (r: unknown) => (r as { structuredContent: Structured }).structuredContent;
+/** A tool's structured content read with its output schema, as a client holding the contracts would. */
+const outputOf = <S extends z.ZodType>(schema: S, r: unknown): z.output<S> => schema.parse(structured(r));
 const textOf = (r: unknown) => ((r as { content: Array<{ text: string }> }).content[0]?.text ?? '');
 
 /** One representative, valid call per tool. */
@@ -108,8 +110,8 @@ describe('MCP gateway driven by the SDK Client', () => {
         const r = await client.callTool({ name, arguments: args });
         expect({ name, isError: r.isError ?? false, text: r.isError ? textOf(r) : '' }).toEqual({ name, isError: false, text: '' });
         const s = structured(r);
-        if ('request_id' in s && !requestId) requestId = s.request_id as string;
-        if (s.status === 'completed' && 'answers' in s) expect((s as unknown as ModelToolOutput).answers.length).toBeGreaterThan(0);
+        if ('request_id' in s && !requestId) requestId = String(s.request_id);
+        if (s.status === 'completed' && 'answers' in s) expect(outputOf(ModelToolOutputSchema, r).answers.length).toBeGreaterThan(0);
         // A multi-model answer carries its structured verdict and its members (issue 30.1), schema-checked by the SDK.
         if (s.synthesis) expect(s).toMatchObject({ verdict: expect.objectContaining({ recommendation: expect.any(String), confidence: expect.any(Number) }), members: expect.arrayContaining([expect.objectContaining({ role: 'member' })]) });
       }
@@ -261,11 +263,11 @@ describe('MCP gateway driven by the SDK Client', () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: 'Bearer secret-key-1' } } }));
     try {
       const r = await client.callTool({ name: 'think_deeper', arguments: { problem: 'Takes a while' } });
-      const first = structured(r) as unknown as ModelToolOutput;
+      const first = outputOf(ModelToolOutputSchema, r);
       expect(first.status).toBe('running');
       expect(textOf(r)).toContain('get_job_result');
       const later = await client.callTool({ name: 'get_job_result', arguments: { request_id: first.request_id, wait_seconds: 20 } });
-      const j = structured(later) as unknown as JobResultOutput;
+      const j = outputOf(JobResultOutputSchema, later);
       expect(j.status).toBe('completed');
       expect(j.output!.answers[0]!.text).toContain('[o3] echo:');
       expect(textOf(later)).toContain('💰 Cost:');
@@ -281,7 +283,7 @@ describe('MCP gateway driven by the SDK Client', () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(url)));
     try {
       const r = await client.callTool({ name: 'orchestrate_task', arguments: { description: 'Which queue?', strategy: 'max_quality_council' } });
-      const o = structured(r) as unknown as ModelToolOutput;
+      const o = outputOf(ModelToolOutputSchema, r);
       expect(o.status).toBe('completed');
       expect(o.answers.map((a) => a.model)).toEqual(['gemini_pro']);
       expect(o.failures[0]!.model).toBe('o3_architect');
@@ -300,9 +302,9 @@ describe('MCP gateway driven by the SDK Client', () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(url)));
     try {
       expect(structured(await client.callTool({ name: 'configure_orchestrator', arguments: { council: 'vote' } }))).toMatchObject({ settings: { council: 'vote' } });
-      const o = structured(await client.callTool({ name: 'orchestrate_task', arguments: { description: 'Which database?' } })) as unknown as ModelToolOutput;
+      const o = outputOf(ModelToolOutputSchema, await client.callTool({ name: 'orchestrate_task', arguments: { description: 'Which database?' } }));
       expect(o).toMatchObject({ status: 'completed', council: 'vote', vote: { winner: 'Postgres', met: true } });
-      const threads = structured(await client.callTool({ name: 'list_threads', arguments: { limit: 5 } })) as { threads: Array<{ continuation_id: string }> };
+      const threads = outputOf(ListThreadsOutputSchema, await client.callTool({ name: 'list_threads', arguments: { limit: 5 } }));
       expect(threads.threads[0]!.continuation_id).toBe(o.continuation_id);
       await client.callTool({ name: 'configure_orchestrator', arguments: { reset: true } });
     } finally {

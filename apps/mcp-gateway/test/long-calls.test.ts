@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ModelToolOutputSchema } from '@orch/contracts';
 import { freePort, spawnService } from '@orch/testing';
 import { gatewaySuite } from './suite';
 
@@ -53,7 +54,7 @@ describe('long MCP calls without Tasks', () => {
       await suite.stack().openai.waitForRequest((q) => JSON.stringify(q.body.messages).includes('Cut short'));
       gw.child.kill('SIGTERM');
       const r = await pending;
-      const s = r.structuredContent as { status: string; request_id: string; message: string };
+      const s = ModelToolOutputSchema.parse(r.structuredContent);
       expect(s).toMatchObject({ status: 'running', request_id: expect.stringMatching(/^\w{26}$/), message: expect.stringContaining('shutting down') });
       expect(textOf(r)).toContain(`get_job_result with request_id "${s.request_id}"`);
     } finally {

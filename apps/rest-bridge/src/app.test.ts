@@ -2,9 +2,16 @@ import type { AddressInfo } from 'node:net';
 import { request as httpRequest, type Server } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '@orch/logging';
+import type { ModelToolOutput, ToolOutput } from '@orch/contracts';
 import type { Orchestrator, ToolResult } from '@orch/orchestration';
-import { createRestApp } from './app';
 import { STATUS_BY_CODE } from '@orch/door';
+import { createRestApp } from './app';
+
+/** Tool outputs of their schemas, as the orchestrator would answer them. */
+const noModels: ToolOutput<'list_models'> = { models: [], default_strategy: 'external_enhancement' };
+const modelOutput = (o: Pick<ModelToolOutput, 'request_id' | 'tool' | 'status'> & Partial<ModelToolOutput>): ModelToolOutput => ({
+  answers: [], failures: [], totals: { models: [], prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 }, ...o,
+});
 
 /**
  * The REST routes in-process, over an orchestrator stand-in: how each kind of tool answer (done,
@@ -51,7 +58,7 @@ describe('REST routes in-process', () => {
   const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('done → 200 with the output; the seed form POST /mcp {method, params} too', async () => {
-    next = { kind: 'done', tool: 'list_models', structured: { models: [] }, text: '', failed: false };
+    next = { kind: 'done', tool: 'list_models', structured: noModels, text: '', failed: false };
     for (const res of [await post('/mcp/list_models', {}), await post('/mcp', { method: 'list_models', params: {} })]) {
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ success: true, tool: 'list_models', result: { models: [] } });
@@ -60,7 +67,7 @@ describe('REST routes in-process', () => {
   });
 
   it('running → 202 with Location and the links to follow it; ?wait=false asks for it at once', async () => {
-    next = { kind: 'running', tool: 'think_deeper', structured: { status: 'running' }, text: '', requestId: 'req1' };
+    next = { kind: 'running', tool: 'think_deeper', structured: modelOutput({ request_id: 'req1', tool: 'think_deeper', status: 'running' }), text: '', requestId: 'req1' };
     const res = await post('/mcp/think_deeper?wait=false', { problem: 'x' });
     expect(res.status).toBe(202);
     expect(res.headers.get('location')).toBe('/requests/req1');
@@ -84,7 +91,7 @@ describe('REST routes in-process', () => {
   });
 
   it('a request that ended failed → its error\'s status, with the output beside it', async () => {
-    const output = { request_id: 'r2', status: 'failed', error: { code: 'provider_quota', message: 'out of credits', retryable: false } };
+    const output = modelOutput({ request_id: 'r2', tool: 'query_specific_model', status: 'failed', error: { code: 'provider_quota', message: 'out of credits', retryable: false } });
     next = { kind: 'done', tool: 'query_specific_model', structured: output, text: '', failed: true, requestId: 'r2' };
     const res = await post('/mcp/query_specific_model', { model: 'm', description: 'd' });
     expect(res.status).toBe(502);
@@ -101,7 +108,7 @@ describe('REST routes in-process', () => {
   });
 
   it('a refused browser origin gets 403 `forbidden` (the code table\'s 403, not 401\'s `unauthorized`) naming ORCH_ALLOWED_ORIGINS, and the refusal is logged once per origin', async () => {
-    next = { kind: 'done', tool: 'list_models', structured: { models: [] }, text: '', failed: false };
+    next = { kind: 'done', tool: 'list_models', structured: noModels, text: '', failed: false };
     const bad = (origin: string) => fetch(`${base}/mcp/list_models`, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: '{}' });
     for (let i = 0; i < 3; i++) {
       const res = await bad('http://evil.example');
@@ -128,7 +135,7 @@ describe('REST routes in-process', () => {
     const local = app.listen(0, '127.0.0.1');
     await new Promise((r) => local.once('listening', r));
     try {
-      next = { kind: 'done', tool: 'list_models', structured: { models: [] }, text: '', failed: false };
+      next = { kind: 'done', tool: 'list_models', structured: noModels, text: '', failed: false };
       const port = (local.address() as AddressInfo).port;
       const url = `http://127.0.0.1:${port}/mcp/list_models`;
       const from = (origin: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: '{}' });

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Cluster, Redis } from 'ioredis';
 import { loadConfig, type Config } from '@orch/config';
-import type { JobResultOutput, ModelToolOutput } from '@orch/contracts';
+import type { ModelToolOutput, ToolName, ToolOutput } from '@orch/contracts';
 import { createLogger } from '@orch/logging';
 import { startProviderWorker, type ProviderWorker } from '@orch/worker';
 import { faults, startFakeStack, waitFor, type FakeProvider, type FakeStack } from '@orch/testing';
 import { Orchestrator } from './orchestrator';
-import { isErrorResult, structuredOf, type Caller, type ToolResult } from './tools';
+import { isErrorResult, structuredOf, type Caller, type ModelToolName, type ToolResult } from './tools';
 
 const local: Caller = { id: 'local', fileAccess: true };
 const remote: Caller = { id: 'key:abc', fileAccess: false };
@@ -49,7 +49,12 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     conn.disconnect();
   });
 
-  const out = (r: ToolResult) => structuredOf(r) as unknown as ModelToolOutput;
+  /** A tool's output, typed by its name (the test fails on an error result). */
+  const outputOf = <N extends ToolName>(r: ToolResult<N>): ToolOutput<N> => {
+    if (r.kind === 'error') throw new Error(r.text);
+    return r.structured;
+  };
+  const out = (r: ToolResult<ModelToolName>): ModelToolOutput => outputOf(r);
 
   it('query_specific_model: one call, cost and tokens in the footer, and a thread that continues', async () => {
     const r = await orch.callTool('query_specific_model', { model: 'o3_architect', description: 'Is Redis a good queue backend?' }, local);
@@ -126,7 +131,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect(o.status).toBe('running');
     expect(r.text).toContain('get_job_result');
     const later = await orch.callTool('get_job_result', { request_id: o.request_id, wait_seconds: 10 }, local);
-    const j = structuredOf(later) as unknown as JobResultOutput;
+    const j = outputOf(later);
     expect(j.status).toBe('completed');
     expect(j.output!.answers[0]!.text).toContain('[o3] echo: Think this problem through');
     // Another caller cannot read it.
@@ -152,7 +157,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     // (A paused queue keeps its jobs in its wait list.)
     expect(await orch.requestQueue.getJobCounts('wait')).toEqual({ wait: 1 });
     await orch.requestQueue.resume();
-    const later = structuredOf(await orch.callTool('get_job_result', { request_id: id, wait_seconds: 10 }, local)) as unknown as JobResultOutput;
+    const later = outputOf(await orch.callTool('get_job_result', { request_id: id, wait_seconds: 10 }, local));
     expect(later.status).toBe('completed');
     expect(later.output!.answers[0]!.text).toContain('echo: Fast start');
     expect(or.requests.filter((q) => JSON.stringify(q.body).includes('Fast start'))).toEqual([sent]);
@@ -211,7 +216,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     const id = out(r).request_id;
     const j = await waitFor(
       async () => {
-        const now = structuredOf(await orch.callTool('get_job_result', { request_id: id }, local)) as unknown as JobResultOutput;
+        const now = outputOf(await orch.callTool('get_job_result', { request_id: id }, local));
         return now.partial.some((p) => p.model === 'gemini_pro') ? now : undefined;
       },
       { timeoutMs: 4000, what: "gemini_pro's answer among the partial text" },
@@ -257,7 +262,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     await waitFor(() => or.requests.length === 2, { timeoutMs: 10_000, what: 'the second attempt' });
     const running = await waitFor(
       async () => {
-        const now = structuredOf(await orch.callTool('get_job_result', { request_id: id }, local)) as unknown as JobResultOutput;
+        const now = outputOf(await orch.callTool('get_job_result', { request_id: id }, local));
         // Longer than all the first attempt sent ("[model] echo: Stream me t1 t2", 6 tokens).
         return now.status === 'running' && (now.partial[0]?.text.length ?? 0) > 60 ? now : undefined;
       },
@@ -265,7 +270,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     );
     // Followers were told the call started over.
     expect((await orch.events.read(id)).find((e) => e.type === 'progress' && e.attempt === 2)).toMatchObject({ stage: 'started', message: expect.stringContaining('started again') });
-    const done = structuredOf(await orch.callTool('get_job_result', { request_id: id, wait_seconds: 20 }, local)) as unknown as JobResultOutput;
+    const done = outputOf(await orch.callTool('get_job_result', { request_id: id, wait_seconds: 20 }, local));
     const answer = done.output!.answers[0]!.text;
     // What was shown while it ran is the start of the answer, not the failed attempt's text before it.
     expect(answer.startsWith(running.partial[0]!.text)).toBe(true);
@@ -290,7 +295,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     const c = await orch.callTool('cancel_request', { request_id: id }, local);
     expect(structuredOf(c)).toEqual({ request_id: id, status: 'cancelled', cancelled: true });
     await oa.waitForAbort();
-    const j = structuredOf(await orch.callTool('get_job_result', { request_id: id }, local)) as unknown as JobResultOutput;
+    const j = outputOf(await orch.callTool('get_job_result', { request_id: id }, local));
     expect(j.status).toBe('cancelled');
   });
 
@@ -315,7 +320,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect(oa.requests).toHaveLength(0);
     // Raising above the operator's limit does not raise it.
     const s = await orch.callTool('configure_orchestrator', { cost_limit: 1000 }, remote);
-    expect((structuredOf(s) as { effective_cost_limit_usd: number }).effective_cost_limit_usd).toBe(config.limits.maxCostPerRequest);
+    expect(outputOf(s).effective_cost_limit_usd).toBe(config.limits.maxCostPerRequest);
   });
 
   it('reads files inside the allowed roots only, and never for callers without file access', async () => {
@@ -337,13 +342,13 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'hi' }, local);
     expect((or.requests[0]!.body.messages as Array<{ content: string }>)[0]!.content).toContain('billing-service');
 
-    const status = structuredOf(await orch.callTool('get_orchestrator_status', {}, local)) as { spend: { spent_usd: number; daily_limit_usd: number }; queues: Array<{ workers: number }> };
+    const status = outputOf(await orch.callTool('get_orchestrator_status', {}, local));
     expect(status.spend.spent_usd).toBeGreaterThan(0);
     expect(status.spend.daily_limit_usd).toBe(100);
     expect(status.queues.map((q) => q.workers)).toEqual([1, 1]);
-    const models = structuredOf(await orch.callTool('list_models', {}, local)) as { models: Array<{ key: string }> };
+    const models = outputOf(await orch.callTool('list_models', {}, local));
     expect(models.models.map((m) => m.key)).toEqual(['gemini_pro', 'o3_architect']);
-    const analysis = structuredOf(await orch.callTool('analyze_task', { description: 'Fix the SQL injection in the login handler' }, local)) as { task_type: string };
+    const analysis = outputOf(await orch.callTool('analyze_task', { description: 'Fix the SQL injection in the login handler' }, local));
     expect(analysis.task_type).toBe('security');
   });
 

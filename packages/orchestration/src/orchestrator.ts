@@ -29,7 +29,7 @@ import { RequestStore, type RequestRecord } from './requests/request-store';
 import { RequestDriver } from './requests/request-driver';
 import { CANCELLED } from './requests/request-output';
 import { RequestViews } from './requests/request-views';
-import { TOOLS, type Caller, type ModelTool, type PromptContext, type ToolDefinition, type ToolHost, type ToolResult } from './tools';
+import { TOOLS, type Caller, type ModelTool, type ModelToolName, type PromptContext, type ToolAnswer, type ToolDefinition, type ToolHost, type ToolResult } from './tools';
 import { ThreadViews } from './requests/thread-views';
 import { spendReportFor } from './requests/caller-spend';
 import { operatorView, type OperatorView } from './operator-view';
@@ -206,6 +206,8 @@ export class Orchestrator implements PlanHost, ToolHost {
   }
 
   /** Runs a tool. Known failures come back as `error` results with a stable code, never thrown. */
+  async callTool<N extends ToolName>(name: N, args: unknown, caller: Caller, opts?: CallOptions): Promise<ToolResult<N>>;
+  async callTool(name: string, args: unknown, caller: Caller, opts?: CallOptions): Promise<ToolResult>;
   async callTool(name: string, args: unknown, caller: Caller, opts: CallOptions = {}): Promise<ToolResult> {
     const started = performance.now();
     const release = new AbortController();
@@ -263,13 +265,14 @@ export class Orchestrator implements PlanHost, ToolHost {
    * One tool, by name: its own schema parses the arguments, and (N binding the two) hands the tool
    * exactly what it takes — a model tool's prompt builder, or a local tool's handler.
    */
-  private async runNamedTool<N extends ToolName>(name: N, args: unknown, caller: Caller, opts: CallOptions, waitSignal: AbortSignal): Promise<ToolResult> {
+  private async runNamedTool<N extends ToolName>(name: N, args: unknown, caller: Caller, opts: CallOptions, waitSignal: AbortSignal): Promise<ToolResult<N> | ToolResult<ModelToolName>> {
     const tool: ToolDefinition<N> = TOOLS[name];
     const parsed = tool.input.safeParse(args ?? {});
     if (!parsed.success) throw describeZodError(parsed.error);
     if (tool.kind === 'model') return this.runModelTool(tool, parsed.data, caller, opts, waitSignal);
     const out = await tool.run(parsed.data, this, caller, waitSignal);
-    return { kind: 'done', tool: tool.name, structured: out.structured, text: out.text, failed: out.failed ?? false, ...(out.requestId ? { requestId: out.requestId } : {}) };
+    const answer: ToolAnswer<N> = { kind: 'done', tool: tool.name, structured: out.structured, text: out.text, failed: out.failed ?? false, ...(out.requestId ? { requestId: out.requestId } : {}) };
+    return answer;
   }
 
   /** Where a caller's file arguments may point (only the MCP gateway reads files). */
@@ -297,9 +300,10 @@ export class Orchestrator implements PlanHost, ToolHost {
   }
 
   /** A model tool: planned, accepted (see RequestIntake), then waited for up to the sync window. */
-  private async runModelTool<N extends ToolName>(def: ModelTool<N>, args: ToolInput<N>, caller: Caller, opts: CallOptions, waitSignal: AbortSignal): Promise<ToolResult> {
+  private async runModelTool<N extends ToolName>(def: ModelTool<N>, args: ToolInput<N>, caller: Caller, opts: CallOptions, waitSignal: AbortSignal): Promise<ToolAnswer<ModelToolName>> {
     const plan = await planCall(this, def, args, caller);
-    const { requestId, tool } = plan.drive;
+    const { requestId } = plan.drive;
+    const tool: ModelToolName = def.name;
     await this.intake.accept(plan, opts.approval);
     // Follow the request's events from the start (progress for MCP clients) while it is driven.
     const follow = opts.onEvent ? this.hub.subscribe(requestId, '0-0', opts.onEvent) : undefined;

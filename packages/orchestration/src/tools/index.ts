@@ -43,4 +43,4 @@ export const TOOLS: { [N in ToolName]: ToolDefinition<N> } = {
 /** Titles and descriptions for the calling model, by tool (MCP, OpenAPI, the WS hello). */
 export const TOOL_DOCS = Object.fromEntries(Object.entries(TOOLS).map(([name, t]) => [name, t.docs])) as Record<ToolName, ToolDocs>;
 
-export { isErrorResult, structuredOf, type Caller, type ToolResult, type ToolAsk, type PromptContext, type ToolHost, type ToolDefinition, type ModelTool } from './tool';
+export { isErrorResult, structuredOf, type Caller, type ToolResult, type ToolAnswer, type ToolError, type ModelToolName, type ToolAsk, type PromptContext, type ToolHost, type ToolDefinition, type ModelTool } from './tool';
