@@ -5,9 +5,34 @@ import { TOOL_DOCS } from '@orch/orchestration';
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' });
 
-/** OpenAPI 3.1, generated from the zod contracts (the same schemas MCP lists). */
-export function openApiDocument(version: string): Record<string, unknown> {
-  const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } } };
+const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } } };
+const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const ok = (description: string, result?: Record<string, unknown>) => ({
+  description,
+  content: { 'application/json': { schema: { type: 'object', properties: { success: { const: true }, ...(result ? { result } : {}) }, required: ['success'] } } },
+});
+const auth = { 401: errorResponse, 503: errorResponse };
+const probe = (operationId: string, summary: string, status: string) => ({
+  get: {
+    operationId,
+    summary,
+    security: [],
+    responses: {
+      200: { description: 'OK', content: { 'application/json': { schema: { type: 'object', properties: { status: { const: status } } } } } },
+      403: errorResponse,
+      503: { description: 'Not ready (Redis away, or shutting down)', content: { 'application/json': { schema: { type: 'object' } } } },
+    },
+  },
+});
+const admin = { security: [{ adminBearer: [] }, { adminBasic: [] }] };
+const adminErrors = { 401: errorResponse, 404: errorResponse };
+const json = (description: string, body: unknown = { type: 'object' }) => ({ description, content: { 'application/json': { schema: body } } });
+const keyRecord = schema(ApiKeyRecordSchema);
+const created = { type: 'object', properties: { key: { type: 'string', description: 'The new key: shown this once, stored hashed' }, record: keyRecord }, required: ['key', 'record'] };
+const page = (operationId: string, summary: string, type: string) => ({ get: { operationId, summary, ...admin, responses: { 200: { description: type, content: { [type]: { schema: { type: 'string' } } } }, ...adminErrors } } });
+
+/** POST /mcp/{tool} for every tool (its input and output schemas), and the seed's POST /mcp. */
+function toolPaths(): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   for (const name of TOOL_NAMES) {
     const c = TOOL_CONTRACTS[name];
@@ -35,12 +60,6 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
     };
   }
-  const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
-  const ok = (description: string, result?: Record<string, unknown>) => ({
-    description,
-    content: { 'application/json': { schema: { type: 'object', properties: { success: { const: true }, ...(result ? { result } : {}) }, required: ['success'] } } },
-  });
-  const auth = { 401: errorResponse, 503: errorResponse };
   paths['/mcp'] = {
     post: {
       operationId: 'callTool',
@@ -50,6 +69,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
       responses: { 200: ok('The tool result', { type: 'object' }), 202: { description: 'Still running', content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } } }, 400: errorResponse, 404: errorResponse, 429: errorResponse, ...auth },
     },
   };
+  return paths;
+}
+
+/** A caller's requests, their events, spend and the tool list. */
+function requestPaths(): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
   paths['/requests'] = {
     get: {
       operationId: 'listRequests',
@@ -95,18 +120,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
       responses: { 200: { description: 'Tools', content: { 'application/json': { schema: { type: 'object', properties: { success: { const: true }, tools: { type: 'array', items: { type: 'object' } } } } } } }, ...auth },
     },
   };
-  const probe = (operationId: string, summary: string, status: string) => ({
-    get: {
-      operationId,
-      summary,
-      security: [],
-      responses: {
-        200: { description: 'OK', content: { 'application/json': { schema: { type: 'object', properties: { status: { const: status } } } } } },
-        403: errorResponse,
-        503: { description: 'Not ready (Redis away, or shutting down)', content: { 'application/json': { schema: { type: 'object' } } } },
-      },
-    },
-  });
+  return paths;
+}
+
+/** Probes, metrics, this document and the operators' pages (key admin, queues, dashboard). */
+function operatorPaths(): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
   paths['/healthz'] = probe('liveness', 'Liveness probe (any Host)', 'ok');
   paths['/readyz'] = probe('readiness', 'Readiness probe: Redis reachable and not shutting down (any Host)', 'ready');
   paths['/health'] = { get: { operationId: 'health', summary: 'Health with the tool count (seed form)', responses: { 200: { description: 'Healthy', content: { 'application/json': { schema: { type: 'object' } } } }, ...auth } } };
@@ -126,31 +145,30 @@ export function openApiDocument(version: string): Record<string, unknown> {
       responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } }, 401: errorResponse, 404: errorResponse },
     },
   };
-  const admin = { security: [{ adminBearer: [] }, { adminBasic: [] }] };
-  const adminErrors = { 401: errorResponse, 404: errorResponse };
-  const json = (description: string, body: unknown = { type: 'object' }) => ({ description, content: { 'application/json': { schema: body } } });
-  const keyRecord = schema(ApiKeyRecordSchema);
-  const created = { type: 'object', properties: { key: { type: 'string', description: 'The new key: shown this once, stored hashed' }, record: keyRecord }, required: ['key', 'record'] };
-  const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
   paths['/admin/keys'] = {
     get: { operationId: 'listKeys', summary: 'Managed caller keys with their spend today and this month (never the keys)', ...admin, responses: { 200: json('The keys', { type: 'object', properties: { keys: { type: 'array', items: keyRecord } } }), ...adminErrors } },
     post: { operationId: 'createKey', summary: 'Create a caller key: name, optional daily and monthly budgets (USD), rate limit and model allow-list', ...admin, requestBody: { required: true, content: { 'application/json': { schema: schema(ApiKeySettingsSchema) } } }, responses: { 201: json('Created', created), 400: errorResponse, ...adminErrors } },
   };
   paths['/admin/keys/{id}'] = {
-    get: { operationId: 'showKey', summary: 'One key with its spend', ...admin, parameters: idParam, responses: { 200: json('The key', keyRecord), ...adminErrors } },
-    patch: { operationId: 'updateKey', summary: "Change a key's settings (null clears one); takes effect on its next call", ...admin, parameters: idParam, requestBody: { required: true, content: { 'application/json': { schema: schema(ApiKeyUpdateSchema) } } }, responses: { 200: json('The key', keyRecord), 400: errorResponse, ...adminErrors } },
-    delete: { operationId: 'revokeKey', summary: 'Revoke a key: refused at once by every door; its record and spend stay', ...admin, parameters: idParam, responses: { 200: json('The revoked key', keyRecord), ...adminErrors } },
+    get: { operationId: 'showKey', summary: 'One key with its spend', ...admin, parameters: [id], responses: { 200: json('The key', keyRecord), ...adminErrors } },
+    patch: { operationId: 'updateKey', summary: "Change a key's settings (null clears one); takes effect on its next call", ...admin, parameters: [id], requestBody: { required: true, content: { 'application/json': { schema: schema(ApiKeyUpdateSchema) } } }, responses: { 200: json('The key', keyRecord), 400: errorResponse, ...adminErrors } },
+    delete: { operationId: 'revokeKey', summary: 'Revoke a key: refused at once by every door; its record and spend stay', ...admin, parameters: [id], responses: { 200: json('The revoked key', keyRecord), ...adminErrors } },
   };
   paths['/admin/keys/{id}/rotate'] = {
-    post: { operationId: 'rotateKey', summary: 'A new key for the same record (budgets and spend go on); the old key is refused at once', ...admin, parameters: idParam, responses: { 200: json('The new key', created), 400: errorResponse, ...adminErrors } },
+    post: { operationId: 'rotateKey', summary: 'A new key for the same record (budgets and spend go on); the old key is refused at once', ...admin, parameters: [id], responses: { 200: json('The new key', created), 400: errorResponse, ...adminErrors } },
   };
-  const page = (operationId: string, summary: string, type: string) => ({ get: { operationId, summary, ...admin, responses: { 200: { description: type, content: { [type]: { schema: { type: 'string' } } } }, ...adminErrors } } });
   paths['/dashboard'] = page('dashboard', 'The spend dashboard: today and this month against the limits, by model, key and day, in flight, queues, latest requests; live', 'text/html');
   paths['/dashboard/app.js'] = page('dashboardScript', "The dashboard's script", 'application/javascript');
   paths['/dashboard/chart.js'] = page('dashboardChart', 'chart.js, from its npm package', 'application/javascript');
   paths['/dashboard/snapshot'] = { get: { operationId: 'dashboardSnapshot', summary: "What the dashboard shows, as JSON", ...admin, responses: { 200: json('The snapshot'), 503: errorResponse, ...adminErrors } } };
   paths['/dashboard/events'] = page('dashboardEvents', 'Server-sent `snapshot` events: the snapshot at once, then each change', 'text/event-stream');
   paths['/docs'] = { get: { operationId: 'docs', summary: 'This document, browsable (Swagger UI, served offline)', security: [], responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } }, 403: errorResponse } } };
+  return paths;
+}
+
+/** OpenAPI 3.1, generated from the zod contracts (the same schemas MCP lists). */
+export function openApiDocument(version: string): Record<string, unknown> {
+  const paths = { ...toolPaths(), ...requestPaths(), ...operatorPaths() };
   return {
     openapi: '3.1.0',
     info: {

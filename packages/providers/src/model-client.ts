@@ -172,29 +172,7 @@ export class ModelClient {
     }
     const started = Date.now();
     const timeoutMs = req.timeoutMs ?? provider.timeoutMs;
-    const ctrl = new AbortController();
-    const abort = (e: ProviderError) => !ctrl.signal.aborted && ctrl.abort(e);
-    const onCancel = () => abort(new ProviderError('cancelled', 'The call was cancelled', { retryable: false, billing: 'unknown' }));
-    if (req.signal?.aborted) onCancel();
-    req.signal?.addEventListener('abort', onCancel, { once: true });
-    const deadline = setTimeout(
-      () => abort(new ProviderError('provider_timeout', `No complete answer from ${model.modelId} within ${timeoutMs} ms`, { retryable: true, billing: 'unknown' })),
-      timeoutMs,
-    );
-    // The idle timer is armed once and, when it fires, re-armed for what is left since the last
-    // activity: a chunk only notes the time (a timer set per chunk costs a stream of tokens dearly).
-    let idle: NodeJS.Timeout | undefined;
-    let lastActivity = 0;
-    const checkIdle = () => {
-      const left = lastActivity + provider.idleTimeoutMs - Date.now();
-      if (left > 0) idle = setTimeout(checkIdle, left);
-      else abort(new ProviderError('provider_timeout', `Stream from ${model.modelId} idle for ${provider.idleTimeoutMs} ms`, { retryable: true, billing: 'unknown' }));
-    };
-    const touch = () => {
-      if (!stream) return;
-      lastActivity = Date.now();
-      idle ??= setTimeout(checkIdle, provider.idleTimeoutMs);
-    };
+    const { ctrl, abort, touch, dispose } = callGuards({ modelId: model.modelId, signal: req.signal, timeoutMs, idleTimeoutMs: provider.idleTimeoutMs, stream });
 
     // A provider that streams without end must not fill the record, the event stream and every
     // door's memory: past the cap the call stops, and is booked as an unknown outcome (its reservation).
@@ -257,16 +235,8 @@ export class ModelClient {
         // A plain answer arrives whole: it is the result, and is not also passed to onDelta (the
         // worker would publish the same text twice, as a partial and in the result).
       }
-      let usage: Usage;
+      const usage = wire ? normaliseUsage(wire) : this.estimatedUsage(resolved, req, text);
       const usageEstimated = !wire;
-      if (wire) {
-        usage = normaliseUsage(wire);
-      } else {
-        const promptTokens = estimateTokens(req.messages.map((m) => m.content).join('\n'));
-        const completionTokens = estimateTokens(text);
-        usage = { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, cachedTokens: 0, reasoningTokens: 0 };
-        this.logger?.warn('provider sent no usage; tokens estimated', { model: resolved.key });
-      }
       return {
         model: resolved.key,
         modelId: model.modelId,
@@ -286,10 +256,16 @@ export class ModelClient {
       failure.generationId ??= generationId;
       throw failure;
     } finally {
-      clearTimeout(deadline);
-      clearTimeout(idle);
-      req.signal?.removeEventListener('abort', onCancel);
+      dispose();
     }
+  }
+
+  /** Token counts a provider did not send, estimated (and said so in the log). */
+  private estimatedUsage(resolved: ResolvedModel, req: CompletionRequest, text: string): Usage {
+    const promptTokens = estimateTokens(req.messages.map((m) => m.content).join('\n'));
+    const completionTokens = estimateTokens(text);
+    this.logger?.warn('provider sent no usage; tokens estimated', { model: resolved.key });
+    return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, cachedTokens: 0, reasoningTokens: 0 };
   }
 
   /**
@@ -348,4 +324,40 @@ function sdkLogger(logger: Logger) {
     info: (msg: string) => logger.debug(`openai-sdk: ${msg}`),
     debug: (msg: string) => logger.debug(`openai-sdk: ${msg}`),
   };
+}
+
+/**
+ * One call's abort controller and what aborts it, each with a ProviderError as its reason: the
+ * caller's cancel, the whole call's deadline and, for a stream, the idle timer. The idle timer is
+ * armed once and, when it fires, re-armed for what is left since the last activity: a chunk only
+ * notes the time (`touch`; a timer set per chunk costs a stream of tokens dearly).
+ */
+function callGuards(o: { modelId: string; signal?: AbortSignal | undefined; timeoutMs: number; idleTimeoutMs: number; stream: boolean }) {
+  const ctrl = new AbortController();
+  const abort = (e: ProviderError) => !ctrl.signal.aborted && ctrl.abort(e);
+  const onCancel = () => abort(new ProviderError('cancelled', 'The call was cancelled', { retryable: false, billing: 'unknown' }));
+  if (o.signal?.aborted) onCancel();
+  o.signal?.addEventListener('abort', onCancel, { once: true });
+  const deadline = setTimeout(
+    () => abort(new ProviderError('provider_timeout', `No complete answer from ${o.modelId} within ${o.timeoutMs} ms`, { retryable: true, billing: 'unknown' })),
+    o.timeoutMs,
+  );
+  let idle: NodeJS.Timeout | undefined;
+  let lastActivity = 0;
+  const checkIdle = () => {
+    const left = lastActivity + o.idleTimeoutMs - Date.now();
+    if (left > 0) idle = setTimeout(checkIdle, left);
+    else abort(new ProviderError('provider_timeout', `Stream from ${o.modelId} idle for ${o.idleTimeoutMs} ms`, { retryable: true, billing: 'unknown' }));
+  };
+  const touch = () => {
+    if (!o.stream) return;
+    lastActivity = Date.now();
+    idle ??= setTimeout(checkIdle, o.idleTimeoutMs);
+  };
+  const dispose = () => {
+    clearTimeout(deadline);
+    clearTimeout(idle);
+    o.signal?.removeEventListener('abort', onCancel);
+  };
+  return { ctrl, abort, touch, dispose };
 }

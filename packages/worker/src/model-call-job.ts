@@ -45,14 +45,26 @@ export interface ModelCallDeps {
  * hold the reservation and fail, retry or hand the job back.
  */
 export function createModelCallProcessor(deps: ModelCallDeps) {
-  const { config, logger, client, spend, events, redis, metrics, active, workerIdentity, rateLimit } = deps;
-  // Progress and partial text are best effort; while Redis is away every flush fails, so the failures
-  // are logged a few lines per outage (the result itself is retried until it is stored).
-  const publishFailed = repeatedLog(logger, 'warn', 'could not publish event');
-  const publish = (event: RequestEvent) => events.publish(event).catch((err) => publishFailed({ requestId: event.requestId, type: event.type, err: (err as Error).message }));
+  const calls = new ModelCallJob(deps);
+  return (job: Job<ModelCallPayload, ModelCallResult>, token: string | undefined, signal?: AbortSignal): Promise<ModelCallResult> => calls.process(job, token, signal);
+}
+
+/** The phases of a model-call job, over the worker's dependencies. */
+class ModelCallJob {
+  /**
+   * Progress and partial text are best effort; while Redis is away every flush fails, so the failures
+   * are logged a few lines per outage (the result itself is retried until it is stored).
+   */
+  private readonly publish: (event: RequestEvent) => Promise<unknown>;
+
+  constructor(private readonly d: ModelCallDeps) {
+    const publishFailed = repeatedLog(d.logger, 'warn', 'could not publish event');
+    this.publish = (event) => d.events.publish(event).catch((err) => publishFailed({ requestId: event.requestId, type: event.type, err: (err as Error).message }));
+  }
 
   /** Phase 1: the job's payload, or a final `invalid_payload` failure (a job from another version). */
-  function parsePayload(job: Job<ModelCallPayload, ModelCallResult>): ModelCallPayload {
+  private parsePayload(job: Job<ModelCallPayload, ModelCallResult>): ModelCallPayload {
+    const { logger, metrics } = this.d;
     const parsed = ModelCallPayloadSchema.safeParse(job.data);
     if (parsed.success) return parsed.data;
     const message = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -66,7 +78,8 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
    * lock): an earlier run still going in this process is waited for and its answer returned; one that
    * recorded its answer (or whose request has ended) is not sent to the provider, and billed, again.
    */
-  async function earlierAnswer(c: CallContext): Promise<ModelCallResult | undefined> {
+  private async earlierAnswer(c: CallContext): Promise<ModelCallResult | undefined> {
+    const { events, metrics, active } = this.d;
     const here = await active.get(c.jobId)?.ended;
     if (here) {
       c.log.info('model call answered by its earlier run in this worker; that answer stands');
@@ -86,7 +99,8 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
    * treated as a failed call (that would send the call, and bill it, again): book the cost, then
    * publish the result once the events before it are out.
    */
-  async function recordAnswer(c: CallContext, reservation: SpendReservation, res: CompletionResponse, pending: Promise<unknown>, started: number): Promise<ModelCallResult> {
+  private async recordAnswer(c: CallContext, reservation: SpendReservation, res: CompletionResponse, pending: Promise<unknown>, started: number): Promise<ModelCallResult> {
+    const { spend, events, metrics, workerIdentity } = this.d;
     const { payload, log } = c;
     await keepTrying(log, 'book the call', () => spend.settle(reservation, { costUsd: res.costUsd, usage: res.usage, ...(res.generationId ? { generationId: res.generationId } : {}) }));
     const result: ModelCallResult = {
@@ -125,12 +139,13 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
    * handed back at shutdown, or the failure told to followers and thrown — final (no retry) when it
    * is not retryable or this was the last attempt.
    */
-  async function fail(c: CallContext, caught: unknown, reservation: SpendReservation | undefined, abortReason: unknown, token: string | undefined, providerAsked: boolean): Promise<never> {
+  private async fail(c: CallContext, caught: unknown, reservation: SpendReservation | undefined, abortReason: unknown, token: string | undefined, providerAsked: boolean): Promise<never> {
+    const { spend, metrics, rateLimit } = this.d;
     const { job, payload, log } = c;
     // Before the provider was asked, nothing was billed, and a Redis failure (a failover, Redis
     // away) is Redis's: `unavailable`, not a provider connection failure of unknown bill.
-    const redis = providerAsked ? undefined : redisTrouble(caught);
-    const err = caught instanceof OrchestratorError ? caught : redis ? new OrchestratorError(redis.code, redis.message, { retryable: true, cause: caught }) : classifyProviderError(caught);
+    const trouble = providerAsked ? undefined : redisTrouble(caught);
+    const err = caught instanceof OrchestratorError ? caught : trouble ? new OrchestratorError(trouble.code, trouble.message, { retryable: true, cause: caught }) : classifyProviderError(caught);
     if (reservation) {
       await spend
         .release(reservation, providerAsked && err instanceof ProviderError ? { billing: err.billing, generationId: err.generationId } : { billing: 'none' })
@@ -145,7 +160,7 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
     }
     const willRetry = err.retryable && c.attempt < (job.opts.attempts ?? 1);
     log.warn('model call failed', { code: err.code, error: err.message, willRetry });
-    await tell(c, err, !willRetry);
+    await this.tell(c, err, !willRetry);
     if (err instanceof ProviderError && err.code === 'rate_limited' && err.retryAfterMs) {
       // The provider's limit applies to every worker of this queue: pause the whole queue.
       await rateLimit(err.retryAfterMs).catch(() => undefined);
@@ -155,13 +170,15 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
   }
 
   /** Tells followers the call failed (`final`: for good), and counts it. */
-  async function tell(c: CallContext, err: OrchestratorError, final: boolean): Promise<void> {
-    await publish({ type: 'error', ...c.base, ts: Date.now(), error: err.toInfo(), final, attempt: c.attempt });
+  private async tell(c: CallContext, err: OrchestratorError, final: boolean): Promise<void> {
+    const { metrics } = this.d;
+    await this.publish({ type: 'error', ...c.base, ts: Date.now(), error: err.toInfo(), final, attempt: c.attempt });
     metrics.jobs.inc({ model: c.payload.model, outcome: final ? (err.code === 'cancelled' ? 'cancelled' : 'failed') : 'retry', code: err.code });
   }
 
-  return async function processJob(job: Job<ModelCallPayload, ModelCallResult>, token: string | undefined, signal?: AbortSignal): Promise<ModelCallResult> {
-    const payload = parsePayload(job);
+  async process(job: Job<ModelCallPayload, ModelCallResult>, token: string | undefined, signal?: AbortSignal): Promise<ModelCallResult> {
+    const { config, logger, client, spend, redis, metrics, active } = this.d;
+    const payload = this.parsePayload(job);
     const jobId = job.id ?? '';
     const attempt = job.attemptsMade + 1;
     const base = { requestId: payload.requestId, jobId, model: payload.model };
@@ -172,12 +189,12 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
       resolved = client.resolve(payload.model);
     } catch (err) {
       const e = err instanceof OrchestratorError ? err : new OrchestratorError('unknown_model', String(err));
-      await tell(c, e, true);
+      await this.tell(c, e, true);
       throw new UnrecoverableError(failureReason(e));
     }
 
     if (job.stalledCounter > 0) {
-      const earlier = await earlierAnswer(c);
+      const earlier = await this.earlierAnswer(c);
       if (earlier) return earlier;
     }
 
@@ -196,7 +213,7 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
     let pending: Promise<unknown> = Promise.resolve();
     // Events are sent at once, not each after the last one's reply: they go out on one connection,
     // so Redis appends them in order all the same. `pending` is the latest; the result waits for it.
-    const send = (event: RequestEvent) => void (pending = publish(event));
+    const send = (event: RequestEvent) => void (pending = this.publish(event));
     const partial = new PartialBuffer(config.worker.partialFlushMs, (delta, chars) => send({ type: 'partial', ...base, ts: Date.now(), delta, chars, attempt }));
     try {
       // The cancel mark is read beside the spend reservation: one round trip before the provider
@@ -233,7 +250,7 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
         },
       });
       partial.flush();
-      answer = await recordAnswer(c, reservation, res, pending, started);
+      answer = await this.recordAnswer(c, reservation, res, pending, started);
       return answer;
     } catch (caught) {
       partial.discard();
@@ -242,14 +259,14 @@ export function createModelCallProcessor(deps: ModelCallDeps) {
       reservation ??= await reserving?.catch(() => undefined);
       await pending;
       metrics.duration.observe({ model: payload.model, outcome: 'failed' }, (Date.now() - started) / 1000);
-      return await fail(c, caught, reservation, ctrl.signal.reason, token, providerAsked);
+      return await this.fail(c, caught, reservation, ctrl.signal.reason, token, providerAsked);
     } finally {
       signal?.removeEventListener('abort', onWorkerAbort);
       active.delete(jobId);
       ended();
       metrics.active.dec();
     }
-  };
+  }
 }
 
 /** What every phase of one job knows of it. */

@@ -5,7 +5,7 @@ import { configSecrets, ledgerRetention, modelsOnQueue, type Config } from '@orc
 import { createScrubber, repeatedLog, type Logger } from '@orch/logging';
 import { ModelClient } from '@orch/providers';
 import { setWorkerConcurrency, startLoadGuard } from './load-guard';
-import { PriceBook, RequestEvents, closeRedis, createRedis, isCancelled, providerBackoff, queueName, subscribeCancellations, waitForRedis } from '@orch/queue';
+import { PriceBook, RequestEvents, closeRedis, createRedis, isCancelled, providerBackoff, queueName, subscribeCancellations, waitForRedis, type RedisClient } from '@orch/queue';
 import { Ledger, REPLICAS_SHORT } from '@orch/ledger';
 import { startHealthServer } from '@orch/process';
 import { createLedgerSpendGuard } from './ledger-spend-guard';
@@ -60,17 +60,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
   const connError = repeatedLog(logger, 'warn', 'redis connection error');
   for (const conn of [workerConn, cmd, subscriber]) conn.on('error', (err) => connError({ err: err.message }));
   const events = new RequestEvents({ redis: cmd, ttlSeconds: config.queue.requestTtlSeconds, maxLen: config.queue.eventsMaxLen, finishedTtlSeconds: config.queue.finishedEventsTtlSeconds });
-  const ledger = new Ledger({
-    redis: cmd,
-    limits: config.limits,
-    keyPrefix: config.ledger.keyPrefix,
-    leaseMs: config.ledger.leaseMs,
-    retention: ledgerRetention(config),
-    onWarning: (w) => logger.warn('daily spend passed the warning threshold', w),
-    alertThresholds: config.alerts.thresholds,
-    onAlert: budgetAlerter({ logger, counter: metrics.budgetAlerts, ...(config.alerts.webhookUrl ? { webhookUrl: config.alerts.webhookUrl } : {}) }),
-    replicas: { count: config.redis.waitReplicas, timeoutMs: config.redis.waitTimeoutMs, onShort: (i) => logger.warn(REPLICAS_SHORT, i) },
-  });
+  const ledger = workerLedger(config, cmd, logger, metrics);
   const ownGuard = opts.spendGuard ? undefined : createLedgerSpendGuard({ ledger, client, logger, unknownHoldMs: config.ledger.unknownHoldMs });
   const spend: SpendGuard = opts.spendGuard ?? ownGuard!;
   const active: ActiveCalls = new Map();
@@ -78,25 +68,7 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
   const workerIdentity = `${hostname()}/${process.pid}`;
 
   await Promise.all([waitForRedis(cmd, opts.redisTimeoutMs, config.redis), waitForRedis(workerConn, opts.redisTimeoutMs, config.redis)]);
-  const cancel = (requestId: string) => {
-    for (const [jobId, a] of active) {
-      if (a.requestId === requestId && !a.ctrl.signal.aborted) {
-        logger.info('cancelling in-flight call', { requestId, jobId });
-        a.ctrl.abort(ABORT_REASON.cancelled);
-      }
-    }
-  };
-  await subscribeCancellations(subscriber, cancel);
-  // Pub/sub drops a message its subscriber missed (a reconnect, a failover): the cancel flag of each
-  // request with a call in flight is also read every few seconds.
-  const cancelCheck = setInterval(() => {
-    for (const requestId of new Set([...active.values()].map((a) => a.requestId))) {
-      void isCancelled(cmd, requestId)
-        .then((yes) => yes && cancel(requestId))
-        .catch(() => undefined);
-    }
-  }, CANCEL_CHECK_MS);
-  cancelCheck.unref();
+  const cancelCheck = await watchCancellations(subscriber, cmd, active, logger);
 
   const rateLimit = rateLimitFor(config, queue);
   const worker: Worker<ModelCallPayload, ModelCallResult> = new Worker<ModelCallPayload, ModelCallResult>(
@@ -115,34 +87,13 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
     },
   );
   metrics.admission.set(config.worker.concurrency);
-  const guard = config.worker.loadGuard
-    ? startLoadGuard({
-      concurrency: config.worker.concurrency,
-      maxLagMs: config.worker.maxLagMs,
-      maxUtilization: config.worker.maxUtilization,
-      maxHeapFraction: config.worker.maxHeapFraction,
-      active: () => active.size,
-      setConcurrency: (n) => {
-        void setWorkerConcurrency(worker, n).catch((err: Error) => logger.warn('could not change the worker concurrency', { err: err.message }));
-        metrics.admission.set(n);
-      },
-      onChange: (s) => logger.warn(s.limited ? 'worker overloaded: taking no new calls' : 'worker load back to normal: taking calls again', { lagMs: Math.round(s.lagMs), utilization: Math.round(s.utilization * 100) / 100, heapFraction: Math.round(s.heapFraction * 100) / 100, concurrency: s.concurrency }),
-      })
-    : undefined;
+  const guard = config.worker.loadGuard ? loadGuardFor(config, worker, active, metrics, logger) : undefined;
   const processJob = createModelCallProcessor({ config, logger, client, spend, events, redis: cmd, metrics, active, workerIdentity, rateLimit: (ms) => worker.rateLimit(ms) });
   const workerError = repeatedLog(logger, 'error', 'worker error');
   worker.on('error', (err) => workerError({ err: err.message }));
   worker.on('stalled', (jobId) => logger.warn('job stalled; it will run again', { jobId }));
 
-  // Every worker returns the reservations of crashed ones; the script is safe to run concurrently.
-  const reapFailed = repeatedLog(logger, 'warn', 'ledger reap failed');
-  const reaper = setInterval(() => {
-    ledger
-      .reap()
-      .then((n) => n && logger.warn('returned expired spend reservations', { count: n }))
-      .catch((err) => reapFailed({ err: (err as Error).message }));
-  }, config.ledger.reapIntervalMs);
-  reaper.unref();
+  const reaper = startReaper(ledger, config.ledger.reapIntervalMs, logger);
   // The openrouter worker reads OpenRouter's prices (at start, then every few hours) and shares them
   // in Redis for the front doors' list_models; a failed read leaves the configured prices.
   const prices = queue === 'openrouter' ? new PriceBook({ config, redis: cmd, logger, fetch: true }) : undefined;
@@ -204,3 +155,72 @@ function rateLimitFor(config: Config, queue: QueueKey) {
   return limits.sort((a, b) => a.max / a.durationMs - b.max / b.durationMs)[0];
 }
 
+/** The worker's ledger: the configured limits, warnings and budget alerts logged, reservations held by replicas. */
+function workerLedger(config: Config, cmd: RedisClient, logger: Logger, metrics: WorkerMetrics): Ledger {
+  return new Ledger({
+    redis: cmd,
+    limits: config.limits,
+    keyPrefix: config.ledger.keyPrefix,
+    leaseMs: config.ledger.leaseMs,
+    retention: ledgerRetention(config),
+    onWarning: (w) => logger.warn('daily spend passed the warning threshold', w),
+    alertThresholds: config.alerts.thresholds,
+    onAlert: budgetAlerter({ logger, counter: metrics.budgetAlerts, ...(config.alerts.webhookUrl ? { webhookUrl: config.alerts.webhookUrl } : {}) }),
+    replicas: { count: config.redis.waitReplicas, timeoutMs: config.redis.waitTimeoutMs, onShort: (i) => logger.warn(REPLICAS_SHORT, i) },
+  });
+}
+
+/**
+ * Aborts the calls in flight of a cancelled request: told by pub/sub, and — pub/sub drops a message
+ * its subscriber missed (a reconnect, a failover) — by reading the cancel flag of each request with a
+ * call in flight every few seconds. The timer of that check (cleared at close).
+ */
+async function watchCancellations(subscriber: RedisClient, cmd: RedisClient, active: ActiveCalls, logger: Logger): Promise<NodeJS.Timeout> {
+  const cancel = (requestId: string) => {
+    for (const [jobId, a] of active) {
+      if (a.requestId === requestId && !a.ctrl.signal.aborted) {
+        logger.info('cancelling in-flight call', { requestId, jobId });
+        a.ctrl.abort(ABORT_REASON.cancelled);
+      }
+    }
+  };
+  await subscribeCancellations(subscriber, cancel);
+  const check = setInterval(() => {
+    for (const requestId of new Set([...active.values()].map((a) => a.requestId))) {
+      void isCancelled(cmd, requestId)
+        .then((yes) => yes && cancel(requestId))
+        .catch(() => undefined);
+    }
+  }, CANCEL_CHECK_MS);
+  check.unref();
+  return check;
+}
+
+/** Every worker returns the reservations of crashed ones (reap-1.lua is safe to run concurrently). */
+function startReaper(ledger: Ledger, intervalMs: number, logger: Logger): NodeJS.Timeout {
+  const reapFailed = repeatedLog(logger, 'warn', 'ledger reap failed');
+  const reaper = setInterval(() => {
+    ledger
+      .reap()
+      .then((n) => n && logger.warn('returned expired spend reservations', { count: n }))
+      .catch((err) => reapFailed({ err: (err as Error).message }));
+  }, intervalMs);
+  reaper.unref();
+  return reaper;
+}
+
+/** Takes no new calls while the process is overloaded (event-loop lag, utilisation, heap), and says so. */
+function loadGuardFor(config: Config, worker: Worker<ModelCallPayload, ModelCallResult>, active: ActiveCalls, metrics: WorkerMetrics, logger: Logger) {
+  return startLoadGuard({
+    concurrency: config.worker.concurrency,
+    maxLagMs: config.worker.maxLagMs,
+    maxUtilization: config.worker.maxUtilization,
+    maxHeapFraction: config.worker.maxHeapFraction,
+    active: () => active.size,
+    setConcurrency: (n) => {
+      void setWorkerConcurrency(worker, n).catch((err: Error) => logger.warn('could not change the worker concurrency', { err: err.message }));
+      metrics.admission.set(n);
+    },
+    onChange: (s) => logger.warn(s.limited ? 'worker overloaded: taking no new calls' : 'worker load back to normal: taking calls again', { lagMs: Math.round(s.lagMs), utilization: Math.round(s.utilization * 100) / 100, heapFraction: Math.round(s.heapFraction * 100) / 100, concurrency: s.concurrency }),
+  });
+}
