@@ -81,9 +81,6 @@ export {
   TaskAnalysisSchema,
   ModelInfoSchema,
   ListModelsOutputSchema,
-  SpendSchema,
-  SpendReportSchema,
-  SpendQuerySchema,
   StatusOutputSchema,
   SessionContextOutputSchema,
   PreferencesOutputSchema,
@@ -92,6 +89,7 @@ export {
   TOOL_CONTRACTS,
   TOOL_NAMES,
 } from './tools';
+export { SpendSchema, SpendReportSchema, SpendQuerySchema, type Spend, type SpendReport } from './spend';
 export type {
   Strategy,
   ThinkingMode,
@@ -101,8 +99,6 @@ export type {
   Verdict,
   Member,
   TaskAnalysis,
-  Spend,
-  SpendReport,
   CancelOutput,
   Preferences,
   JobResultOutput,

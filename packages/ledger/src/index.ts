@@ -1,5 +1,5 @@
 export { Ledger } from './ledger';
-export type { BudgetAlert, BudgetName, KeyBudget, LedgerOptions, LedgerLimits, LedgerReport, Reservation, ReserveInput, SpendTotals } from './ledger';
+export type { BudgetAlert, BudgetName, KeyBudget, LedgerOptions, LedgerLimits, LedgerReport, Reservation, ReserveInput, SpendTotals } from './ledger-types';
 export { BudgetExceededError } from './budget-error';
 export type { BudgetDetails } from './budget-error';
 export { worstCaseCost, countPromptTokens, countO200kTokens } from './estimate';

@@ -3,7 +3,8 @@ import { loadConfig, resolveModel } from '@orch/config';
 import { startTestRedis, type TestRedis } from '@orch/testing';
 import { BudgetExceededError } from './budget-error';
 import { worstCaseCost } from './estimate';
-import { Ledger, type LedgerLimits, type ReserveInput } from './ledger';
+import { Ledger } from './ledger';
+import type { LedgerLimits, ReserveInput } from './ledger-types';
 
 const limits: LedgerLimits = { maxCostPerRequest: 100, dailyLimit: 10, warningThreshold: 0.8, timeZone: 'UTC' };
 let n = 0;
