@@ -3,8 +3,8 @@ import { createMcpHandler, isLegacyRequest, type AuthInfo, type Server } from '@
 import { toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import type { Logger } from '@orch/logging';
 import type { Caller } from '@orch/orchestration';
-import { bearer, metricsAllowed, METRICS_REFUSAL, originAllowed, originRefusal } from '@orch/orchestration';
-import { checkJsonDepth, hostAllowed, malformedRequest, writeError, writeRpcError } from '@orch/door';
+import { bearer, metricsAllowed, METRICS_REFUSAL } from '@orch/orchestration';
+import { checkJsonDepth, hostAllowed, malformedRequest, originAllowed, originRefusal, writeError, writeRpcError } from '@orch/door';
 import type { ErrorCode } from '@orch/contracts';
 import type { Registry } from 'prom-client';
 import { invalidParams } from './request-check';

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { bearer, originAllowed, originRefusal, type Caller } from '@orch/orchestration';
-import { hostAllowed, writeError, writeFailure } from '@orch/door';
+import { bearer, type Caller } from '@orch/orchestration';
+import { hostAllowed, originAllowed, originRefusal, writeError, writeFailure } from '@orch/door';
 import type { RestAppDeps } from './deps';
 
 type Middleware = (req: Request, res: Response, next: NextFunction) => void;

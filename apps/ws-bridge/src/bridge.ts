@@ -3,8 +3,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Gauge, type Registry } from 'prom-client';
 import { TOOL_NAMES, WS_CLOSE, WS_CONTROL_METHODS, WS_PROTOCOL_VERSION, toErrorInfo, type ErrorInfo } from '@orch/contracts';
-import { TOOL_DOCS, bearer, metricsAllowed, METRICS_REFUSAL, listModelsOutput, originAllowed, originRefusal, type Facade } from '@orch/orchestration';
-import { closeServer, hostAllowed, refuseUpgrade, writeError, writeFailure } from '@orch/door';
+import { TOOL_DOCS, bearer, metricsAllowed, METRICS_REFUSAL, listModelsOutput, type Facade } from '@orch/orchestration';
+import { closeServer, hostAllowed, originAllowed, originRefusal, refuseUpgrade, writeError, writeFailure } from '@orch/door';
 import type { Logger } from '@orch/logging';
 import { WsSession, type SessionAuth, type SessionLimits } from './session';
 

@@ -71,3 +71,35 @@ export function malformedRequest(err: Error & { type?: string; status?: number }
   const status = err.type === 'charset.unsupported' || err.type === 'encoding.unsupported' ? 415 : err.status;
   return { status, error: { code: 'invalid_arguments', message, retryable: false } };
 }
+
+/**
+ * A browser Origin a front door accepts: its own (a page it serves itself, such as /docs: the
+ * origin's host is the request's Host), or one listed in ORCH_ALLOWED_ORIGINS (`*` for any). A page
+ * on another localhost port is another origin: it is refused like any other, so a local web page
+ * cannot spend a keyless door's budget or read what its user's Claude did.
+ */
+export function originAllowed(origin: string, allowed: readonly string[], host: string | undefined): boolean {
+  if (allowed.includes(origin) || allowed.includes('*')) return true;
+  try {
+    const url = new URL(origin);
+    return host !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && url.host === host.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+const refusedOrigins = new Set<string>();
+
+/**
+ * A browser origin a front door refused: the message for the caller, and one log line per origin
+ * (at most a thousand are remembered) naming the variable that would allow it — a page that fails
+ * with "closed 1006" or a 403 leaves its reason where the operator looks.
+ */
+export function originRefusal(origin: string, logger: { warn(message: string, meta?: Record<string, unknown>): void }, door: string): string {
+  const message = `Origin ${origin.slice(0, 200)} is not allowed; add it to ORCH_ALLOWED_ORIGINS`;
+  if (!refusedOrigins.has(origin) && refusedOrigins.size < 1000) {
+    refusedOrigins.add(origin);
+    logger.warn('refused a browser origin', { door, origin: origin.slice(0, 200), allow: `ORCH_ALLOWED_ORIGINS=${origin.slice(0, 200)}` });
+  }
+  return message;
+}

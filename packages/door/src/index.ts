@@ -4,5 +4,5 @@ export { openFrontDoor, frontDoorHost, listenOn, closeServer } from './front-doo
 export type { FrontDoor } from './front-door';
 export { FrontDoorMetrics } from './front-door-metrics';
 export { queueStats, type QueueStats } from './queue-stats';
-export { LOOPBACK_HOSTS, MAX_JSON_DEPTH, checkJsonDepth, hostAllowed, malformedRequest } from './http-guards';
+export { LOOPBACK_HOSTS, MAX_JSON_DEPTH, checkJsonDepth, hostAllowed, malformedRequest, originAllowed, originRefusal } from './http-guards';
 export { STATUS_BY_CODE, errorBody, refuseUpgrade, writeError, writeFailure, writeRpcError } from './error-answers';

@@ -17,7 +17,7 @@ export type { RequestRecord } from './requests/request-store';
 export { CallerStore } from './callers/caller-store';
 export { renderModelOutput, renderJobResult } from './tools/render';
 export { listModelsOutput } from './tools/status';
-export { callerForKey, bearer, isAdmin, isKeyless, isTenant, KEYLESS, originAllowed, originRefusal } from './callers/caller-auth';
+export { callerForKey, bearer, isAdmin, isKeyless, isTenant, KEYLESS } from './callers/caller-auth';
 export { streamIdOrThrow } from '@orch/queue';
 export { describeZodError } from './argument-errors';
 export { ApiKeys, keyBudget, managedCallerId } from './callers/api-keys';
