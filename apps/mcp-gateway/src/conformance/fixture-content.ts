@@ -40,7 +40,7 @@ function prompt(name: string, args: Record<string, string>, inputResponses: Reco
       return { messages: [user({ type: 'image', data: IMAGE, mimeType: 'image/png' }), user({ type: 'text', text: 'Please analyze the image above.' })] };
     case 'test_input_required_result_prompt': {
       const r = inputResponses?.user_context as { content?: { context?: string } } | undefined;
-      if (!r) return inputRequired({ inputRequests: { user_context: inputRequired.elicit({ message: 'What context should the prompt use?', requestedSchema: { type: 'object', properties: { context: { type: 'string' } }, required: ['context'] } as never }) } }) as unknown as GetPromptResult;
+      if (!r) return inputRequired({ inputRequests: { user_context: inputRequired.elicit({ message: 'What context should the prompt use?', requestedSchema: { type: 'object', properties: { context: { type: 'string' } }, required: ['context'] } }) } }) as unknown as GetPromptResult;
       return { messages: [user({ type: 'text', text: `Context: ${r.content?.context ?? ''}` })] };
     }
     default:

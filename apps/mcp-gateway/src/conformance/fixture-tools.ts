@@ -20,7 +20,10 @@ interface FixtureTool {
 
 const text = (t: string): CallToolResult => ({ content: [{ type: 'text', text: t }] });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const elicit = (message: string, field: string, type = 'string') => inputRequired.elicit({ message, requestedSchema: { type: 'object', properties: { [field]: { type } }, required: [field] } as never });
+/** A field the fixtures ask for: text, or a yes/no. */
+type FieldType = 'string' | 'boolean';
+const elicit = (message: string, field: string, type: FieldType = 'string') =>
+  inputRequired.elicit({ message, requestedSchema: { type: 'object', properties: { [field]: type === 'boolean' ? { type: 'boolean' } : { type: 'string' } }, required: [field] } });
 const declared = (ctx: ServerContext): Record<string, unknown> => ((ctx.mcpReq.envelope as Record<string, Record<string, unknown> | undefined> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] ?? {});
 
 /** An elicitation answer from `inputResponses`: its content, or undefined; a malformed one is -32602. */
@@ -232,7 +235,7 @@ export const FIXTURE_TOOLS: Record<string, FixtureTool> = {
 };
 
 /** One round of input carrying signed state: the state is verified by the server before this runs. */
-async function stateful(ctx: ServerContext, env: ExtrasEnv, key: string, message: string, field: string, type: string, done: () => string): Promise<CallToolResult> {
+async function stateful(ctx: ServerContext, env: ExtrasEnv, key: string, message: string, field: string, type: FieldType, done: () => string): Promise<CallToolResult> {
   const state = ctx.mcpReq.requestState<{ round: number }>();
   if (state?.round === 1 && answer(ctx, key)) return text(done());
   return inputRequired({ inputRequests: { [key]: elicit(message, field, type) }, requestState: await env.state.mint({ round: 1 }, ctx) }) as unknown as CallToolResult;
