@@ -1,8 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
-import { faults, spawnStack, startFakeStack, waitFor, type FakeStack, type ServiceProcess } from '@orch/testing';
+import { faults, spawnStack, startFakeStack, waitFor, writeConfigFile, type FakeStack, type ServiceProcess } from '@orch/testing';
 
 type Answer = { model: string; text: string; fallback_of?: string };
 type Output = {
@@ -28,9 +25,7 @@ describe('model fallbacks', () => {
   let doors: Record<string, number> = {};
   beforeAll(async () => {
     stack = await startFakeStack();
-    const dir = mkdtempSync(join(tmpdir(), 'orch-fallbacks-'));
-    writeFileSync(join(dir, 'config.yaml'), 'models:\n  gemini_pro:\n    fallbacks: [o3_architect]\n');
-    const env = stack.env({ ORCH_RATE_LIMIT: '0', ORCH_CONFIG: join(dir, 'config.yaml'), WORKER_ATTEMPTS: '2', WORKER_BACKOFF_MS: '50' });
+    const env = stack.env({ ORCH_RATE_LIMIT: '0', ORCH_CONFIG: writeConfigFile('models:\n  gemini_pro:\n    fallbacks: [o3_architect]\n'), WORKER_ATTEMPTS: '2', WORKER_BACKOFF_MS: '50' });
     doors = await spawnStack(env, procs);
   });
   afterEach(() => stack.reset());

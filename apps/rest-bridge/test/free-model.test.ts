@@ -1,8 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort, spawnApp, startFakeProvider, startRedis, type FakeProvider, type RedisServerHandle, type ServiceProcess } from '@orch/testing';
+import { freePort, spawnApp, startFakeProvider, startRedis, writeConfigFile, type FakeProvider, type RedisServerHandle, type ServiceProcess } from '@orch/testing';
 
 /**
  * Issue 14.2: a model priced at $0 (the commented local-model example in config/config.yaml) answers
@@ -18,25 +15,19 @@ describe('a free local model through the whole stack', () => {
     redis = await startRedis();
     // A local OpenAI-compatible server that needs no key and sends no usage (as Ollama may not).
     local = await startFakeProvider({ flavor: 'openai', apiKey: '' });
-    const dir = mkdtempSync(join(tmpdir(), 'orch-free-'));
-    const file = join(dir, 'config.yaml');
-    writeFileSync(
-      file,
-      [
-        'providers:',
-        '  ollama:',
-        '    kind: openai_compatible',
-        `    baseUrl: ${local.baseURL}`,
-        '    queue: openai',
-        'models:',
-        '  llama_local:',
-        '    provider: ollama',
-        '    modelId: llama3.1:8b',
-        '    maxOutputTokens: 4096',
-        '    pricing: { input: 0, output: 0 }',
-        '',
-      ].join('\n'),
-    );
+    const file = writeConfigFile([
+      'providers:',
+      '  ollama:',
+      '    kind: openai_compatible',
+      `    baseUrl: ${local.baseURL}`,
+      '    queue: openai',
+      'models:',
+      '  llama_local:',
+      '    provider: ollama',
+      '    modelId: llama3.1:8b',
+      '    maxOutputTokens: 4096',
+      '    pricing: { input: 0, output: 0 }',
+    ]);
     const port = await freePort();
     const env = { REDIS_URL: redis.url, ORCH_CONFIG: file, OPENROUTER_API_KEY: 'unused', OPENAI_API_KEY: 'unused', WORKER_METRICS_PORT: '0', REST_PORT: String(port), ORCH_RATE_LIMIT: '0', WORKER_BACKOFF_MS: '100' };
     procs.push(await spawnApp('worker-openai', env), await spawnApp('rest-bridge', env));

@@ -15,3 +15,4 @@ export type { RedisGroup } from './redis-group';
 export type { FakeStack } from './fake-stack';
 export { acceptDrillCalls, drillResults, billedAndBooked } from './drill';
 export type { DrillOutput } from './drill';
+export { writeConfigFile } from './config-file';

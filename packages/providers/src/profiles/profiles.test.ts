@@ -1,8 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import { PROVIDER_KINDS, loadConfig, resolveModel } from '@orch/config';
-import { startFakeProvider, type FakeProvider } from '@orch/testing';
+import { startFakeProvider, writeConfigFile, type FakeProvider } from '@orch/testing';
 import { ModelClient } from '../model-client';
 import { ProviderError } from '../provider-error';
 import { PROFILES, isOSeries, profileOf } from '.';
@@ -27,27 +25,22 @@ describe('provider profiles', () => {
 describe('the gemini profile: one file and one entry, over the real client', () => {
   let google: FakeProvider;
   const configWith = (env: Record<string, string>) => {
-    const dir = mkdtempSync(join(tmpdir(), 'orch-gemini-'));
-    const file = join(dir, 'config.yaml');
-    writeFileSync(
-      file,
-      [
-        'providers:',
-        '  google:',
-        '    kind: gemini',
-        `    baseUrl: ${google.baseURL}`,
-        '    apiKeyEnv: GEMINI_API_KEY',
-        '    queue: openai',
-        'models:',
-        '  gemini_direct:',
-        '    provider: google',
-        '    modelId: gemini-2.5-pro',
-        '    reasoningEffort: medium',
-        '    temperature: 0.5',
-        '    pricing: { input: 1.25, output: 10 }',
-      ].join('\n'),
-    );
-    return loadConfig({ cwd: dir, env: { ORCH_CONFIG: file, ...env } });
+    const file = writeConfigFile([
+      'providers:',
+      '  google:',
+      '    kind: gemini',
+      `    baseUrl: ${google.baseURL}`,
+      '    apiKeyEnv: GEMINI_API_KEY',
+      '    queue: openai',
+      'models:',
+      '  gemini_direct:',
+      '    provider: google',
+      '    modelId: gemini-2.5-pro',
+      '    reasoningEffort: medium',
+      '    temperature: 0.5',
+      '    pricing: { input: 1.25, output: 10 }',
+    ]);
+    return loadConfig({ cwd: dirname(file), env: { ORCH_CONFIG: file, ...env } });
   };
 
   beforeAll(async () => {
