@@ -1,10 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Gauge, type Registry } from 'prom-client';
 import { TOOL_NAMES, WS_CLOSE, WS_CONTROL_METHODS, WS_PROTOCOL_VERSION, toErrorInfo, type ErrorInfo } from '@orch/contracts';
 import { TOOL_DOCS, bearer, metricsAllowed, METRICS_REFUSAL, listModelsOutput, type Facade } from '@orch/orchestration';
-import { closeServer, hostAllowed, originAllowed, originRefusal, refuseUpgrade, writeError, writeFailure } from '@orch/door';
+import { closeServer, hostAllowed, originAllowed, originRefusal, refuseUpgrade, writeError, writeFailure, writeJson } from '@orch/door';
 import type { Logger } from '@orch/logging';
 import { WsSession, type SessionAuth, type SessionLimits } from './session';
 
@@ -28,11 +28,6 @@ export interface WsBridge {
   /** Closes every socket with 1001 (clients reconnect and resubscribe elsewhere), then the server. */
   close(): Promise<void>;
 }
-
-const json = (res: ServerResponse, status: number, body: unknown) => {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff' });
-  res.end(JSON.stringify(body));
-};
 
 /** A refusal of this door's (the WebSocket protocol's own errors are the session's). */
 const refusal = (code: 'forbidden' | 'unauthorized' | 'not_found', message: string): ErrorInfo => ({ code, message, retryable: false });
@@ -61,8 +56,8 @@ export function createWsBridge(deps: WsBridgeDeps): WsBridge {
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') return json(res, 200, { status: 'ok', connections: sessions.size });
-    if (path === '/readyz') return void deps.isReady().then((ok) => json(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not_ready' }));
+    if (path === '/healthz') return writeJson(res, 200, { status: 'ok', connections: sessions.size });
+    if (path === '/readyz') return void deps.isReady().then((ok) => writeJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not_ready' }));
     // Probes above answer whatever the Host; the rest refuses DNS-rebound names.
     if (!hostAllowed(req.headers.host, deps.allowedHosts)) return writeError(res, hostRefusal(req.headers.host));
     if (path === '/metrics' && deps.registry) {

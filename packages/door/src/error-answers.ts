@@ -36,7 +36,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   internal: 500,
 };
 
-export const errorBody = (error: ErrorInfo) => ({ success: false as const, error });
+const errorBody = (error: ErrorInfo) => ({ success: false as const, error });
 
 /** Retry-After, when a rate limit or an outage names its wait. */
 function retryAfter(info: ErrorInfo): Record<string, string> {
@@ -49,7 +49,7 @@ function retryAfter(info: ErrorInfo): Record<string, string> {
  * result), at its code's status unless `status` says otherwise (415, 426: statuses no code has).
  */
 export function writeError(res: ServerResponse, info: ErrorInfo, opts: { extra?: Record<string, unknown>; status?: number } = {}): void {
-  send(res, opts.status ?? STATUS_BY_CODE[info.code], { ...errorBody(info), ...opts.extra }, retryAfter(info));
+  writeJson(res, opts.status ?? STATUS_BY_CODE[info.code], { ...errorBody(info), ...opts.extra }, retryAfter(info));
 }
 
 /** The answer of anything a handler threw: its code's answer, or `internal` (logged, never its stack). */
@@ -68,7 +68,7 @@ const rpcCodeOf = (code: ErrorCode) => (code === 'unauthorized' ? -32001 : code 
  * invalid request) where one fits better.
  */
 export function writeRpcError(res: ServerResponse, info: ErrorInfo, opts: { rpc?: number; status?: number } = {}): void {
-  send(res, opts.status ?? STATUS_BY_CODE[info.code], { jsonrpc: '2.0', error: { code: opts.rpc ?? rpcCodeOf(info.code), message: info.message, data: info }, id: null }, retryAfter(info));
+  writeJson(res, opts.status ?? STATUS_BY_CODE[info.code], { jsonrpc: '2.0', error: { code: opts.rpc ?? rpcCodeOf(info.code), message: info.message, data: info }, id: null }, retryAfter(info));
 }
 
 /** Refuses a WebSocket upgrade with a plain HTTP answer on its socket (no socket is opened). */
@@ -79,7 +79,8 @@ export function refuseUpgrade(socket: Duplex, info: ErrorInfo): void {
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`);
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+/** A JSON answer with its length, and nosniff (every door's JSON, errors or not). */
+export function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)), 'X-Content-Type-Options': 'nosniff', ...headers });
   res.end(text);

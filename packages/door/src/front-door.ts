@@ -106,7 +106,6 @@ export async function closeServer(server: Server, drainMs = 0): Promise<void> {
   await closed;
 }
 
-
 /**
  * The address a front door binds. Without ORCH_API_KEYS anyone who reaches the port can spend the
  * budget, so a keyless front door binds 127.0.0.1 (and says so) unless the operator declared that a
@@ -127,4 +126,3 @@ export function frontDoorHost(config: Config, logger: Logger, service: string): 
   logger.warn(`no ORCH_API_KEYS: the ${service} listens on 127.0.0.1, not ${host}; set ORCH_API_KEYS (or ORCH_ALLOW_UNAUTHENTICATED=true behind an authenticating proxy)`);
   return '127.0.0.1';
 }
-

@@ -155,7 +155,7 @@ export class Orchestrator implements PlanHost, ToolHost {
       driver: this.driver, queues: this.queues, events: this.events, replicas: this.replicas, owner: this.owner, logger: opts.logger,
     });
     this.threads = new ThreadViews({ requests: this.requests, callers: this.callers, firstTurns: (id) => this.driver.firstTurns(id), retentionSeconds: opts.config.orchestration.threadTtlSeconds });
-    this.admin = operatorView({ ledger: this.ledger, keys: this.keys, queues: this.queues, requestQueue: this.driver.queue as Queue, requests: this.requests });
+    this.admin = operatorView({ ledger: this.ledger, keys: this.keys, queues: this.queues, requestQueue: this.requestQueue, requests: this.requests });
     this.views = new RequestViews({ redis: opts.redis, events: this.events, requests: this.requests, hub: () => this.hub, assertRedisReachable: () => this.assertRedisReachable() });
     this.driverStarted = this.driver.start().catch((err: unknown) => {
       this.logger.error('request driver did not start', { err: (err as Error).message });
@@ -221,7 +221,7 @@ export class Orchestrator implements PlanHost, ToolHost {
       this.inflight.delete(running);
       this.releases.delete(release);
     }
-    if (this.onToolCall) this.observe(Object.hasOwn(TOOLS, name) ? name : 'unknown', result, started, this.onToolCall);
+    if (this.onToolCall) this.observe(isToolName(name) ? name : 'unknown', result, started, this.onToolCall);
     return result;
   }
 

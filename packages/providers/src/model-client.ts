@@ -5,7 +5,7 @@ import { resolveModel, type Config, type ResolvedModel } from '@orch/config';
 import type { Logger } from '@orch/logging';
 import { classifyProviderError, type FailurePhase } from './classify-error';
 import { ProviderError } from './provider-error';
-import { isOSeries, profileOf } from './profiles';
+import { isOSeries, profileOf, wireEffort } from './profiles';
 import { costOf, estimateTokens, normaliseUsage, type WireUsage } from './usage';
 import { readChatStream } from './chat-stream';
 
@@ -152,7 +152,7 @@ export class ModelClient {
     if (oSeries) {
       // o-series: max_completion_tokens, no temperature/top_p (400 unsupported_parameter otherwise).
       body.max_completion_tokens = maxOut;
-      if (effort) body.reasoning_effort = effort === 'minimal' ? 'low' : effort;
+      if (effort) body.reasoning_effort = wireEffort(effort);
     } else {
       body.max_tokens = maxOut;
       const temperature = req.temperature ?? model.temperature;

@@ -8,11 +8,13 @@ import { firstCallJob } from './model-call-payload';
 import type { RequestDriver } from './request-driver';
 import type { RequestRecord, RequestStore } from './request-store';
 
-/** A planned model call, as intake takes it (the tools' CallPlan). */
-export interface PlannedCall {
+/** A model tool's call made concrete (tools/call-plan.ts plans it; intake accepts it). */
+export interface CallPlan {
+  /** The request's driver job: strategy, models, messages, limits. */
   drive: DriveRequestPayload;
+  /** The request's record, as it is first stored. */
   record: RequestRecord;
-  /** USD above which the caller approves the call first; 0 is off. */
+  /** USD above which the caller approves a call first: its own setting, else the operator's; 0 is off. */
   approvalThresholdUsd: number;
   /** The call's own cap (`max_cost_usd`), when it gave one. */
   callCapUsd?: number;
@@ -43,7 +45,7 @@ export class RequestIntake {
   constructor(private readonly d: IntakeDeps) {}
 
   /** Accepts `plan` (its request will run), or throws and nothing runs. `approval` as CallOptions.approval. */
-  async accept(plan: PlannedCall, approval?: { approved: boolean }): Promise<void> {
+  async accept(plan: CallPlan, approval?: { approved: boolean }): Promise<void> {
     const { drive, record } = plan;
     // Priced once, when the call's own cap or a spend approval needs it (nothing is written yet).
     const askApproval = approval !== undefined && !approval.approved && plan.approvalThresholdUsd > 0;

@@ -7,6 +7,7 @@ import type { CallerStore } from '../callers/caller-store';
 import { newId } from '../requests/ids';
 import { SYSTEM_PROMPT, withSessionContext } from '../requests/prompts';
 import type { RequestRecord } from '../requests/request-store';
+import type { CallPlan } from '../requests/intake';
 import type { Caller, ModelTool, PromptContext, ToolAsk } from '.';
 
 /** What planning a model call reads: settings, the caller's preferences, a continued thread. */
@@ -17,17 +18,6 @@ export interface PlanHost {
   defaultModels(): string[];
   /** The first turns of a thread whose key is gone (read back from its first request). */
   firstTurns(threadId: string): Promise<Thread | undefined>;
-}
-
-export interface CallPlan {
-  /** The request's driver job: strategy, models, messages, limits. */
-  drive: DriveRequestPayload;
-  /** The request's record, as it is first stored. */
-  record: RequestRecord;
-  /** USD above which the caller approves a call first: its own setting, else the operator's; 0 is off. */
-  approvalThresholdUsd: number;
-  /** The call's own cap (`max_cost_usd`), when it gave one. */
-  callCapUsd?: number;
 }
 
 /** Every model is configured and enabled, or `unknown_model` naming the field (`models.1`). */

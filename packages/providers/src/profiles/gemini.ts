@@ -1,4 +1,4 @@
-import type { ProviderProfile } from './profile';
+import { wireEffort, type ProviderProfile } from './profile';
 
 /**
  * Google's Gemini API directly, through its OpenAI-compatible endpoint
@@ -10,7 +10,7 @@ export const gemini: ProviderProfile = {
   kind: 'gemini',
   keyEnv: 'GEMINI_API_KEY',
   developerRole: false,
-  reasoning: (effort) => ({ reasoning_effort: effort === 'minimal' ? 'low' : effort }),
+  reasoning: (effort) => ({ reasoning_effort: wireEffort(effort) }),
   modelsReason: true,
   streamUsageOnRequest: true,
   reportsCost: false,

@@ -5,7 +5,7 @@ import { openaiCompatible } from './openai-compatible';
 import { openrouter } from './openrouter';
 import type { ProviderProfile } from './profile';
 
-export type { ProviderProfile } from './profile';
+export { wireEffort, type ProviderProfile } from './profile';
 export { fetchOpenRouterPrices } from './openrouter';
 
 /** Every kind's profile: a kind without one does not compile. Adding a provider is a file here and its line. */

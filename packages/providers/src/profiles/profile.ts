@@ -28,3 +28,6 @@ export interface ProviderProfile {
   /** Its live list prices by model id, read from the provider (absent: the configured prices stand). */
   livePrices?: (baseUrl: string, timeoutMs?: number) => Promise<Record<string, Price>>;
 }
+
+/** `reasoning_effort` as OpenAI-style APIs take it: low, medium or high (`minimal` is asked as low). */
+export const wireEffort = (effort: ReasoningEffort): 'low' | 'medium' | 'high' => (effort === 'minimal' ? 'low' : effort);
