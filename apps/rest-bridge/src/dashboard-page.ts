@@ -25,7 +25,7 @@ th { font-weight: 600; color: #59636e; } #status.live { color: #1a7f37; } #statu
   <div class="card"><h2>Today <span class="muted" id="day"></span></h2><div class="big" id="today-spent">—</div>
     <div class="muted" id="today-detail"></div><div class="bar" id="today-bar"><div></div></div></div>
   <div class="card"><h2>This month <span class="muted" id="month"></span></h2><div class="big" id="month-spent">—</div><div class="muted" id="calls"></div></div>
-  <div class="card"><h2>In flight</h2><div class="big" id="in-flight">—</div><div class="muted">requests being driven or waiting</div></div>
+  <div class="card"><h2>In flight</h2><div class="big" id="in-flight">—</div><div class="muted">model calls queued, running or awaiting a retry</div></div>
   <div class="card"><h2>Queues</h2><table><thead><tr><th>queue</th><th>waiting</th><th>active</th><th>delayed</th><th>oldest wait</th></tr></thead><tbody id="queues"></tbody></table></div>
 </div>
 <div class="grid">

@@ -14,7 +14,11 @@ export interface DashboardSnapshot {
   byModel: Record<string, number>;
   byKey: Array<{ id: string; name: string; spentUsd: number; dailyUsd?: number; monthlyUsd?: number; revoked?: boolean }>;
   queues: Record<string, QueueStats>;
-  /** Requests not yet ended: driven (active), waiting for a driver, or to be driven again (delayed, after their end could not be stored). */
+  /**
+   * Model calls not yet ended, over the provider queues: queued, running, or waiting for a retry.
+   * Every request in flight has at least one (a one-call request exactly one; a council one per
+   * member), so it counts the work under way whether or not a driver follows it.
+   */
   inFlight: number;
   latest: Array<{ requestId: string; tool: string; caller: string; status: string; costUsd: number; promptTokens: number; completionTokens: number; seconds: number | null; models: string[]; finishedAt: string }>;
 }
@@ -35,7 +39,7 @@ export async function dashboardSnapshot(o: Sources, latest = 20): Promise<Dashbo
   const names = new Map(keys.map((k) => [managedCallerId(k.id), k]));
   const month = report.day.slice(0, 7);
   const records = await Promise.all(Object.keys(report.byRequest).map((id) => o.request(id)));
-  const { requests: requestQueue, ...providers } = queues;
+  const { requests: _driven, ...providers } = queues;
   return {
     at: new Date().toISOString(),
     today: { day: report.day, timeZone: report.timeZone, resetsAt: report.resetsAt, spentUsd: report.spentUsd, reservedUsd: report.reservedUsd, dailyLimitUsd: report.limits.dailyUsd, perRequestLimitUsd: report.limits.perRequestUsd, calls: report.calls },
@@ -49,7 +53,7 @@ export async function dashboardSnapshot(o: Sources, latest = 20): Promise<Dashbo
       })
       .sort((a, b) => b.spentUsd - a.spentUsd),
     queues: providers,
-    inFlight: requestQueue ? requestQueue.active + requestQueue.waiting + requestQueue.delayed : 0,
+    inFlight: Object.values(providers).reduce((n, q) => n + q.active + q.waiting + q.delayed + q.prioritized, 0),
     latest: records.flatMap((r, i) => {
       if (!r) return [];
       const t = r.output?.totals;

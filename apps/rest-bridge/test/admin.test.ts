@@ -52,7 +52,7 @@ describe('admin pages: bull-board behind ORCH_ADMIN_KEY', () => {
     expect(queues.find((q) => q.name === '{openrouter}')!.counts.completed).toBeGreaterThanOrEqual(1);
   });
 
-  it('the dashboard counts a request in flight while a door drives it, and not once it has ended (issue 17)', async () => {
+  it('the dashboard counts a call in flight while its provider answers, and not once its request has ended (issues 17, 29)', async () => {
     stack.openrouter.setBehaviour({ latencyMs: 1500 });
     const inFlight = async () => ((await (await fetch(`${base}/dashboard/snapshot`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { inFlight: number }).inFlight;
     const call = await fetch(`${base}/mcp/query_specific_model?wait=false`, { method: 'POST', headers: { authorization: `Bearer ${CALLER}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini_pro', description: 'in flight?' }) });
@@ -61,7 +61,7 @@ describe('admin pages: bull-board behind ORCH_ADMIN_KEY', () => {
     expect(await inFlight()).toBe(1);
     const res = await fetch(`${base}/requests/${id}?wait=30`, { headers: { authorization: `Bearer ${CALLER}` } });
     expect(((await res.json()) as { result: { status: string } }).result.status).toBe('completed');
-    await waitFor(async () => ((await inFlight()) === 0 ? true : undefined), { timeoutMs: 5000, what: 'no request in flight' });
+    await waitFor(async () => ((await inFlight()) === 0 ? true : undefined), { timeoutMs: 5000, what: 'no call in flight' });
   });
 
   it('is off without ORCH_ADMIN_KEY, and says how to turn it on', async () => {

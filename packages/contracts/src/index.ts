@@ -12,6 +12,7 @@ export {
 export type { ErrorCode, ErrorInfo } from './errors';
 export { UsageSchema, PriceSchema, PricingSchema } from './usage';
 export type { Usage, Price, Pricing } from './usage';
+export { callAnswer, answerTotals } from './answers';
 export {
   QUEUE_NAMES,
   QueueKeySchema,

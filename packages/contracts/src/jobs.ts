@@ -69,6 +69,11 @@ export const ModelCallPayloadSchema = z.object({
   key: KeyBudgetSchema.optional(),
   /** Free-form labels carried into logs and results (tool name, strategy, caller). */
   labels: z.record(z.string(), z.string()).optional(),
+  /**
+   * This call is its request's only one and no driver waits for it: the worker that ends the call
+   * (answered, or failed for good) ends the request — its record and `done` — in the same step.
+   */
+  endsRequest: z.boolean().optional(),
 });
 export type ModelCallPayload = z.infer<typeof ModelCallPayloadSchema>;
 export type ModelCallPayloadInput = z.input<typeof ModelCallPayloadSchema>;

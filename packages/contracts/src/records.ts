@@ -25,6 +25,11 @@ export const RequestRecordSchema = z.object({
   prompt: z.string().optional(),
   output: ModelToolOutputSchema.optional(),
   error: ErrorInfoSchema.optional(),
+  /**
+   * A request of one model call, which no driver waits for: the job id of that call. Its worker
+   * ends the request; while it runs, the call's job says whether something will (see RequestViews).
+   */
+  endsWith: z.string().optional(),
 });
 export type RequestRecord = z.infer<typeof RequestRecordSchema>;
 

@@ -138,7 +138,9 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect(isErrorResult(await orch.callTool('get_job_result', { request_id: o.request_id }, remote))).toBe(true);
   });
 
-  it('a single-call request reaches its provider before any driver takes it up; driven later, it is called, billed and announced once (issue 17)', async () => {
+  it('a driven single-call request reaches its provider before any driver takes it up; driven later, it is called, billed and announced once (issue 17)', async () => {
+    // A model with fallbacks has its single call driven (the driver moves it to a fallback).
+    config.models.gemini_pro!.fallbacks = ['o3_architect'];
     // No driver takes requests while their queue is paused: only the door's own queueing can start the call.
     await orch.requestQueue.pause();
     const r = await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Fast start' }, local, { syncWaitMs: 0 });
@@ -183,6 +185,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
 
   it('a request whose end could not be stored is driven again a lock period later, and ends once (issue 17)', async () => {
     await restartWithShortLock();
+    config.models.gemini_pro!.fallbacks = ['o3_architect'];
     const finish = failFirst(orch.events.finish.bind(orch.events), new Error('Connection is closed.'));
     orch.events.finish = finish.fn;
     const r = await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Store me' }, local, { syncWaitMs: 10_000 });
@@ -191,6 +194,66 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect(finish.calls()).toBe(2);
     expect(or.requests).toHaveLength(1);
     expect((await orch.events.read(o.request_id, '0-0', 100)).filter((e) => e.type === 'done')).toHaveLength(1);
+  });
+
+  it('a request of one call needs no driver: its worker ends it, with the output a driver writes (issue 29)', async () => {
+    // No driver takes requests while their queue is paused: the worker alone must end this one.
+    await orch.requestQueue.pause();
+    const r = await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'No driver' }, local, { syncWaitMs: 10_000 });
+    const o = out(r);
+    expect(o.status).toBe('completed');
+    expect(o.answers).toEqual([expect.objectContaining({ model: 'gemini_pro', round: 1, text: expect.stringContaining('echo: No driver') })]);
+    expect(o.totals).toEqual({ models: ['gemini_pro'], prompt_tokens: o.answers[0]!.prompt_tokens, completion_tokens: o.answers[0]!.completion_tokens, cost_usd: o.answers[0]!.cost_usd });
+    expect(o).toMatchObject({ strategy: 'single', failures: [], continuation_id: o.request_id });
+    expect(await orch.requestQueue.getJobCounts('wait', 'active', 'completed')).toEqual({ wait: 0, active: 0, completed: 0 });
+    const events = await orch.events.read(o.request_id, '0-0', 100);
+    expect(events.filter((e) => e.type === 'done')).toEqual([expect.objectContaining({ status: 'completed' })]);
+    // Its conversation continues from its record (a continued one is driven: its turns are stored).
+    await orch.requestQueue.resume();
+    const next = out(await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'And then?', continuation_id: o.continuation_id }, local, { syncWaitMs: 10_000 }));
+    expect(next.status).toBe('completed');
+    expect((or.requests.at(-1)!.body.messages as Array<{ content: string }>).map((m) => m.content)).toEqual([expect.any(String), expect.stringContaining('No driver'), expect.stringContaining('echo: No driver'), expect.stringContaining('And then?')]);
+  });
+
+  it('a request of one call that fails for good, or is cancelled while its call runs, is ended once, without a driver (issue 29)', async () => {
+    await orch.requestQueue.pause();
+    or.addFault({ ...faults.unauthorized(), times: 5 });
+    const failed = out(await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Refused' }, local, { syncWaitMs: 10_000 }));
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'provider_auth' }, failures: [{ model: 'gemini_pro', round: 1, error: { code: 'provider_auth' } }] });
+    or.reset();
+    or.setBehaviour({ latencyMs: 5000 });
+    const running = out(await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Stop me' }, local, { syncWaitMs: 0 }));
+    await or.waitForRequest((q) => JSON.stringify(q.body).includes('Stop me'), 10_000);
+    expect(outputOf(await orch.callTool('cancel_request', { request_id: running.request_id }, local))).toMatchObject({ status: 'cancelled', cancelled: true });
+    const read = outputOf(await orch.callTool('get_job_result', { request_id: running.request_id }, local));
+    expect(read).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
+    // The worker's own end, once its call is aborted, writes nothing: one `done`.
+    await waitFor(async () => (await orch.queues.byKey.openrouter.getActiveCount()) === 0 || undefined, { timeoutMs: 10_000, what: 'the cancelled call to stop' });
+    expect((await orch.events.read(running.request_id, '0-0', 100)).filter((e) => e.type === 'done')).toEqual([expect.objectContaining({ status: 'cancelled' })]);
+  });
+
+  it('a request of one call whose job ended without ending it (removed, or failed by BullMQ) is ended as failed when read (issue 29)', async () => {
+    or.setBehaviour({ latencyMs: 60_000 });
+    await workers[0]!.worker.pause(true);
+    const o = out(await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Lost job' }, local, { syncWaitMs: 0 }));
+    // Still queued: running, not stranded.
+    expect(outputOf(await orch.callTool('get_job_result', { request_id: o.request_id }, local)).status).toBe('running');
+    await orch.queues.byKey.openrouter.remove(`${o.request_id}.0`);
+    const read = outputOf(await orch.callTool('get_job_result', { request_id: o.request_id, wait_seconds: 30 }, local));
+    expect(read).toMatchObject({ status: 'failed', error: { code: 'internal', retryable: true } });
+    expect((await orch.events.read(o.request_id, '0-0', 100)).filter((e) => e.type === 'done')).toHaveLength(1);
+  });
+
+  it('a request of one call whose end was lost (a failover) while its job kept the answer is ended with that answer when read (issue 29)', async () => {
+    const o = out(await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Kept answer' }, local, { syncWaitMs: 10_000 }));
+    expect(o.status).toBe('completed');
+    // The record as it was before its end: running.
+    const running = { ...(await orch.requests.get(o.request_id))!, status: 'running' as const, jobs: { [`${o.request_id}.0`]: 'gemini_pro' } };
+    delete running.output;
+    await orch.requests.put(running);
+    const read = outputOf(await orch.callTool('get_job_result', { request_id: o.request_id }, local));
+    expect(read).toMatchObject({ status: 'completed', output: { answers: [{ model: 'gemini_pro', text: expect.stringContaining('echo: Kept answer'), cost_usd: o.answers[0]!.cost_usd }] } });
+    expect(or.requests).toHaveLength(1);
   });
 
   it('a council whose calls Redis refused to queue (Redis away mid-drive) is driven again and completes, not failed', async () => {

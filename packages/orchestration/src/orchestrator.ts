@@ -16,7 +16,7 @@ import {
 } from '@orch/contracts';
 import { enabledModelKeys, ledgerRetention, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
-import { EventHub, PriceBook, ProviderQueues, RequestEvents, approvalKey, cancelRequest, duplicateRedis, type RedisClient, type Subscription } from '@orch/queue';
+import { EventHub, PriceBook, ProviderQueues, RequestEvents, approvalKey, duplicateRedis, type RedisClient, type Subscription } from '@orch/queue';
 import { Ledger, REPLICAS_SHORT, type ReplicaWait } from '@orch/ledger';
 import { ApiKeys } from './callers/api-keys';
 import { CallerLimits } from './callers/caller-limits';
@@ -27,8 +27,9 @@ import { CallerStore } from './callers/caller-store';
 import { renderModelOutput } from './tools/render';
 import { RequestStore, type RequestRecord } from './requests/request-store';
 import { RequestDriver } from './requests/request-driver';
-import { CANCELLED } from './requests/request-output';
+import { cancelRunning } from './requests/request-cancel';
 import { RequestViews } from './requests/request-views';
+import { OneCallRequests } from './requests/one-call';
 import { TOOLS, type Caller, type ModelTool, type ModelToolName, type PromptContext, type ToolAnswer, type ToolDefinition, type ToolHost, type ToolResult } from './tools';
 import { ThreadViews } from './requests/thread-views';
 import { spendReportFor } from './requests/caller-spend';
@@ -111,6 +112,7 @@ export class Orchestrator implements PlanHost, ToolHost {
   private readonly queueConnection: RedisClient;
   private sharedHub: { hub: EventHub; connection: RedisClient } | undefined;
   private readonly views: RequestViews;
+  private readonly oneCall: OneCallRequests;
   private readonly intake: RequestIntake;
   readonly threads: ThreadViews;
   /** What operators' pages and metrics read and change (spend, keys, queues, records). */
@@ -156,7 +158,8 @@ export class Orchestrator implements PlanHost, ToolHost {
     });
     this.threads = new ThreadViews({ requests: this.requests, callers: this.callers, firstTurns: (id) => this.driver.firstTurns(id), retentionSeconds: opts.config.orchestration.threadTtlSeconds });
     this.admin = operatorView({ ledger: this.ledger, keys: this.keys, queues: this.queues, requestQueue: this.requestQueue, requests: this.requests });
-    this.views = new RequestViews({ redis: opts.redis, events: this.events, requests: this.requests, hub: () => this.hub, assertRedisReachable: () => this.assertRedisReachable() });
+    this.oneCall = new OneCallRequests({ redis: opts.redis, events: this.events, queues: this.queues, requests: this.requests });
+    this.views = new RequestViews({ redis: opts.redis, events: this.events, requests: this.requests, hub: () => this.hub, assertRedisReachable: () => this.assertRedisReachable(), oneCall: this.oneCall });
     this.driverStarted = this.driver.start().catch((err: unknown) => {
       this.logger.error('request driver did not start', { err: (err as Error).message });
     });
@@ -348,21 +351,7 @@ export class Orchestrator implements PlanHost, ToolHost {
   /** Cancels a request: queued calls are dropped, running ones aborted, the driver stopped. */
   async cancel(requestId: string, caller: Caller): Promise<CancelOutput> {
     const record = await this.ownRequest(requestId, caller);
-    if (record.status !== 'running') return { request_id: requestId, status: record.status, cancelled: false };
-    // Every driver hears it (pub/sub) and every worker drops the request's calls.
-    await cancelRequest(this.redis, requestId, this.config.queue.requestTtlSeconds);
-    if (!(await this.driver.cancelLocal(requestId))) {
-      if (await this.requests.driverAlive(requestId)) {
-        // Driven elsewhere: its driver writes the end; wait a little for it.
-        await this.waitForDone(requestId, 5_000);
-      } else {
-        record.status = 'cancelled';
-        record.error = CANCELLED;
-        await this.requests.put(record);
-      }
-    }
-    this.logger.info('request cancelled', { requestId });
-    return { request_id: requestId, status: 'cancelled', cancelled: true };
+    return cancelRunning({ redis: this.redis, markTtlSeconds: this.config.queue.requestTtlSeconds, requests: this.requests, driver: this.driver, oneCall: this.oneCall, waitForDone: (id, ms) => this.waitForDone(id, ms), logger: this.logger }, record);
   }
 
   /** Requests this process is driving. */

@@ -6,6 +6,8 @@ export { PriceBook, priceInfo } from './prices';
 export type { PriceInfo, LivePrices } from './prices';
 export { PROVIDER_BACKOFF, queueName, modelCallJobOptions, modelCallJobId, callIndexOfJobId, providerBackoff } from './catalog';
 export { RequestEvents } from './events';
+export { endOneCallRequest, oneCallOutput } from './request-end';
+export type { OneCallEnd } from './request-end';
 export type { RequestEventsOptions, FollowOptions } from './events';
 export { EventHub } from './event-hub';
 export { compareStreamIds, parseStreamId, streamIdOrThrow } from './stream-ids';

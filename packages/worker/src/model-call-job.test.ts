@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { loadConfig } from '@orch/config';
-import { OrchestratorError, type ModelCallPayload, type ModelCallResult, type RequestEvent } from '@orch/contracts';
+import { OrchestratorError, type ModelCallPayload, type ModelCallResult, type RequestEvent, type RequestRecord } from '@orch/contracts';
 import { createLogger } from '@orch/logging';
 import { ProviderError, type CompletionResponse, type ModelClient } from '@orch/providers';
 import type { RedisClient, RequestEvents } from '@orch/queue';
@@ -18,6 +18,8 @@ describe('a model-call job, through its seams', () => {
   const logger = createLogger({ service: 'test', stream: new PassThrough(), level: 'error' });
   let steps: string[];
   let published: RequestEvent[];
+  /** The request's record as the job's end wrote it. */
+  let ended: RequestRecord | undefined;
 
   const answer: CompletionResponse = {
     model: 'gemini_pro', modelId: 'google/gemini-2.5-pro', provider: 'openrouter', text: 'Sound.', finishReason: 'stop',
@@ -25,7 +27,7 @@ describe('a model-call job, through its seams', () => {
     costUsd: 0.0002, costSource: 'provider', usageEstimated: false, generationId: 'gen-1', streamed: false, latencyMs: 5,
   };
 
-  function processor(opts: { complete: () => Promise<CompletionResponse>; reserve?: () => Promise<void>; cancelled?: boolean | Error }) {
+  function processor(opts: { complete: () => Promise<CompletionResponse>; reserve?: () => Promise<void>; cancelled?: boolean | Error; earlier?: ModelCallResult }) {
     const spend: SpendGuard = {
       reserve: async (call) => {
         steps.push('reserve');
@@ -47,19 +49,37 @@ describe('a model-call job, through its seams', () => {
         published.push(e);
         return '1-0';
       },
-      earlierRun: async () => undefined,
+      earlierRun: async () => (opts.earlier ? { type: 'result', result: opts.earlier } : undefined),
+      // The request's end (endsRequest): the first one written stands.
+      finish: async (done: RequestEvent, recordJson: string) => {
+        if (ended) return undefined;
+        steps.push(`end ${(done as { status: string }).status}`);
+        ended = JSON.parse(recordJson) as RequestRecord;
+        return '2-0';
+      },
     } as unknown as RequestEvents;
-    const redis = { exists: async () => (opts.cancelled instanceof Error ? Promise.reject(opts.cancelled) : opts.cancelled ? 1 : 0) } as unknown as RedisClient;
+    const record: RequestRecord = { requestId: 'r1', tool: 'query_specific_model', callerId: 'local', strategy: 'single', status: 'running', createdAt: '', updatedAt: '', jobs: { 'r1.0': 'gemini_pro' }, endsWith: 'r1.0' };
+    const redis = {
+      exists: async () => (opts.cancelled instanceof Error ? Promise.reject(opts.cancelled) : opts.cancelled ? 1 : 0),
+      get: async () => JSON.stringify(ended ?? record),
+    } as unknown as RedisClient;
     const active: ActiveCalls = new Map();
     return createModelCallProcessor({ config, logger, client, spend, events, redis, metrics: createWorkerMetrics('openrouter'), active, workerIdentity: 'test/1', rateLimit: async () => undefined });
   }
 
-  const job = (attemptsMade = 0, attempts = 3) =>
-    ({ id: 'r1.0', data: { requestId: 'r1', callIndex: 0, model: 'gemini_pro', messages: [{ role: 'user', content: 'Is it sound?' }], stream: false } satisfies ModelCallPayload, attemptsMade, stalledCounter: 0, opts: { attempts } }) as unknown as Job<ModelCallPayload, ModelCallResult>;
+  const job = (attemptsMade = 0, attempts = 3, more: { endsRequest?: boolean; stalledCounter?: number } = {}) =>
+    ({
+      id: 'r1.0',
+      data: { requestId: 'r1', callIndex: 0, model: 'gemini_pro', messages: [{ role: 'user', content: 'Is it sound?' }], stream: false, ...(more.endsRequest ? { endsRequest: true } : {}) } satisfies ModelCallPayload,
+      attemptsMade,
+      stalledCounter: more.stalledCounter ?? 0,
+      opts: { attempts },
+    }) as unknown as Job<ModelCallPayload, ModelCallResult>;
 
   beforeEach(() => {
     steps = [];
     published = [];
+    ended = undefined;
   });
 
   it('answered: reserve, call, settle the provider\'s cost, then publish the result', async () => {
@@ -110,5 +130,31 @@ describe('a model-call job, through its seams', () => {
     await expect(p(job(0, 3), undefined)).rejects.not.toBeInstanceOf(UnrecoverableError);
     expect(steps).toEqual(['reserve']);
     expect(published.at(-1)).toMatchObject({ type: 'error', final: false, error: { code: 'unavailable' } });
+  });
+
+  it('a call that is its request (endsRequest) ends it after its result, with the answer as the output; a call of a driven request does not', async () => {
+    await processor({ complete: async () => answer })(job(0, 3, { endsRequest: true }), undefined);
+    expect(steps).toEqual(['reserve', 'provider', 'settle 0.0002', 'end completed']);
+    expect(ended).toMatchObject({ status: 'completed', jobs: {}, output: { status: 'completed', strategy: 'single', continuation_id: 'r1', answers: [{ model: 'gemini_pro', text: 'Sound.', cost_usd: 0.0002 }], totals: { cost_usd: 0.0002 } } });
+    steps = [];
+    await processor({ complete: async () => answer })(job(), undefined);
+    expect(steps).toEqual(['reserve', 'provider', 'settle 0.0002']);
+  });
+
+  it('a failure that will be retried leaves the request running; the last one ends it as failed', async () => {
+    const refuse = async () => Promise.reject(new ProviderError('provider_unavailable', 'down', { retryable: true, billing: 'none' }));
+    await expect(processor({ complete: refuse })(job(0, 3, { endsRequest: true }), undefined)).rejects.not.toBeInstanceOf(UnrecoverableError);
+    expect(steps).toEqual(['reserve', 'provider', 'release none']);
+    await expect(processor({ complete: refuse })(job(2, 3, { endsRequest: true }), undefined)).rejects.toThrow('down');
+    expect(steps.at(-1)).toBe('end failed');
+    expect(ended).toMatchObject({ status: 'failed', error: { code: 'provider_unavailable' }, output: { failures: [{ model: 'gemini_pro', error: { code: 'provider_unavailable' } }] } });
+  });
+
+  it('run again after its worker died between its answer and its request\'s end: the earlier answer ends the request, the provider is not asked again', async () => {
+    const earlier = { requestId: 'r1', callIndex: 0, jobId: 'r1.0', model: 'gemini_pro', modelId: 'g', provider: 'openrouter', text: 'Earlier.', finishReason: 'stop', usage: answer.usage, costUsd: 0.0003, costSource: 'provider', streamed: false, latencyMs: 5, attempt: 1, worker: 'dead/1' } satisfies ModelCallResult;
+    const result = await processor({ complete: async () => answer, earlier })(job(0, 3, { endsRequest: true, stalledCounter: 1 }), undefined);
+    expect(result.text).toBe('Earlier.');
+    expect(steps).toEqual(['end completed']);
+    expect(ended?.output?.answers[0]).toMatchObject({ text: 'Earlier.', cost_usd: 0.0003 });
   });
 });

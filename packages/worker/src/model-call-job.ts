@@ -14,7 +14,7 @@ import {
 import type { Config, ResolvedModel } from '@orch/config';
 import { repeatedLog, type Logger } from '@orch/logging';
 import { ProviderError, classifyProviderError, type CompletionResponse, type ModelClient } from '@orch/providers';
-import { isCancelled, type RequestEvents } from '@orch/queue';
+import { endOneCallRequest, isCancelled, type OneCallEnd, type RequestEvents } from '@orch/queue';
 import type { WorkerMetrics } from './metrics';
 import { PartialBuffer } from './partial-buffer';
 import type { SpendGuard, SpendReservation } from './spend-guard';
@@ -161,12 +161,26 @@ class ModelCallJob {
     const willRetry = err.retryable && c.attempt < (job.opts.attempts ?? 1);
     log.warn('model call failed', { code: err.code, error: err.message, willRetry });
     await this.tell(c, err, !willRetry);
+    if (!willRetry) await this.endRequest(c, { error: err.toInfo(), status: err.code === 'cancelled' ? 'cancelled' : 'failed' });
     if (err instanceof ProviderError && err.code === 'rate_limited' && err.retryAfterMs) {
       // The provider's limit applies to every worker of this queue: pause the whole queue.
       await rateLimit(err.retryAfterMs).catch(() => undefined);
     }
     if (!err.retryable) throw new UnrecoverableError(failureReason(err));
     throw err;
+  }
+
+  /**
+   * A request of this one call (`endsRequest`: no driver waits for it) ends with it: its record and
+   * `done`, once (a cancel that ended it first stands). Retried like the result: the call is over.
+   */
+  private async endRequest(c: CallContext, end: OneCallEnd): Promise<void> {
+    if (!c.payload.endsRequest) return;
+    const { redis, events, config } = this.d;
+    // Never thrown: a job failed here would run, and bill, its call again.
+    await keepTrying(c.log, "end the call's request", () => endOneCallRequest(redis, events, c.payload.requestId, end, config.queue.requestTtlSeconds)).catch((err: Error) =>
+      c.log.error("could not store the request's end; readers will see its call ended", { err: err.message }),
+    );
   }
 
   /** Tells followers the call failed (`final`: for good), and counts it. */
@@ -190,12 +204,14 @@ class ModelCallJob {
     } catch (err) {
       const e = err instanceof OrchestratorError ? err : new OrchestratorError('unknown_model', String(err));
       await this.tell(c, e, true);
+      await this.endRequest(c, { error: e.toInfo(), status: 'failed' });
       throw new UnrecoverableError(failureReason(e));
     }
 
     if (job.stalledCounter > 0) {
       const earlier = await this.earlierAnswer(c);
-      if (earlier) return earlier;
+      // The earlier run may have died between its answer and its request's end.
+      if (earlier) return (await this.endRequest(c, { result: earlier }), earlier);
     }
 
     // Phase 3: reserve, then call the provider while streaming throttled partial text.
@@ -251,6 +267,7 @@ class ModelCallJob {
       });
       partial.flush();
       answer = await this.recordAnswer(c, reservation, res, pending, started);
+      await this.endRequest(c, { result: answer });
       return answer;
     } catch (caught) {
       partial.discard();

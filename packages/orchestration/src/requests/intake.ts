@@ -1,4 +1,4 @@
-import { OrchestratorError, toErrorInfo, type DriveRequestPayload, type ModelToolOutput } from '@orch/contracts';
+import { OrchestratorError, toErrorInfo, type DriveRequestPayload, type ModelCallPayloadInput, type ModelToolOutput } from '@orch/contracts';
 import type { Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
 import { modelCallJobId, requestKeys, type ProviderQueues, type RedisClient, type RequestEvents } from '@orch/queue';
@@ -7,6 +7,7 @@ import { checkCallCap, describeEstimate, estimateCall, type CallEstimate } from 
 import { firstCallJob } from './model-call-payload';
 import type { RequestDriver } from './request-driver';
 import type { RequestRecord, RequestStore } from './request-store';
+import { singleCall } from './strategies';
 
 /** A model tool's call made concrete (tools/call-plan.ts plans it; intake accepts it). */
 export interface CallPlan {
@@ -56,13 +57,19 @@ export class RequestIntake {
     }
     // A single-call strategy's model call is queued by the door too, rather than by the driver once
     // it has picked the request up: the model starts a queue hop (and the driver's reads) sooner.
-    // It is queued only once the request is accepted — its record, its lease and its job written —
-    // so a caller told that its call failed (Redis full, read-only…) never has a model call sent.
     const first = firstCallJob(this.d.config, drive);
-    if (first) {
-      drive.firstCallQueued = true;
-      record.jobs[modelCallJobId(drive.requestId, 0)] = first.model;
+    if (first) record.jobs[modelCallJobId(drive.requestId, 0)] = first.model;
+    // A request of that one call alone (no fallback to move to, no conversation to extend) needs no
+    // driver: its worker ends it. Its call is then what is accepted, written like a driver job.
+    if (first && oneCallAlone(this.d.config, drive)) {
+      first.endsRequest = true;
+      record.endsWith = modelCallJobId(drive.requestId, 0);
+      return this.writeOneCall(record, first);
     }
+    // Otherwise it is queued only once the request is accepted — its record, its lease and its
+    // driver job written — so a caller told that its call failed (Redis full, read-only…) never has
+    // a model call sent.
+    if (first) drive.firstCallQueued = true;
     await this.write(record, drive);
     // Accepted: a first call that cannot be queued now is queued by the driver (JobWaiter's ensure).
     if (first) {
@@ -99,6 +106,32 @@ export class RequestIntake {
       throw err;
     }
   }
+
+  /**
+   * Writes a one-call request: its record, then its call's job (with its `queued` event), each held
+   * by replicas. Once the job is written the request is accepted and its worker will end it; when a
+   * write fails nothing runs (as in `write`).
+   */
+  private async writeOneCall(record: RequestRecord, call: ModelCallPayloadInput): Promise<void> {
+    const { requests, queues, replicas } = this.d;
+    try {
+      await requests.create(record);
+      await queues.submit(call, this.d.events);
+      await Promise.all([waitForReplicas(this.d.redis, requestKeys(record.requestId).meta, replicas), waitForReplicas(this.d.queueConnection, queues.queueForModel(call.model).toKey('meta'), replicas)]);
+    } catch (err) {
+      await requests.discard(record).catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+/**
+ * A request of one call that nothing after the call depends on: no fallbacks for its model and no
+ * conversation turn to store (a new conversation is its record). Its worker can end it.
+ */
+function oneCallAlone(config: Config, drive: DriveRequestPayload): boolean {
+  const only = singleCall(drive);
+  return only !== undefined && !drive.continued && !(config.models[only.model]?.fallbacks ?? []).length;
 }
 
 /** A request's output while it still runs: what the caller is told to do to read its result. */

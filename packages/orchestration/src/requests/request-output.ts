@@ -1,4 +1,4 @@
-import type { Answer, ErrorInfo, Member, ModelToolOutput } from '@orch/contracts';
+import { answerTotals, callAnswer, type Answer, type ErrorInfo, type Member, type ModelToolOutput } from '@orch/contracts';
 import type { CallOutcome } from './job-waiter';
 import type { RequestRecord } from './request-store';
 import type { StrategyOutcome } from './strategies';
@@ -19,24 +19,7 @@ export function buildOutput(
   o: StrategyOutcome,
   cancelled: boolean,
 ): ModelToolOutput {
-  const answer = (c: CallOutcome, round: number, extra: Pick<Answer, 'stance' | 'vote'> = {}): Answer => {
-    const r = c.result!;
-    return {
-      model: r.model,
-      model_id: r.modelId,
-      provider: r.provider,
-      round,
-      text: r.text,
-      prompt_tokens: r.usage.promptTokens,
-      completion_tokens: r.usage.completionTokens,
-      reasoning_tokens: r.usage.reasoningTokens,
-      ...(r.usageEstimated ? { tokens_estimated: true } : {}),
-      cost_usd: r.costUsd,
-      latency_ms: r.latencyMs,
-      ...(c.fallbackOf ? { fallback_of: c.fallbackOf } : {}),
-      ...extra,
-    };
-  };
+  const answer = (c: CallOutcome, round: number, extra: Pick<Answer, 'stance' | 'vote'> = {}): Answer => callAnswer(c.result!, round, { ...(c.fallbackOf ? { fallback_of: c.fallbackOf } : {}), ...extra });
   const answers = o.answers.filter((a) => a.outcome.result).map((a) => answer(a.outcome, a.round, { ...(a.stance ? { stance: a.stance } : {}), ...(a.vote ? { vote: a.vote } : {}) }));
   const failed = [...o.answers.map((a) => ({ c: a.outcome, round: a.round })), ...(o.synthesis ? [{ c: o.synthesis.outcome, round: o.rounds ?? 1 }] : [])];
   // A call that fell back lists the failures it replaced; its fallback's answer stands.
@@ -81,13 +64,7 @@ export function buildOutput(
     ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
     ...(o.escalated !== undefined ? { escalated: o.escalated } : {}),
     continuation_id: p.threadId,
-    totals: {
-      models: [...new Set(all.map((a) => a.model))],
-      prompt_tokens: billed.reduce((n, a) => n + a.prompt_tokens, 0),
-      completion_tokens: billed.reduce((n, a) => n + a.completion_tokens, 0),
-      cost_usd: Math.round(billed.reduce((n, a) => n + a.cost_usd, 0) * 1e9) / 1e9,
-      ...(billed.some((a) => a.tokens_estimated) ? { tokens_estimated: true } : {}),
-    },
+    totals: answerTotals(all, billed),
     ...(error ? { error } : {}),
   };
 }

@@ -4,6 +4,9 @@ import { callerKeys, requestKeys } from '@orch/queue';
 
 export type { RequestRecord };
 
+/** A caller's request index is trimmed on about one create in this many (and before every read). */
+const TRIM_EVERY = 32;
+
 /**
  * Request records (`orch:req:{id}:meta`): readable by every front door. A running request's record
  * is kept while it is driven, however long it runs: its TTL (`runningTtlSeconds`, at least the
@@ -43,7 +46,8 @@ export class RequestStore {
   /**
    * Stores a new request and indexes it under its caller (the newest `keepPerCaller`). Plain
    * commands, not MULTI: the connection pipelines them into one write, and a lost index entry only
-   * hides the request from the caller's history.
+   * hides the request from the caller's history. The index is trimmed on one create in
+   * `TRIM_EVERY` (on average) and by every read before it counts, not on every create.
    */
   async create(record: RequestRecord): Promise<void> {
     const index = callerKeys(record.callerId).requests;
@@ -51,15 +55,20 @@ export class RequestStore {
     await Promise.all([
       this.put(record),
       r.zadd(index, Date.parse(record.createdAt), record.requestId),
-      r.zremrangebyrank(index, 0, -(this.opts.keepPerCaller ?? 1000) - 1),
-      // Entries whose records have expired go too, so the index is as small as the retention window.
-      r.zremrangebyscore(index, '-inf', `(${Date.parse(record.createdAt) - this.opts.ttlSeconds * 1000}`),
       r.expire(index, this.opts.ttlSeconds),
+      ...(Math.random() < 1 / TRIM_EVERY ? this.trim(index, Date.parse(record.createdAt)) : []),
     ]);
+  }
+
+  /** Keeps a caller's index to its newest `keepPerCaller` entries whose records may still exist. */
+  private trim(index: string, nowMs: number): Array<Promise<number>> {
+    const r = this.opts.redis;
+    return [r.zremrangebyrank(index, 0, -(this.opts.keepPerCaller ?? 1000) - 1), r.zremrangebyscore(index, '-inf', `(${nowMs - this.opts.ttlSeconds * 1000}`)];
   }
 
   /** A caller's requests, newest first (records that expired are skipped). */
   async listForCaller(callerId: string, limit: number, offset = 0): Promise<RequestRecord[]> {
+    await Promise.all(this.trim(callerKeys(callerId).requests, Date.now()));
     const ids = await this.opts.redis.zrevrange(callerKeys(callerId).requests, offset, offset + limit - 1);
     if (!ids.length) return [];
     const raws = await Promise.all(ids.map((id) => this.opts.redis.get(requestKeys(id).meta)));
@@ -67,7 +76,8 @@ export class RequestStore {
   }
 
   /** How many requests the caller's list holds (within the retention). */
-  countForCaller(callerId: string): Promise<number> {
+  async countForCaller(callerId: string): Promise<number> {
+    await Promise.all(this.trim(callerKeys(callerId).requests, Date.now()));
     return this.opts.redis.zcard(callerKeys(callerId).requests);
   }
 

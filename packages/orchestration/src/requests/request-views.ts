@@ -3,6 +3,7 @@ import { OrchestratorError, type JobResultOutput, type RequestSummary, type Stor
 import { requestKeys, type EventHub, type RequestEvents, type Subscription } from '@orch/queue';
 import type { RequestRecord, RequestStore } from './request-store';
 import type { Caller } from '../callers/caller';
+import type { OneCallRequests } from './one-call';
 
 export interface RequestViewsDeps {
   redis: RedisClient;
@@ -12,6 +13,8 @@ export interface RequestViewsDeps {
   hub: () => EventHub;
   /** Throws `unavailable` while Redis is away. */
   assertRedisReachable: () => void;
+  /** One-call requests, which their worker ends: a stranded one is ended when read. */
+  oneCall: OneCallRequests;
 }
 
 /**
@@ -28,11 +31,13 @@ export class RequestViews {
    */
   follow(requestId: string, after: string, deliver: (e: StoredRequestEvent) => void, onError?: (err: Error) => void, record?: RequestRecord): Subscription {
     let ended = false;
+    const tellRest = restOfStreamedText(deliver);
     const once = (e: StoredRequestEvent) => {
       if (e.type === 'done') {
         if (ended) return;
         ended = true;
       }
+      tellRest(e);
       deliver(e);
     };
     const sub = this.deps.hub().subscribe(requestId, after, once, onError);
@@ -60,12 +65,13 @@ export class RequestViews {
 
   /** Status, partial text and result of a request; waits up to `waitMs` for it to end. */
   async getRequest(requestId: string, caller: Caller, waitMs = 0, signal?: AbortSignal): Promise<JobResultOutput> {
-    let record = await this.ownRequest(requestId, caller);
+    const { oneCall } = this.deps;
+    let record = await oneCall.settleStranded(await this.ownRequest(requestId, caller));
     if (record.status === 'running' && waitMs > 0) {
       await this.waitForDone(requestId, waitMs, signal);
-      record = (await this.deps.requests.get(requestId)) ?? record;
+      record = await oneCall.settleStranded((await this.deps.requests.get(requestId)) ?? record);
     }
-    if (record.status === 'running' && !(await this.deps.requests.driverAlive(requestId))) {
+    if (record.status === 'running' && !record.endsWith && !(await this.deps.requests.driverAlive(requestId))) {
       record.status = 'failed';
       record.error = { code: 'internal', message: 'The process running this request stopped before it finished; its model calls may still have completed and been billed', retryable: true };
     }
@@ -126,4 +132,30 @@ export class RequestViews {
       ...(r.error ? { error: r.error } : {}),
     }));
   }
+}
+
+/**
+ * A follower that fell behind as its request ended lost the partial text the end's compaction
+ * dropped (a finished stream keeps each call's result and the end): before a streamed call's
+ * `result`, the text after the last partial this follower was told is told as one more partial,
+ * from the characters that partial counted (`chars`). A follower told no partial of the call here
+ * (it resumed past them) is told nothing more: its result has the whole text.
+ */
+function restOfStreamedText(deliver: (e: StoredRequestEvent) => void): (e: StoredRequestEvent) => void {
+  const told = new Map<string, { chars: number; attempt: number | undefined }>();
+  return (e) => {
+    if (!e.jobId) return;
+    if (e.type === 'partial') told.set(e.jobId, { chars: e.chars, attempt: e.attempt });
+    else if (e.type === 'progress' && e.stage === 'started') told.delete(e.jobId);
+    else if (e.type === 'result') {
+      const last = told.get(e.jobId);
+      told.delete(e.jobId);
+      const { text, attempt } = e.result;
+      // Only text of the attempt that answered (a retry's `started` may have been dropped too).
+      if (last && last.attempt === attempt && last.chars < text.length) {
+        const chars = last.chars;
+        deliver({ id: e.id, type: 'partial', requestId: e.requestId, jobId: e.jobId, ...(e.model ? { model: e.model } : {}), ts: e.ts, delta: text.slice(chars), chars: text.length, attempt });
+      }
+    }
+  };
 }

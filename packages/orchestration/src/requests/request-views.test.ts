@@ -1,0 +1,61 @@
+import { Redis } from 'ioredis';
+import type { ModelCallResult, RequestEvent, StoredRequestEvent } from '@orch/contracts';
+import { EventHub, RequestEvents } from '@orch/queue';
+import { startRedis, waitFor, type RedisServerHandle } from '@orch/testing';
+import type { OneCallRequests } from './one-call';
+import type { RequestStore } from './request-store';
+import { RequestViews } from './request-views';
+
+/**
+ * Following a request whose end compacts its stream under a follower that is behind: seen on a Redis
+ * Cluster (its event reader polls), where a one-call request ends the moment its call does (issue 29).
+ */
+describe('RequestViews.follow: a follower behind the end of its request', () => {
+  let server: RedisServerHandle;
+  let redis: Redis;
+  let events: RequestEvents;
+  let hub: EventHub;
+  let views: RequestViews;
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url);
+    events = new RequestEvents({ redis, ttlSeconds: 120 });
+    // Reads when a subscription starts, then once a minute: this test decides when it reads.
+    hub = new EventHub({ redis, blockingRedis: redis, events, pollMs: 60_000 });
+    views = new RequestViews({ redis, events, hub: () => hub, requests: {} as RequestStore, oneCall: {} as OneCallRequests, assertRedisReachable: () => undefined });
+  });
+  afterAll(async () => {
+    await hub.close();
+    redis.disconnect();
+    await server.stop();
+  });
+
+  const at = { requestId: 'r1', jobId: 'r1.0', model: 'gemini_pro', ts: Date.now() };
+  const partial = (delta: string, chars: number, attempt = 1): RequestEvent => ({ type: 'partial', ...at, delta, chars, attempt });
+  const result = (text: string, attempt = 1): RequestEvent => ({
+    // The type first, as every publisher writes it: the end's compaction keeps results by it.
+    type: 'result',
+    ...at,
+    result: { requestId: 'r1', callIndex: 0, jobId: 'r1.0', model: 'gemini_pro', modelId: 'g', provider: 'openrouter', text, finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 3, totalTokens: 4, cachedTokens: 0, reasoningTokens: 0 }, costUsd: 0, costSource: 'computed', streamed: true, latencyMs: 1, attempt } satisfies ModelCallResult,
+  });
+
+  it('is told the streamed text the compaction dropped, as one partial before the result: its partials add up to the answer', async () => {
+    await events.publish({ type: 'progress', ...at, stage: 'started', attempt: 1 });
+    await events.publish(partial('one ', 4));
+    const seen: StoredRequestEvent[] = [];
+    const sub = views.follow('r1', '0-0', (e) => seen.push(e));
+    await waitFor(() => seen.length === 2 || undefined, { timeoutMs: 5000, what: 'the first partial' });
+    // The rest of the call and the end, before the follower reads again: the end drops the partials.
+    await events.publish(partial('two ', 8));
+    await events.publish(result('one two three'));
+    await events.finish({ type: 'done', requestId: 'r1', status: 'completed', ts: Date.now() }, '{"status":"completed"}', 60);
+    // A second subscription makes the hub read now (and share what it read with the first).
+    const other = hub.subscribe('r1', '0-0', () => undefined);
+    await waitFor(() => seen.some((e) => e.type === 'done') || undefined, { timeoutMs: 5000, what: 'the end' });
+    sub.close();
+    other.close();
+    expect(seen.map((e) => e.type)).toEqual(['progress', 'partial', 'partial', 'result', 'done']);
+    const text = seen.flatMap((e) => (e.type === 'partial' ? [e.delta] : [])).join('');
+    expect(text).toBe('one two three');
+  });
+});
