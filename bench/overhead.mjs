@@ -5,10 +5,12 @@
 //   BullMQ → worker → provider → back, with the spend ledger on, and (d) the floor: the least a
 //   durable call of the same shape must do (bench/floor: express → queue.add → a BullMQ worker
 //   that reserves, calls, settles and XADDs the result → the door's XREAD BLOCK), on its own Redis.
+// OVERHEAD_BASELINE=<another checkout, built> adds (c′): side (c) run from that checkout's build, on
+// its own Redis, alternating with the others: a change's cost measured side by side in one run.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import autocannon from 'autocannon';
-import { freePort, spawnApp, spawnService, startRedis } from '@orch/testing';
+import { APP_READY_TEXT, freePort, spawnApp, spawnService, startRedis } from '@orch/testing';
 import { Redis } from 'ioredis';
 import { cpuSeconds, KEY, log, median, restSideEnv, round, runIfMain, smoke, startFakeProcess, table } from './lib.mjs';
 
@@ -27,6 +29,8 @@ export async function run() {
   const rounds = smoke ? 1 : 3;
   const redis = await startRedis();
   const floorRedis = await startRedis();
+  const baseline = process.env.OVERHEAD_BASELINE;
+  const baseRedis = baseline ? await startRedis() : undefined;
   const fake = await startFakeProcess('openrouter', { latencyMs: 0, completionTokens: 24 });
   const procs = [fake.child];
   try {
@@ -49,7 +53,18 @@ export async function run() {
     const floorWorker = await spawnService({ script: join(here, 'floor', 'worker.mjs'), env: floorEnv, readyText: 'floor worker ready' });
     const floorDoor = await spawnService({ script: join(here, 'floor', 'door.mjs'), env: floorEnv, readyText: 'floor door ready' });
     procs.push(floorWorker.child, floorDoor.child);
-    const redisOf = { ours: new Redis(redis.url), floor: new Redis(floorRedis.url) };
+    const redisOf = { ours: new Redis(redis.url), floor: new Redis(floorRedis.url), ...(baseRedis ? { base: new Redis(baseRedis.url) } : {}) };
+
+    // (c′) Ours as built in another checkout, when asked.
+    let base;
+    if (baseline && baseRedis) {
+      const basePort = await freePort();
+      const baseEnv = { MCP_LOG_LEVEL: 'info', ...restSideEnv(baseRedis.url, fake.baseURL, basePort) };
+      const app = (name) => spawnService({ script: join(baseline, 'apps', name, 'dist', 'main.js'), env: baseEnv, readyText: APP_READY_TEXT[name] });
+      const [w, r] = [await app('worker-openrouter'), await app('rest-bridge')];
+      procs.push(w.child, r.child);
+      base = { port: basePort, pids: [r.child.pid, w.child.pid, baseRedis.process.pid, fake.child.pid] };
+    }
 
     const prompt = { role: 'user', content: 'Say hello in five words.' };
     // The server-side processes of each path, for CPU per request.
@@ -58,6 +73,7 @@ export async function run() {
       portkey: [portkey.child.pid, fake.child.pid],
       floor: [floorDoor.child.pid, floorWorker.child.pid, floorRedis.process.pid, fake.child.pid],
       ours: [rest.child.pid, worker.child.pid, redis.process.pid, fake.child.pid],
+      ...(base ? { base: base.pids } : {}),
     };
     const sides = {
       direct: { url: `${fake.baseURL}/chat/completions`, headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ model: MODEL_ID, messages: [prompt] }) },
@@ -68,6 +84,7 @@ export async function run() {
       },
       floor: { url: `http://127.0.0.1:${floorPort}/call`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL_ID, messages: [prompt] }) },
       ours: { url: `http://127.0.0.1:${restPort}/mcp/query_specific_model`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini_pro', description: prompt.content }) },
+      ...(base ? { base: { url: `http://127.0.0.1:${base.port}/mcp/query_specific_model`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini_pro', description: prompt.content }) } } : {}),
     };
     // Each side must really work before it is timed.
     for (const [name, s] of Object.entries(sides)) {
@@ -78,7 +95,7 @@ export async function run() {
     const rows = [];
     const summary = {};
     for (const connections of [10, 50]) {
-      const samples = { direct: [], portkey: [], floor: [], ours: [] };
+      const samples = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
       // Warm-up (JIT, connection pools) before anything is timed.
       for (const [, s] of Object.entries(sides)) await cannon({ ...s, connections, duration: smoke ? 1 : 4 });
       for (let r = 0; r < rounds; r++) {
@@ -96,7 +113,7 @@ export async function run() {
       }
       const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, { rps: median(v.map((x) => x.rps)), p50: median(v.map((x) => x.p50)), p99: median(v.map((x) => x.p99)), cpu: median(v.map((x) => x.cpu)), cmds: median(v.map((x) => x.cmds)) }]));
       summary[connections] = m;
-      for (const name of ['direct', 'portkey', 'floor', 'ours']) {
+      for (const name of Object.keys(sides)) {
         rows.push({
           concurrency: connections,
           path: PATHS[name],
@@ -116,12 +133,15 @@ export async function run() {
         const addedPortkey = m.portkey.p50 - m.direct.p50;
         const ok = addedOurs <= addedPortkey && m.ours.rps >= m.portkey.rps;
         const cpuRatio = m.ours.cpu / m.floor.cpu;
-        return `c=${c}: ours/Portkey throughput ${round(m.ours.rps / m.portkey.rps, 2)}×, added p50 ours ${round(addedOurs)} ms vs Portkey ${round(addedPortkey)} ms → ${ok ? 'target met' : 'target NOT met'}; server CPU per request ours/floor ${round(cpuRatio, 2)}× (target ≤ 1.35×) → ${cpuRatio <= 1.35 ? 'target met' : 'target NOT met'}`;
+        const vsBase = m.base ? ` Against the baseline (c′): server CPU per request ${round(m.ours.cpu / m.base.cpu, 2)}×, req/s ${round(m.ours.rps / m.base.rps, 2)}×.` : '';
+        return `c=${c}: ours/Portkey throughput ${round(m.ours.rps / m.portkey.rps, 2)}×, added p50 ours ${round(addedOurs)} ms vs Portkey ${round(addedPortkey)} ms → ${ok ? 'target met' : 'target NOT met'}; server CPU per request ours/floor ${round(cpuRatio, 2)}× (target ≤ 1.35×) → ${cpuRatio <= 1.35 ? 'target met' : 'target NOT met'}.${vsBase}`;
       })
       .join('\n\n');
     const trips = {};
     for (const name of ['floor', 'ours']) trips[name] = await topLevelCommands(redisOf[name], sides[name], smoke ? 1 : 3);
-    const tripText = `Top-level Redis commands per request (MONITOR over ${smoke ? 1 : 3} s of c=10, a MULTI…EXEC counted once; scripts' own calls not counted; pipelined commands counted each, so an upper bound on round trips): floor ${round(trips.floor.perRequest)}, ours ${round(trips.ours.perRequest)} (target ≤ 15) → ${trips.ours.perRequest <= 15 ? 'target met' : 'target NOT met'}. Ours by command: ${trips.ours.top}.`;
+    if (base) trips.base = await topLevelCommands(redisOf.base, sides.base, smoke ? 1 : 3);
+    const baseText = base ? ` Baseline (c′): ${round(trips.base.perRequest)}; by command: ${trips.base.top}.` : '';
+    const tripText = `Top-level Redis commands per request (MONITOR over ${smoke ? 1 : 3} s of c=10, a MULTI…EXEC counted once; scripts' own calls not counted; pipelined commands counted each, so an upper bound on round trips): floor ${round(trips.floor.perRequest)}, ours ${round(trips.ours.perRequest)} (target ≤ 15) → ${trips.ours.perRequest <= 15 ? 'target met' : 'target NOT met'}. Ours by command: ${trips.ours.top}.${baseText}`;
     for (const r of Object.values(redisOf)) r.disconnect();
     return {
       title: '1. Overhead and throughput against a direct call and Portkey',
@@ -132,6 +152,7 @@ export async function run() {
     for (const p of procs) p.kill('SIGKILL');
     await redis.stop();
     await floorRedis.stop();
+    await baseRedis?.stop();
   }
 }
 
@@ -140,6 +161,7 @@ const PATHS = {
   portkey: '(b) Portkey gateway',
   floor: '(d) floor: express → BullMQ → worker, reserve/settle Lua, XADD → XREAD',
   ours: '(c) REST → BullMQ → worker (ledger on)',
+  base: `(c′) side (c) built from ${process.env.OVERHEAD_BASELINE}`,
 };
 
 async function commandsProcessed(redis) {

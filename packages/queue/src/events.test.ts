@@ -103,6 +103,20 @@ describe('RequestEvents', () => {
     expect(await redis.exists(keys.driver)).toBe(1);
   });
 
+  it("ends a one-call request with its call's result in the same step, or writes neither when it had already ended (issue 29)", async () => {
+    const id = rid();
+    await redis.set(requestKeys(id).meta, '{"status":"running"}');
+    const result = { requestId: id, callIndex: 0, jobId: `${id}.0`, model: 'm', modelId: 'm', provider: 'p', text: 'the answer', finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2, cachedTokens: 0, reasoningTokens: 0 }, costUsd: 0, costSource: 'computed' as const, streamed: false, latencyMs: 1, attempt: 1 };
+    const done = { type: 'done' as const, requestId: id, status: 'completed' as const, ts: Date.now() };
+    expect(await events.finish(done, '{"status":"completed"}', 300, { type: 'result', requestId: id, jobId: `${id}.0`, ts: Date.now(), result })).toEqual(expect.any(String));
+    expect((await events.read(id)).map((e) => e.type)).toEqual(['result', 'done']);
+    expect(await events.earlierRun(id, `${id}.0`)).toBe('ended');
+    const late = rid();
+    await redis.set(requestKeys(late).meta, '{"status":"cancelled"}');
+    expect(await events.finish({ ...done, requestId: late }, '{"status":"completed"}', 300, { type: 'result', requestId: late, jobId: `${late}.0`, ts: Date.now(), result: { ...result, requestId: late } })).toBeUndefined();
+    expect(await events.read(late)).toEqual([]);
+  });
+
   it('stops following when the signal aborts', async () => {
     const ctrl = new AbortController();
     const started = Date.now();

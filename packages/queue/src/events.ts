@@ -35,7 +35,7 @@ const SCRIPTS = { orchPublishEvent: 'publish-1.lua', orchFinishRequest: 'finish-
 
 type EventsRedis = RedisClient & {
   orchPublishEvent(key: string, maxLen: number, event: string, ttl: number): Promise<string>;
-  orchFinishRequest(events: string, meta: string, driver: string, compacting: string, maxLen: number, event: string, ttl: number, record: string, recordTtl: number): Promise<string | null>;
+  orchFinishRequest(events: string, meta: string, driver: string, compacting: string, maxLen: number, event: string, ttl: number, record: string, recordTtl: number, ...before: string[]): Promise<string | null>;
 };
 
 /**
@@ -86,11 +86,12 @@ export class RequestEvents {
    * stream to its `error` events and `done` (the output is in the record), kept
    * `finishedTtlSeconds` for followers on their way; later ones are told the end from the record.
    * Returns the `done` event's id, or undefined when the stored record had already ended (then
-   * nothing is written: a request has one `done`).
+   * nothing is written: a request has one `done`). `before` (a one-call request's `result`) is
+   * appended just before `done`, in the same step, or not at all.
    */
-  async finish(event: RequestEvent, recordJson: string, recordTtlSeconds: number): Promise<string | undefined> {
+  async finish(event: RequestEvent, recordJson: string, recordTtlSeconds: number, before?: RequestEvent): Promise<string | undefined> {
     const keys = requestKeys(event.requestId);
-    const id = await (this.redis as EventsRedis).orchFinishRequest(keys.events, keys.meta, keys.driver, keys.compacting, this.maxLen, JSON.stringify(event), this.finishedTtlSeconds, recordJson, recordTtlSeconds);
+    const id = await (this.redis as EventsRedis).orchFinishRequest(keys.events, keys.meta, keys.driver, keys.compacting, this.maxLen, JSON.stringify(event), this.finishedTtlSeconds, recordJson, recordTtlSeconds, ...(before ? [JSON.stringify(before)] : []));
     return id ?? undefined;
   }
 

@@ -1,4 +1,4 @@
-import { RequestRecordSchema, answerTotals, callAnswer, readRecord, type ErrorInfo, type ModelCallResult, type ModelToolOutput, type RequestRecord } from '@orch/contracts';
+import { RequestRecordSchema, answerTotals, callAnswer, readRecord, type ErrorInfo, type ModelCallResult, type ModelToolOutput, type RequestEvent, type RequestRecord } from '@orch/contracts';
 import type { RequestEvents } from './events';
 import { requestKeys } from './keys';
 import type { RedisClient } from './redis';
@@ -10,15 +10,17 @@ export type OneCallEnd = { result: ModelCallResult } | { error: ErrorInfo; statu
  * The end of a request of one model call that no driver waits for (its record's `endsWith`): written
  * by the worker that ended the call, or by the door that cancelled the request. One atomic step
  * (RequestEvents.finish): the first end written stands, a later one writes nothing. Returns false when
- * the request had already ended (or its record is gone).
+ * the request had already ended (or its record is gone). `publish`: the call's `result` event,
+ * appended in the same step, just before `done` (the worker that answered; then it is not published
+ * on its own).
  */
-export async function endOneCallRequest(redis: RedisClient, events: RequestEvents, requestId: string, end: OneCallEnd, recordTtlSeconds: number): Promise<boolean> {
+export async function endOneCallRequest(redis: RedisClient, events: RequestEvents, requestId: string, end: OneCallEnd, recordTtlSeconds: number, publish?: RequestEvent): Promise<boolean> {
   const record = readRecord(RequestRecordSchema, await redis.get(requestKeys(requestId).meta));
   if (!record || record.status !== 'running') return false;
   const output = oneCallOutput(record, end);
   const ended: RequestRecord = { ...record, status: output.status, output, jobs: {}, updatedAt: new Date().toISOString(), ...(output.error ? { error: output.error } : {}) };
   const done = { type: 'done' as const, requestId, status: output.status as 'completed' | 'failed' | 'cancelled', ts: Date.now(), ...(output.error ? { error: output.error } : {}) };
-  return (await events.finish(done, JSON.stringify(ended), recordTtlSeconds)) !== undefined;
+  return (await events.finish(done, JSON.stringify(ended), recordTtlSeconds, publish)) !== undefined;
 }
 
 /** The tool output of a one-call request: what a driver's strategy would have made of the same end. */

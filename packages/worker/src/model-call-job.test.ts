@@ -51,9 +51,9 @@ describe('a model-call job, through its seams', () => {
       },
       earlierRun: async () => (opts.earlier ? { type: 'result', result: opts.earlier } : undefined),
       // The request's end (endsRequest): the first one written stands.
-      finish: async (done: RequestEvent, recordJson: string) => {
+      finish: async (done: RequestEvent, recordJson: string, _ttl: number, before?: RequestEvent) => {
         if (ended) return undefined;
-        steps.push(`end ${(done as { status: string }).status}`);
+        steps.push(`end ${(done as { status: string }).status}${before ? ` after ${before.type}` : ''}`);
         ended = JSON.parse(recordJson) as RequestRecord;
         return '2-0';
       },
@@ -134,7 +134,9 @@ describe('a model-call job, through its seams', () => {
 
   it('a call that is its request (endsRequest) ends it after its result, with the answer as the output; a call of a driven request does not', async () => {
     await processor({ complete: async () => answer })(job(0, 3, { endsRequest: true }), undefined);
-    expect(steps).toEqual(['reserve', 'provider', 'settle 0.0002', 'end completed']);
+    // The result goes with the end, in one step, not published on its own.
+    expect(steps).toEqual(['reserve', 'provider', 'settle 0.0002', 'end completed after result']);
+    expect(published.map((e) => e.type)).toEqual(['progress']);
     expect(ended).toMatchObject({ status: 'completed', jobs: {}, output: { status: 'completed', strategy: 'single', continuation_id: 'r1', answers: [{ model: 'gemini_pro', text: 'Sound.', cost_usd: 0.0002 }], totals: { cost_usd: 0.0002 } } });
     steps = [];
     await processor({ complete: async () => answer })(job(), undefined);

@@ -123,7 +123,10 @@ class ModelCallJob {
       worker: workerIdentity,
     };
     await pending;
-    await keepTrying(log, 'publish the result', () => events.publish({ type: 'result', ...c.base, ts: Date.now(), result }));
+    const event: RequestEvent = { type: 'result', ...c.base, ts: Date.now(), result };
+    // A call that is its request ends it with its result in one step; another publishes it.
+    if (payload.endsRequest) await this.endRequest(c, { result }, event);
+    else await keepTrying(log, 'publish the result', () => events.publish(event));
     metrics.jobs.inc({ model: payload.model, outcome: 'completed', code: '' });
     metrics.duration.observe({ model: payload.model, outcome: 'completed' }, (Date.now() - started) / 1000);
     metrics.costUsd.inc({ model: payload.model }, res.costUsd);
@@ -174,11 +177,12 @@ class ModelCallJob {
    * A request of this one call (`endsRequest`: no driver waits for it) ends with it: its record and
    * `done`, once (a cancel that ended it first stands). Retried like the result: the call is over.
    */
-  private async endRequest(c: CallContext, end: OneCallEnd): Promise<void> {
+  private async endRequest(c: CallContext, end: OneCallEnd, result?: RequestEvent): Promise<void> {
     if (!c.payload.endsRequest) return;
     const { redis, events, config } = this.d;
-    // Never thrown: a job failed here would run, and bill, its call again.
-    await keepTrying(c.log, "end the call's request", () => endOneCallRequest(redis, events, c.payload.requestId, end, config.queue.requestTtlSeconds)).catch((err: Error) =>
+    // Never thrown: a job failed here would run, and bill, its call again (the job's own answer
+    // ends the request when it is read: OneCallRequests in the doors).
+    await keepTrying(c.log, "end the call's request", () => endOneCallRequest(redis, events, c.payload.requestId, end, config.queue.requestTtlSeconds, result)).catch((err: Error) =>
       c.log.error("could not store the request's end; readers will see its call ended", { err: err.message }),
     );
   }
@@ -267,7 +271,6 @@ class ModelCallJob {
       });
       partial.flush();
       answer = await this.recordAnswer(c, reservation, res, pending, started);
-      await this.endRequest(c, { result: answer });
       return answer;
     } catch (caught) {
       partial.discard();

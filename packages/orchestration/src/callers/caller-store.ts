@@ -24,6 +24,13 @@ export class CallerStore {
     return next;
   }
 
+  /** The caller's settings and session context, in one read (both keys share the caller's hash tag). */
+  async getPrefsAndContext(callerId: string): Promise<{ prefs: Preferences; context: Record<string, unknown> }> {
+    const keys = callerKeys(callerId);
+    const [prefs, context] = await this.opts.redis.mget(keys.prefs, keys.context);
+    return { prefs: readRecord(PreferencesSchema, prefs) ?? {}, context: readRecord(SessionContextSchema, context) ?? {} };
+  }
+
   async getPrefs(callerId: string): Promise<Preferences> {
     const raw = await this.opts.redis.get(callerKeys(callerId).prefs);
     return readRecord(PreferencesSchema, raw) ?? {};

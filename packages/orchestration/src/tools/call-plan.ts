@@ -122,7 +122,7 @@ export function plan<N extends ToolName>(p: PlanInput<N>): CallPlan {
 /** Plans a model tool's call (`plan`), reading what it needs: the tool's ask, the caller's settings, context and thread. */
 export async function planCall<N extends ToolName>(host: PlanHost, def: ModelTool<N>, args: ToolInput<N>, caller: Caller): Promise<CallPlan> {
   const ask = await def.ask(args, host.promptContext(caller));
-  const [prefs, context] = await Promise.all([host.callers.getPrefs(caller.id), host.callers.getContext(caller.id)]);
+  const { prefs, context } = await host.callers.getPrefsAndContext(caller.id);
   const history = ask.continuationId ? await host.callers.threadMessages(ask.continuationId, caller.id, () => host.firstTurns(ask.continuationId!)) : [];
   return plan({ config: host.config, tool: def.name, ask, caller, prefs, context, history, defaultModels: host.defaultModels(), requestId: newId(), now: new Date() });
 }

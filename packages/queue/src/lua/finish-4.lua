@@ -11,9 +11,12 @@
   ended (two drivers raced, e.g. after a driver lost its lock while Redis was away), nothing is written
   and false is returned. (A JSON string value holds `"` escaped, so the literal is the field.)
 
+  A request of one call is ended by its worker with the call's `result` (ARGV[6]), appended just
+  before `done`: one step where a driver's request publishes the result, then ends.
+
   KEYS[1] events stream   KEYS[2] request record   KEYS[3] driver lease   KEYS[4] scratch stream
   ARGV[1] max length      ARGV[2] done event JSON  ARGV[3] finished-stream TTL (s)
-  ARGV[4] record JSON     ARGV[5] record TTL (s)
+  ARGV[4] record JSON     ARGV[5] record TTL (s)   ARGV[6] (optional) an event appended before done
 
   Returns the `done` event's stream id, or false when the request had already ended.
 ]]
@@ -22,6 +25,9 @@ if current and not string.find(current, '"status":"running"', 1, true) then
   return false
 end
 redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
+if ARGV[6] then
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[6])
+end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
 redis.call('DEL', KEYS[3])
 redis.call('DEL', KEYS[4])
