@@ -3,7 +3,7 @@ import { startRedis, waitFor, type RedisServerHandle } from '@orch/testing';
 import type { RequestEvent, StoredRequestEvent } from '@orch/contracts';
 import { EventHub } from './event-hub';
 import { requestKeys } from './keys';
-import { compareStreamIds, parseStreamId } from './stream-ids';
+import { compareStreamIds, parseStreamId, previousStreamId } from './stream-ids';
 import { RequestEvents } from './events';
 
 describe('EventHub: many streams over one blocking connection', () => {
@@ -37,6 +37,10 @@ describe('EventHub: many streams over one blocking connection', () => {
     expect(compareStreamIds('5-10', '5-9')).toBe(1);
     expect(compareStreamIds('5-1', '5-1')).toBe(0);
     expect(compareStreamIds('0-0', '1-0')).toBe(-1);
+    expect(previousStreamId('5-3')).toBe('5-2');
+    expect(previousStreamId('5-0')).toBe('4-18446744073709551615');
+    expect(compareStreamIds(previousStreamId('5-0')!, '4-9')).toBe(1);
+    expect(previousStreamId('0-0')).toBeUndefined();
   });
 
   it("a listener catching up shares what it reads past the shared position with the live ones: a request compacted to its end before the next shared read still gave them its result", async () => {

@@ -10,7 +10,7 @@ export { endOneCallRequest, oneCallOutput } from './request-end';
 export type { OneCallEnd } from './request-end';
 export type { RequestEventsOptions, FollowOptions } from './events';
 export { EventHub } from './event-hub';
-export { compareStreamIds, parseStreamId, streamIdOrThrow } from './stream-ids';
+export { compareStreamIds, parseStreamId, previousStreamId, streamIdOrThrow } from './stream-ids';
 export type { EventHubOptions, Subscription } from './event-hub';
 export { cancelRequest, isCancelled, subscribeCancellations } from './cancel';
 export { ProviderQueues } from './queues';

@@ -26,6 +26,13 @@ export function streamIdOrThrow(raw: string, field: string): string {
   return id;
 }
 
+/** The id just before `id` (`ms-seq`) in a stream's order, or undefined before `0-1`. */
+export function previousStreamId(id: string): string | undefined {
+  const [ms = '0', seq = '0'] = id.split('-');
+  if (BigInt(seq) > 0n) return `${ms}-${BigInt(seq) - 1n}`;
+  return BigInt(ms) > 0n ? `${BigInt(ms) - 1n}-${U64_MAX}` : undefined;
+}
+
 /** Compares Redis stream ids (`ms-seq`). */
 export function compareStreamIds(a: string, b: string): number {
   const [am = '0', as = '0'] = a.split('-');

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { ModelCallResult, RequestEvent, StoredRequestEvent } from '@orch/contracts';
-import { EventHub, RequestEvents } from '@orch/queue';
+import { EventHub, RequestEvents, compareStreamIds, previousStreamId } from '@orch/queue';
 import { startRedis, waitFor, type RedisServerHandle } from '@orch/testing';
 import type { OneCallRequests } from './one-call';
 import type { RequestStore } from './request-store';
@@ -55,6 +55,9 @@ describe('RequestViews.follow: a follower behind the end of its request', () => 
     sub.close();
     other.close();
     expect(seen.map((e) => e.type)).toEqual(['progress', 'partial', 'partial', 'result', 'done']);
+    // In stream order, none repeated: the told partial's id is the one just before the result's.
+    seen.slice(1).forEach((e, i) => expect(compareStreamIds(seen[i]!.id, e.id)).toBe(-1));
+    expect(seen[2]!.id).toBe(previousStreamId(seen[3]!.id));
     const text = seen.flatMap((e) => (e.type === 'partial' ? [e.delta] : [])).join('');
     expect(text).toBe('one two three');
   });

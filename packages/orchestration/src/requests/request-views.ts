@@ -1,6 +1,6 @@
 import type { RedisClient } from '@orch/queue';
 import { OrchestratorError, type JobResultOutput, type RequestSummary, type StoredRequestEvent } from '@orch/contracts';
-import { requestKeys, type EventHub, type RequestEvents, type Subscription } from '@orch/queue';
+import { compareStreamIds, previousStreamId, requestKeys, type EventHub, type RequestEvents, type Subscription } from '@orch/queue';
 import type { RequestRecord, RequestStore } from './request-store';
 import type { Caller } from '../callers/caller';
 import type { OneCallRequests } from './one-call';
@@ -31,13 +31,14 @@ export class RequestViews {
    */
   follow(requestId: string, after: string, deliver: (e: StoredRequestEvent) => void, onError?: (err: Error) => void, record?: RequestRecord): Subscription {
     let ended = false;
-    const tellRest = restOfStreamedText(deliver);
+    const tellRest = restOfStreamedText(after);
     const once = (e: StoredRequestEvent) => {
       if (e.type === 'done') {
         if (ended) return;
         ended = true;
       }
-      tellRest(e);
+      const rest = tellRest(e);
+      if (rest) deliver(rest);
       deliver(e);
     };
     const sub = this.deps.hub().subscribe(requestId, after, once, onError);
@@ -138,24 +139,32 @@ export class RequestViews {
  * A follower that fell behind as its request ended lost the partial text the end's compaction
  * dropped (a finished stream keeps each call's result and the end): before a streamed call's
  * `result`, the text after the last partial this follower was told is told as one more partial,
- * from the characters that partial counted (`chars`). A follower told no partial of the call here
- * (it resumed past them) is told nothing more: its result has the whole text.
+ * from the characters that partial counted (`chars`). Its id is the one just before the result's:
+ * a dropped partial sat between the last event told and the result, so that id is free and in
+ * order (a follower resuming from it reads the result next). A follower told no partial of the
+ * call here (it resumed past them) is told nothing more: its result has the whole text. Returns
+ * the partial to tell before `e`, if any.
  */
-function restOfStreamedText(deliver: (e: StoredRequestEvent) => void): (e: StoredRequestEvent) => void {
+function restOfStreamedText(after: string): (e: StoredRequestEvent) => StoredRequestEvent | undefined {
   const told = new Map<string, { chars: number; attempt: number | undefined }>();
+  let last = after;
   return (e) => {
-    if (!e.jobId) return;
+    const lastTold = last;
+    last = e.id;
+    if (!e.jobId) return undefined;
     if (e.type === 'partial') told.set(e.jobId, { chars: e.chars, attempt: e.attempt });
     else if (e.type === 'progress' && e.stage === 'started') told.delete(e.jobId);
     else if (e.type === 'result') {
-      const last = told.get(e.jobId);
+      const was = told.get(e.jobId);
       told.delete(e.jobId);
       const { text, attempt } = e.result;
-      // Only text of the attempt that answered (a retry's `started` may have been dropped too).
-      if (last && last.attempt === attempt && last.chars < text.length) {
-        const chars = last.chars;
-        deliver({ id: e.id, type: 'partial', requestId: e.requestId, jobId: e.jobId, ...(e.model ? { model: e.model } : {}), ts: e.ts, delta: text.slice(chars), chars: text.length, attempt });
+      const id = previousStreamId(e.id);
+      // Only text of the attempt that answered (a retry's `started` may have been dropped too), and
+      // only where something was dropped (a free id between the last event told and the result).
+      if (was && was.attempt === attempt && was.chars < text.length && id && compareStreamIds(id, lastTold) > 0) {
+        return { id, type: 'partial', requestId: e.requestId, jobId: e.jobId, ...(e.model ? { model: e.model } : {}), ts: e.ts, delta: text.slice(was.chars), chars: text.length, attempt };
       }
     }
+    return undefined;
   };
 }
