@@ -134,7 +134,8 @@ export async function redisReturn() {
 /**
  * (c) Door A accepts a streaming call (async), its call starts, A is killed: seconds until door B
  * holds the request's driver lease (it took the request over), and until the request has completed;
- * the provider must have been asked once.
+ * the provider must have been asked once. The call continues a conversation, so a driver follows it
+ * (a request of one new call has none: its worker ends it, and a door's death does not touch it).
  */
 export async function doorKill() {
   const redis = await startRedis();
@@ -147,11 +148,15 @@ export async function doorKill() {
       const [portA, portB] = [await freePort(), await freePort()];
       const env = stackEnv(redis.url, { openrouter: fake }, { ORCH_QUEUE_PREFIX: `doorkill${r}` });
       fake.reset();
-      fake.setBehaviour({ completionTokens: 300, tokensPerSecond: 20 }); // 15 s: still streaming at the kill
       const worker = await spawnApp('worker-openrouter', env);
       const [a, b] = [await spawnApp('rest-bridge', { ...env, REST_PORT: String(portA) }), await spawnApp('rest-bridge', { ...env, REST_PORT: String(portB) })];
       try {
-        const res = await fetch(`http://127.0.0.1:${portA}/mcp/query_specific_model?wait=false`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini_pro', description: 'Design a cache' }) });
+        const ask = (body, wait) => fetch(`http://127.0.0.1:${portA}/mcp/query_specific_model${wait ? '' : '?wait=false'}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const first = await (await ask({ model: 'gemini_pro', description: 'Name a cache' }, true)).json();
+        if (!first.result?.continuation_id) throw new Error(`door kill: the first call did not answer: ${JSON.stringify(first).slice(0, 300)}`);
+        fake.reset();
+        fake.setBehaviour({ completionTokens: 300, tokensPerSecond: 20 }); // 15 s: still streaming at the kill
+        const res = await ask({ model: 'gemini_pro', description: 'Design a cache', continuation_id: first.result.continuation_id }, false);
         const { request_id: id } = await res.json();
         await until(() => fake.requests.length >= 1, 30_000, 'the call to start');
         const lease = requestKeys(id).driver;
@@ -199,7 +204,7 @@ export async function run() {
     '',
     table(backRows),
     '',
-    `(c) The REST bridge driving a request is killed (SIGKILL) while its model call streams (15 s); a second REST bridge is running. Seconds from the kill until the second holds the request's driver lease (it has taken the request over), and until the request has completed, read there; the provider was asked once. ${smoke ? 1 : 3} rounds, medians; driver lease \`ORCH_DRIVER_LOCK_MS\` 6 s.`,
+    `(c) The REST bridge driving a request (a call that continues a conversation: a request of one new call has no driver, its worker ends it) is killed (SIGKILL) while its model call streams (15 s); a second REST bridge is running. Seconds from the kill until the second holds the request's driver lease (it has taken the request over), and until the request has completed, read there; the provider was asked once. ${smoke ? 1 : 3} rounds, medians; driver lease \`ORCH_DRIVER_LOCK_MS\` 6 s.`,
     '',
     table([{ measure: 'another door drives the request', 'seconds after the kill': round(door.taken, 2) }, { measure: 'the request has completed', 'seconds after the kill': round(door.completed, 2) }]),
   ].join('\n');
