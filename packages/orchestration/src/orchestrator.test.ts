@@ -233,13 +233,14 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
   });
 
   it('a request of one call whose job ended without ending it (removed, or failed by BullMQ) is ended as failed when read (issue 29)', async () => {
-    or.setBehaviour({ latencyMs: 60_000 });
-    await workers[0]!.worker.pause(true);
+    // No worker on its queue: the job stays queued until the test removes it.
+    await workers[0]!.close();
     const o = out(await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Lost job' }, local, { syncWaitMs: 0 }));
     // Still queued: running, not stranded.
     expect(outputOf(await orch.callTool('get_job_result', { request_id: o.request_id }, local)).status).toBe('running');
     await orch.queues.byKey.openrouter.remove(`${o.request_id}.0`);
-    const read = outputOf(await orch.callTool('get_job_result', { request_id: o.request_id, wait_seconds: 30 }, local));
+    // Ended as it is read, not after the wait.
+    const read = outputOf(await orch.callTool('get_job_result', { request_id: o.request_id, wait_seconds: 20 }, local));
     expect(read).toMatchObject({ status: 'failed', error: { code: 'internal', retryable: true } });
     expect((await orch.events.read(o.request_id, '0-0', 100)).filter((e) => e.type === 'done')).toHaveLength(1);
   });
