@@ -7,7 +7,6 @@ import { checkCallCap, describeEstimate, estimateCall, type CallEstimate } from 
 import { firstCallJob } from './model-call-payload';
 import type { RequestDriver } from './request-driver';
 import type { RequestRecord, RequestStore } from './request-store';
-import { singleCall } from './strategies';
 
 /** A model tool's call made concrete (tools/call-plan.ts plans it; intake accepts it). */
 export interface CallPlan {
@@ -61,7 +60,7 @@ export class RequestIntake {
     if (first) record.jobs[modelCallJobId(drive.requestId, 0)] = first.model;
     // A request of that one call alone (no fallback to move to, no conversation to extend) needs no
     // driver: its worker ends it. Its call is then what is accepted, written like a driver job.
-    if (first && oneCallAlone(this.d.config, drive)) {
+    if (first && oneCallAlone(this.d.config, drive, first.model)) {
       first.endsRequest = true;
       record.endsWith = modelCallJobId(drive.requestId, 0);
       return this.writeOneCall(record, first);
@@ -129,9 +128,8 @@ export class RequestIntake {
  * A request of one call that nothing after the call depends on: no fallbacks for its model and no
  * conversation turn to store (a new conversation is its record). Its worker can end it.
  */
-function oneCallAlone(config: Config, drive: DriveRequestPayload): boolean {
-  const only = singleCall(drive);
-  return only !== undefined && !drive.continued && !(config.models[only.model]?.fallbacks ?? []).length;
+function oneCallAlone(config: Config, drive: DriveRequestPayload, model: string): boolean {
+  return !drive.continued && !(config.models[model]?.fallbacks ?? []).length;
 }
 
 /** A request's output while it still runs: what the caller is told to do to read its result. */
