@@ -97,6 +97,8 @@ while True:
     elif message["type"] == "event":
         kinds.append(message["event"]["type"])
     elif message["type"] == "result":
+        # A call that ended at once is answered without an `accepted` first; its result names it.
+        request_id = request_id or message.get("request_id")
         print(f"events: {' '.join(kinds)}")
         print(f"gemini_pro says: {message['result']['answers'][0]['text'][:80]}")
         break

@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '@orch/config';
 import type { ModelToolOutput, ToolName, ToolOutput } from '@orch/contracts';
 import { createLogger } from '@orch/logging';
 import { startProviderWorker, type ProviderWorker } from '@orch/worker';
-import { faults, startFakeStack, waitFor, type FakeProvider, type FakeStack } from '@orch/testing';
+import { faults, monitorRedis, startFakeStack, waitFor, type FakeProvider, type FakeStack } from '@orch/testing';
 import { Orchestrator } from './orchestrator';
 import { isErrorResult, structuredOf, type Caller, type ModelToolName, type ToolResult } from './tools';
 
@@ -215,11 +215,38 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect((or.requests.at(-1)!.body.messages as Array<{ content: string }>).map((m) => m.content)).toEqual([expect.any(String), expect.stringContaining('No driver'), expect.stringContaining('echo: No driver'), expect.stringContaining('And then?')]);
   });
 
+  it('a request of one call reads and writes its record once each way: the door tells its end from the events, the worker reads it as its call starts (issue 29)', async () => {
+    // MONITOR shows one node's commands: on a Cluster the request's keys and the keys' live apart.
+    if (!('monitor' in conn)) return;
+    await conn.ping();
+    const monitor = await monitorRedis(conn.stream.remoteAddress!, conn.stream.remotePort!);
+    const caller = await orch.authenticate(undefined, false);
+    const r = out(await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Count my round trips' }, local, { syncWaitMs: 10_000 }));
+    await monitor.caughtUp();
+    monitor.stop();
+    const seen = monitor.commands.filter((c) => c.source !== 'lua').map((c) => c.args);
+    expect(caller).toEqual(expect.objectContaining({ id: expect.any(String) }));
+    expect(r.status).toBe('completed');
+    // A caller without a key has none to look up: only whether keys exist is read.
+    expect(seen.filter((a) => a[1] === 'orch:{keys}:by-hash')).toEqual([]);
+    // Its record: written with its `queued` event (one script), read by the worker as its call starts
+    // (one script: the cancel mark, `started`, the record), ended by the finish script; never read
+    // back by the door.
+    const commandsOn = (key: string) => seen.filter((a) => a.includes(key)).map((a) => (/^eval/i.test(a[0]!) ? 'script' : a[0]!.toLowerCase()));
+    expect(commandsOn(`orch:req:{${r.request_id}}:meta`)).toEqual(['script', 'script', 'script']);
+    expect(commandsOn(`orch:req:{${r.request_id}}:cancel`)).toEqual(['script']);
+    // What the door told is what the worker stored.
+    const read = outputOf(await orch.callTool('get_job_result', { request_id: r.request_id }, local));
+    expect(read.output).toEqual(r);
+  });
+
   it('a request of one call that fails for good, or is cancelled while its call runs, is ended once, without a driver (issue 29)', async () => {
     await orch.requestQueue.pause();
     or.addFault({ ...faults.unauthorized(), times: 5 });
     const failed = out(await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Refused' }, local, { syncWaitMs: 10_000 }));
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'provider_auth' }, failures: [{ model: 'gemini_pro', round: 1, error: { code: 'provider_auth' } }] });
+    // Told from its `done` as its worker stored it.
+    expect(outputOf(await orch.callTool('get_job_result', { request_id: failed.request_id }, local)).output).toEqual(failed);
     or.reset();
     or.setBehaviour({ latencyMs: 5000 });
     const running = out(await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'Stop me' }, local, { syncWaitMs: 0 }));

@@ -16,7 +16,7 @@ import {
 } from '@orch/contracts';
 import { enabledModelKeys, ledgerRetention, type Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
-import { EventHub, PriceBook, ProviderQueues, RequestEvents, approvalKey, duplicateRedis, type RedisClient, type Subscription } from '@orch/queue';
+import { EventHub, PriceBook, ProviderQueues, RequestEvents, approvalKey, duplicateRedis, toldOneCallOutput, type RedisClient, type Subscription } from '@orch/queue';
 import { Ledger, REPLICAS_SHORT, type ReplicaWait } from '@orch/ledger';
 import { ApiKeys } from './callers/api-keys';
 import { CallerLimits } from './callers/caller-limits';
@@ -28,7 +28,7 @@ import { renderModelOutput } from './tools/render';
 import { RequestStore, type RequestRecord } from './requests/request-store';
 import { RequestDriver } from './requests/request-driver';
 import { cancelRunning } from './requests/request-cancel';
-import { RequestViews } from './requests/request-views';
+import { RequestViews, type RequestEnding } from './requests/request-views';
 import { OneCallRequests } from './requests/one-call';
 import { TOOLS, type Caller, type ModelTool, type ModelToolName, type PromptContext, type ToolAnswer, type ToolDefinition, type ToolHost, type ToolResult } from './tools';
 import { ThreadViews } from './requests/thread-views';
@@ -311,8 +311,9 @@ export class Orchestrator implements PlanHost, ToolHost {
     // Follow the request's events from the start (progress for MCP clients) while it is driven.
     const follow = opts.onEvent ? this.hub.subscribe(requestId, '0-0', opts.onEvent) : undefined;
     const waitMs = opts.syncWaitMs ?? this.config.orchestration.syncWaitSeconds * 1000;
+    let ending: RequestEnding | undefined;
     try {
-      await this.waitForDone(requestId, waitMs, waitSignal);
+      ending = await this.waitForDone(requestId, waitMs, waitSignal);
     } finally {
       follow?.close();
     }
@@ -320,7 +321,9 @@ export class Orchestrator implements PlanHost, ToolHost {
     // request goes on elsewhere and its result stays readable by id).
     if (opts.signal?.aborted && !this.closing) await this.cancel(requestId, caller);
     const readLater = `Call get_job_result with request_id "${requestId}" and wait_seconds up to 50`;
+    // A one-call request's output is what its end told (its worker stored the same): no read.
     const output =
+      (ending ? toldOneCallOutput(plan.record, ending.done, ending.results) : undefined) ??
       (await this.requests.get(requestId))?.output ??
       runningOutput(plan.drive, this.closing ? `This server is shutting down; the request goes on. ${readLater} (any front door) to get the result.` : `Still running after ${Math.round(waitMs / 1000)} s (external models can take minutes). ${readLater} to get the result.`);
     if (output.status === 'running') return { kind: 'running', tool, structured: output, text: renderModelOutput(output), requestId };
@@ -344,7 +347,7 @@ export class Orchestrator implements PlanHost, ToolHost {
     return this.views.listRequests(caller, limit);
   }
 
-  private waitForDone(requestId: string, waitMs: number, signal?: AbortSignal): Promise<void> {
+  private waitForDone(requestId: string, waitMs: number, signal?: AbortSignal): Promise<RequestEnding | undefined> {
     return this.views.waitForDone(requestId, waitMs, signal);
   }
 

@@ -117,6 +117,26 @@ describe('RequestEvents', () => {
     expect(await events.read(late)).toEqual([]);
   });
 
+  it("begins a request in one step: its record with its TTL, then its first event (issue 29)", async () => {
+    const id = rid();
+    await events.begin(progress(id, 'queued'), '{"status":"running"}', 300);
+    expect(await redis.get(requestKeys(id).meta)).toBe('{"status":"running"}');
+    expect(await redis.ttl(requestKeys(id).meta)).toBeGreaterThan(290);
+    expect(await redis.ttl(requestKeys(id).events)).toBeGreaterThan(100);
+    expect((await events.read(id)).map((e) => e.type === 'progress' && e.message)).toEqual(['queued']);
+  });
+
+  it("starts a call in one step: `started` told and the record returned, or nothing told when its request is cancelled (issue 29)", async () => {
+    const id = rid();
+    await redis.set(requestKeys(id).meta, '{"status":"running"}');
+    expect(await events.start(progress(id, 'started'), true)).toEqual({ cancelled: false, record: '{"status":"running"}' });
+    expect(await events.start(progress(id, 'again'), false)).toEqual({ cancelled: false, record: null });
+    expect((await events.read(id)).map((e) => e.type === 'progress' && e.message)).toEqual(['started', 'again']);
+    await redis.set(requestKeys(id).cancel, '1');
+    expect(await events.start(progress(id, 'too late'), true)).toEqual({ cancelled: true });
+    expect(await events.read(id)).toHaveLength(2);
+  });
+
   it('stops following when the signal aborts', async () => {
     const ctrl = new AbortController();
     const started = Date.now();

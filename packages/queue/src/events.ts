@@ -31,10 +31,12 @@ export interface FollowOptions {
 }
 
 /** The stream's Lua scripts (src/lua), by the command each becomes (defineLuaScripts). */
-const SCRIPTS = { orchPublishEvent: 'publish-1.lua', orchFinishRequest: 'finish-4.lua' } as const;
+const SCRIPTS = { orchPublishEvent: 'publish-1.lua', orchBeginRequest: 'begin-2.lua', orchStartCall: 'start-3.lua', orchFinishRequest: 'finish-4.lua' } as const;
 
 type EventsRedis = RedisClient & {
   orchPublishEvent(key: string, maxLen: number, event: string, ttl: number): Promise<string>;
+  orchBeginRequest(events: string, meta: string, maxLen: number, event: string, ttl: number, record: string, recordTtl: number): Promise<string>;
+  orchStartCall(cancel: string, meta: string, events: string, maxLen: number, event: string, ttl: number, withRecord: string): Promise<[number, (string | null)?]>;
   orchFinishRequest(events: string, meta: string, driver: string, compacting: string, maxLen: number, event: string, ttl: number, record: string, recordTtl: number, ...before: string[]): Promise<string | null>;
 };
 
@@ -78,6 +80,25 @@ export class RequestEvents {
   async publish(event: RequestEvent): Promise<string> {
     const key = requestKeys(event.requestId).events;
     return String(await (this.redis as EventsRedis).orchPublishEvent(key, this.maxLen, JSON.stringify(event), this.ttlSeconds));
+  }
+
+  /**
+   * Starts a request in one atomic command: stores its record (`recordJson`, kept
+   * `recordTtlSeconds`), then appends its first `event`; returns the event's stream id.
+   */
+  async begin(event: RequestEvent, recordJson: string, recordTtlSeconds: number): Promise<string> {
+    const keys = requestKeys(event.requestId);
+    return String(await (this.redis as EventsRedis).orchBeginRequest(keys.events, keys.meta, this.maxLen, JSON.stringify(event), this.ttlSeconds, recordJson, recordTtlSeconds));
+  }
+
+  /**
+   * A model call's start, in one atomic command: unless its request is cancelled, appends its
+   * `started` event; with `withRecord`, also returns the request's record as stored (null if gone).
+   */
+  async start(started: RequestEvent, withRecord: boolean): Promise<{ cancelled: true } | { cancelled: false; record: string | null }> {
+    const keys = requestKeys(started.requestId);
+    const [cancelled, record] = await (this.redis as EventsRedis).orchStartCall(keys.cancel, keys.meta, keys.events, this.maxLen, JSON.stringify(started), this.ttlSeconds, withRecord ? '1' : '0');
+    return cancelled === 1 ? { cancelled: true } : { cancelled: false, record: record ?? null };
   }
 
   /**

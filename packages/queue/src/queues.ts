@@ -7,6 +7,7 @@ import {
   type ModelCallPayload,
   type ModelCallPayloadInput,
   type QueueKey,
+  type RequestEvent,
 } from '@orch/contracts';
 import { resolveModel, type Config } from '@orch/config';
 import { modelCallJobId, modelCallJobOptions, queueName } from './catalog';
@@ -78,7 +79,12 @@ const jobIdOf = (p: ModelCallPayload) => modelCallJobId(p.requestId, p.callIndex
  * before any worker can say `started`) without a round trip between the two.
  */
 function announceQueued(calls: ModelCallPayload[], events: RequestEvents): Promise<unknown> {
-  return Promise.all(calls.map((p) => events.publish({ type: 'progress', stage: 'queued', requestId: p.requestId, jobId: jobIdOf(p), model: p.model, ts: Date.now() })));
+  return Promise.all(calls.map((p) => events.publish(queuedEvent(p.requestId, jobIdOf(p), p.model))));
+}
+
+/** The `queued` event of a model call: told before its job exists (and any worker says `started`). */
+export function queuedEvent(requestId: string, jobId: string, model: string): RequestEvent {
+  return { type: 'progress', stage: 'queued', requestId, jobId, model, ts: Date.now() };
 }
 
 function parsePayload(input: ModelCallPayloadInput): ModelCallPayload {

@@ -1,4 +1,4 @@
-import { RequestRecordSchema, answerTotals, callAnswer, readRecord, type ErrorInfo, type ModelCallResult, type ModelToolOutput, type RequestEvent, type RequestRecord } from '@orch/contracts';
+import { RequestRecordSchema, answerTotals, callAnswer, readRecord, type DoneEvent, type ErrorInfo, type ModelCallResult, type ModelToolOutput, type RequestEvent, type RequestRecord } from '@orch/contracts';
 import type { RequestEvents } from './events';
 import { requestKeys } from './keys';
 import type { RedisClient } from './redis';
@@ -12,10 +12,11 @@ export type OneCallEnd = { result: ModelCallResult } | { error: ErrorInfo; statu
  * (RequestEvents.finish): the first end written stands, a later one writes nothing. Returns false when
  * the request had already ended (or its record is gone). `publish`: the call's `result` event,
  * appended in the same step, just before `done` (the worker that answered; then it is not published
- * on its own).
+ * on its own). `stored`: the record as the worker read it when its call started (the end's atomic step
+ * still checks that the request runs); undefined, it is read now.
  */
-export async function endOneCallRequest(redis: RedisClient, events: RequestEvents, requestId: string, end: OneCallEnd, recordTtlSeconds: number, publish?: RequestEvent): Promise<boolean> {
-  const record = readRecord(RequestRecordSchema, await redis.get(requestKeys(requestId).meta));
+export async function endOneCallRequest(redis: RedisClient, events: RequestEvents, requestId: string, end: OneCallEnd, recordTtlSeconds: number, publish?: RequestEvent, stored?: string | null): Promise<boolean> {
+  const record = readRecord(RequestRecordSchema, stored !== undefined ? stored : await redis.get(requestKeys(requestId).meta));
   if (!record || record.status !== 'running') return false;
   const output = oneCallOutput(record, end);
   const ended: RequestRecord = { ...record, status: output.status, output, jobs: {}, updatedAt: new Date().toISOString(), ...(output.error ? { error: output.error } : {}) };
@@ -39,4 +40,18 @@ export function oneCallOutput(record: RequestRecord, end: OneCallEnd): ModelTool
     totals: answerTotals(answers, answers),
     ...('error' in end ? { error: end.error } : {}),
   };
+}
+
+/**
+ * A one-call request's output as its followers were told its end — its `done`, and its call's
+ * `result` (by job id) when it completed — the same as its worker stored in its record; undefined
+ * when they were not told all of it (an end written without the result: read the record).
+ */
+export function toldOneCallOutput(record: RequestRecord, done: DoneEvent, results: ReadonlyMap<string, ModelCallResult>): ModelToolOutput | undefined {
+  if (!record.endsWith) return undefined;
+  if (done.status === 'completed') {
+    const result = results.get(record.endsWith);
+    return result && oneCallOutput(record, { result });
+  }
+  return done.error && (done.status === 'failed' || done.status === 'cancelled') ? oneCallOutput(record, { error: done.error, status: done.status }) : undefined;
 }

@@ -2,6 +2,8 @@ export { startRedis, REDIS_INSTALL_HINT } from './redis-server';
 export type { RedisServerHandle, StartRedisOptions } from './redis-server';
 export { freePort } from './ports';
 export { waitFor } from './wait';
+export { monitorRedis } from './monitor';
+export type { RedisMonitor, MonitoredCommand } from './monitor';
 // The fake provider has a home of its own (the offline demo uses it too); tests get it from here.
 export { startFakeProvider, faults, FAKE_OPENROUTER_PRICES, countPromptTokens, fakeAnswerText, fakeAnswerTokens } from '@orch/fake-provider';
 export type { FakeProvider, FakeProviderOptions, RecordedRequest, GenerationRecord, Fault, FaultMatch, FakeFlavor, Behaviour, FakePrice } from '@orch/fake-provider';

@@ -49,6 +49,13 @@ describe('a model-call job, through its seams', () => {
         published.push(e);
         return '1-0';
       },
+      // The call's start: the cancel mark read, `started` told, the record returned when asked.
+      start: async (started: RequestEvent, withRecord: boolean) => {
+        if (opts.cancelled instanceof Error) throw opts.cancelled;
+        if (opts.cancelled) return { cancelled: true };
+        published.push(started);
+        return { cancelled: false, record: withRecord ? JSON.stringify(ended ?? record) : null };
+      },
       earlierRun: async () => (opts.earlier ? { type: 'result', result: opts.earlier } : undefined),
       // The request's end (endsRequest): the first one written stands.
       finish: async (done: RequestEvent, recordJson: string, _ttl: number, before?: RequestEvent) => {
@@ -60,8 +67,10 @@ describe('a model-call job, through its seams', () => {
     } as unknown as RequestEvents;
     const record: RequestRecord = { requestId: 'r1', tool: 'query_specific_model', callerId: 'local', strategy: 'single', status: 'running', createdAt: '', updatedAt: '', jobs: { 'r1.0': 'gemini_pro' }, endsWith: 'r1.0' };
     const redis = {
-      exists: async () => (opts.cancelled instanceof Error ? Promise.reject(opts.cancelled) : opts.cancelled ? 1 : 0),
-      get: async () => JSON.stringify(ended ?? record),
+      get: async () => {
+        steps.push('read record');
+        return JSON.stringify(ended ?? record);
+      },
     } as unknown as RedisClient;
     const active: ActiveCalls = new Map();
     return createModelCallProcessor({ config, logger, client, spend, events, redis, metrics: createWorkerMetrics('openrouter'), active, workerIdentity: 'test/1', rateLimit: async () => undefined });
@@ -134,7 +143,8 @@ describe('a model-call job, through its seams', () => {
 
   it('a call that is its request (endsRequest) ends it after its result, with the answer as the output; a call of a driven request does not', async () => {
     await processor({ complete: async () => answer })(job(0, 3, { endsRequest: true }), undefined);
-    // The result goes with the end, in one step, not published on its own.
+    // The result goes with the end, in one step, not published on its own; the end is written from
+    // the record read at the call's start (no read of it after the call).
     expect(steps).toEqual(['reserve', 'provider', 'settle 0.0002', 'end completed after result']);
     expect(published.map((e) => e.type)).toEqual(['progress']);
     expect(ended).toMatchObject({ status: 'completed', jobs: {}, output: { status: 'completed', strategy: 'single', continuation_id: 'r1', answers: [{ model: 'gemini_pro', text: 'Sound.', cost_usd: 0.0002 }], totals: { cost_usd: 0.0002 } } });
@@ -156,7 +166,7 @@ describe('a model-call job, through its seams', () => {
     const earlier = { requestId: 'r1', callIndex: 0, jobId: 'r1.0', model: 'gemini_pro', modelId: 'g', provider: 'openrouter', text: 'Earlier.', finishReason: 'stop', usage: answer.usage, costUsd: 0.0003, costSource: 'provider', streamed: false, latencyMs: 5, attempt: 1, worker: 'dead/1' } satisfies ModelCallResult;
     const result = await processor({ complete: async () => answer, earlier })(job(0, 3, { endsRequest: true, stalledCounter: 1 }), undefined);
     expect(result.text).toBe('Earlier.');
-    expect(steps).toEqual(['end completed']);
+    expect(steps).toEqual(['read record', 'end completed']);
     expect(ended?.output?.answers[0]).toMatchObject({ text: 'Earlier.', cost_usd: 0.0003 });
   });
 });

@@ -14,7 +14,7 @@ import {
 import type { Config, ResolvedModel } from '@orch/config';
 import { repeatedLog, type Logger } from '@orch/logging';
 import { ProviderError, classifyProviderError, type CompletionResponse, type ModelClient } from '@orch/providers';
-import { endOneCallRequest, isCancelled, type OneCallEnd, type RequestEvents } from '@orch/queue';
+import { endOneCallRequest, type OneCallEnd, type RequestEvents } from '@orch/queue';
 import type { WorkerMetrics } from './metrics';
 import { PartialBuffer } from './partial-buffer';
 import type { SpendGuard, SpendReservation } from './spend-guard';
@@ -182,7 +182,7 @@ class ModelCallJob {
     const { redis, events, config } = this.d;
     // Never thrown: a job failed here would run, and bill, its call again (the job's own answer
     // ends the request when it is read: OneCallRequests in the doors).
-    await keepTrying(c.log, "end the call's request", () => endOneCallRequest(redis, events, c.payload.requestId, end, config.queue.requestTtlSeconds, result)).catch((err: Error) =>
+    await keepTrying(c.log, "end the call's request", () => endOneCallRequest(redis, events, c.payload.requestId, end, config.queue.requestTtlSeconds, result, c.record)).catch((err: Error) =>
       c.log.error("could not store the request's end; readers will see its call ended", { err: err.message }),
     );
   }
@@ -195,7 +195,7 @@ class ModelCallJob {
   }
 
   async process(job: Job<ModelCallPayload, ModelCallResult>, token: string | undefined, signal?: AbortSignal): Promise<ModelCallResult> {
-    const { config, logger, client, spend, redis, metrics, active } = this.d;
+    const { config, logger, client, spend, events, metrics, active } = this.d;
     const payload = this.parsePayload(job);
     const jobId = job.id ?? '';
     const attempt = job.attemptsMade + 1;
@@ -236,20 +236,24 @@ class ModelCallJob {
     const send = (event: RequestEvent) => void (pending = this.publish(event));
     const partial = new PartialBuffer(config.worker.partialFlushMs, (delta, chars) => send({ type: 'partial', ...base, ts: Date.now(), delta, chars, attempt }));
     try {
-      // The cancel mark is read beside the spend reservation: one round trip before the provider
-      // call, not two. A job started again after its worker died is a second provider call: a
-      // reservation of its own.
-      const cancelled = isCancelled(redis, payload.requestId);
+      // The call's start (the cancel mark read, its `started` told) goes beside the spend
+      // reservation: one round trip before the provider call, not two. A job started again after its
+      // worker died is a second provider call: a reservation of its own. A call started over (a
+      // retry, or a run again after its worker died) says so: followers drop the text the earlier
+      // attempt streamed. A call that ends its request reads the request's record with it: its end is
+      // written from it (a running record changes only by ending).
+      const restart = attempt > 1 || job.stalledCounter > 0;
+      const startedEvent: RequestEvent = { type: 'progress', stage: 'started', ...base, ts: Date.now(), attempt, ...(restart ? { message: `${payload.model}: started again (attempt ${attempt}); text streamed before is discarded` } : {}) };
+      const starting = events.start(startedEvent, payload.endsRequest === true);
+      pending = starting.catch(() => undefined); // its failure is thrown below
       reserving = spend.reserve({ jobId, attempt, ...(job.stalledCounter ? { run: job.stalledCounter } : {}), requestId: payload.requestId, model: resolved, payload });
-      reserving.catch(() => undefined); // awaited below, after the cancel mark
-      if (await cancelled) {
+      reserving.catch(() => undefined); // awaited below, after the start
+      const start = await starting;
+      if (start.cancelled) {
         reservation = await reserving.catch(() => undefined); // returned (billing none) on the way out
         throw new OrchestratorError('cancelled', 'The request was cancelled before this call started');
       }
-      // A call started over (a retry, or a run again after its worker died) says so: followers drop
-      // the text the earlier attempt streamed.
-      const restart = attempt > 1 || job.stalledCounter > 0;
-      send({ type: 'progress', stage: 'started', ...base, ts: Date.now(), attempt, ...(restart ? { message: `${payload.model}: started again (attempt ${attempt}); text streamed before is discarded` } : {}) });
+      c.record = start.record;
       reservation = await reserving;
       let streaming = false;
       providerAsked = true;
@@ -299,6 +303,8 @@ interface CallContext {
   /** The fields every event of this call carries. */
   base: { requestId: string; jobId: string; model: string };
   log: Logger;
+  /** The request's record as read when the call started (a call that ends its request), if it was. */
+  record?: string | null;
 }
 
 /**

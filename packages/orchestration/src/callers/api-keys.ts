@@ -55,7 +55,8 @@ export class ApiKeys {
     }
     // Two reads, not a MULTI: a full Redis refuses every command queued in a MULTI, reads included,
     // and a full Redis must still tell callers who they are (and that it is full).
-    const [id, count] = await Promise.all([redis.hget(API_KEY_KEYS.byHash, presented ? sha256(presented) : '-'), redis.hlen(API_KEY_KEYS.records)]);
+    // A caller that presented no key has none to look up: whether keys exist is all there is to read.
+    const [id, count] = await Promise.all([presented ? redis.hget(API_KEY_KEYS.byHash, sha256(presented)) : null, redis.hlen(API_KEY_KEYS.records)]);
     if (Number(count) > 0) this.sawKeys = true;
     if (id) {
       const record = await this.stored(id);

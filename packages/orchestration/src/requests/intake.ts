@@ -1,7 +1,7 @@
 import { OrchestratorError, toErrorInfo, type DriveRequestPayload, type ModelCallPayloadInput, type ModelToolOutput } from '@orch/contracts';
 import type { Config } from '@orch/config';
 import type { Logger } from '@orch/logging';
-import { modelCallJobId, requestKeys, type ProviderQueues, type RedisClient, type RequestEvents } from '@orch/queue';
+import { modelCallJobId, queuedEvent, requestKeys, type ProviderQueues, type RedisClient, type RequestEvents } from '@orch/queue';
 import { waitForReplicas, type Ledger, type ReplicaWait } from '@orch/ledger';
 import { checkCallCap, describeEstimate, estimateCall, type CallEstimate } from './call-estimate';
 import { firstCallJob } from './model-call-payload';
@@ -107,15 +107,15 @@ export class RequestIntake {
   }
 
   /**
-   * Writes a one-call request: its record, then its call's job (with its `queued` event), each held
-   * by replicas. Once the job is written the request is accepted and its worker will end it; when a
-   * write fails nothing runs (as in `write`).
+   * Writes a one-call request: its record with its call's `queued` event (one step), then its call's
+   * job, each held by replicas. Once the job is written the request is accepted and its worker will
+   * end it; when a write fails nothing runs (as in `write`).
    */
   private async writeOneCall(record: RequestRecord, call: ModelCallPayloadInput): Promise<void> {
     const { requests, queues, replicas } = this.d;
     try {
-      await requests.create(record);
-      await queues.submit(call, this.d.events);
+      await requests.create(record, { events: this.d.events, event: queuedEvent(call.requestId, modelCallJobId(call.requestId, 0), call.model) });
+      await queues.submit(call);
       await Promise.all([waitForReplicas(this.d.redis, requestKeys(record.requestId).meta, replicas), waitForReplicas(this.d.queueConnection, queues.queueForModel(call.model).toKey('meta'), replicas)]);
     } catch (err) {
       await requests.discard(record).catch(() => undefined);

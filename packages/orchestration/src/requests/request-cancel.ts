@@ -14,7 +14,7 @@ export interface RequestCancelDeps {
   driver: RequestDriver;
   oneCall: OneCallRequests;
   /** Resolves when the request's `done` arrives or `waitMs` passes. */
-  waitForDone: (requestId: string, waitMs: number) => Promise<void>;
+  waitForDone: (requestId: string, waitMs: number) => Promise<unknown>;
   logger: Logger;
 }
 

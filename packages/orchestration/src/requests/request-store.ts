@@ -1,5 +1,5 @@
-import type { RedisClient } from '@orch/queue';
-import { RequestRecordSchema, readRecord, type RequestRecord } from '@orch/contracts';
+import type { RedisClient, RequestEvents } from '@orch/queue';
+import { RequestRecordSchema, readRecord, type RequestEvent, type RequestRecord } from '@orch/contracts';
 import { callerKeys, requestKeys } from '@orch/queue';
 
 export type { RequestRecord };
@@ -47,13 +47,15 @@ export class RequestStore {
    * Stores a new request and indexes it under its caller (the newest `keepPerCaller`). Plain
    * commands, not MULTI: the connection pipelines them into one write, and a lost index entry only
    * hides the request from the caller's history. The index is trimmed on one create in
-   * `TRIM_EVERY` (on average) and by every read before it counts, not on every create.
+   * `TRIM_EVERY` (on average) and by every read before it counts, not on every create. `first`:
+   * the request's first event, appended with the record in one step.
    */
-  async create(record: RequestRecord): Promise<void> {
+  async create(record: RequestRecord, first?: { events: RequestEvents; event: RequestEvent }): Promise<void> {
     const index = callerKeys(record.callerId).requests;
     const r = this.opts.redis;
     await Promise.all([
-      this.put(record),
+      // With its first event, when it has one to tell now: one step (RequestEvents.begin).
+      first ? first.events.begin(first.event, this.serialize(record), this.runningTtlSeconds) : this.put(record),
       r.zadd(index, Date.parse(record.createdAt), record.requestId),
       r.expire(index, this.opts.ttlSeconds),
       ...(Math.random() < 1 / TRIM_EVERY ? this.trim(index, Date.parse(record.createdAt)) : []),
@@ -86,10 +88,10 @@ export class RequestStore {
     return readRecord(RequestRecordSchema, raw);
   }
 
-  /** Removes a request that was never accepted: its record, its lease and its place in the caller's list. */
+  /** Removes a request that was never accepted: its record, its lease, its events and its place in the caller's list. */
   async discard(record: RequestRecord): Promise<void> {
     const keys = requestKeys(record.requestId);
-    await Promise.all([this.opts.redis.del(keys.meta, keys.driver), this.opts.redis.zrem(callerKeys(record.callerId).requests, record.requestId)]);
+    await Promise.all([this.opts.redis.del(keys.meta, keys.driver, keys.events), this.opts.redis.zrem(callerKeys(record.callerId).requests, record.requestId)]);
   }
 
   /** Marks this process as the request's driver for the next lease period (the door, as it accepts it). */

@@ -1,5 +1,5 @@
 import type { RedisClient } from '@orch/queue';
-import { OrchestratorError, type JobResultOutput, type RequestSummary, type StoredRequestEvent } from '@orch/contracts';
+import { OrchestratorError, type DoneEvent, type JobResultOutput, type ModelCallResult, type RequestSummary, type StoredRequestEvent } from '@orch/contracts';
 import { compareStreamIds, previousStreamId, requestKeys, type EventHub, type RequestEvents, type Subscription } from '@orch/queue';
 import type { RequestRecord, RequestStore } from './request-store';
 import type { Caller } from '../callers/caller';
@@ -15,6 +15,12 @@ export interface RequestViewsDeps {
   assertRedisReachable: () => void;
   /** One-call requests, which their worker ends: a stranded one is ended when read. */
   oneCall: OneCallRequests;
+}
+
+/** How a request ended, as its followers were told: its `done`, and each call's last `result` (by job id). */
+export interface RequestEnding {
+  done: DoneEvent;
+  results: ReadonlyMap<string, ModelCallResult>;
 }
 
 /**
@@ -100,21 +106,27 @@ export class RequestViews {
     };
   }
 
-  /** Resolves when the request's `done` event arrives, `waitMs` passes or `signal` aborts. */
-  waitForDone(requestId: string, waitMs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const finish = () => {
+  /**
+   * Resolves when the request's `done` event arrives (with it, and the last `result` of each call
+   * told before it), or with undefined when `waitMs` passes or `signal` aborts.
+   */
+  waitForDone(requestId: string, waitMs: number, signal?: AbortSignal): Promise<RequestEnding | undefined> {
+    return new Promise<RequestEnding | undefined>((resolve) => {
+      if (signal?.aborted) return resolve(undefined);
+      const results = new Map<string, ModelCallResult>();
+      const finish = (done?: DoneEvent) => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', finish);
+        signal?.removeEventListener('abort', onAbort);
         sub.close();
-        resolve();
+        resolve(done && { done, results });
       };
+      const onAbort = () => finish();
       const sub = this.deps.hub().subscribe(requestId, '0-0', (e) => {
-        if (e.type === 'done') finish();
+        if (e.type === 'result' && e.jobId) results.set(e.jobId, e.result);
+        else if (e.type === 'done') finish(e);
       });
-      const timer = setTimeout(finish, waitMs);
-      signal?.addEventListener('abort', finish, { once: true });
+      const timer = setTimeout(onAbort, waitMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

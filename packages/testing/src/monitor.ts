@@ -1,0 +1,67 @@
+import { connect, type Socket } from 'node:net';
+
+/** One command a Redis ran, as MONITOR shows it: its words, and who sent it (`lua` for a script's own). */
+export interface MonitoredCommand {
+  args: string[];
+  source: string;
+}
+
+/** What a Redis is running, as it runs it (MONITOR): every command so far, until `stop`. */
+export interface RedisMonitor {
+  readonly commands: MonitoredCommand[];
+  /** Resolves once every command sent before this call has been seen (a marker command is). */
+  caughtUp(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * MONITOR over a plain socket. ioredis's own `monitor()` loses track of its replies when commands
+ * are shown in the same read as MONITOR's `+OK` ("Command queue state error"), as on a busy Redis.
+ */
+export async function monitorRedis(host: string, port: number): Promise<RedisMonitor> {
+  const socket: Socket = connect({ host, port });
+  const commands: MonitoredCommand[] = [];
+  const waiters = new Map<string, () => void>();
+  let buffer = '';
+  let seq = 0;
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      socket.write('MONITOR\r\n');
+      resolve();
+    });
+  });
+  await new Promise<void>((resolve) => {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      let end;
+      while ((end = buffer.indexOf('\r\n')) >= 0) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (line === '+OK') resolve();
+        const m = /^\+[\d.]+ \[\d+ ([^\]]+)\] (.*)$/.exec(line);
+        if (!m) continue;
+        const args = [...m[2]!.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((a) => a[1]!.replace(/\\(.)/g, '$1'));
+        commands.push({ args, source: m[1]! });
+        if (args[0]?.toLowerCase() === 'echo') waiters.get(args[1]!)?.();
+      }
+    });
+  });
+  return {
+    commands,
+    caughtUp: () =>
+      new Promise<void>((resolve, reject) => {
+        const marker = `monitor-marker-${++seq}`;
+        const timer = setTimeout(() => reject(new Error('MONITOR did not show its marker in 5 s')), 5000);
+        waiters.set(marker, () => {
+          clearTimeout(timer);
+          waiters.delete(marker);
+          resolve();
+        });
+        const probe = connect({ host, port }, () => probe.end(`ECHO ${marker}\r\n`));
+        probe.on('error', () => undefined);
+      }),
+    stop: () => socket.destroy(),
+  };
+}
