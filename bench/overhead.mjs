@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import autocannon from 'autocannon';
-import { APP_READY_TEXT, freePort, spawnApp, spawnService, startRedis } from '@orch/testing';
+import { APP_READY_TEXT, freePort, monitorRedis, spawnApp, spawnService, startRedis } from '@orch/testing';
 import { Redis } from 'ioredis';
 import { cpuSeconds, KEY, log, median, restSideEnv, round, runIfMain, smoke, startFakeProcess, table } from './lib.mjs';
 
@@ -170,20 +170,20 @@ async function commandsProcessed(redis) {
 
 /** Top-level commands per request over a short MONITORed run at c=10, by command name. */
 async function topLevelCommands(redis, side, seconds) {
-  const monitor = await redis.monitor();
+  const monitor = await monitorRedis(redis.options.host, redis.options.port);
+  const res = await cannon({ ...side, connections: 10, duration: seconds });
+  await monitor.caughtUp();
+  monitor.stop();
   const counts = new Map();
   const inMulti = new Set();
-  monitor.on('monitor', (_time, args, source) => {
-    if (source.endsWith('lua')) return;
+  for (const { args, source } of monitor.commands) {
+    if (source.endsWith('lua')) continue;
     const name = String(args[0]).toUpperCase();
     if (name === 'MULTI') inMulti.add(source);
     else if (name === 'EXEC' || name === 'DISCARD') inMulti.delete(source);
-    else if (inMulti.has(source)) return;
+    else if (inMulti.has(source)) continue;
     counts.set(name, (counts.get(name) ?? 0) + 1);
-  });
-  const res = await cannon({ ...side, connections: 10, duration: seconds });
-  await new Promise((r) => setTimeout(r, 200));
-  monitor.disconnect();
+  }
   const n = res.requests.total;
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${round(v / n)}`).join(', ');

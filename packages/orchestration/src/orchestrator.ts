@@ -129,7 +129,7 @@ export class Orchestrator implements PlanHost, ToolHost {
     this.queueConnection = duplicateRedis(opts.redis, 'command', 'queues');
     this.queues = new ProviderQueues({ config: opts.config, connection: this.queueConnection });
     this.events = new RequestEvents({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds, maxLen: opts.config.queue.eventsMaxLen, finishedTtlSeconds: opts.config.queue.finishedEventsTtlSeconds });
-    this.requests = new RequestStore({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds });
+    this.requests = new RequestStore({ redis: opts.redis, events: this.events, ttlSeconds: opts.config.queue.requestTtlSeconds });
     const o = opts.config.orchestration;
     this.callers = new CallerStore({ redis: opts.redis, sessionTtlSeconds: o.sessionTtlSeconds, threadTtlSeconds: o.threadTtlSeconds, maxThreadTurns: o.maxThreadTurns });
     this.ledger = new Ledger({ redis: opts.redis, limits: opts.config.limits, keyPrefix: opts.config.ledger.keyPrefix, retention: ledgerRetention(opts.config) });

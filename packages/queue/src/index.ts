@@ -7,7 +7,7 @@ export type { PriceInfo, LivePrices } from './prices';
 export { PROVIDER_BACKOFF, queueName, modelCallJobOptions, modelCallJobId, callIndexOfJobId, providerBackoff } from './catalog';
 export { RequestEvents } from './events';
 export { endOneCallRequest, oneCallOutput, toldOneCallOutput } from './request-end';
-export type { OneCallEnd } from './request-end';
+export type { OneCallEnd, OneCallEndOptions } from './request-end';
 export type { RequestEventsOptions, FollowOptions } from './events';
 export { EventHub } from './event-hub';
 export { compareStreamIds, parseStreamId, previousStreamId, streamIdOrThrow } from './stream-ids';

@@ -3,6 +3,15 @@ import type { RequestEvents } from './events';
 import { requestKeys } from './keys';
 import type { RedisClient } from './redis';
 
+export interface OneCallEndOptions {
+  /** How long the ended record is kept. */
+  recordTtlSeconds: number;
+  /** The call's `result` event, appended in the same step just before `done` (the worker that answered: it is not published on its own). */
+  publish?: RequestEvent;
+  /** The record as the worker read it when its call started (the end's step still checks that the request runs); undefined: read now. */
+  stored?: string | null;
+}
+
 /** How a request of one call ended: its call's answer, or the error that ended it (a cancel's too). */
 export type OneCallEnd = { result: ModelCallResult } | { error: ErrorInfo; status: 'failed' | 'cancelled' };
 
@@ -10,12 +19,10 @@ export type OneCallEnd = { result: ModelCallResult } | { error: ErrorInfo; statu
  * The end of a request of one model call that no driver waits for (its record's `endsWith`): written
  * by the worker that ended the call, or by the door that cancelled the request. One atomic step
  * (RequestEvents.finish): the first end written stands, a later one writes nothing. Returns false when
- * the request had already ended (or its record is gone). `publish`: the call's `result` event,
- * appended in the same step, just before `done` (the worker that answered; then it is not published
- * on its own). `stored`: the record as the worker read it when its call started (the end's atomic step
- * still checks that the request runs); undefined, it is read now.
+ * the request had already ended (or its record is gone).
  */
-export async function endOneCallRequest(redis: RedisClient, events: RequestEvents, requestId: string, end: OneCallEnd, recordTtlSeconds: number, publish?: RequestEvent, stored?: string | null): Promise<boolean> {
+export async function endOneCallRequest(redis: RedisClient, events: RequestEvents, requestId: string, end: OneCallEnd, opts: OneCallEndOptions): Promise<boolean> {
+  const { recordTtlSeconds, publish, stored } = opts;
   const record = readRecord(RequestRecordSchema, stored !== undefined ? stored : await redis.get(requestKeys(requestId).meta));
   if (!record || record.status !== 'running') return false;
   const output = oneCallOutput(record, end);

@@ -9,7 +9,7 @@ export interface MonitoredCommand {
 /** What a Redis is running, as it runs it (MONITOR): every command so far, until `stop`. */
 export interface RedisMonitor {
   readonly commands: MonitoredCommand[];
-  /** Resolves once every command sent before this call has been seen (a marker command is). */
+  /** Resolves once every command sent before this call has been seen (a marker command, not kept in `commands`, is). */
   caughtUp(): Promise<void>;
   stop(): void;
 }
@@ -43,8 +43,9 @@ export async function monitorRedis(host: string, port: number): Promise<RedisMon
         const m = /^\+[\d.]+ \[\d+ ([^\]]+)\] (.*)$/.exec(line);
         if (!m) continue;
         const args = [...m[2]!.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((a) => a[1]!.replace(/\\(.)/g, '$1'));
-        commands.push({ args, source: m[1]! });
-        if (args[0]?.toLowerCase() === 'echo') waiters.get(args[1]!)?.();
+        const marker = args[0]?.toLowerCase() === 'echo' ? waiters.get(args[1]!) : undefined;
+        if (marker) marker();
+        else commands.push({ args, source: m[1]! });
       }
     });
   });

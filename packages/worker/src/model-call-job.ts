@@ -182,7 +182,7 @@ class ModelCallJob {
     const { redis, events, config } = this.d;
     // Never thrown: a job failed here would run, and bill, its call again (the job's own answer
     // ends the request when it is read: OneCallRequests in the doors).
-    await keepTrying(c.log, "end the call's request", () => endOneCallRequest(redis, events, c.payload.requestId, end, config.queue.requestTtlSeconds, result, c.record)).catch((err: Error) =>
+    await keepTrying(c.log, "end the call's request", () => endOneCallRequest(redis, events, c.payload.requestId, end, { recordTtlSeconds: config.queue.requestTtlSeconds, ...(result ? { publish: result } : {}), stored: c.record })).catch((err: Error) =>
       c.log.error("could not store the request's end; readers will see its call ended", { err: err.message }),
     );
   }

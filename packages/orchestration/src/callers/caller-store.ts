@@ -12,8 +12,7 @@ export class CallerStore {
   constructor(private readonly opts: { redis: RedisClient; sessionTtlSeconds: number; threadTtlSeconds: number; maxThreadTurns: number }) {}
 
   async getContext(callerId: string): Promise<Record<string, unknown>> {
-    const raw = await this.opts.redis.get(callerKeys(callerId).context);
-    return readRecord(SessionContextSchema, raw) ?? {};
+    return contextOf(await this.opts.redis.get(callerKeys(callerId).context));
   }
 
   async updateContext(callerId: string, context: Record<string, unknown>, replace: boolean): Promise<Record<string, unknown>> {
@@ -28,12 +27,11 @@ export class CallerStore {
   async getPrefsAndContext(callerId: string): Promise<{ prefs: Preferences; context: Record<string, unknown> }> {
     const keys = callerKeys(callerId);
     const [prefs, context] = await this.opts.redis.mget(keys.prefs, keys.context);
-    return { prefs: readRecord(PreferencesSchema, prefs) ?? {}, context: readRecord(SessionContextSchema, context) ?? {} };
+    return { prefs: prefsOf(prefs), context: contextOf(context) };
   }
 
   async getPrefs(callerId: string): Promise<Preferences> {
-    const raw = await this.opts.redis.get(callerKeys(callerId).prefs);
-    return readRecord(PreferencesSchema, raw) ?? {};
+    return prefsOf(await this.opts.redis.get(callerKeys(callerId).prefs));
   }
 
   async setPrefs(callerId: string, prefs: Preferences | undefined): Promise<void> {
@@ -72,3 +70,9 @@ export class CallerStore {
     await this.opts.redis.set(threadKey(threadId), JSON.stringify(thread), 'EX', this.opts.threadTtlSeconds);
   }
 }
+
+/** A caller's stored settings (none stored: none set). */
+const prefsOf = (raw: string | null | undefined): Preferences => readRecord(PreferencesSchema, raw) ?? {};
+
+/** A caller's stored session context (none stored: empty). */
+const contextOf = (raw: string | null | undefined): Record<string, unknown> => readRecord(SessionContextSchema, raw) ?? {};

@@ -57,13 +57,14 @@ export class RequestIntake {
     // A single-call strategy's model call is queued by the door too, rather than by the driver once
     // it has picked the request up: the model starts a queue hop (and the driver's reads) sooner.
     const first = firstCallJob(this.d.config, drive);
-    if (first) record.jobs[modelCallJobId(drive.requestId, 0)] = first.model;
+    const firstJobId = modelCallJobId(drive.requestId, 0);
+    if (first) record.jobs[firstJobId] = first.model;
     // A request of that one call alone (no fallback to move to, no conversation to extend) needs no
     // driver: its worker ends it. Its call is then what is accepted, written like a driver job.
     if (first && oneCallAlone(this.d.config, drive, first.model)) {
       first.endsRequest = true;
-      record.endsWith = modelCallJobId(drive.requestId, 0);
-      return this.writeOneCall(record, first);
+      record.endsWith = firstJobId;
+      return this.writeOneCall(record, first, firstJobId);
     }
     // Otherwise it is queued only once the request is accepted — its record, its lease and its
     // driver job written — so a caller told that its call failed (Redis full, read-only…) never has
@@ -111,10 +112,10 @@ export class RequestIntake {
    * job, each held by replicas. Once the job is written the request is accepted and its worker will
    * end it; when a write fails nothing runs (as in `write`).
    */
-  private async writeOneCall(record: RequestRecord, call: ModelCallPayloadInput): Promise<void> {
+  private async writeOneCall(record: RequestRecord, call: ModelCallPayloadInput, jobId: string): Promise<void> {
     const { requests, queues, replicas } = this.d;
     try {
-      await requests.create(record, { events: this.d.events, event: queuedEvent(call.requestId, modelCallJobId(call.requestId, 0), call.model) });
+      await requests.create(record, queuedEvent(call.requestId, jobId, call.model));
       await queues.submit(call);
       await Promise.all([waitForReplicas(this.d.redis, requestKeys(record.requestId).meta, replicas), waitForReplicas(this.d.queueConnection, queues.queueForModel(call.model).toKey('meta'), replicas)]);
     } catch (err) {

@@ -38,7 +38,7 @@ export class OneCallRequests {
   }
 
   private end(record: RequestRecord, end: OneCallEnd): Promise<boolean> {
-    return endOneCallRequest(this.d.redis, this.d.events, record.requestId, end, this.d.requests.ttlSeconds);
+    return endOneCallRequest(this.d.redis, this.d.events, record.requestId, end, { recordTtlSeconds: this.d.requests.ttlSeconds });
   }
 
   /**

@@ -15,7 +15,7 @@ const TRIM_EVERY = 32;
  * one is kept `ttlSeconds` counted from its end (the finish script, or `put` of an ended record).
  */
 export class RequestStore {
-  constructor(private readonly opts: { redis: RedisClient; ttlSeconds: number; driverLeaseSeconds?: number; keepPerCaller?: number }) {}
+  constructor(private readonly opts: { redis: RedisClient; events: RequestEvents; ttlSeconds: number; driverLeaseSeconds?: number; keepPerCaller?: number }) {}
 
   get leaseSeconds(): number {
     return this.opts.driverLeaseSeconds ?? 30;
@@ -48,14 +48,13 @@ export class RequestStore {
    * commands, not MULTI: the connection pipelines them into one write, and a lost index entry only
    * hides the request from the caller's history. The index is trimmed on one create in
    * `TRIM_EVERY` (on average) and by every read before it counts, not on every create. `first`:
-   * the request's first event, appended with the record in one step.
+   * the request's first event, appended with the record in one step (RequestEvents.begin).
    */
-  async create(record: RequestRecord, first?: { events: RequestEvents; event: RequestEvent }): Promise<void> {
+  async create(record: RequestRecord, first?: RequestEvent): Promise<void> {
     const index = callerKeys(record.callerId).requests;
     const r = this.opts.redis;
     await Promise.all([
-      // With its first event, when it has one to tell now: one step (RequestEvents.begin).
-      first ? first.events.begin(first.event, this.serialize(record), this.runningTtlSeconds) : this.put(record),
+      first ? this.opts.events.begin(first, this.serialize(record), this.runningTtlSeconds) : this.put(record),
       r.zadd(index, Date.parse(record.createdAt), record.requestId),
       r.expire(index, this.opts.ttlSeconds),
       ...(Math.random() < 1 / TRIM_EVERY ? this.trim(index, Date.parse(record.createdAt)) : []),
