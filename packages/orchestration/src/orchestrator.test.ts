@@ -215,7 +215,7 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect((or.requests.at(-1)!.body.messages as Array<{ content: string }>).map((m) => m.content)).toEqual([expect.any(String), expect.stringContaining('No driver'), expect.stringContaining('echo: No driver'), expect.stringContaining('And then?')]);
   });
 
-  it('a request of one call reads and writes its record once each way: the door tells its end from the events, the worker reads it as its call starts (issue 29)', async () => {
+  it('a request of one call reads and writes its record once each way: the door tells its end from the events it waits for after its `queued`, the worker reads it as its call starts (issue 29)', async () => {
     // MONITOR shows one node's commands: on a Cluster the request's keys and the keys' live apart.
     if (!('monitor' in conn)) return;
     await conn.ping();
@@ -235,6 +235,14 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     const commandsOn = (key: string) => seen.filter((a) => a.includes(key)).map((a) => (/^eval/i.test(a[0]!) ? 'script' : a[0]!.toLowerCase()));
     expect(commandsOn(`orch:req:{${r.request_id}}:meta`)).toEqual(['script', 'script', 'script']);
     expect(commandsOn(`orch:req:{${r.request_id}}:cancel`)).toEqual(['script']);
+    // The door waits for the end after the `queued` it wrote: no read of the stream from its start.
+    const events = `orch:req:{${r.request_id}}:events`;
+    const cursors = seen.filter((a) => a[0]!.toLowerCase() === 'xread' && a.includes(events)).map((a) => {
+      const streams = a.slice(a.findIndex((x) => x.toUpperCase() === 'STREAMS') + 1);
+      return streams[streams.indexOf(events) + streams.length / 2];
+    });
+    expect(cursors.length).toBeGreaterThan(0);
+    expect(cursors).not.toContain('0-0');
     // What the door told is what the worker stored.
     const read = outputOf(await orch.callTool('get_job_result', { request_id: r.request_id }, local));
     expect(read.output).toEqual(r);

@@ -307,13 +307,13 @@ export class Orchestrator implements PlanHost, ToolHost {
     const plan = await planCall(this, def, args, caller);
     const { requestId } = plan.drive;
     const tool: ModelToolName = def.name;
-    await this.intake.accept(plan, opts.approval);
+    const accepted = await this.intake.accept(plan, opts.approval);
     // Follow the request's events from the start (progress for MCP clients) while it is driven.
     const follow = opts.onEvent ? this.hub.subscribe(requestId, '0-0', opts.onEvent) : undefined;
     const waitMs = opts.syncWaitMs ?? this.config.orchestration.syncWaitSeconds * 1000;
     let ending: RequestEnding | undefined;
     try {
-      ending = await this.waitForDone(requestId, waitMs, waitSignal);
+      ending = await this.waitForDone(requestId, waitMs, waitSignal, accepted);
     } finally {
       follow?.close();
     }
@@ -347,8 +347,8 @@ export class Orchestrator implements PlanHost, ToolHost {
     return this.views.listRequests(caller, limit);
   }
 
-  private waitForDone(requestId: string, waitMs: number, signal?: AbortSignal): Promise<RequestEnding | undefined> {
-    return this.views.waitForDone(requestId, waitMs, signal);
+  private waitForDone(requestId: string, waitMs: number, signal?: AbortSignal, after?: string): Promise<RequestEnding | undefined> {
+    return this.views.waitForDone(requestId, waitMs, signal, after);
   }
 
   /** Cancels a request: queued calls are dropped, running ones aborted, the driver stopped. */

@@ -92,6 +92,36 @@ describe('EventHub: many streams over one blocking connection', () => {
     expect(hub.size).toBe(0);
   });
 
+  it('a stream added while a busy read blocks joins the read that returns next, with no CLIENT UNBLOCK (issue 29)', async () => {
+    // A join window longer than the test: only the busy stream's event can make the read return.
+    const joinBlocking = new Redis(server.url, { maxRetriesPerRequest: null });
+    const joining = new EventHub({ redis, blockingRedis: joinBlocking, events, blockMs: 30_000, joinMs: 60_000 });
+    const stat = async (name: string) => Number(new RegExp(`cmdstat_${name.replace('|', '\\|')}:calls=(\\d+)`).exec(await redis.info('commandstats'))?.[1] ?? 0);
+    const blockedClients = async () => Number(/blocked_clients:(\d+)/.exec(await redis.info('clients'))?.[1] ?? 0);
+    const [busy, late] = [rid(), rid()];
+    const got: Record<string, string[]> = { [busy]: [], [late]: [] };
+    const subs = [busy, late].map((id) => () => joining.subscribe(id, '0-0', (e) => got[id]!.push(messages([e])[0]!)));
+    const busySub = subs[0]!();
+    const lateSub = await (async () => {
+      try {
+        await waitFor(async () => (await blockedClients()) === 1, { timeoutMs: 5000 });
+        const unblocks = await stat('client|unblock');
+        const sub = subs[1]!();
+        await events.publish(progress(busy, 'news'));
+        await waitFor(() => got[busy]!.length === 1, { timeoutMs: 5000 });
+        await events.publish(progress(late, 'joined'));
+        await waitFor(() => got[late]!.length === 1, { timeoutMs: 5000 });
+        expect(got).toEqual({ [busy]: ['news'], [late]: ['joined'] });
+        expect((await stat('client|unblock')) - unblocks).toBe(0);
+        return sub;
+      } finally {
+        await joining.close();
+        joinBlocking.disconnect();
+      }
+    })();
+    for (const sub of [busySub, lateSub]) sub.close();
+  });
+
   it('a second listener that resumes from an earlier id gets the gap, then live events, exactly once', async () => {
     const id = rid();
     const first: StoredRequestEvent[] = [];

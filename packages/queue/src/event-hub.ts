@@ -11,8 +11,14 @@ export interface EventHubOptions {
   /** Dedicated connection for the shared XREAD BLOCK (role `blocking`). */
   blockingRedis: RedisClient;
   events: RequestEvents;
-  /** Longest one XREAD blocks. New streams interrupt it with CLIENT UNBLOCK. */
+  /** Longest one XREAD blocks. New streams interrupt it with CLIENT UNBLOCK (see joinMs). */
   blockMs?: number;
+  /**
+   * How long a stream added while the XREAD blocks waits to join the next one (default 2 ms) before
+   * the read is interrupted for it. While other streams are busy a read returns that often anyway,
+   * and the new stream joins it with no CLIENT UNBLOCK and no extra read; a quiet hub interrupts.
+   */
+  joinMs?: number;
   /**
    * Streams per ms of pause after a read that brought events (default 40: 400 streams followed →
    * 10 ms), at most `maxPaceMs` (25). One XREAD names every stream, so Redis spends time on each
@@ -69,6 +75,9 @@ export class EventHub {
   /** CLIENT ID of the blocking connection (asked before it blocks; a reconnect changes it). */
   private clientId: number | undefined;
   private wake: (() => void) | undefined;
+  private readonly joinMs: number;
+  /** Set while a stream waits to join: interrupts the read unless one returns first. */
+  private joinTimer: NodeJS.Timeout | undefined;
   private readonly streamsPerPaceMs: number;
   private readonly maxPaceMs: number;
   /** Set on a Redis Cluster (or when asked): streams are polled one by one (see pollMs). */
@@ -76,6 +85,7 @@ export class EventHub {
 
   constructor(private readonly opts: EventHubOptions) {
     this.blockMs = opts.blockMs ?? 5000;
+    this.joinMs = opts.joinMs ?? 2;
     this.streamsPerPaceMs = opts.streamsPerPaceMs ?? 40;
     this.maxPaceMs = opts.maxPaceMs ?? 25;
     this.pollMs = opts.pollMs ?? (isCluster(opts.redis) ? 10 : undefined);
@@ -97,7 +107,7 @@ export class EventHub {
       tracked = { cursor: listener.last, listeners: new Set([listener]) };
       this.streams.set(requestId, tracked);
       this.wake?.();
-      this.interrupt();
+      this.join();
     } else {
       tracked.listeners.add(listener);
       if (compareStreamIds(listener.last, tracked.cursor) < 0) {
@@ -127,6 +137,7 @@ export class EventHub {
 
   async close(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.joinTimer);
     this.streams.clear();
     this.wake?.();
     this.interrupt();
@@ -176,6 +187,17 @@ export class EventHub {
     } catch {
       // A listener's failure is its own.
     }
+  }
+
+  /** A new stream joins the next XREAD: the one that returns within joinMs, else an interrupted one. */
+  private join(): void {
+    if (!this.blocked || this.joinTimer) return;
+    const seen = this.generation;
+    this.joinTimer = setTimeout(() => {
+      this.joinTimer = undefined;
+      if (this.generation === seen) this.interrupt();
+    }, this.joinMs);
+    this.joinTimer.unref();
   }
 
   /** Makes a blocked XREAD return now so the next one names the current streams. */

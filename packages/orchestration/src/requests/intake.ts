@@ -44,8 +44,12 @@ export interface IntakeDeps {
 export class RequestIntake {
   constructor(private readonly d: IntakeDeps) {}
 
-  /** Accepts `plan` (its request will run), or throws and nothing runs. `approval` as CallOptions.approval. */
-  async accept(plan: CallPlan, approval?: { approved: boolean }): Promise<void> {
+  /**
+   * Accepts `plan` (its request will run), or throws and nothing runs. `approval` as
+   * CallOptions.approval. Returns the id of the last event its acceptance wrote (`0-0` for none):
+   * a reader that waits for the request's end reads after it.
+   */
+  async accept(plan: CallPlan, approval?: { approved: boolean }): Promise<string> {
     const { drive, record } = plan;
     // Priced once, when the call's own cap or a spend approval needs it (nothing is written yet).
     const askApproval = approval !== undefined && !approval.approved && plan.approvalThresholdUsd > 0;
@@ -75,6 +79,7 @@ export class RequestIntake {
     if (first) {
       void this.d.queues.submit(first, this.d.events).catch((err: unknown) => this.d.logger.warn('could not queue the first call; its driver will', { requestId: drive.requestId, err: toErrorInfo(err).message }));
     }
+    return '0-0';
   }
 
   /** Refuses a planned call whose worst case is above the threshold (nothing is written or reserved yet). */
@@ -112,12 +117,13 @@ export class RequestIntake {
    * job, each held by replicas. Once the job is written the request is accepted and its worker will
    * end it; when a write fails nothing runs (as in `write`).
    */
-  private async writeOneCall(record: RequestRecord, call: ModelCallPayloadInput, jobId: string): Promise<void> {
+  private async writeOneCall(record: RequestRecord, call: ModelCallPayloadInput, jobId: string): Promise<string> {
     const { requests, queues, replicas } = this.d;
     try {
-      await requests.create(record, queuedEvent(call.requestId, jobId, call.model));
+      const queued = await requests.create(record, queuedEvent(call.requestId, jobId, call.model));
       await queues.submit(call);
       await Promise.all([waitForReplicas(this.d.redis, requestKeys(record.requestId).meta, replicas), waitForReplicas(this.d.queueConnection, queues.queueForModel(call.model).toKey('meta'), replicas)]);
+      return queued ?? '0-0';
     } catch (err) {
       await requests.discard(record).catch(() => undefined);
       throw err;

@@ -48,17 +48,19 @@ export class RequestStore {
    * commands, not MULTI: the connection pipelines them into one write, and a lost index entry only
    * hides the request from the caller's history. The index is trimmed on one create in
    * `TRIM_EVERY` (on average) and by every read before it counts, not on every create. `first`:
-   * the request's first event, appended with the record in one step (RequestEvents.begin).
+   * the request's first event, appended with the record in one step (RequestEvents.begin); its
+   * stream id is returned (a reader that waits from there is not woken for it).
    */
-  async create(record: RequestRecord, first?: RequestEvent): Promise<void> {
+  async create(record: RequestRecord, first?: RequestEvent): Promise<string | undefined> {
     const index = callerKeys(record.callerId).requests;
     const r = this.opts.redis;
-    await Promise.all([
+    const [firstId] = await Promise.all([
       first ? this.opts.events.begin(first, this.serialize(record), this.runningTtlSeconds) : this.put(record),
       r.zadd(index, Date.parse(record.createdAt), record.requestId),
       r.expire(index, this.opts.ttlSeconds),
       ...(Math.random() < 1 / TRIM_EVERY ? this.trim(index, Date.parse(record.createdAt)) : []),
     ]);
+    return typeof firstId === 'string' ? firstId : undefined;
   }
 
   /** Keeps a caller's index to its newest `keepPerCaller` entries whose records may still exist. */

@@ -108,9 +108,10 @@ export class RequestViews {
 
   /**
    * Resolves when the request's `done` event arrives (with it, and the last `result` of each call
-   * told before it), or with undefined when `waitMs` passes or `signal` aborts.
+   * told before it), or with undefined when `waitMs` passes or `signal` aborts. `after`: an event id
+   * the request's end must come after (what its acceptance wrote): the wait is not woken for those.
    */
-  waitForDone(requestId: string, waitMs: number, signal?: AbortSignal): Promise<RequestEnding | undefined> {
+  waitForDone(requestId: string, waitMs: number, signal?: AbortSignal, after = '0-0'): Promise<RequestEnding | undefined> {
     return new Promise<RequestEnding | undefined>((resolve) => {
       if (signal?.aborted) return resolve(undefined);
       const results = new Map<string, ModelCallResult>();
@@ -121,7 +122,7 @@ export class RequestViews {
         resolve(done && { done, results });
       };
       const onAbort = () => finish();
-      const sub = this.deps.hub().subscribe(requestId, '0-0', (e) => {
+      const sub = this.deps.hub().subscribe(requestId, after, (e) => {
         if (e.type === 'result' && e.jobId) results.set(e.jobId, e.result);
         else if (e.type === 'done') finish(e);
       });
