@@ -248,6 +248,18 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect(read.output).toEqual(r);
   });
 
+  it("a call's job is added on the queues' own connection without an automatic pipeline: no copy of BullMQ's scripts per job (issue 29)", async () => {
+    const queues = orch.requestQueue.opts.connection as Redis;
+    const pipelines = jest.spyOn(queues, 'pipeline');
+    try {
+      const r = out(await orch.callTool('query_specific_model', { model: 'gemini_pro', description: 'One job, no pipeline' }, local, { syncWaitMs: 10_000 }));
+      expect(r.status).toBe('completed');
+      expect(pipelines).not.toHaveBeenCalled();
+    } finally {
+      pipelines.mockRestore();
+    }
+  });
+
   it('a request of one call that fails for good, or is cancelled while its call runs, is ended once, without a driver (issue 29)', async () => {
     await orch.requestQueue.pause();
     or.addFault({ ...faults.unauthorized(), times: 5 });

@@ -124,9 +124,10 @@ export class Orchestrator implements PlanHost, ToolHost {
     this.onToolCall = opts.onToolCall;
     this.redis = opts.redis;
     this.logger = opts.logger;
-    // BullMQ defines ~40 Lua commands on its connection, and ioredis copies every defined command
-    // into each MULTI/pipeline: give the queues their own connection so ours stay cheap.
-    this.queueConnection = duplicateRedis(opts.redis, 'command', 'queues');
+    // BullMQ defines ~64 Lua commands on its connection, and ioredis copies every defined command
+    // into each MULTI/pipeline: the queues have their own connection, which does not pipeline on
+    // its own (role `queue`), so neither ours nor theirs pays that copy for each command.
+    this.queueConnection = duplicateRedis(opts.redis, 'queue', 'queues');
     this.queues = new ProviderQueues({ config: opts.config, connection: this.queueConnection });
     this.events = new RequestEvents({ redis: opts.redis, ttlSeconds: opts.config.queue.requestTtlSeconds, maxLen: opts.config.queue.eventsMaxLen, finishedTtlSeconds: opts.config.queue.finishedEventsTtlSeconds });
     this.requests = new RequestStore({ redis: opts.redis, events: this.events, ttlSeconds: opts.config.queue.requestTtlSeconds });

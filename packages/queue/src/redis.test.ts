@@ -1,5 +1,6 @@
 import { startRedis, type RedisServerHandle } from '@orch/testing';
 import { RedisSchema } from '@orch/config';
+import { Queue } from 'bullmq';
 import { createRedis } from './redis';
 
 /** Issue 28.1: the one place connections are built reads credentials from the settings in every mode. */
@@ -28,5 +29,35 @@ describe('createRedis: credentials from REDIS_USERNAME / REDIS_PASSWORD', () => 
     none.on('error', () => undefined);
     await expect(none.get('k')).rejects.toThrow(/NOAUTH/);
     none.disconnect();
+  });
+});
+
+/** Issue 29: BullMQ's producer connection sends its commands as they come. */
+describe('createRedis: the queue role', () => {
+  let server: RedisServerHandle;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(() => server.stop());
+
+  it('adds a job with no automatic pipeline (each would copy the ~64 scripts BullMQ defines on it); a command connection pipelines', async () => {
+    const added: Record<string, number> = {};
+    for (const role of ['queue', 'command'] as const) {
+      const connection = createRedis(server.url, role, `role-${role}`);
+      const queue = new Queue(`role-${role}`, { connection });
+      await queue.waitUntilReady();
+      const pipelines = jest.spyOn(connection, 'pipeline');
+      try {
+        await Promise.all([queue.add('a', {}), queue.add('b', {})]);
+        added[role] = pipelines.mock.calls.length;
+        expect(await queue.count()).toBe(2);
+      } finally {
+        pipelines.mockRestore();
+        await queue.close();
+        connection.disconnect();
+      }
+    }
+    expect(added.queue).toBe(0);
+    expect(added.command).toBeGreaterThan(0);
   });
 });

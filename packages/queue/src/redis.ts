@@ -10,6 +10,12 @@ export type RedisRole =
   | 'blocking'
   /** Producers and short commands: fail fast when Redis is down rather than queue in memory. */
   | 'command'
+  /**
+   * BullMQ's producers (Queue.add, counts): fail fast like `command`, each command sent as it comes.
+   * BullMQ defines its ~64 scripts on the connection, and an automatic pipeline copies every defined
+   * script into each new pipeline: that copy cost more than the write it could share.
+   */
+  | 'queue'
   /** Pub/sub subscriber. */
   | 'subscriber';
 
@@ -25,7 +31,7 @@ function authOptions(r: RedisSettings): RedisOptions {
 function roleOptions(role: RedisRole, name: string | undefined): RedisOptions {
   return {
     connectionName: name,
-    maxRetriesPerRequest: role === 'command' ? 2 : null,
+    maxRetriesPerRequest: role === 'command' || role === 'queue' ? 2 : null,
     enableReadyCheck: true,
   };
 }
@@ -40,7 +46,7 @@ export function createRedis(settings: string | RedisSettings, role: RedisRole, n
   const r = typeof settings === 'string' ? RedisSchema.parse({ url: settings }) : settings;
   const target = redisTarget(r);
   // Commands issued in the same tick go out in one write (one syscall) instead of one each: under
-  // load many requests share each write. Blocking connections must not pipeline.
+  // load many requests share each write. Blocking connections must not pipeline (nor `queue`: above).
   const enableAutoPipelining = role === 'command';
   const auth = authOptions(r);
   if (target.mode === 'cluster') {
