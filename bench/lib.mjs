@@ -41,6 +41,15 @@ export function configFile(yaml) {
   return file;
 }
 
+/**
+ * Write system calls a process has made so far (Linux /proc/<pid>/io `syscw`): every socket write
+ * (on loopback also the receiver's TCP path) and log line. Unlike CPU time, a count a noisy
+ * neighbour does not move.
+ */
+export function writeSyscalls(pid) {
+  return Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? NaN);
+}
+
 /** CPU seconds (user + system) a process has used so far (Linux /proc). */
 export function cpuSeconds(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');

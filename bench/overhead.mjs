@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import autocannon from 'autocannon';
 import { APP_READY_TEXT, freePort, monitorRedis, spawnApp, spawnService, startRedis } from '@orch/testing';
 import { Redis } from 'ioredis';
-import { cpuSeconds, KEY, log, median, restSideEnv, round, runIfMain, smoke, startFakeProcess, table } from './lib.mjs';
+import { cpuSeconds, KEY, writeSyscalls, log, median, restSideEnv, round, runIfMain, smoke, startFakeProcess, table } from './lib.mjs';
 
 const here = dirname(new URL(import.meta.url).pathname);
 const require = createRequire(import.meta.url);
@@ -101,17 +101,19 @@ export async function run() {
       for (let r = 0; r < rounds; r++) {
         for (const [name, s] of Object.entries(sides)) {
           const cpu0 = pids[name].reduce((n, pid) => n + cpuSeconds(pid), 0);
+          const writes0 = pids[name].reduce((n, pid) => n + writeSyscalls(pid), 0);
           const cmds0 = redisOf[name] ? await commandsProcessed(redisOf[name]) : 0;
           const res = await cannon({ ...s, connections, duration });
           const cpu = pids[name].reduce((n, pid) => n + cpuSeconds(pid), 0) - cpu0;
+          const writes = pids[name].reduce((n, pid) => n + writeSyscalls(pid), 0) - writes0;
           // Less the INFO that read the count (one per reading).
           const cmds = redisOf[name] ? (await commandsProcessed(redisOf[name])) - cmds0 - 1 : 0;
           if (res.non2xx || res.errors) throw new Error(`${name}: ${res.non2xx} non-2xx, ${res.errors} errors`);
-          samples[name].push({ rps: res.requests.average, p50: res.latency.p50, p99: res.latency.p99, cpu: (cpu * 1000) / res.requests.total, cmds: cmds / res.requests.total });
+          samples[name].push({ rps: res.requests.average, p50: res.latency.p50, p99: res.latency.p99, cpu: (cpu * 1000) / res.requests.total, cmds: cmds / res.requests.total, writes: writes / res.requests.total });
           log(`overhead c=${connections} round ${r + 1} ${name}: ${Math.round(res.requests.average)} req/s, p50 ${res.latency.p50} ms, p99 ${res.latency.p99} ms`);
         }
       }
-      const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, { rps: median(v.map((x) => x.rps)), p50: median(v.map((x) => x.p50)), p99: median(v.map((x) => x.p99)), cpu: median(v.map((x) => x.cpu)), cmds: median(v.map((x) => x.cmds)) }]));
+      const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, { rps: median(v.map((x) => x.rps)), p50: median(v.map((x) => x.p50)), p99: median(v.map((x) => x.p99)), cpu: median(v.map((x) => x.cpu)), cmds: median(v.map((x) => x.cmds)), writes: median(v.map((x) => x.writes)) }]));
       summary[connections] = m;
       for (const name of Object.keys(sides)) {
         rows.push({
@@ -123,6 +125,7 @@ export async function run() {
           'added p50 ms': name === 'direct' ? '–' : round(m[name].p50 - m.direct.p50),
           'server CPU ms/req': round(m[name].cpu, 2),
           'Redis commands/req': redisOf[name] ? round(m[name].cmds) : '–',
+          'write syscalls/req': round(m[name].writes),
         });
       }
     }
@@ -145,7 +148,7 @@ export async function run() {
     for (const r of Object.values(redisOf)) r.disconnect();
     return {
       title: '1. Overhead and throughput against a direct call and Portkey',
-      text: `autocannon, ${duration} s per side, ${rounds} alternating rounds (medians), zero-latency non-streaming fake provider in its own process, one worker (concurrency 64). Server CPU = user+system time of the path's processes (provider, Portkey / door, worker, Redis) per request. Redis commands per request count every command Redis ran (\`total_commands_processed\`: scripts' own calls included).\n\n${table(rows)}\n\n${verdict}\n\n${tripText}`,
+      text: `autocannon, ${duration} s per side, ${rounds} alternating rounds (medians), zero-latency non-streaming fake provider in its own process, one worker (concurrency 64). Server CPU = user+system time of the path's processes (provider, Portkey / door, worker, Redis) per request. Redis commands per request count every command Redis ran (\`total_commands_processed\`: scripts' own calls included). Write syscalls per request count the same processes' writes (\`/proc/<pid>/io\` \`syscw\`: socket writes and log lines), a figure this machine's noise does not move.\n\n${table(rows)}\n\n${verdict}\n\n${tripText}`,
       summary: { ...summary, trips },
     };
   } finally {

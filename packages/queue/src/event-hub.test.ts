@@ -16,6 +16,8 @@ describe('EventHub: many streams over one blocking connection', () => {
   const rid = () => `hub${++n}`;
   const progress = (requestId: string, message: string): RequestEvent => ({ type: 'progress', stage: 'started', requestId, message, ts: Date.now() });
   const messages = (list: StoredRequestEvent[]) => list.map((e) => (e.type === 'progress' ? e.message : e.type));
+  /** Whether the connection named `name` is blocked in a read now (CLIENT LIST's `b` flag). */
+  const blockedNow = async (name: string) => /flags=\S*b/.test(String(await redis.client('LIST')).split('\n').find((l) => l.includes(` name=${name} `)) ?? '');
 
   beforeAll(async () => {
     server = await startRedis();
@@ -94,17 +96,16 @@ describe('EventHub: many streams over one blocking connection', () => {
 
   it('a stream added while a busy read blocks joins the read that returns next, with no CLIENT UNBLOCK (issue 29)', async () => {
     // A join window longer than the test: only the busy stream's event can make the read return.
-    const joinBlocking = new Redis(server.url, { maxRetriesPerRequest: null });
+    const joinBlocking = new Redis(server.url, { maxRetriesPerRequest: null, connectionName: 'hub-join-next' });
     const joining = new EventHub({ redis, blockingRedis: joinBlocking, events, blockMs: 30_000, joinMs: 60_000 });
     const stat = async (name: string) => Number(new RegExp(`cmdstat_${name.replace('|', '\\|')}:calls=(\\d+)`).exec(await redis.info('commandstats'))?.[1] ?? 0);
-    const blockedClients = async () => Number(/blocked_clients:(\d+)/.exec(await redis.info('clients'))?.[1] ?? 0);
     const [busy, late] = [rid(), rid()];
     const got: Record<string, string[]> = { [busy]: [], [late]: [] };
     const subs = [busy, late].map((id) => () => joining.subscribe(id, '0-0', (e) => got[id]!.push(messages([e])[0]!)));
     const busySub = subs[0]!();
     const lateSub = await (async () => {
       try {
-        await waitFor(async () => (await blockedClients()) === 1, { timeoutMs: 5000 });
+        await waitFor(() => blockedNow('hub-join-next'), { timeoutMs: 5000 });
         const unblocks = await stat('client|unblock');
         const sub = subs[1]!();
         await events.publish(progress(busy, 'news'));
@@ -120,6 +121,31 @@ describe('EventHub: many streams over one blocking connection', () => {
       }
     })();
     for (const sub of [busySub, lateSub]) sub.close();
+  });
+
+  it('a stream added while a join timer set for an earlier read is pending still interrupts the read that does not name it', async () => {
+    const joinBlocking = new Redis(server.url, { maxRetriesPerRequest: null, connectionName: 'hub-join-again' });
+    const joining = new EventHub({ redis, blockingRedis: joinBlocking, events, blockMs: 30_000, joinMs: 1000 });
+    const [busy, second, third] = [rid(), rid(), rid()];
+    const got: Record<string, number> = { [busy]: 0, [second]: 0, [third]: 0 };
+    const follow = (id: string) => joining.subscribe(id, '0-0', () => void got[id]!++);
+    const subs = [follow(busy)];
+    try {
+      await waitFor(() => blockedNow('hub-join-again'), { timeoutMs: 5000 });
+      // The second stream sets a join timer for this read; the busy stream's event ends the read
+      // first, and the next read names the second stream.
+      subs.push(follow(second));
+      await events.publish(progress(busy, 'news'));
+      await waitFor(async () => got[busy] === 1 && (await blockedNow('hub-join-again')), { timeoutMs: 5000 });
+      // Within the first timer's second, a third stream comes: that timer must not be the only one.
+      subs.push(follow(third));
+      await events.publish(progress(third, 'late'));
+      await waitFor(() => got[third] === 1, { timeoutMs: 5000 });
+    } finally {
+      for (const sub of subs) sub.close();
+      await joining.close();
+      joinBlocking.disconnect();
+    }
   });
 
   it('a second listener that resumes from an earlier id gets the gap, then live events, exactly once', async () => {

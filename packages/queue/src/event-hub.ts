@@ -78,6 +78,8 @@ export class EventHub {
   private readonly joinMs: number;
   /** Set while a stream waits to join: interrupts the read unless one returns first. */
   private joinTimer: NodeJS.Timeout | undefined;
+  /** The read (its generation) the pending join timer would interrupt. */
+  private joinGeneration = -1;
   private readonly streamsPerPaceMs: number;
   private readonly maxPaceMs: number;
   /** Set on a Redis Cluster (or when asked): streams are polled one by one (see pollMs). */
@@ -191,8 +193,11 @@ export class EventHub {
 
   /** A new stream joins the next XREAD: the one that returns within joinMs, else an interrupted one. */
   private join(): void {
-    if (!this.blocked || this.joinTimer) return;
-    const seen = this.generation;
+    // A timer already set for this very read covers the new stream too; one set for an earlier
+    // read (that has returned since) does not: this read was named before the stream came.
+    if (!this.blocked || (this.joinTimer && this.joinGeneration === this.generation)) return;
+    clearTimeout(this.joinTimer);
+    const seen = (this.joinGeneration = this.generation);
     this.joinTimer = setTimeout(() => {
       this.joinTimer = undefined;
       if (this.generation === seen) this.interrupt();

@@ -1,0 +1,65 @@
+// Section 1's side (c) — REST bridge, one worker, its own Redis, the zero-latency fake — run from
+// several built checkouts, alternating round by round, with each process's CPU and write system
+// calls per call apart. For a change whose effect is smaller than this machine's noise in one
+// `pnpm bench overhead` run: many short rounds, medians. Not part of `pnpm bench`.
+//   node bench/builds-ab.mjs <checkout>[,<checkout>…] [concurrencies=10,50] [rounds=10] [seconds=5]
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+import { APP_READY_TEXT, freePort, spawnService, startRedis } from '@orch/testing';
+import { cpuSeconds, log, median, restSideEnv, round, runIfMain, startFakeProcess, table, writeSyscalls } from './lib.mjs';
+
+export async function run() {
+  const [list, conns = '10,50', rounds = '10', seconds = '5'] = process.argv.slice(2);
+  if (!list) throw new Error('usage: node bench/builds-ab.mjs <checkout>[,<checkout>…] [concurrencies] [rounds] [seconds]');
+  const fake = await startFakeProcess('openrouter', { latencyMs: 0, completionTokens: 24 });
+  const sides = [];
+  try {
+    for (const checkout of list.split(',').map((c) => resolve(c))) {
+      const redis = await startRedis();
+      const port = await freePort();
+      const env = { MCP_LOG_LEVEL: 'info', ...restSideEnv(redis.url, fake.baseURL, port) };
+      const app = (name) => spawnService({ script: join(checkout, 'apps', name, 'dist', 'main.js'), env, readyText: APP_READY_TEXT[name] });
+      const worker = await app('worker-openrouter');
+      const door = await app('rest-bridge');
+      sides.push({ checkout, port, redis, children: [worker.child, door.child], pids: { door: door.child.pid, worker: worker.child.pid, redis: redis.process.pid } });
+    }
+    const body = JSON.stringify({ model: 'gemini_pro', description: 'Say hello in five words.' });
+    const cannon = (port, connections, duration) =>
+      new Promise((ok, fail) => autocannon({ url: `http://127.0.0.1:${port}/mcp/query_specific_model`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, duration }, (err, res) => (err ? fail(err) : ok(res))));
+    const rows = [];
+    for (const connections of conns.split(',').map(Number)) {
+      for (const side of sides) await cannon(side.port, connections, 3);
+      const samples = sides.map(() => []);
+      for (let r = 0; r < Number(rounds); r++) {
+        for (const [i, side] of sides.entries()) {
+          const before = Object.fromEntries(Object.entries(side.pids).map(([name, pid]) => [name, { cpu: cpuSeconds(pid), writes: writeSyscalls(pid) }]));
+          const res = await cannon(side.port, connections, Number(seconds));
+          if (res.non2xx || res.errors) throw new Error(`${side.checkout}: ${res.non2xx} non-2xx, ${res.errors} errors`);
+          const n = res.requests.total;
+          const sample = { 'req/s': res.requests.average };
+          for (const [name, pid] of Object.entries(side.pids)) {
+            sample[`${name} CPU ms`] = ((cpuSeconds(pid) - before[name].cpu) * 1000) / n;
+            sample[`${name} writes`] = (writeSyscalls(pid) - before[name].writes) / n;
+          }
+          sample['CPU ms'] = sample['door CPU ms'] + sample['worker CPU ms'] + sample['redis CPU ms'];
+          samples[i].push(sample);
+          log(`builds-ab c=${connections} round ${r + 1} ${side.checkout}: ${Math.round(sample['req/s'])} req/s, ${round(sample['CPU ms'], 2)} ms CPU per call`);
+        }
+      }
+      for (const [i, side] of sides.entries()) {
+        const row = { c: connections, checkout: side.checkout };
+        for (const key of Object.keys(samples[i][0])) row[key] = round(median(samples[i].map((s) => s[key])), 2);
+        rows.push(row);
+      }
+    }
+    return { title: 'builds-ab', text: table(rows) };
+  } finally {
+    for (const side of sides) {
+      for (const child of side.children) child.kill('SIGKILL');
+      await side.redis.stop();
+    }
+    fake.child.kill('SIGKILL');
+  }
+}
+
+await runIfMain(import.meta.url, run);
