@@ -148,6 +148,26 @@ describe('EventHub: many streams over one blocking connection', () => {
     }
   });
 
+  it("a stream added while the hub asks its connection's id, before its first read, is named in that read", async () => {
+    const fresh = new Redis(server.url, { maxRetriesPerRequest: null });
+    const first = new EventHub({ redis, blockingRedis: fresh, events, blockMs: 30_000 });
+    const [one, two] = [rid(), rid()];
+    const got: Record<string, number> = { [one]: 0, [two]: 0 };
+    const subs = [first.subscribe(one, '0-0', () => void got[one]!++)];
+    try {
+      // The hub wakes for the first stream, names it and asks CLIENT ID; no reply is read before
+      // these turns of the microtask queue end, so the second stream comes while it is asked.
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+      subs.push(first.subscribe(two, '0-0', () => void got[two]!++));
+      await events.publish(progress(two, 'second'));
+      await waitFor(() => got[two] === 1, { timeoutMs: 5000 });
+    } finally {
+      for (const sub of subs) sub.close();
+      await first.close();
+      fresh.disconnect();
+    }
+  });
+
   it('a second listener that resumes from an earlier id gets the gap, then live events, exactly once', async () => {
     const id = rid();
     const first: StoredRequestEvent[] = [];

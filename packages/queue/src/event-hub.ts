@@ -300,7 +300,12 @@ export class EventHub {
         if (!res.length && !this.stopped) await this.pause(this.pollMs);
       } else {
         try {
-          this.clientId ??= Number(await this.opts.blockingRedis.client('ID'));
+          if (this.clientId === undefined) {
+            // Asked before a read (once per connection), then the streams are named again: one
+            // added while the answer was on its way would be in neither this read nor its interrupt.
+            this.clientId = Number(await this.opts.blockingRedis.client('ID'));
+            continue;
+          }
           this.blocked = true;
           res = (await this.opts.blockingRedis.xread('COUNT', 500, 'BLOCK', this.blockMs, 'STREAMS', ...keys, ...cursors)) as typeof res;
         } catch (err) {
