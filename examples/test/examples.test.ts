@@ -23,7 +23,10 @@ describe('examples', () => {
     stack = await startFakeStack();
     const [restPort, wsPort] = await Promise.all([freePort(), freePort()]);
     const base = stack.env({ ORCH_API_KEYS: KEY, REST_PORT: String(restPort), WS_PORT: String(wsPort) });
-    stack.openai.setBehaviour({ tokensPerSecond: 200, completionTokens: 20 });
+    // o3 streams for about a second: the curl example's SSE follower (a new curl after the 202) then
+    // joins while the call runs and sees its progress and partial text, even on a busy machine; a
+    // follower that comes after the end is told only the end (the stream is compacted to it).
+    stack.openai.setBehaviour({ tokensPerSecond: 20, completionTokens: 20 });
     procs.push(...(await Promise.all([spawnApp('worker-openai', base), spawnApp('worker-openrouter', base), spawnApp('rest-bridge', base), spawnApp('ws-bridge', base)])));
     env = { PATH: process.env.PATH ?? '', ORCH_REST_URL: `http://127.0.0.1:${restPort}`, ORCH_WS_URL: `ws://127.0.0.1:${wsPort}`, ORCH_API_KEY: KEY };
   }, 60_000);
