@@ -94,78 +94,69 @@ describe('EventHub: many streams over one blocking connection', () => {
     expect(hub.size).toBe(0);
   });
 
+  /** Runs `body` with a hub of its own (options beside the test's), its blocking connection named `name`; closes both. */
+  const withOwnHub = async (name: string, opts: { blockMs: number; joinMs?: number }, body: (own: EventHub) => Promise<void>) => {
+    const blockingRedis = new Redis(server.url, { maxRetriesPerRequest: null, connectionName: name });
+    const own = new EventHub({ redis, blockingRedis, events, ...opts });
+    try {
+      await body(own);
+    } finally {
+      await own.close();
+      blockingRedis.disconnect();
+    }
+  };
+
   it('a stream added while a busy read blocks joins the read that returns next, with no CLIENT UNBLOCK (issue 29)', async () => {
     // A join window longer than the test: only the busy stream's event can make the read return.
-    const joinBlocking = new Redis(server.url, { maxRetriesPerRequest: null, connectionName: 'hub-join-next' });
-    const joining = new EventHub({ redis, blockingRedis: joinBlocking, events, blockMs: 30_000, joinMs: 60_000 });
-    const stat = async (name: string) => Number(new RegExp(`cmdstat_${name.replace('|', '\\|')}:calls=(\\d+)`).exec(await redis.info('commandstats'))?.[1] ?? 0);
-    const [busy, late] = [rid(), rid()];
-    const got: Record<string, string[]> = { [busy]: [], [late]: [] };
-    const subs = [busy, late].map((id) => () => joining.subscribe(id, '0-0', (e) => got[id]!.push(messages([e])[0]!)));
-    const busySub = subs[0]!();
-    const lateSub = await (async () => {
-      try {
-        await waitFor(() => blockedNow('hub-join-next'), { timeoutMs: 5000 });
-        const unblocks = await stat('client|unblock');
-        const sub = subs[1]!();
-        await events.publish(progress(busy, 'news'));
-        await waitFor(() => got[busy]!.length === 1, { timeoutMs: 5000 });
-        await events.publish(progress(late, 'joined'));
-        await waitFor(() => got[late]!.length === 1, { timeoutMs: 5000 });
-        expect(got).toEqual({ [busy]: ['news'], [late]: ['joined'] });
-        expect((await stat('client|unblock')) - unblocks).toBe(0);
-        return sub;
-      } finally {
-        await joining.close();
-        joinBlocking.disconnect();
-      }
-    })();
-    for (const sub of [busySub, lateSub]) sub.close();
+    await withOwnHub('hub-join-next', { blockMs: 30_000, joinMs: 60_000 }, async (joining) => {
+      const stat = async (name: string) => Number(new RegExp(`cmdstat_${name.replace('|', '\\|')}:calls=(\\d+)`).exec(await redis.info('commandstats'))?.[1] ?? 0);
+      const [busy, late] = [rid(), rid()];
+      const got: Record<string, string[]> = { [busy]: [], [late]: [] };
+      const follow = (id: string) => joining.subscribe(id, '0-0', (e) => got[id]!.push(messages([e])[0]!));
+      follow(busy);
+      await waitFor(() => blockedNow('hub-join-next'), { timeoutMs: 5000 });
+      const unblocks = await stat('client|unblock');
+      follow(late);
+      await events.publish(progress(busy, 'news'));
+      await waitFor(() => got[busy]!.length === 1, { timeoutMs: 5000 });
+      await events.publish(progress(late, 'joined'));
+      await waitFor(() => got[late]!.length === 1, { timeoutMs: 5000 });
+      expect(got).toEqual({ [busy]: ['news'], [late]: ['joined'] });
+      expect((await stat('client|unblock')) - unblocks).toBe(0);
+    });
   });
 
   it('a stream added while a join timer set for an earlier read is pending still interrupts the read that does not name it', async () => {
-    const joinBlocking = new Redis(server.url, { maxRetriesPerRequest: null, connectionName: 'hub-join-again' });
-    const joining = new EventHub({ redis, blockingRedis: joinBlocking, events, blockMs: 30_000, joinMs: 1000 });
-    const [busy, second, third] = [rid(), rid(), rid()];
-    const got: Record<string, number> = { [busy]: 0, [second]: 0, [third]: 0 };
-    const follow = (id: string) => joining.subscribe(id, '0-0', () => void got[id]!++);
-    const subs = [follow(busy)];
-    try {
+    await withOwnHub('hub-join-again', { blockMs: 30_000, joinMs: 1000 }, async (joining) => {
+      const [busy, second, third] = [rid(), rid(), rid()];
+      const got: Record<string, number> = { [busy]: 0, [second]: 0, [third]: 0 };
+      const follow = (id: string) => joining.subscribe(id, '0-0', () => void got[id]!++);
+      follow(busy);
       await waitFor(() => blockedNow('hub-join-again'), { timeoutMs: 5000 });
       // The second stream sets a join timer for this read; the busy stream's event ends the read
       // first, and the next read names the second stream.
-      subs.push(follow(second));
+      follow(second);
       await events.publish(progress(busy, 'news'));
       await waitFor(async () => got[busy] === 1 && (await blockedNow('hub-join-again')), { timeoutMs: 5000 });
       // Within the first timer's second, a third stream comes: that timer must not be the only one.
-      subs.push(follow(third));
+      follow(third);
       await events.publish(progress(third, 'late'));
       await waitFor(() => got[third] === 1, { timeoutMs: 5000 });
-    } finally {
-      for (const sub of subs) sub.close();
-      await joining.close();
-      joinBlocking.disconnect();
-    }
+    });
   });
 
   it("a stream added while the hub asks its connection's id, before its first read, is named in that read", async () => {
-    const fresh = new Redis(server.url, { maxRetriesPerRequest: null });
-    const first = new EventHub({ redis, blockingRedis: fresh, events, blockMs: 30_000 });
-    const [one, two] = [rid(), rid()];
-    const got: Record<string, number> = { [one]: 0, [two]: 0 };
-    const subs = [first.subscribe(one, '0-0', () => void got[one]!++)];
-    try {
+    await withOwnHub('hub-first-read', { blockMs: 30_000 }, async (first) => {
+      const [one, two] = [rid(), rid()];
+      const got: Record<string, number> = { [one]: 0, [two]: 0 };
+      first.subscribe(one, '0-0', () => void got[one]!++);
       // The hub wakes for the first stream, names it and asks CLIENT ID; no reply is read before
       // these turns of the microtask queue end, so the second stream comes while it is asked.
       for (let i = 0; i < 10; i++) await Promise.resolve();
-      subs.push(first.subscribe(two, '0-0', () => void got[two]!++));
+      first.subscribe(two, '0-0', () => void got[two]!++);
       await events.publish(progress(two, 'second'));
       await waitFor(() => got[two] === 1, { timeoutMs: 5000 });
-    } finally {
-      for (const sub of subs) sub.close();
-      await first.close();
-      fresh.disconnect();
-    }
+    });
   });
 
   it('a second listener that resumes from an earlier id gets the gap, then live events, exactly once', async () => {

@@ -54,13 +54,14 @@ export class RequestStore {
   async create(record: RequestRecord, first?: RequestEvent): Promise<string | undefined> {
     const index = callerKeys(record.callerId).requests;
     const r = this.opts.redis;
+    const stored = first ? this.opts.events.begin(first, this.serialize(record), this.runningTtlSeconds) : this.put(record).then(() => undefined);
     const [firstId] = await Promise.all([
-      first ? this.opts.events.begin(first, this.serialize(record), this.runningTtlSeconds) : this.put(record),
+      stored,
       r.zadd(index, Date.parse(record.createdAt), record.requestId),
       r.expire(index, this.opts.ttlSeconds),
       ...(Math.random() < 1 / TRIM_EVERY ? this.trim(index, Date.parse(record.createdAt)) : []),
     ]);
-    return typeof firstId === 'string' ? firstId : undefined;
+    return firstId;
   }
 
   /** Keeps a caller's index to its newest `keepPerCaller` entries whose records may still exist. */
