@@ -160,7 +160,7 @@ export class Orchestrator implements PlanHost, ToolHost {
     this.threads = new ThreadViews({ requests: this.requests, callers: this.callers, firstTurns: (id) => this.driver.firstTurns(id), retentionSeconds: opts.config.orchestration.threadTtlSeconds });
     this.admin = operatorView({ ledger: this.ledger, keys: this.keys, queues: this.queues, requestQueue: this.requestQueue, requests: this.requests });
     this.oneCall = new OneCallRequests({ redis: opts.redis, events: this.events, queues: this.queues, requests: this.requests });
-    this.views = new RequestViews({ redis: opts.redis, events: this.events, requests: this.requests, hub: () => this.hub, assertRedisReachable: () => this.assertRedisReachable(), oneCall: this.oneCall });
+    this.views = new RequestViews({ redis: opts.redis, events: this.events, requests: this.requests, hub: () => this.hub, assertRedisReachable: () => this.assertRedisReachable(), oneCall: this.oneCall, willDrive: (id) => this.driver.willDrive(id) });
     this.driverStarted = this.driver.start().catch((err: unknown) => {
       this.logger.error('request driver did not start', { err: (err as Error).message });
     });

@@ -27,21 +27,19 @@ export async function cancelRunning(d: RequestCancelDeps, record: RequestRecord)
   const { requestId } = record;
   if (record.status !== 'running') return { request_id: requestId, status: record.status, cancelled: false };
   await cancelRequest(d.redis, requestId, d.markTtlSeconds);
+  // Its worker or driver ended it after the record was read: that end stands.
+  const endedFirst = async (): Promise<CancelOutput> => ({ request_id: requestId, status: (await d.requests.get(requestId))?.status ?? record.status, cancelled: false });
   if (record.endsWith) {
     // No driver: the end is written here (its worker's own end then writes nothing), unless its
     // worker ended it first.
-    if (!(await d.oneCall.cancel(record))) {
-      const now = await d.requests.get(requestId);
-      return { request_id: requestId, status: now?.status ?? record.status, cancelled: false };
-    }
+    if (!(await d.oneCall.cancel(record))) return endedFirst();
   } else if (!(await d.driver.cancelLocal(requestId))) {
     if (await d.requests.driverAlive(requestId)) {
       // Driven elsewhere: its driver writes the end; wait a little for it.
       await d.waitForDone(requestId, 5_000);
-    } else {
-      record.status = 'cancelled';
-      record.error = CANCELLED;
-      await d.requests.put(record);
+    } else if (!(await d.requests.end({ ...record, status: 'cancelled', error: CANCELLED }, { type: 'done', requestId, status: 'cancelled', error: CANCELLED, ts: Date.now() }))) {
+      // Its driver ended it between the record's read and the lease's (an end drops the lease).
+      return endedFirst();
     }
   }
   d.logger.info('request cancelled', { requestId });

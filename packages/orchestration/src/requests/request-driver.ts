@@ -24,6 +24,9 @@ import { answerText, buildOutput, CANCELLED } from './request-output';
  */
 type DriveEnd = 'ended' | 'stopped' | 'redis-away';
 
+/** The states of a request's job in which a driver will still run it (BullMQ's JobState). */
+const DRIVEN_STATES: ReadonlySet<string> = new Set(['waiting', 'prioritized', 'delayed', 'active', 'waiting-children']);
+
 export interface RequestDriverDeps extends RequestCallsDeps {
   config: Config;
   /** Command connection (scrubbing): records, events, cancel checks. */
@@ -66,6 +69,14 @@ export class RequestDriver {
     });
     // Its connection's errors are logged by the connection's owner (see ProviderQueues).
     this.queue.on('error', () => undefined);
+  }
+
+  /**
+   * Whether a request will still be driven: its job waits, is delayed, or is being driven — by a live
+   * driver, or a dead one's whose job is taken over once its lock lapses (however long no door runs).
+   */
+  async willDrive(requestId: string): Promise<boolean> {
+    return DRIVEN_STATES.has(await this.queue.getJobState(requestId));
   }
 
   /** Starts driving requests from the queue (and listening for their cancellation). */

@@ -1,5 +1,5 @@
 import type { RedisClient, RequestEvents } from '@orch/queue';
-import { RequestRecordSchema, readRecord, type RequestEvent, type RequestRecord } from '@orch/contracts';
+import { RequestRecordSchema, readRecord, type DoneEvent, type RequestEvent, type RequestRecord } from '@orch/contracts';
 import { callerKeys, requestKeys } from '@orch/queue';
 
 export type { RequestRecord };
@@ -88,6 +88,14 @@ export class RequestStore {
   async get(requestId: string): Promise<RequestRecord | undefined> {
     const raw = await this.opts.redis.get(requestKeys(requestId).meta);
     return readRecord(RequestRecordSchema, raw);
+  }
+
+  /**
+   * Ends a running request that has no driver to end it: its record (kept `ttlSeconds`) and `done`
+   * in one step, which writes nothing when the stored record has ended already (its end stands).
+   */
+  async end(record: RequestRecord, done: DoneEvent): Promise<boolean> {
+    return (await this.opts.events.finish(done, this.serialize(record), this.opts.ttlSeconds)) !== undefined;
   }
 
   /** Removes a request that was never accepted: its record, its lease, its events and its place in the caller's list. */

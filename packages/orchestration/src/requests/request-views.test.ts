@@ -1,9 +1,11 @@
 import { Redis } from 'ioredis';
-import type { ModelCallResult, RequestEvent, StoredRequestEvent } from '@orch/contracts';
+import { JOB_NAMES, type ModelCallResult, type RequestEvent, type StoredRequestEvent } from '@orch/contracts';
 import { EventHub, RequestEvents, compareStreamIds, previousStreamId } from '@orch/queue';
 import { startRedis, waitFor, type RedisServerHandle } from '@orch/testing';
 import type { OneCallRequests } from './one-call';
-import type { RequestStore } from './request-store';
+import { RequestStore, type RequestRecord } from './request-store';
+import { RequestDriver, type RequestDriverDeps } from './request-driver';
+import { endAtLeaseRead } from './end-race.test-helper';
 import { RequestViews } from './request-views';
 
 /**
@@ -22,7 +24,7 @@ describe('RequestViews.follow: a follower behind the end of its request', () => 
     events = new RequestEvents({ redis, ttlSeconds: 120 });
     // Reads when a subscription starts, then once a minute: this test decides when it reads.
     hub = new EventHub({ redis, blockingRedis: redis, events, pollMs: 60_000 });
-    views = new RequestViews({ redis, events, hub: () => hub, requests: {} as RequestStore, oneCall: {} as OneCallRequests, assertRedisReachable: () => undefined });
+    views = new RequestViews({ redis, events, hub: () => hub, requests: {} as RequestStore, oneCall: {} as OneCallRequests, assertRedisReachable: () => undefined, willDrive: async () => true });
   });
   afterAll(async () => {
     await hub.close();
@@ -60,5 +62,60 @@ describe('RequestViews.follow: a follower behind the end of its request', () => 
     expect(seen[2]!.id).toBe(previousStreamId(seen[3]!.id));
     const text = seen.flatMap((e) => (e.type === 'partial' ? [e.delta] : [])).join('');
     expect(text).toBe('one two three');
+  });
+});
+
+/**
+ * A driven request's end writes its record and drops its driver's lease in one step. A read that
+ * found it running and then no lease had raced its end: the request ended, it did not stop (seen as
+ * a council task reported `failed` to a polling client just as it completed, issue 29's busy runs).
+ * A request whose driver stopped is taken over from its job: failed only when no driver will run it.
+ */
+describe('RequestViews.getRequest: a driven request without a driver lease', () => {
+  let server: RedisServerHandle;
+  let redis: Redis;
+  let requests: RequestStore;
+  let events: RequestEvents;
+  let driver: RequestDriver;
+  let views: RequestViews;
+  const caller = { id: 'c1', fileAccess: false };
+  const running = (id: string): RequestRecord => ({ requestId: id, tool: 'orchestrate_task', callerId: 'c1', status: 'running', createdAt: new Date().toISOString(), updatedAt: '', jobs: {} });
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url);
+    events = new RequestEvents({ redis, ttlSeconds: 120 });
+    requests = new RequestStore({ redis, events, ttlSeconds: 120 });
+    // Only its queue is used here (willDrive), not started.
+    driver = new RequestDriver({ config: { queue: { prefix: 'views-test', bullEventsMaxLen: 100 } }, queueConnection: redis } as unknown as RequestDriverDeps);
+    const oneCall = { settleStranded: async (r: RequestRecord) => r } as unknown as OneCallRequests;
+    views = new RequestViews({ redis, events, requests, hub: () => ({}) as EventHub, oneCall, assertRedisReachable: () => undefined, willDrive: (id) => driver.willDrive(id) });
+  });
+  afterAll(async () => {
+    await driver.queue.close();
+    redis.disconnect();
+    await server.stop();
+  });
+
+  it('is read as it ended when its end came between the record and the lease', async () => {
+    await requests.create(running('ends'));
+    await requests.holdDriver('ends', 'door-1');
+    // The end lands after the record was read as running, before the lease is looked at.
+    const spy = endAtLeaseRead(requests, events, running('ends'));
+    try {
+      expect(await views.getRequest('ends', caller)).toMatchObject({ request_id: 'ends', status: 'completed' });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('reads running while its job waits for a driver (its own stopped: no door has taken it over yet)', async () => {
+    await requests.create(running('waits'));
+    await driver.queue.add(JOB_NAMES.driveRequest, { requestId: 'waits' } as never, { jobId: 'waits' });
+    expect(await views.getRequest('waits', caller)).toMatchObject({ status: 'running' });
+  });
+
+  it('reads failed when no driver will run it', async () => {
+    await requests.create(running('stopped'));
+    expect(await views.getRequest('stopped', caller)).toMatchObject({ status: 'failed', error: { code: 'internal' } });
   });
 });

@@ -15,6 +15,8 @@ export interface RequestViewsDeps {
   assertRedisReachable: () => void;
   /** One-call requests, which their worker ends: a stranded one is ended when read. */
   oneCall: OneCallRequests;
+  /** Whether a driven request's job will still be driven (RequestDriver.willDrive). */
+  willDrive: (requestId: string) => Promise<boolean>;
 }
 
 /** How a request ended, as its followers were told: its `done`, and each call's last `result` (by job id). */
@@ -79,8 +81,15 @@ export class RequestViews {
       record = await oneCall.settleStranded((await this.deps.requests.get(requestId)) ?? record);
     }
     if (record.status === 'running' && !record.endsWith && !(await this.deps.requests.driverAlive(requestId))) {
-      record.status = 'failed';
-      record.error = { code: 'internal', message: 'The process running this request stopped before it finished; its model calls may still have completed and been billed', retryable: true };
+      // The end writes the record and drops the lease in one step: read again after the lease, a
+      // record still running was left by a driver that stopped; the one read before may have ended.
+      // A stopped driver's job is taken over (when a door runs again): only one that will not be
+      // driven any more has failed.
+      record = (await this.deps.requests.get(requestId)) ?? record;
+      if (record.status === 'running' && !(await this.deps.willDrive(requestId))) {
+        record.status = 'failed';
+        record.error = { code: 'internal', message: 'The process running this request stopped before it finished; its model calls may still have completed and been billed', retryable: true };
+      }
     }
     const partial: JobResultOutput['partial'] = [];
     if (record.status === 'running') {
