@@ -1,4 +1,6 @@
 import { captureLogger as capture } from './capture.test-helper';
+import { PassThrough } from 'node:stream';
+import { createLogger } from './logger';
 import { REDACTED } from './redact';
 
 describe('createLogger', () => {
@@ -8,6 +10,7 @@ describe('createLogger', () => {
     await new Promise((r) => setImmediate(r));
     expect(lines[0]).toMatchObject({ level: 'info', message: 'job done', service: 'test', jobId: 'j1', promptTokens: 12 });
     expect(typeof lines[0]!.timestamp).toBe('string');
+    expect(new Date(lines[0]!.timestamp as string).toISOString()).toBe(lines[0]!.timestamp);
   });
 
   it('masks secrets by key, by shape and by literal value, at any depth', async () => {
@@ -33,5 +36,29 @@ describe('createLogger', () => {
     logger.error('call failed', { err: new Error('401 for key supersecretvalue') });
     await new Promise((r) => setImmediate(r));
     expect(JSON.stringify(lines[0])).toContain(`401 for key ${REDACTED}`);
+  });
+
+  it("a child's fields are on each of its lines, redacted like the rest", async () => {
+    const { logger, lines } = capture(['childsecretvalue']);
+    const child = logger.child({ requestId: 'r1', note: 'with childsecretvalue' });
+    child.info('started', { attempt: 2 });
+    logger.info('parent');
+    await new Promise((r) => setImmediate(r));
+    expect(lines[0]).toMatchObject({ level: 'info', message: 'started', service: 'test', requestId: 'r1', attempt: 2, note: `with ${REDACTED}` });
+    expect(lines[1]).not.toHaveProperty('requestId');
+  });
+
+  it('writes the levels MCP_LOG_LEVEL names at or above the one set, by name', async () => {
+    const stream = new PassThrough();
+    const lines: Array<Record<string, unknown>> = [];
+    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)));
+    const logger = createLogger({ service: 'test', stream, level: 'HTTP' });
+    logger.debug('not written');
+    logger.log('verbose', 'not written');
+    logger.log('http', 'an http line');
+    logger.info('an info line');
+    logger.error('an error line');
+    await new Promise((r) => setImmediate(r));
+    expect(lines.map((l) => [l.level, l.message])).toEqual([['http', 'an http line'], ['info', 'an info line'], ['error', 'an error line']]);
   });
 });

@@ -1,7 +1,21 @@
-import winston from 'winston';
-import { createRedactor } from './redact';
+import pino from 'pino';
+import { createRedactor, createScrubber } from './redact';
 
-export type Logger = winston.Logger;
+/** The levels MCP_LOG_LEVEL takes, most severe first (the config's LOG_LEVELS). */
+export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
+
+export type LogMeta = Record<string, unknown>;
+
+/** What every process logs through: a message and its metadata, one JSON line each. */
+export interface Logger {
+  error(message: string, meta?: LogMeta): void;
+  warn(message: string, meta?: LogMeta): void;
+  info(message: string, meta?: LogMeta): void;
+  debug(message: string, meta?: LogMeta): void;
+  log(level: LogLevel, message: string, meta?: LogMeta): void;
+  /** A logger whose every line also carries `meta`. */
+  child(meta: LogMeta): Logger;
+}
 
 export interface CreateLoggerOptions {
   level?: string;
@@ -14,30 +28,64 @@ export interface CreateLoggerOptions {
    */
   stderrOnly?: boolean;
   /** Extra fields on every line. */
-  defaultMeta?: Record<string, unknown>;
+  defaultMeta?: LogMeta;
   /** For tests: a stream to write to instead of the console. */
   stream?: NodeJS.WritableStream;
 }
 
-const LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
+/** pino's numbers for our levels: the config's names, in their order (pino's own are not all of them). */
+const LEVELS: Record<LogLevel, number> = { error: 50, warn: 40, info: 30, http: 25, verbose: 22, debug: 20, silly: 10 };
 
-/** JSON lines through winston, secrets redacted from the message and all metadata. */
+/**
+ * JSON lines through pino: `level` (its name), `timestamp` (ISO), `service`, the message under
+ * `message`, then the metadata. Every line's message, metadata and a child's fields go through the
+ * redactor first (redact.ts). Outside MCP stdio mode, warnings and errors go to stderr and the rest
+ * to stdout; writes are synchronous, so a line written before the process exits is not lost.
+ */
 export function createLogger(opts: CreateLoggerOptions): Logger {
   const redact = createRedactor(opts.secrets);
-  const redactFormat = winston.format((info) => {
-    const clean = redact({ ...info }) as Record<string, unknown>;
-    for (const key of Object.keys(info)) delete (info as Record<string, unknown>)[key];
-    Object.assign(info, clean);
-    return info;
-  });
-  const transport = opts.stream
-    ? new winston.transports.Stream({ stream: opts.stream })
-    : new winston.transports.Console({ stderrLevels: opts.stderrOnly ? LEVELS : ['error', 'warn'] });
-  return winston.createLogger({
-    level: opts.level ?? 'info',
-    defaultMeta: { service: opts.service, ...opts.defaultMeta },
-    format: winston.format.combine(winston.format.errors({ stack: true }), winston.format.timestamp(), redactFormat(), winston.format.json()),
-    transports: [transport],
-    exitOnError: false,
-  });
+  const scrub = createScrubber(opts.secrets);
+  const level = (opts.level ?? 'info').toLowerCase();
+  const p = pino(
+    {
+      level: level in LEVELS ? level : 'info',
+      customLevels: LEVELS,
+      useOnlyCustomLevels: true,
+      messageKey: 'message',
+      base: redact({ service: opts.service, ...opts.defaultMeta }) as LogMeta,
+      timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination(opts),
+  );
+  return wrap(p, redact as (v: LogMeta) => LogMeta, scrub);
+}
+
+function destination(opts: CreateLoggerOptions): pino.DestinationStream {
+  if (opts.stream) return opts.stream as pino.DestinationStream;
+  const stderr = pino.destination({ dest: 2, sync: true });
+  if (opts.stderrOnly) return stderr;
+  // With dedupe, a line goes to the one stream of the highest level it reaches.
+  return pino.multistream(
+    [
+      { level: LEVELS.silly, stream: pino.destination({ dest: 1, sync: true }) },
+      { level: LEVELS.warn, stream: stderr },
+    ],
+    { dedupe: true, levels: LEVELS },
+  );
+}
+
+function wrap(p: pino.Logger<keyof typeof LEVELS, boolean>, redact: (meta: LogMeta) => LogMeta, scrub: (s: string) => string): Logger {
+  const log = (level: LogLevel, message: string, meta?: LogMeta) => {
+    if (!p.isLevelEnabled(level)) return;
+    p[level](meta ? redact(meta) : {}, scrub(String(message)));
+  };
+  return {
+    error: (message, meta) => log('error', message, meta),
+    warn: (message, meta) => log('warn', message, meta),
+    info: (message, meta) => log('info', message, meta),
+    debug: (message, meta) => log('debug', message, meta),
+    log,
+    child: (meta) => wrap(p.child(redact(meta)), redact, scrub),
+  };
 }
