@@ -1,12 +1,14 @@
 // Section 1's side (c) — REST bridge, one worker, its own Redis, the zero-latency fake — run from
 // several built checkouts, alternating round by round, with each process's CPU and write system
 // calls per call apart. For a change whose effect is smaller than this machine's noise in one
-// `pnpm bench overhead` run: many short rounds, medians. Not part of `pnpm bench`.
-//   node bench/builds-ab.mjs <checkout>[,<checkout>…] [concurrencies=10,50] [rounds=10] [seconds=5]
+// `pnpm bench overhead` run: many short rounds, medians. Not part of `pnpm bench`. A side named
+// `floor` is section 1's floor (bench/floor, its own Redis), process by process beside ours.
+//   node bench/builds-ab.mjs <checkout|floor>[,…] [concurrencies=10,50] [rounds=10] [seconds=5]
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { APP_READY_TEXT, freePort, spawnService, startRedis } from '@orch/testing';
-import { cpuSeconds, log, median, restSideEnv, round, runIfMain, startFakeProcess, table, writeSyscalls } from './lib.mjs';
+import { KEY, cpuSeconds, log, median, restSideEnv, round, runIfMain, startFakeProcess, table, writeSyscalls } from './lib.mjs';
 
 export async function run() {
   const [list, conns = '10,50', rounds = '10', seconds = '5'] = process.argv.slice(2);
@@ -14,26 +16,30 @@ export async function run() {
   const fake = await startFakeProcess('openrouter', { latencyMs: 0, completionTokens: 24 });
   const sides = [];
   try {
-    for (const checkout of list.split(',').map((c) => resolve(c))) {
+    for (const name of list.split(',')) {
       const redis = await startRedis();
       const port = await freePort();
+      if (name === 'floor') {
+        sides.push({ checkout: 'floor', ...(await startFloor(redis, port, fake.baseURL)) });
+        continue;
+      }
+      const checkout = resolve(name);
       const env = { MCP_LOG_LEVEL: 'info', ...restSideEnv(redis.url, fake.baseURL, port) };
       const app = (name) => spawnService({ script: join(checkout, 'apps', name, 'dist', 'main.js'), env, readyText: APP_READY_TEXT[name] });
       const worker = await app('worker-openrouter');
       const door = await app('rest-bridge');
-      sides.push({ checkout, port, redis, children: [worker.child, door.child], pids: { door: door.child.pid, worker: worker.child.pid, redis: redis.process.pid } });
+      sides.push({ checkout, port, redis, call: OURS, children: [worker.child, door.child], pids: { door: door.child.pid, worker: worker.child.pid, redis: redis.process.pid } });
     }
-    const body = JSON.stringify({ model: 'gemini_pro', description: 'Say hello in five words.' });
-    const cannon = (port, connections, duration) =>
-      new Promise((ok, fail) => autocannon({ url: `http://127.0.0.1:${port}/mcp/query_specific_model`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, duration }, (err, res) => (err ? fail(err) : ok(res))));
+    const cannon = ({ port, call }, connections, duration) =>
+      new Promise((ok, fail) => autocannon({ url: `http://127.0.0.1:${port}${call.path}`, method: 'POST', headers: { 'content-type': 'application/json' }, body: call.body, connections, duration }, (err, res) => (err ? fail(err) : ok(res))));
     const rows = [];
     for (const connections of conns.split(',').map(Number)) {
-      for (const side of sides) await cannon(side.port, connections, 3);
+      for (const side of sides) await cannon(side, connections, 3);
       const samples = sides.map(() => []);
       for (let r = 0; r < Number(rounds); r++) {
         for (const [i, side] of sides.entries()) {
           const before = Object.fromEntries(Object.entries(side.pids).map(([name, pid]) => [name, { cpu: cpuSeconds(pid), writes: writeSyscalls(pid) }]));
-          const res = await cannon(side.port, connections, Number(seconds));
+          const res = await cannon(side, connections, Number(seconds));
           if (res.non2xx || res.errors) throw new Error(`${side.checkout}: ${res.non2xx} non-2xx, ${res.errors} errors`);
           const n = res.requests.total;
           const sample = { 'req/s': res.requests.average };
@@ -60,6 +66,19 @@ export async function run() {
     }
     fake.child.kill('SIGKILL');
   }
+}
+
+/** The same call to each side: our REST tool call, or the floor's `/call` with the model id. */
+const OURS = { path: '/mcp/query_specific_model', body: JSON.stringify({ model: 'gemini_pro', description: 'Say hello in five words.' }) };
+const FLOOR = { path: '/call', body: JSON.stringify({ model: 'google/gemini-2.5-pro', messages: [{ role: 'user', content: 'Say hello in five words.' }] }) };
+
+/** Section 1's floor (bench/floor: its door and worker) on `redis`, its door on `port`. */
+async function startFloor(redis, port, providerURL) {
+  const env = { REDIS_URL: redis.url, PROVIDER_URL: providerURL, PROVIDER_KEY: KEY, PORT: String(port) };
+  const floor = (name) => spawnService({ script: fileURLToPath(new URL(`floor/${name}.mjs`, import.meta.url)), env, readyText: `floor ${name} ready` });
+  const worker = await floor('worker');
+  const door = await floor('door');
+  return { port, redis, call: FLOOR, children: [worker.child, door.child], pids: { door: door.child.pid, worker: worker.child.pid, redis: redis.process.pid } };
 }
 
 await runIfMain(import.meta.url, run);
