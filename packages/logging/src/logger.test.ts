@@ -36,6 +36,7 @@ describe('createLogger', () => {
     logger.error('call failed', { err: new Error('401 for key supersecretvalue') });
     await new Promise((r) => setImmediate(r));
     expect(JSON.stringify(lines[0])).toContain(`401 for key ${REDACTED}`);
+    expect(lines[0]!.err).toEqual({ name: 'Error', message: `401 for key ${REDACTED}` });
   });
 
   it("a child's fields are on each of its lines, redacted like the rest", async () => {

@@ -55,6 +55,8 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
       base: redact({ service: opts.service, ...opts.defaultMeta }) as LogMeta,
       timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
       formatters: { level: (label) => ({ level: label }) },
+      // The redactor has made every Error a plain object already: pino's own `err` shape stays off.
+      serializers: { err: (err: unknown) => err },
     },
     destination(opts),
   );
