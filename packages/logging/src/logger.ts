@@ -65,16 +65,23 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
 
 function destination(opts: CreateLoggerOptions): pino.DestinationStream {
   if (opts.stream) return opts.stream as pino.DestinationStream;
-  const stderr = pino.destination({ dest: 2, sync: true });
+  const stderr = fd(2);
   if (opts.stderrOnly) return stderr;
   // With dedupe, a line goes to the one stream of the highest level it reaches.
   return pino.multistream(
     [
-      { level: LEVELS.silly, stream: pino.destination({ dest: 1, sync: true }) },
+      { level: LEVELS.silly, stream: fd(1) },
       { level: LEVELS.warn, stream: stderr },
     ],
     { dedupe: true, levels: LEVELS },
   );
+}
+
+/** A descriptor written synchronously; a line that cannot be written (a closed pipe) is dropped, never thrown. */
+function fd(dest: 1 | 2): pino.DestinationStream {
+  const stream = pino.destination({ dest, sync: true });
+  stream.on('error', () => undefined);
+  return stream;
 }
 
 function wrap(p: pino.Logger<keyof typeof LEVELS, boolean>, redact: (meta: LogMeta) => LogMeta, scrub: (s: string) => string): Logger {
