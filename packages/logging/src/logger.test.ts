@@ -49,6 +49,19 @@ describe('createLogger', () => {
     expect(lines[1]).not.toHaveProperty('requestId');
   });
 
+  it('writes the message before the metadata, a metadata `message` added to it', async () => {
+    const stream = new PassThrough();
+    let raw = '';
+    stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    const logger = createLogger({ service: 'test', stream }).child({ requestId: 'r1' });
+    logger.error('cannot reach Redis', { redis: 'cluster 127.0.0.1:7000' });
+    logger.warn('provider said', { message: 'slow down', code: 429 });
+    await new Promise((r) => setImmediate(r));
+    const [first, second] = raw.split('\n');
+    expect(first).toMatch(/^\{"level":"error","timestamp":"[^"]+","service":"test","requestId":"r1","message":"cannot reach Redis","redis":"cluster 127\.0\.0\.1:7000"\}$/);
+    expect(JSON.parse(second!)).toMatchObject({ message: 'provider said slow down', code: 429 });
+  });
+
   it('writes the levels MCP_LOG_LEVEL names at or above the one set, by name', async () => {
     const stream = new PassThrough();
     const lines: Array<Record<string, unknown>> = [];

@@ -37,8 +37,8 @@ export interface CreateLoggerOptions {
 const LEVELS: Record<LogLevel, number> = { error: 50, warn: 40, info: 30, http: 25, verbose: 22, debug: 20, silly: 10 };
 
 /**
- * JSON lines through pino: `level` (its name), `timestamp` (ISO), `service`, the message under
- * `message`, then the metadata. Every line's message, metadata and a child's fields go through the
+ * JSON lines through pino: `level` (its name), `timestamp` (ISO), `service` (and a child's
+ * fields), `message`, then the metadata. Every line's message, metadata and a child's fields go through the
  * redactor first (redact.ts). Outside MCP stdio mode, warnings and errors go to stderr and the rest
  * to stdout; writes are synchronous, so a line written before the process exits is not lost.
  */
@@ -87,7 +87,11 @@ function fd(dest: 1 | 2): pino.DestinationStream {
 function wrap(p: pino.Logger<keyof typeof LEVELS, boolean>, redact: (meta: LogMeta) => LogMeta, scrub: (s: string) => string): Logger {
   const log = (level: LogLevel, message: string, meta?: LogMeta) => {
     if (!p.isLevelEnabled(level)) return;
-    p[level](meta ? redact(meta) : {}, scrub(String(message)));
+    // The message before the metadata (pino writes a message argument last); a `message` the
+    // metadata carries is added to it, as winston did.
+    const { message: more, ...rest } = meta ? redact(meta) : {};
+    const text = scrub(String(message));
+    p[level]({ message: more === undefined ? text : `${text} ${String(more)}`, ...rest });
   };
   return {
     error: (message, meta) => log('error', message, meta),
