@@ -1,6 +1,4 @@
 import { captureLogger as capture } from './capture.test-helper';
-import { PassThrough } from 'node:stream';
-import { createLogger } from './logger';
 import { REDACTED } from './redact';
 
 describe('createLogger', () => {
@@ -50,23 +48,18 @@ describe('createLogger', () => {
   });
 
   it('writes the message before the metadata, a metadata `message` added to it', async () => {
-    const stream = new PassThrough();
-    let raw = '';
-    stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-    const logger = createLogger({ service: 'test', stream }).child({ requestId: 'r1' });
+    const { logger: root, raw } = capture();
+    const logger = root.child({ requestId: 'r1' });
     logger.error('cannot reach Redis', { redis: 'cluster 127.0.0.1:7000' });
     logger.warn('provider said', { message: 'slow down', code: 429 });
     await new Promise((r) => setImmediate(r));
-    const [first, second] = raw.split('\n');
+    const [first, second] = raw().split('\n');
     expect(first).toMatch(/^\{"level":"error","timestamp":"[^"]+","service":"test","requestId":"r1","message":"cannot reach Redis","redis":"cluster 127\.0\.0\.1:7000"\}$/);
     expect(JSON.parse(second!)).toMatchObject({ message: 'provider said slow down', code: 429 });
   });
 
   it('writes the levels MCP_LOG_LEVEL names at or above the one set, by name', async () => {
-    const stream = new PassThrough();
-    const lines: Array<Record<string, unknown>> = [];
-    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)));
-    const logger = createLogger({ service: 'test', stream, level: 'HTTP' });
+    const { logger, lines } = capture([], 'HTTP');
     logger.debug('not written');
     logger.log('verbose', 'not written');
     logger.log('http', 'an http line');

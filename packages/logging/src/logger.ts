@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { createRedactor, createScrubber } from './redact';
+import { createRedactor, type Redactor } from './redact';
 
 /** The levels MCP_LOG_LEVEL takes, most severe first (the config's LOG_LEVELS). */
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
@@ -38,13 +38,12 @@ const LEVELS: Record<LogLevel, number> = { error: 50, warn: 40, info: 30, http: 
 
 /**
  * JSON lines through pino: `level` (its name), `timestamp` (ISO), `service` (and a child's
- * fields), `message`, then the metadata. Every line's message, metadata and a child's fields go through the
- * redactor first (redact.ts). Outside MCP stdio mode, warnings and errors go to stderr and the rest
+ * fields), `message`, then the metadata. Every line's message, metadata and a child's fields go
+ * through the redactor first (redact.ts). Outside MCP stdio mode, warnings and errors go to stderr and the rest
  * to stdout; writes are synchronous, so a line written before the process exits is not lost.
  */
 export function createLogger(opts: CreateLoggerOptions): Logger {
   const redact = createRedactor(opts.secrets);
-  const scrub = createScrubber(opts.secrets);
   const level = (opts.level ?? 'info').toLowerCase();
   const p = pino(
     {
@@ -60,7 +59,7 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
     },
     destination(opts),
   );
-  return wrap(p, redact as (v: LogMeta) => LogMeta, scrub);
+  return wrap(p, redact);
 }
 
 function destination(opts: CreateLoggerOptions): pino.DestinationStream {
@@ -84,13 +83,13 @@ function fd(dest: 1 | 2): pino.DestinationStream {
   return stream;
 }
 
-function wrap(p: pino.Logger<keyof typeof LEVELS, boolean>, redact: (meta: LogMeta) => LogMeta, scrub: (s: string) => string): Logger {
+function wrap(p: pino.Logger<LogLevel, boolean>, redact: Redactor): Logger {
   const log = (level: LogLevel, message: string, meta?: LogMeta) => {
     if (!p.isLevelEnabled(level)) return;
     // The message before the metadata (pino writes a message argument last); a `message` the
     // metadata carries is added to it, as winston did.
-    const { message: more, ...rest } = meta ? redact(meta) : {};
-    const text = scrub(String(message));
+    const { message: more, ...rest } = (meta ? redact(meta) : {}) as LogMeta;
+    const text = redact(String(message)) as string;
     p[level]({ message: more === undefined ? text : `${text} ${String(more)}`, ...rest });
   };
   return {
@@ -99,6 +98,6 @@ function wrap(p: pino.Logger<keyof typeof LEVELS, boolean>, redact: (meta: LogMe
     info: (message, meta) => log('info', message, meta),
     debug: (message, meta) => log('debug', message, meta),
     log,
-    child: (meta) => wrap(p.child(redact(meta)), redact, scrub),
+    child: (meta) => wrap(p.child(redact(meta) as LogMeta), redact),
   };
 }

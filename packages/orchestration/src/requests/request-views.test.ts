@@ -5,7 +5,7 @@ import { startRedis, waitFor, type RedisServerHandle } from '@orch/testing';
 import type { OneCallRequests } from './one-call';
 import { RequestStore, type RequestRecord } from './request-store';
 import { RequestDriver, type RequestDriverDeps } from './request-driver';
-import { endAtLeaseRead } from './end-race.test-helper';
+import { endAtLeaseRead, requestStoreOnRedis, runningRecord } from './request-fixtures.test-helper';
 import { RequestViews } from './request-views';
 
 /**
@@ -72,35 +72,23 @@ describe('RequestViews.follow: a follower behind the end of its request', () => 
  * A request whose driver stopped is taken over from its job: failed only when no driver will run it.
  */
 describe('RequestViews.getRequest: a driven request without a driver lease', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-  let requests: RequestStore;
-  let events: RequestEvents;
   let driver: RequestDriver;
   let views: RequestViews;
+  const store = requestStoreOnRedis(() => driver.queue.close());
   const caller = { id: 'c1', fileAccess: false };
-  const running = (id: string): RequestRecord => ({ requestId: id, tool: 'orchestrate_task', callerId: 'c1', status: 'running', createdAt: new Date().toISOString(), updatedAt: '', jobs: {} });
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-    events = new RequestEvents({ redis, ttlSeconds: 120 });
-    requests = new RequestStore({ redis, events, ttlSeconds: 120 });
+  beforeAll(() => {
+    const { redis, events, requests } = store;
     // Only its queue is used here (willDrive), not started.
     driver = new RequestDriver({ config: { queue: { prefix: 'views-test', bullEventsMaxLen: 100 } }, queueConnection: redis } as unknown as RequestDriverDeps);
     const oneCall = { settleStranded: async (r: RequestRecord) => r } as unknown as OneCallRequests;
     views = new RequestViews({ redis, events, requests, hub: () => ({}) as EventHub, oneCall, assertRedisReachable: () => undefined, willDrive: (id) => driver.willDrive(id) });
   });
-  afterAll(async () => {
-    await driver.queue.close();
-    redis.disconnect();
-    await server.stop();
-  });
 
   it('is read as it ended when its end came between the record and the lease', async () => {
-    await requests.create(running('ends'));
-    await requests.holdDriver('ends', 'door-1');
+    await store.requests.create(runningRecord('ends'));
+    await store.requests.holdDriver('ends', 'door-1');
     // The end lands after the record was read as running, before the lease is looked at.
-    const spy = endAtLeaseRead(requests, events, running('ends'));
+    const spy = endAtLeaseRead(store.requests, store.events, runningRecord('ends'));
     try {
       expect(await views.getRequest('ends', caller)).toMatchObject({ request_id: 'ends', status: 'completed' });
     } finally {
@@ -109,13 +97,13 @@ describe('RequestViews.getRequest: a driven request without a driver lease', () 
   });
 
   it('reads running while its job waits for a driver (its own stopped: no door has taken it over yet)', async () => {
-    await requests.create(running('waits'));
+    await store.requests.create(runningRecord('waits'));
     await driver.queue.add(JOB_NAMES.driveRequest, { requestId: 'waits' } as never, { jobId: 'waits' });
     expect(await views.getRequest('waits', caller)).toMatchObject({ status: 'running' });
   });
 
   it('reads failed when no driver will run it', async () => {
-    await requests.create(running('stopped'));
+    await store.requests.create(runningRecord('stopped'));
     expect(await views.getRequest('stopped', caller)).toMatchObject({ status: 'failed', error: { code: 'internal' } });
   });
 });
