@@ -132,7 +132,9 @@ async function runTool(deps: McpServerDeps, name: ToolName, args: unknown, ctx: 
   const token = ctx.mcpReq._meta?.progressToken;
   const state = new CallProgress();
   let progress = 0;
-  let lastSent = 0;
+  // Silence is counted from the call's start: the first heartbeat comes after a whole interval
+  // without events (from 0, it came at the first tick, before the line naming the request).
+  let lastSent = Date.now();
   const notify = (message: string) => {
     if (token === undefined) return;
     progress++;
