@@ -106,7 +106,7 @@ async function ledgerPairs(connect, seconds, replicas) {
 }
 
 /** kill -9 of the ledger's master under calls and councils, on a fresh cluster; the drill's figures. */
-async function failoverDrill(calls, councilCount) {
+export async function failoverDrill(calls, councilCount) {
   const group = await startRedisCluster();
   const or = await startFakeProvider({ flavor: 'openrouter', apiKey: FAKE_KEYS.openrouter });
   const oa = await startFakeProvider({ flavor: 'openai', apiKey: FAKE_KEYS.openai, prices: { o3: { input: 2, output: 8, cachedInput: 0.5 } } });
@@ -144,9 +144,11 @@ async function failoverDrill(calls, councilCount) {
     );
     const servingAt = Date.now();
     const ended = await drillResults(doors[1], [...ids, after]);
-    const lost = ended.filter((r) => r.status !== 'completed').length;
+    const lostOnes = ended.filter((r) => r.status !== 'completed');
     const { billed, booked } = await billedAndBooked(doors[1], [or, oa]);
-    return { promotionMs: promotedAt - killedAt, servingAfterPromotionMs: servingAt - promotedAt, requests: ids.length + 1, lost, sentTwice: or.requests.length + oa.requests.length - expectedCalls, billed, booked };
+    // What a lost request ended with, so a drill that loses one says why.
+    const lostHow = lostOnes.map((r) => ({ tool: r.output?.tool, status: r.status, error: r.output?.error }));
+    return { promotionMs: promotedAt - killedAt, servingAfterPromotionMs: servingAt - promotedAt, requests: ids.length + 1, lost: lostOnes.length, ...(lostHow.length ? { lostHow } : {}), sentTwice: or.requests.length + oa.requests.length - expectedCalls, billed, booked };
   } finally {
     await Promise.all(procs.map((p) => p.kill()));
     await Promise.all([or.stop(), oa.stop()]);

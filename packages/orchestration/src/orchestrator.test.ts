@@ -248,6 +248,16 @@ describe('Orchestrator: tools and strategies over real queues, workers and fake 
     expect(read.output).toEqual(r);
   });
 
+  it("a call's cost is booked when its answer is told: the worker sends the settle beside the end, and the settle goes first (issue 29)", async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = out(await orch.callTool('query_specific_model', { model: 'gemini_pro', description: `Booked ${i}` }, local, { syncWaitMs: 10_000 }));
+      expect(r.status).toBe('completed');
+      const booked = await orch.ledger.requestSpend(r.request_id);
+      expect(booked).toMatchObject({ reservedUsd: 0 });
+      expect(booked.spentUsd).toBeCloseTo(r.totals.cost_usd, 9);
+    }
+  });
+
   it("a call's job is added on the queues' own connection without an automatic pipeline: no copy of BullMQ's scripts per job (issue 29)", async () => {
     const queues = orch.requestQueue.opts.connection as Redis;
     const pipelines = jest.spyOn(queues, 'pipeline');

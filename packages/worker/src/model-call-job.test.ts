@@ -27,14 +27,18 @@ describe('a model-call job, through its seams', () => {
     costUsd: 0.0002, costSource: 'provider', usageEstimated: false, generationId: 'gen-1', streamed: false, latencyMs: 5,
   };
 
-  function processor(opts: { complete: () => Promise<CompletionResponse>; reserve?: () => Promise<void>; cancelled?: boolean | Error; earlier?: ModelCallResult }) {
+  function processor(opts: { complete: () => Promise<CompletionResponse>; reserve?: () => Promise<void>; cancelled?: boolean | Error; earlier?: ModelCallResult; settleBesideResult?: boolean; settled?: () => Promise<void> }) {
     const spend: SpendGuard = {
       reserve: async (call) => {
         steps.push('reserve');
         await opts.reserve?.();
         return { call, reservedUsd: 0.05 };
       },
-      settle: async (_r: SpendReservation, actual) => void steps.push(`settle ${actual.costUsd}`),
+      settle: async (_r: SpendReservation, actual) => {
+        steps.push(`settle ${actual.costUsd}`);
+        await opts.settled?.();
+        steps.push('settle answered');
+      },
       release: async (_r: SpendReservation, outcome) => void steps.push(`release ${outcome.billing}`),
     };
     const client = {
@@ -73,7 +77,10 @@ describe('a model-call job, through its seams', () => {
       },
     } as unknown as RedisClient;
     const active: ActiveCalls = new Map();
-    return createModelCallProcessor({ config, logger, client, spend, events, redis, metrics: createWorkerMetrics('openrouter'), active, workerIdentity: 'test/1', rateLimit: async () => undefined });
+    return createModelCallProcessor({
+      config, logger, client, spend, events, redis, metrics: createWorkerMetrics('openrouter'), active, workerIdentity: 'test/1', rateLimit: async () => undefined,
+      ...(opts.settleBesideResult ? { settleBesideResult: true } : {}),
+    });
   }
 
   const job = (attemptsMade = 0, attempts = 3, more: { endsRequest?: boolean; stalledCounter?: number } = {}) =>
@@ -93,7 +100,7 @@ describe('a model-call job, through its seams', () => {
 
   it('answered: reserve, call, settle the provider\'s cost, then publish the result', async () => {
     const result = await processor({ complete: async () => answer })(job(), undefined);
-    expect(steps).toEqual(['reserve', 'provider', 'settle 0.0002']);
+    expect(steps).toEqual(['reserve', 'provider', 'settle 0.0002', 'settle answered']);
     expect(result).toMatchObject({ requestId: 'r1', jobId: 'r1.0', text: 'Sound.', costUsd: 0.0002, attempt: 1, worker: 'test/1' });
     expect(published.map((e) => e.type)).toEqual(['progress', 'result']);
   });
@@ -145,12 +152,30 @@ describe('a model-call job, through its seams', () => {
     await processor({ complete: async () => answer })(job(0, 3, { endsRequest: true }), undefined);
     // The result goes with the end, in one step, not published on its own; the end is written from
     // the record read at the call's start (no read of it after the call).
-    expect(steps).toEqual(['reserve', 'provider', 'settle 0.0002', 'end completed after result']);
+    expect(steps).toEqual(['reserve', 'provider', 'settle 0.0002', 'settle answered', 'end completed after result']);
     expect(published.map((e) => e.type)).toEqual(['progress']);
     expect(ended).toMatchObject({ status: 'completed', jobs: {}, output: { status: 'completed', strategy: 'single', continuation_id: 'r1', answers: [{ model: 'gemini_pro', text: 'Sound.', cost_usd: 0.0002 }], totals: { cost_usd: 0.0002 } } });
     steps = [];
     await processor({ complete: async () => answer })(job(), undefined);
-    expect(steps).toEqual(['reserve', 'provider', 'settle 0.0002']);
+    expect(steps).toEqual(['reserve', 'provider', 'settle 0.0002', 'settle answered']);
+  });
+
+  it('with the settle beside the result (one connection to one Redis): the end is sent once the settle is, before it answers, and the call waits for both', async () => {
+    // The settle answers once the result has gone out (or after 2 s: the result waited for it).
+    const answersAfter = (sent: () => boolean) => async () => {
+      for (const t0 = Date.now(); !sent() && Date.now() - t0 < 2000; ) await new Promise((r) => setTimeout(r, 5));
+      steps.push(sent() ? 'result out' : 'result not out');
+    };
+    const ends = answersAfter(() => steps.includes('end completed after result'));
+    await processor({ complete: async () => answer, settleBesideResult: true, settled: ends })(job(0, 3, { endsRequest: true }), undefined);
+    expect(steps).toEqual(['reserve', 'provider', 'settle 0.0002', 'end completed after result', 'result out', 'settle answered']);
+    // A driven request's call publishes its result beside the settle in the same way.
+    steps = [];
+    published = [];
+    const publishes = answersAfter(() => published.some((e) => e.type === 'result'));
+    await processor({ complete: async () => answer, settleBesideResult: true, settled: publishes })(job(), undefined);
+    expect(steps).toEqual(['reserve', 'provider', 'settle 0.0002', 'result out', 'settle answered']);
+    expect(published.map((e) => e.type)).toEqual(['progress', 'result']);
   });
 
   it('a failure that will be retried leaves the request running; the last one ends it as failed', async () => {

@@ -36,6 +36,13 @@ export interface ModelCallDeps {
   workerIdentity: string;
   /** Pauses the whole queue (a provider's Retry-After applies to every worker of it). */
   rateLimit(ms: number): Promise<unknown>;
+  /**
+   * The spend guard books on `events`' own connection to one Redis (not a Cluster): writes sent one
+   * after the other there are applied in that order. An answer's settle and its result are then sent
+   * together, one round trip, and the settle is still applied first. Otherwise the result waits for
+   * the settle's reply.
+   */
+  settleBesideResult?: boolean;
 }
 
 /**
@@ -102,7 +109,11 @@ class ModelCallJob {
   private async recordAnswer(c: CallContext, reservation: SpendReservation, res: CompletionResponse, pending: Promise<unknown>, started: number): Promise<ModelCallResult> {
     const { spend, events, metrics, workerIdentity } = this.d;
     const { payload, log } = c;
-    await keepTrying(log, 'book the call', () => spend.settle(reservation, { costUsd: res.costUsd, usage: res.usage, ...(res.generationId ? { generationId: res.generationId } : {}) }));
+    // Booked before the result is told, so a caller that reads its spend on the answer finds it:
+    // sent first on the one connection (see settleBesideResult), or waited for.
+    const booking = keepTrying(log, 'book the call', () => spend.settle(reservation, { costUsd: res.costUsd, usage: res.usage, ...(res.generationId ? { generationId: res.generationId } : {}) }));
+    if (!this.d.settleBesideResult) await booking;
+    else booking.catch(() => undefined); // awaited below, after the result
     const result: ModelCallResult = {
       requestId: payload.requestId,
       callIndex: payload.callIndex,
@@ -127,6 +138,7 @@ class ModelCallJob {
     // A call that is its request ends it with its result in one step; another publishes it.
     if (payload.endsRequest) await this.endRequest(c, { result }, event);
     else await keepTrying(log, 'publish the result', () => events.publish(event));
+    await booking;
     metrics.jobs.inc({ model: payload.model, outcome: 'completed', code: '' });
     metrics.duration.observe({ model: payload.model, outcome: 'completed' }, (Date.now() - started) / 1000);
     metrics.costUsd.inc({ model: payload.model }, res.costUsd);

@@ -5,7 +5,7 @@ import { configSecrets, ledgerRetention, modelsOnQueue, type Config } from '@orc
 import { createScrubber, repeatedLog, type Logger } from '@orch/logging';
 import { ModelClient } from '@orch/providers';
 import { setWorkerConcurrency, startLoadGuard } from './load-guard';
-import { PriceBook, RequestEvents, closeRedis, createRedis, isCancelled, providerBackoff, queueName, subscribeCancellations, waitForRedis, type RedisClient } from '@orch/queue';
+import { PriceBook, RequestEvents, closeRedis, createRedis, isCancelled, isCluster, providerBackoff, queueName, subscribeCancellations, waitForRedis, type RedisClient } from '@orch/queue';
 import { Ledger, REPLICAS_SHORT } from '@orch/ledger';
 import { startHealthServer } from '@orch/process';
 import { createLedgerSpendGuard } from './ledger-spend-guard';
@@ -88,7 +88,12 @@ export async function startProviderWorker(opts: ProviderWorkerOptions): Promise<
   );
   metrics.admission.set(config.worker.concurrency);
   const guard = config.worker.loadGuard ? loadGuardFor(config, worker, active, metrics, logger) : undefined;
-  const processJob = createModelCallProcessor({ config, logger, client, spend, events, redis: cmd, metrics, active, workerIdentity, rateLimit: (ms) => worker.rateLimit(ms) });
+  const processJob = createModelCallProcessor({
+    config, logger, client, spend, events, redis: cmd, metrics, active, workerIdentity, rateLimit: (ms) => worker.rateLimit(ms),
+    // The ledger guard books on `cmd`, where the events go: in order on one Redis (a Cluster's
+    // ledger and request keys live on different nodes).
+    settleBesideResult: !opts.spendGuard && !isCluster(cmd),
+  });
   const workerError = repeatedLog(logger, 'error', 'worker error');
   worker.on('error', (err) => workerError({ err: err.message }));
   worker.on('stalled', (jobId) => logger.warn('job stalled; it will run again', { jobId }));
