@@ -1,8 +1,10 @@
-import type { Cluster, Redis } from 'ioredis';
-import { startTestRedis, type TestRedis } from '@orch/testing';
+import { Redis, type Cluster } from 'ioredis';
+import { startRedis, startTestRedis, type TestRedis } from '@orch/testing';
 import type { RequestEvent } from '@orch/contracts';
 import { RequestEvents } from './events';
 import { requestKeys } from './keys';
+
+const progress = (requestId: string, message: string): RequestEvent => ({ type: 'progress', stage: 'started', requestId, message, ts: Date.now() });
 
 describe('RequestEvents', () => {
   let server: TestRedis;
@@ -24,7 +26,6 @@ describe('RequestEvents', () => {
     await server.stop();
   });
 
-  const progress = (requestId: string, message: string): RequestEvent => ({ type: 'progress', stage: 'started', requestId, message, ts: Date.now() });
 
   it('stores events with a TTL and reads them back in order', async () => {
     const id = rid();
@@ -59,33 +60,20 @@ describe('RequestEvents', () => {
   });
 
   it('finishes a request in one step: the record, then done, the driver lease gone, the stream compacted (issue 12.6)', async () => {
-    const id = rid();
-    const keys = requestKeys(id);
-    await redis.set(keys.driver, 'host/1', 'EX', 30);
-    await events.publish(progress(id, 'working'));
-    const partialIds: string[] = [];
-    for (let i = 0; i < 200; i++) {
-      partialIds.push(await events.publish({ type: 'partial', requestId: id, jobId: `${id}.0`, model: 'm', delta: `token ${i} `.repeat(5), chars: i * 40, ts: Date.now() }));
+    await finishesCompacted(redis, events, rid());
+  });
+
+  // A Redis older than 6.2 has no COPY: the end DUMPs and RESTOREs the kept entries instead.
+  it('finishes a request the same way on a Redis without COPY (issue 29)', async () => {
+    const old = await startRedis({ extraArgs: ['--rename-command', 'COPY', ''] });
+    const client = new Redis(old.url);
+    try {
+      await expect(client.call('COPY', 'a', 'b')).rejects.toThrow(/unknown command/i);
+      await finishesCompacted(client, new RequestEvents({ redis: client, ttlSeconds: 120 }), rid());
+    } finally {
+      client.disconnect();
+      await old.stop();
     }
-    const errorId = await events.publish({ type: 'error', requestId: id, jobId: `${id}.1`, model: 'm', error: { code: 'provider_timeout', message: 'slow', retryable: true }, final: true, ts: Date.now() });
-    const result = { requestId: id, callIndex: 0, jobId: `${id}.0`, model: 'm', modelId: 'm', provider: 'p', text: 'the answer', finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2, cachedTokens: 0, reasoningTokens: 0 }, costUsd: 0, costSource: 'computed' as const, streamed: true, latencyMs: 1, attempt: 1 };
-    const resultId = await events.publish({ type: 'result', requestId: id, jobId: `${id}.0`, result, ts: Date.now() });
-    const before = Number(await redis.memory('USAGE', keys.events));
-    const eventId = await events.finish({ type: 'done', requestId: id, status: 'completed', ts: Date.now() }, '{"status":"completed"}', 300);
-    expect(await redis.get(keys.meta)).toBe('{"status":"completed"}');
-    expect(await redis.ttl(keys.meta)).toBeGreaterThan(290);
-    expect(await redis.exists(keys.driver)).toBe(0);
-    expect(await redis.exists(keys.compacting)).toBe(0);
-    expect(await redis.ttl(keys.events)).toBeGreaterThan(100);
-    // Only each call's result and how it ended stay, with the original ids; the output lives in the record.
-    const all = await events.read(id);
-    expect(all.map((e) => e.type)).toEqual(['error', 'result', 'done']);
-    expect(all.map((e) => e.id)).toEqual([errorId, resultId, eventId]);
-    const after = Number(await redis.memory('USAGE', keys.events));
-    expect(after).toBeLessThan(1500);
-    expect(after).toBeLessThan(before / 10);
-    // A follower resuming from a dropped partial still reads every result and a consistent end.
-    expect((await events.read(id, partialIds[50]!)).map((e) => e.type)).toEqual(['error', 'result', 'done']);
   });
 
   it('ends a request once: a second finish (a driver that raced another) writes nothing (issue 17)', async () => {
@@ -147,3 +135,33 @@ describe('RequestEvents', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });
+
+/** Finishes request `id` after 200 partials, an error and a result, and checks what the end left. */
+async function finishesCompacted(redis: Redis | Cluster, events: RequestEvents, id: string): Promise<void> {
+  const keys = requestKeys(id);
+  await redis.set(keys.driver, 'host/1', 'EX', 30);
+  await events.publish(progress(id, 'working'));
+  const partialIds: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    partialIds.push(await events.publish({ type: 'partial', requestId: id, jobId: `${id}.0`, model: 'm', delta: `token ${i} `.repeat(5), chars: i * 40, ts: Date.now() }));
+  }
+  const errorId = await events.publish({ type: 'error', requestId: id, jobId: `${id}.1`, model: 'm', error: { code: 'provider_timeout', message: 'slow', retryable: true }, final: true, ts: Date.now() });
+  const result = { requestId: id, callIndex: 0, jobId: `${id}.0`, model: 'm', modelId: 'm', provider: 'p', text: 'the answer', finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2, cachedTokens: 0, reasoningTokens: 0 }, costUsd: 0, costSource: 'computed' as const, streamed: true, latencyMs: 1, attempt: 1 };
+  const resultId = await events.publish({ type: 'result', requestId: id, jobId: `${id}.0`, result, ts: Date.now() });
+  const before = Number(await redis.memory('USAGE', keys.events));
+  const eventId = await events.finish({ type: 'done', requestId: id, status: 'completed', ts: Date.now() }, '{"status":"completed"}', 300);
+  expect(await redis.get(keys.meta)).toBe('{"status":"completed"}');
+  expect(await redis.ttl(keys.meta)).toBeGreaterThan(290);
+  expect(await redis.exists(keys.driver)).toBe(0);
+  expect(await redis.exists(keys.compacting)).toBe(0);
+  expect(await redis.ttl(keys.events)).toBeGreaterThan(100);
+  // Only each call's result and how it ended stay, with the original ids; the output lives in the record.
+  const all = await events.read(id);
+  expect(all.map((e) => e.type)).toEqual(['error', 'result', 'done']);
+  expect(all.map((e) => e.id)).toEqual([errorId, resultId, eventId]);
+  const after = Number(await redis.memory('USAGE', keys.events));
+  expect(after).toBeLessThan(1500);
+  expect(after).toBeLessThan(before / 10);
+  // A follower resuming from a dropped partial still reads every result and a consistent end.
+  expect((await events.read(id, partialIds[50]!)).map((e) => e.type)).toEqual(['error', 'result', 'done']);
+}

@@ -5,8 +5,10 @@
   ended: its `error` events and `done`, each with its original id (a follower resuming from any id,
   a dropped one's included, or one whose last read came before the end, still reads every result
   and the end). Progress and partial text go. The kept entries are copied into a scratch stream that
-  is DUMPed and RESTOREd over the old one: a restored stream is sized to fit, where a live one holds a
-  4 KB preallocated node. A finished request's stream drops from ~5-100 KB to a few hundred bytes.
+  is COPYed over the old one: a copied stream is sized to fit, where a live one holds a 4 KB
+  preallocated node. A finished request's stream drops from ~5-100 KB to a few hundred bytes. (COPY,
+  not DUMP and RESTORE: DUMP compresses with LZF, whose hash table made it the costliest command of
+  a call, 30-40 µs. A Redis older than 6.2 has no COPY: there the stream is DUMPed and RESTOREd.)
   All keys share the request's hash tag. A request ends once: when its record says it has already
   ended (two drivers raced, e.g. after a driver lost its lock while Redis was away), nothing is written
   and false is returned. (A JSON string value holds `"` escaped, so the literal is the field.)
@@ -38,6 +40,11 @@ for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
     redis.call('XADD', KEYS[4], entry[1], unpack(f))
   end
 end
-redis.call('RESTORE', KEYS[1], tonumber(ARGV[3]) * 1000, redis.call('DUMP', KEYS[4]), 'REPLACE')
+local copied = redis.pcall('COPY', KEYS[4], KEYS[1], 'REPLACE')
+if type(copied) == 'table' and copied.err then
+  redis.call('RESTORE', KEYS[1], tonumber(ARGV[3]) * 1000, redis.call('DUMP', KEYS[4]), 'REPLACE')
+else
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
 redis.call('DEL', KEYS[4])
 return id
