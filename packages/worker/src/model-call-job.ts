@@ -113,7 +113,6 @@ class ModelCallJob {
     // sent first on the one connection (see settleBesideResult), or waited for.
     const booking = keepTrying(log, 'book the call', () => spend.settle(reservation, { costUsd: res.costUsd, usage: res.usage, ...(res.generationId ? { generationId: res.generationId } : {}) }));
     if (!this.d.settleBesideResult) await booking;
-    else booking.catch(() => undefined); // awaited below, after the result
     const result: ModelCallResult = {
       requestId: payload.requestId,
       callIndex: payload.callIndex,
@@ -133,12 +132,16 @@ class ModelCallJob {
       attempt: c.attempt,
       worker: workerIdentity,
     };
-    await pending;
-    const event: RequestEvent = { type: 'result', ...c.base, ts: Date.now(), result };
-    // A call that is its request ends it with its result in one step; another publishes it.
-    if (payload.endsRequest) await this.endRequest(c, { result }, event);
-    else await keepTrying(log, 'publish the result', () => events.publish(event));
-    await booking;
+    const told = pending.then(async (): Promise<unknown> => {
+      const event: RequestEvent = { type: 'result', ...c.base, ts: Date.now(), result };
+      // A call that is its request ends it with its result in one step; another publishes it.
+      return payload.endsRequest ? this.endRequest(c, { result }, event) : keepTrying(log, 'publish the result', () => events.publish(event));
+    });
+    // Both finished before either failure is handled: a reservation is returned (fail) only once
+    // its settle has succeeded or given up, never while one is still on its way.
+    const [booked, published] = await Promise.allSettled([booking, told]);
+    if (booked.status === 'rejected') throw booked.reason;
+    if (published.status === 'rejected') throw published.reason;
     metrics.jobs.inc({ model: payload.model, outcome: 'completed', code: '' });
     metrics.duration.observe({ model: payload.model, outcome: 'completed' }, (Date.now() - started) / 1000);
     metrics.costUsd.inc({ model: payload.model }, res.costUsd);
