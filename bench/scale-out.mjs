@@ -106,7 +106,7 @@ async function ledgerPairs(connect, seconds, replicas) {
 }
 
 /** kill -9 of the ledger's master under calls and councils, on a fresh cluster; the drill's figures. */
-export async function failoverDrill(calls, councilCount) {
+async function failoverDrill(calls, councilCount) {
   const group = await startRedisCluster();
   const or = await startFakeProvider({ flavor: 'openrouter', apiKey: FAKE_KEYS.openrouter });
   const oa = await startFakeProvider({ flavor: 'openai', apiKey: FAKE_KEYS.openai, prices: { o3: { input: 2, output: 8, cachedInput: 0.5 } } });

@@ -79,7 +79,7 @@ describe('a model-call job, through its seams', () => {
     const active: ActiveCalls = new Map();
     return createModelCallProcessor({
       config, logger, client, spend, events, redis, metrics: createWorkerMetrics('openrouter'), active, workerIdentity: 'test/1', rateLimit: async () => undefined,
-      ...(opts.settleBesideResult ? { settleBesideResult: true } : {}),
+      settleBesideResult: opts.settleBesideResult === true,
     });
   }
 

@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { JOB_NAMES, type ModelCallResult, type RequestEvent, type StoredRequestEvent } from '@orch/contracts';
-import { EventHub, RequestEvents, compareStreamIds, previousStreamId } from '@orch/queue';
-import { startRedis, waitFor, type RedisServerHandle } from '@orch/testing';
+import { EventHub, compareStreamIds, previousStreamId, type RequestEvents } from '@orch/queue';
+import { waitFor } from '@orch/testing';
 import type { OneCallRequests } from './one-call';
 import { RequestStore, type RequestRecord } from './request-store';
 import { RequestDriver, type RequestDriverDeps } from './request-driver';
@@ -13,23 +13,16 @@ import { RequestViews } from './request-views';
  * Cluster (its event reader polls), where a one-call request ends the moment its call does (issue 29).
  */
 describe('RequestViews.follow: a follower behind the end of its request', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-  let events: RequestEvents;
   let hub: EventHub;
   let views: RequestViews;
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-    events = new RequestEvents({ redis, ttlSeconds: 120 });
+  let events: RequestEvents;
+  let redis: Redis;
+  const store = requestStoreOnRedis(() => hub.close());
+  beforeAll(() => {
+    ({ redis, events } = store);
     // Reads when a subscription starts, then once a minute: this test decides when it reads.
     hub = new EventHub({ redis, blockingRedis: redis, events, pollMs: 60_000 });
     views = new RequestViews({ redis, events, hub: () => hub, requests: {} as RequestStore, oneCall: {} as OneCallRequests, assertRedisReachable: () => undefined, willDrive: async () => true });
-  });
-  afterAll(async () => {
-    await hub.close();
-    redis.disconnect();
-    await server.stop();
   });
 
   const at = { requestId: 'r1', jobId: 'r1.0', model: 'gemini_pro', ts: Date.now() };
