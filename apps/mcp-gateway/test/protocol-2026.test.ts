@@ -201,7 +201,9 @@ describe('MCP 2026-07-28 with the v2 client', () => {
     } finally {
       await client.close();
     }
-  });
+    // Four processes start one after another here (two workers, two gateways): on a busy two-core
+    // machine with every suite running beside it, that alone has taken most of the default 30 s.
+  }, 60_000);
 
   it('2025-11-25 Tasks (the SDK v1 client, as VS Code speaks them): a council as a task, its status, its result, the list, cancel', async () => {
     const { url } = await served();
