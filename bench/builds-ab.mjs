@@ -2,8 +2,10 @@
 // several built checkouts, alternating round by round, with each process's CPU and write system
 // calls per call apart. For a change whose effect is smaller than this machine's noise in one
 // `pnpm bench overhead` run: many short rounds, medians. Not part of `pnpm bench`. A side named
-// `floor` is section 1's floor (bench/floor, its own Redis), process by process beside ours.
-//   node bench/builds-ab.mjs <checkout|floor>[,…] [concurrencies=10,50] [rounds=10] [seconds=5]
+// `floor` is section 1's floor (bench/floor, its own Redis), process by process beside ours;
+// `floor+sdk+reads+record+ledger` (any of those parts, in any order) is the floor with what this
+// project must also do added to it (bench/floor's FLOOR_WITH): the ladder from the floor to ours.
+//   [BENCH_RATE=<req/s>] node bench/builds-ab.mjs <checkout|floor>[,…] [concurrencies=10,50] [rounds=10] [seconds=5]
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -19,8 +21,8 @@ export async function run() {
     for (const name of list.split(',')) {
       const redis = await startRedis();
       const port = await freePort();
-      if (name === 'floor') {
-        sides.push({ checkout: 'floor', ...(await startFloor(redis, port, fake.baseURL)) });
+      if (name === 'floor' || name.startsWith('floor+')) {
+        sides.push({ checkout: name, ...(await startFloor(redis, port, fake.baseURL, name.slice('floor+'.length))) });
         continue;
       }
       const checkout = resolve(name);
@@ -30,8 +32,11 @@ export async function run() {
       const door = await app('rest-bridge');
       sides.push({ checkout, port, redis, call: OURS, children: [worker.child, door.child], pids: { door: door.child.pid, worker: worker.child.pid, redis: redis.process.pid } });
     }
+    // BENCH_RATE: every side is sent the same requests per second (autocannon's overallRate) instead
+    // of as many as its connections get answered: CPU per call compared at equal load.
+    const overallRate = Number(process.env.BENCH_RATE ?? 0);
     const cannon = ({ port, call }, connections, duration) =>
-      new Promise((ok, fail) => autocannon({ url: `http://127.0.0.1:${port}${call.path}`, method: 'POST', headers: { 'content-type': 'application/json' }, body: call.body, connections, duration }, (err, res) => (err ? fail(err) : ok(res))));
+      new Promise((ok, fail) => autocannon({ url: `http://127.0.0.1:${port}${call.path}`, method: 'POST', headers: { 'content-type': 'application/json' }, body: call.body, connections, duration, ...(overallRate ? { overallRate } : {}) }, (err, res) => (err ? fail(err) : ok(res))));
     const rows = [];
     for (const connections of conns.split(',').map(Number)) {
       for (const side of sides) await cannon(side, connections, 3);
@@ -72,9 +77,9 @@ export async function run() {
 const OURS = { path: '/mcp/query_specific_model', body: JSON.stringify({ model: 'gemini_pro', description: 'Say hello in five words.' }) };
 const FLOOR = { path: '/call', body: JSON.stringify({ model: 'google/gemini-2.5-pro', messages: [{ role: 'user', content: 'Say hello in five words.' }] }) };
 
-/** Section 1's floor (bench/floor: its door and worker) on `redis`, its door on `port`. */
-async function startFloor(redis, port, providerURL) {
-  const env = { REDIS_URL: redis.url, PROVIDER_URL: providerURL, PROVIDER_KEY: KEY, PORT: String(port) };
+/** Section 1's floor (bench/floor: its door and worker) on `redis`, its door on `port`, with the parts `parts` names (FLOOR_WITH). */
+async function startFloor(redis, port, providerURL, parts) {
+  const env = { REDIS_URL: redis.url, PROVIDER_URL: providerURL, PROVIDER_KEY: KEY, PORT: String(port), FLOOR_WITH: parts };
   const floor = (name) => spawnService({ script: fileURLToPath(new URL(`floor/${name}.mjs`, import.meta.url)), env, readyText: `floor ${name} ready` });
   const worker = await floor('worker');
   const door = await floor('door');
