@@ -10,11 +10,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { APP_READY_TEXT, freePort, spawnService, startRedis } from '@orch/testing';
+import { floorParts } from './floor/parts.mjs';
 import { KEY, cpuSeconds, log, median, restSideEnv, round, runIfMain, startFakeProcess, table, writeSyscalls } from './lib.mjs';
 
 export async function run() {
   const [list, conns = '10,50', rounds = '10', seconds = '5'] = process.argv.slice(2);
   if (!list) throw new Error('usage: node bench/builds-ab.mjs <checkout>[,<checkout>…] [concurrencies] [rounds] [seconds]');
+  // A misspelt floor part fails before anything starts, not as a floor that never says it is ready.
+  for (const name of list.split(',')) if (name.startsWith('floor+')) floorParts(name.slice('floor+'.length));
   const fake = await startFakeProcess('openrouter', { latencyMs: 0, completionTokens: 24 });
   const sides = [];
   try {

@@ -9,10 +9,12 @@ import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { floorParts } from './parts.mjs';
 
 const { REDIS_URL, PORT } = process.env;
-const WITH = new Set((process.env.FLOOR_WITH ?? '').split('+').filter(Boolean));
-const redis = new Redis(REDIS_URL);
+const WITH = floorParts(process.env.FLOOR_WITH);
+// The parts' own commands; the floor alone has none beside its job and its read.
+const redis = WITH.has('reads') || WITH.has('record') ? new Redis(REDIS_URL) : undefined;
 const queue = new Queue('floor', { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }) });
 const idle = [];
 const app = express();

@@ -14,9 +14,10 @@ import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { Ledger } from '@orch/ledger';
+import { floorParts } from './parts.mjs';
 
 const { REDIS_URL, PROVIDER_URL, PROVIDER_KEY } = process.env;
-const WITH = new Set((process.env.FLOOR_WITH ?? '').split('+').filter(Boolean));
+const WITH = floorParts(process.env.FLOOR_WITH);
 const redis = new Redis(REDIS_URL);
 redis.defineCommand('reserve', {
   numberOfKeys: 2,
@@ -49,9 +50,12 @@ async function settle(id, reservation, usage) {
   await redis.settle('{floor}:day', `{floor}:res:${id}`, Math.round(tokens * 10));
 }
 
-// One pool for the process, as this project's worker keeps one.
-const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000, connections: 256 });
-const sdk = WITH.has('sdk') ? new OpenAI({ baseURL: PROVIDER_URL, apiKey: PROVIDER_KEY, maxRetries: 0, fetch: (url, init) => undiciFetch(url, { ...init, dispatcher }) }) : undefined;
+/** One client and one pool for the process, as this project's worker keeps them. */
+function sdkClient() {
+  const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000, connections: 256 });
+  return new OpenAI({ baseURL: PROVIDER_URL, apiKey: PROVIDER_KEY, maxRetries: 0, fetch: (url, init) => undiciFetch(url, { ...init, dispatcher }) });
+}
+const sdk = WITH.has('sdk') ? sdkClient() : undefined;
 async function complete(model, messages) {
   if (sdk) return sdk.chat.completions.create({ model, messages });
   const reply = await fetch(`${PROVIDER_URL}/chat/completions`, {
