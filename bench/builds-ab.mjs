@@ -5,6 +5,8 @@
 // `floor` is section 1's floor (bench/floor, its own Redis), process by process beside ours;
 // `floor+sdk+reads+record+ledger` (any of those parts, in any order) is the floor with what this
 // project must also do added to it (bench/floor's FLOOR_WITH): the ladder from the floor to ours.
+// The last column pairs each round with the first side's same round (its CPU per call over the
+// first side's): its spread says whether a difference stands out from this machine's drift.
 //   [BENCH_RATE=<req/s>] node bench/builds-ab.mjs <checkout|floor>[,…] [concurrencies=10,50] [rounds=10] [seconds=5]
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +65,10 @@ export async function run() {
       for (const [i, side] of sides.entries()) {
         const row = { c: connections, checkout: side.checkout };
         for (const key of Object.keys(samples[i][0])) row[key] = round(median(samples[i].map((s) => s[key])), 2);
+        // Each round's CPU per call over the first side's in the same round: a drift of the machine's
+        // speed moves both, so the paired ratios spread less than the medians' ratio can mislead.
+        const ratios = samples[i].map((s, r) => s['CPU ms'] / samples[0][r]['CPU ms']);
+        row['CPU vs first, paired: median (min–max)'] = i === 0 ? '–' : `${round(median(ratios), 2)} (${round(Math.min(...ratios), 2)}–${round(Math.max(...ratios), 2)})`;
         rows.push(row);
       }
     }
