@@ -1,9 +1,10 @@
 // Where a streamed call's first token spends its time on the way through the REST bridge: one call
 // at a time (POST, Accept: text/event-stream), the fake provider waiting 100 ms before its first
-// token, as section 9 runs it. Redis's MONITOR (redis-cli, its own process) stamps every command each process sends (the apps
-// name their connections), the client stamps its start and the moment it sees `event: partial`; the
-// stages between are medians over the calls. MONITOR itself slows Redis a little: read the stages
-// against each other, not against section 9's figures. Not part of `pnpm bench`.
+// token, as section 9 runs it. Redis's MONITOR (redis-cli, its own process) stamps every command
+// each process sends (the apps name their connections); the client stamps its start and the moment
+// it sees `event: partial`; each stage is a median over the calls. MONITOR adds about 2 ms to the
+// whole (the last row measures the same calls without it): read the stages against each other.
+// Not part of `pnpm bench`.
 //   node bench/first-token-trace.mjs [calls=30]
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
@@ -31,6 +32,7 @@ export async function run() {
   const env = stackEnv(redis.url, { openrouter: fake }, { REST_PORT: String(restPort), MCP_LOG_LEVEL: 'info' });
   const apps = [await spawnApp('worker-openrouter', env), await spawnApp('rest-bridge', env)];
   const admin = new Redis(redis.url);
+  let watch;
   try {
     const url = `http://127.0.0.1:${restPort}/mcp/query_specific_model`;
     const now = () => performance.timeOrigin + performance.now();
@@ -54,6 +56,7 @@ export async function run() {
       const stream = await openai.chat.completions.create({ model: 'google/gemini-2.5-pro', stream: true, messages: [{ role: 'user', content: `first token ${i}` }] });
       let first;
       for await (const chunk of stream) if (first === undefined && chunk.choices[0]?.delta?.content) first = now();
+      if (first === undefined) throw new Error(`direct call ${i} ended without text`);
       return first - start;
     };
     for (let i = 0; i < 10; i++) await call(i);
@@ -74,7 +77,7 @@ export async function run() {
         .map((c) => [c.addr, c.name || c.addr]),
     );
     // MONITOR from redis-cli, its own process: this one only keeps its output and reads it after each call.
-    const watch = spawn('redis-cli', ['-u', redis.url, 'monitor'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    watch = spawn('redis-cli', ['-u', redis.url, 'monitor'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let raw = '';
     watch.stdout.on('data', (chunk) => (raw += chunk));
     // `1796693673.034123 [0 127.0.0.1:45678] "evalsha" "<sha>" "2" "<key>" …`; a script's own calls say `[0 lua]`.
@@ -107,7 +110,6 @@ export async function run() {
       }
       log(`first-token-trace call ${i + 1}: ${round(first - start)} ms`);
     }
-    watch.kill();
     const rows = STAGES.map(({ stage }, s) => ({ stage, 'p50 ms': round(median(stages[s]), 2) }));
     rows.push({ stage: 'client start → first text seen (the sum)', 'p50 ms': round(median(totals), 2) });
     rows.push({ stage: 'for reference: the openai SDK asking the fake directly, to its first text', 'p50 ms': round(median(directs), 2) });
@@ -117,6 +119,7 @@ export async function run() {
       text: table(rows),
     };
   } finally {
+    watch?.kill();
     admin.disconnect();
     for (const app of apps) app.child.kill('SIGKILL');
     fake.child.kill('SIGKILL');
