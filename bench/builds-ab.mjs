@@ -18,16 +18,17 @@ import { KEY, cpuSeconds, log, median, restSideEnv, round, runIfMain, startFakeP
 export async function run() {
   const [list, conns = '10,50', rounds = '10', seconds = '5'] = process.argv.slice(2);
   if (!list) throw new Error('usage: node bench/builds-ab.mjs <checkout>[,<checkout>…] [concurrencies] [rounds] [seconds]');
+  const names = list.split(',');
   // A misspelt floor part fails before anything starts, not as a floor that never says it is ready.
-  for (const name of list.split(',')) if (name.startsWith('floor+')) floorParts(name.slice('floor+'.length));
+  for (const name of names) if (floorSide(name) !== undefined) floorParts(floorSide(name));
   const fake = await startFakeProcess('openrouter', { latencyMs: 0, completionTokens: 24 });
   const sides = [];
   try {
-    for (const name of list.split(',')) {
+    for (const name of names) {
       const redis = await startRedis();
       const port = await freePort();
-      if (name === 'floor' || name.startsWith('floor+')) {
-        sides.push({ checkout: name, ...(await startFloor(redis, port, fake.baseURL, name.slice('floor+'.length))) });
+      if (floorSide(name) !== undefined) {
+        sides.push({ checkout: name, ...(await startFloor(redis, port, fake.baseURL, floorSide(name))) });
         continue;
       }
       const checkout = resolve(name);
@@ -81,6 +82,9 @@ export async function run() {
     fake.child.kill('SIGKILL');
   }
 }
+
+/** A side named `floor` or `floor+<parts>`: its parts (FLOOR_WITH, '' for the floor alone); undefined for a checkout. */
+const floorSide = (name) => (name === 'floor' ? '' : name.startsWith('floor+') ? name.slice('floor+'.length) : undefined);
 
 /** The same call to each side: our REST tool call, or the floor's `/call` with the model id. */
 const OURS = { path: '/mcp/query_specific_model', body: JSON.stringify({ model: 'gemini_pro', description: 'Say hello in five words.' }) };

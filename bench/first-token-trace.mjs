@@ -1,16 +1,16 @@
 // Where a streamed call's first token spends its time on the way through the REST bridge: one call
 // at a time (POST, Accept: text/event-stream), the fake provider waiting 100 ms before its first
-// token, as section 9 runs it. Redis's MONITOR (redis-cli, its own process) stamps every command
-// each process sends (the apps name their connections); the client stamps its start and the moment
-// it sees `event: partial`; each stage is a median over the calls. MONITOR adds about 2 ms to the
-// whole (the last row measures the same calls without it): read the stages against each other.
+// token, as section 9 runs it (its calls: ttft.mjs). Redis's MONITOR stamps every command each
+// process sends (the apps name their connections); the client stamps its start and the moment it
+// sees `event: partial`; each stage is a median over the calls. MONITOR adds a little to the whole
+// (the last row measures the same calls without it): read the stages against each other.
 // Not part of `pnpm bench`.
 //   node bench/first-token-trace.mjs [calls=30]
-import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
-import { freePort, spawnApp, startRedis } from '@orch/testing';
-import { KEY, log, median, round, runIfMain, sleep, stackEnv, startFakeProcess, table } from './lib.mjs';
+import { freePort, monitorRedis, spawnApp, startRedis } from '@orch/testing';
+import { KEY, log, median, round, runIfMain, stackEnv, startFakeProcess, table } from './lib.mjs';
+import { directFirstText, postFirstText } from './ttft.mjs';
 
 const LATENCY_MS = 100;
 
@@ -32,43 +32,21 @@ export async function run() {
   const env = stackEnv(redis.url, { openrouter: fake }, { REST_PORT: String(restPort), MCP_LOG_LEVEL: 'info' });
   const apps = [await spawnApp('worker-openrouter', env), await spawnApp('rest-bridge', env)];
   const admin = new Redis(redis.url);
-  let watch;
+  let monitor;
   try {
-    const url = `http://127.0.0.1:${restPort}/mcp/query_specific_model`;
-    const now = () => performance.timeOrigin + performance.now();
-    const call = async (i) => {
-      const start = now();
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ model: 'gemini_pro', description: `first token ${i}` }) });
-      const decoder = new TextDecoder();
-      let text = '';
-      let first;
-      for await (const chunk of res.body) {
-        text += decoder.decode(chunk, { stream: true });
-        if (first === undefined && text.includes('\nevent: partial\n')) first = now();
-      }
-      if (first === undefined) throw new Error(`call ${i} ended without a partial event`);
-      return { start, first };
-    };
+    const restUrl = `http://127.0.0.1:${restPort}`;
+    const args = (i) => ({ model: 'gemini_pro', description: `first token ${i}` });
     // The provider stage's reference: the same fake asked directly by the openai SDK from this process.
     const openai = new OpenAI({ baseURL: fake.baseURL, apiKey: KEY, maxRetries: 0 });
-    const direct = async (i) => {
-      const start = now();
-      const stream = await openai.chat.completions.create({ model: 'google/gemini-2.5-pro', stream: true, messages: [{ role: 'user', content: `first token ${i}` }] });
-      let first;
-      for await (const chunk of stream) if (first === undefined && chunk.choices[0]?.delta?.content) first = now();
-      if (first === undefined) throw new Error(`direct call ${i} ended without text`);
-      return first - start;
-    };
-    for (let i = 0; i < 10; i++) await call(i);
-    // The same calls without MONITOR: what MONITOR adds to the sum.
+    // Warm-up, then the same calls without MONITOR: what MONITOR adds to the sum.
+    for (let i = 0; i < 10; i++) await postFirstText(restUrl, args(i));
     const unwatched = [];
     const unwatchedDirect = [];
     for (let i = 0; i < calls; i++) {
-      const { start, first } = await call(10 + i);
-      unwatched.push(first - start);
-      unwatchedDirect.push(await direct(i));
+      unwatched.push(took(await postFirstText(restUrl, args(10 + i))));
+      unwatchedDirect.push(took(await directFirstText(openai, i)));
     }
-    // Connection names by address, read before MONITOR starts (a monitoring connection takes no other command).
+    // Connection names by address (the apps name theirs), read before MONITOR starts.
     const names = new Map(
       (await admin.client('LIST'))
         .split('\n')
@@ -76,30 +54,20 @@ export async function run() {
         .map((line) => Object.fromEntries(line.split(' ').map((kv) => kv.split('='))))
         .map((c) => [c.addr, c.name || c.addr]),
     );
-    // MONITOR from redis-cli, its own process: this one only keeps its output and reads it after each call.
-    watch = spawn('redis-cli', ['-u', redis.url, 'monitor'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let raw = '';
-    watch.stdout.on('data', (chunk) => (raw += chunk));
-    // `1796693673.034123 [0 127.0.0.1:45678] "evalsha" "<sha>" "2" "<key>" …`; a script's own calls say `[0 lua]`.
-    const parse = (text) =>
-      text.split('\n').flatMap((line) => {
-        const m = /^(\d+\.\d+) \[\d+ ([^\]]+)\] (.*)$/.exec(line);
-        if (!m || m[2] === 'lua') return [];
-        const args = [...m[3].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((a) => a[1]);
-        const isScript = /^evalsha$/i.test(args[0] ?? '');
-        return [{ t: Number(m[1]) * 1000, who: names.get(m[2]) ?? m[2], key: (isScript ? args[3] : args[1]) ?? '' }];
-      });
-    await sleep(300);
+    monitor = await monitorRedis(admin.options.host, admin.options.port);
+    // EVALSHA's first key, or a command's own first argument: what tells the stages apart.
+    const entry = ({ args, source, time }) => ({ t: time, who: names.get(source) ?? source, key: (/^evalsha$/i.test(args[0] ?? '') ? args[3] : args[1]) ?? '' });
     const stages = STAGES.map(() => []);
     const totals = [];
     const directs = [];
     for (let i = 0; i < calls; i++) {
-      raw = '';
-      const { start, first } = await call(100 + i);
-      await sleep(50);
-      const timeline = [...parse(raw), { t: start, who: 'client start', key: '' }, { t: first, who: 'client first', key: '' }].sort((a, b) => a.t - b.t);
+      monitor.commands.length = 0;
+      const { start, first } = epoch(await postFirstText(restUrl, args(100 + i)));
+      await monitor.caughtUp();
+      const seen = monitor.commands.filter((c) => !c.source.endsWith('lua')).map(entry);
+      const timeline = [...seen, { t: start, who: 'client start', key: '' }, { t: first, who: 'client first', key: '' }].sort((a, b) => a.t - b.t);
       totals.push(first - start);
-      directs.push(await direct(i));
+      directs.push(took(await directFirstText(openai, i)));
       let at = 0;
       for (const [s, { from, to }] of STAGES.entries()) {
         const a = timeline.findIndex((e, j) => j >= at && from(e));
@@ -119,12 +87,16 @@ export async function run() {
       text: table(rows),
     };
   } finally {
-    watch?.kill();
+    monitor?.stop();
     admin.disconnect();
     for (const app of apps) app.child.kill('SIGKILL');
     fake.child.kill('SIGKILL');
     await redis.stop();
   }
 }
+
+const took = ({ start, first }) => first - start;
+/** performance.now() marks on Redis's clock (epoch ms), beside MONITOR's stamps. */
+const epoch = ({ start, first }) => ({ start: performance.timeOrigin + start, first: performance.timeOrigin + first });
 
 await runIfMain(import.meta.url, run);

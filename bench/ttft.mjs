@@ -27,18 +27,46 @@ function firstSign() {
   return { p, seen };
 }
 
+/**
+ * The openai SDK streaming from the fake at `openai`'s base URL: when the call started and when its
+ * first text arrived (performance.now()).
+ */
+export async function directFirstText(openai, i) {
+  const start = performance.now();
+  const stream = await openai.chat.completions.create({ model: 'google/gemini-2.5-pro', stream: true, messages: [{ role: 'user', content: `first token ${i}` }] });
+  let first;
+  for await (const c of stream) if (first === undefined && c.choices[0]?.delta?.content) first = performance.now();
+  if (first === undefined) throw new Error('the direct call ended without text');
+  return { start, first };
+}
+
+/**
+ * One POST to the REST bridge asking for its events in the answer (Accept: text/event-stream): when
+ * it started and when its first `partial` arrived (performance.now()), read to its `done`.
+ */
+export async function postFirstText(restUrl, args) {
+  const start = performance.now();
+  const res = await fetch(`${restUrl}/mcp/query_specific_model`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify(args) });
+  const decoder = new TextDecoder();
+  let text = '';
+  let first;
+  for await (const chunk of res.body) {
+    text += decoder.decode(chunk, { stream: true });
+    if (first === undefined && text.includes('\nevent: partial\n')) first = performance.now();
+  }
+  if (!text.includes('event: done')) throw new Error('the streamed call ended without done');
+  if (first === undefined) throw new Error('the streamed call ended without a partial event');
+  return { start, first };
+}
+
+const took = ({ start, first }) => first - start;
+
 function sides(stack) {
   const openai = new OpenAI({ baseURL: stack.fakeURL, apiKey: KEY, maxRetries: 0 });
   const rest = new RestClient({ baseUrl: stack.restUrl });
   const args = (i) => ({ model: 'gemini_pro', description: `first token ${i}` });
   return {
-    direct: async (i) => {
-      const t0 = performance.now();
-      const stream = await openai.chat.completions.create({ model: 'google/gemini-2.5-pro', stream: true, messages: [{ role: 'user', content: `first token ${i}` }] });
-      let first;
-      for await (const c of stream) if (first === undefined && c.choices[0]?.delta?.content) first = performance.now();
-      return first - t0;
-    },
+    direct: async (i) => took(await directFirstText(openai, i)),
     sse: async (i) => {
       const t0 = performance.now();
       const { requestId } = await rest.start('query_specific_model', args(i));
@@ -46,19 +74,7 @@ function sides(stack) {
       for await (const { event } of rest.events(requestId)) if (first === undefined && event.type === 'partial') first = performance.now();
       return first - t0;
     },
-    post: async (i) => {
-      const t0 = performance.now();
-      const res = await fetch(`${stack.restUrl}/mcp/query_specific_model`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify(args(i)) });
-      const decoder = new TextDecoder();
-      let text = '';
-      let first;
-      for await (const chunk of res.body) {
-        text += decoder.decode(chunk, { stream: true });
-        if (first === undefined && text.includes('\nevent: partial\n')) first = performance.now();
-      }
-      if (!text.includes('event: done')) throw new Error('the streamed call ended without done');
-      return first - t0;
-    },
+    post: async (i) => took(await postFirstText(stack.restUrl, args(i))),
     ws: async (i) => {
       const { p, seen } = firstSign();
       const t0 = performance.now();

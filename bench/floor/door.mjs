@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { floorParts } from './parts.mjs';
+import { floorKeys, floorParts } from './parts.mjs';
 
 const { REDIS_URL, PORT } = process.env;
 const WITH = floorParts(process.env.FLOOR_WITH);
@@ -21,7 +21,7 @@ const app = express();
 app.use(express.json());
 app.post('/call', async (req, res) => {
   const id = randomUUID();
-  const out = `{floor}:out:${id}`;
+  const { out, record: recordKey } = floorKeys(id);
   if (WITH.has('reads')) {
     if (Number(await redis.hlen('orch:{keys}:records')) > 0) return res.status(401).json({ error: 'a key is required' });
     await redis.mget('orch:caller:{local}:prefs', 'orch:caller:{local}:context');
@@ -31,7 +31,7 @@ app.post('/call', async (req, res) => {
     const record = { id, tool: 'query_specific_model', caller: 'local', status: 'queued', created_at: new Date().toISOString(), input: req.body };
     const [, [, queued]] = await redis
       .multi()
-      .set(`{floor}:req:${id}`, JSON.stringify(record), 'EX', 86_400)
+      .set(recordKey, JSON.stringify(record), 'EX', 86_400)
       .xadd(out, '*', 'event', JSON.stringify({ type: 'queued', at: record.created_at }))
       .expire(out, 86_400)
       .zadd('{floor}:caller:local:requests', Date.now(), id)

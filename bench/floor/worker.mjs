@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { Ledger } from '@orch/ledger';
-import { floorParts } from './parts.mjs';
+import { floorKeys, floorParts } from './parts.mjs';
 
 const { REDIS_URL, PROVIDER_URL, PROVIDER_KEY } = process.env;
 const WITH = floorParts(process.env.FLOOR_WITH);
@@ -70,7 +70,7 @@ const worker = new Worker(
   'floor',
   async (job) => {
     const { id, model, messages } = job.data;
-    const out = `{floor}:out:${id}`;
+    const { out, record: recordKey } = floorKeys(id);
     if (WITH.has('record')) await redis.xadd(out, '*', 'event', JSON.stringify({ type: 'started', at: new Date().toISOString() }));
     const reservation = await reserve(id, model);
     const body = await complete(model, messages);
@@ -82,7 +82,7 @@ const worker = new Worker(
       .multi()
       .xadd(out, '*', 'result', result)
       .xadd(out, '*', 'event', JSON.stringify({ type: 'done', at: record.ended_at }))
-      .set(`{floor}:req:${id}`, JSON.stringify(record), 'EX', 86_400)
+      .set(recordKey, JSON.stringify(record), 'EX', 86_400)
       .exec();
   },
   { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), concurrency: 64, removeOnComplete: { count: 0 }, removeOnFail: { count: 1000 } },

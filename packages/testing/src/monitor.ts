@@ -1,9 +1,10 @@
 import { connect, type Socket } from 'node:net';
 
-/** One command a Redis ran, as MONITOR shows it: its words, and who sent it (`lua` for a script's own). */
+/** One command a Redis ran, as MONITOR shows it: its words, who sent it (`lua` for a script's own), and when (epoch ms, Redis's clock). */
 export interface MonitoredCommand {
   args: string[];
   source: string;
+  time: number;
 }
 
 /** What a Redis is running, as it runs it (MONITOR): every command so far, until `stop`. */
@@ -40,12 +41,12 @@ export async function monitorRedis(host: string, port: number): Promise<RedisMon
         const line = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         if (line === '+OK') resolve();
-        const m = /^\+[\d.]+ \[\d+ ([^\]]+)\] (.*)$/.exec(line);
+        const m = /^\+([\d.]+) \[\d+ ([^\]]+)\] (.*)$/.exec(line);
         if (!m) continue;
-        const args = [...m[2]!.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((a) => a[1]!.replace(/\\(.)/g, '$1'));
+        const args = [...m[3]!.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((a) => a[1]!.replace(/\\(.)/g, '$1'));
         const marker = args[0]?.toLowerCase() === 'echo' ? waiters.get(args[1]!) : undefined;
         if (marker) marker();
-        else commands.push({ args, source: m[1]! });
+        else commands.push({ args, source: m[2]!, time: Number(m[1]) * 1000 });
       }
     });
   });
